@@ -1,0 +1,183 @@
+"""The `newsbot` command.
+
+    newsbot                          build the index if needed, then run the bot (token set) or the REPL
+    newsbot index build [--corpus PATH ...]
+    newsbot index stats [--json]
+    newsbot index dump --json        every passage as a JSON line
+    newsbot ask "question" [--k N] [--json]
+    newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
+    newsbot repl
+
+Every command that reads or writes an index takes `--index DIR`; `--config PATH` picks the config.
+Known errors end in one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from index import IndexMissingError, NewsbotError
+
+from .config import load_config
+from .describe import build_summary, stats_rows
+from .json_output import answer_json
+from .progress import terminal_progress
+from .render_terminal import render_answer
+from .service import Newsbot
+
+log = logging.getLogger("newsbot")
+EXIT_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions by quoting news articles.")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def with_index(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
+        return sub
+
+    with_index(commands.add_parser("start", help="build the index if needed, then open the REPL (or run the bot)"))
+    index = commands.add_parser("index", help="build and inspect the index")
+    index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    build = with_index(index_commands.add_parser("build", help="build a new index from the corpus"))
+    build.add_argument("--corpus", metavar="PATH", type=Path, action="append",
+                       help="a file or folder of articles (repeatable; default: [corpus] paths)")
+    stats = with_index(index_commands.add_parser("stats", help="what the index holds"))
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    dump = with_index(index_commands.add_parser("dump", help="every passage as a JSON line"))
+    dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
+
+    ask = with_index(commands.add_parser("ask", help="answer a question from the articles"))
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--k", type=int, metavar="N", help="passages to quote (default: [search] k)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (schema: bot/json_output.py)")
+    ask.add_argument("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)")
+
+    with_index(commands.add_parser("repl", help="ask questions interactively"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
+    for noisy in ("sentence_transformers", "bm25s", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        config = load_config(args.config)
+        app = Newsbot(config, index_dir=getattr(args, "index", None))
+        command = args.command or "start"
+        if command == "index":
+            return {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump}[args.index_command](app, args)
+        return {"start": cmd_start, "ask": cmd_ask, "repl": cmd_repl}[command](app, args)
+    except NewsbotError as error:
+        print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> None:
+    update, close = terminal_progress()
+    try:
+        report = app.rebuild(corpus, progress=update)
+    finally:
+        close()
+    print(build_summary(report), file=sys.stderr)
+
+
+def ensure_built(app: Newsbot) -> None:
+    """Build the index from the configured corpus when there is none yet."""
+    try:
+        app.index
+    except IndexMissingError:
+        print(f"newsbot: no index in {app.index_dir} yet: building it from {', '.join(map(str, app.config.corpus.paths))}",
+              file=sys.stderr)
+        build_with_progress(app)
+
+
+def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
+    update, close = terminal_progress()
+    try:
+        report = app.ensure_index(progress=update)
+    finally:
+        close()
+    if report:
+        print(build_summary(report), file=sys.stderr)
+    return cmd_repl(app, args)
+
+
+def cmd_build(app: Newsbot, args: argparse.Namespace) -> int:
+    build_with_progress(app, args.corpus)
+    return 0
+
+
+def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
+    stats = app.index.stats()
+    if args.json:
+        print(json.dumps(stats.__dict__, indent=2))
+    else:
+        for label, value in stats_rows(stats):
+            print(f"{label + ':':<10} {value}")
+    return 0
+
+
+def cmd_dump(app: Newsbot, args: argparse.Namespace) -> int:
+    for chunk in app.index.chunks:
+        record = {"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id, "span": [chunk.start, chunk.end],
+                  "tokens": chunk.tokens, "text": chunk.text}
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
+    if args.k is not None and not 1 <= args.k <= 20:
+        raise NewsbotError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
+    if args.batch:
+        questions = _read_questions(args.batch)
+    elif args.question and args.question.strip():
+        questions = [args.question]
+    else:
+        raise NewsbotError("no question given", 'ask like this: newsbot ask "What did the ministry say?"')
+    ensure_built(app)
+    console = Console()
+    for question in questions:
+        answer = app.ask(question, k=args.k)
+        if args.json:
+            sys.stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(render_answer(answer))
+    return 0
+
+
+def _read_questions(source: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise NewsbotError(f"cannot read questions from {source} ({error})", "give a UTF-8 text file, one question per line") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
+    from .repl import Repl
+
+    ensure_built(app)
+    Repl(app).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

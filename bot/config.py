@@ -1,0 +1,155 @@
+"""newsbot's settings: one typed object, read once from TOML and checked at start-up.
+
+Where the file comes from, first match wins: `--config PATH`, the `NEWSBOT_CONFIG` environment
+variable, `config.toml` in the working directory; with none of them, every setting has its
+default (`config.example.toml` lists them all). Relative paths in a file are taken from the
+file's folder; defaults are taken from the working directory. Unknown keys and bad values stop
+the program with one line that names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index import BUNDLED_MODEL, SEARCH_MODES, ChunkerSettings, ConfigError
+
+CONFIG_ENV = "NEWSBOT_CONFIG"
+DEFAULT_CONFIG_FILE = "config.toml"
+
+
+def _setting(default: Any, allowed: str, check: Callable[[Any], bool] = lambda _: True) -> Any:
+    """A field with its default, a description of the allowed values, and a check of them."""
+    factory = (lambda: default) if isinstance(default, (list, tuple)) else None
+    extra = {"metadata": {"allowed": allowed, "check": check}}
+    return field(default_factory=factory, **extra) if factory else field(default=default, **extra)
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    paths: tuple[Path, ...] = _setting((Path("seeds"),), "a list of files or folders", lambda v: len(v) > 0)
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    dir: Path = _setting(Path(".newsbot/index"), "a folder path")
+    model: str = _setting(BUNDLED_MODEL, "a sentence-transformers model name or folder", lambda v: bool(v.strip()))
+    device: str = _setting("cpu", '"cpu", "cuda" or "mps"', lambda v: v in ("cpu", "cuda", "mps") or v.startswith("cuda:"))
+    batch_size: int = _setting(32, "an integer from 1 to 1024", lambda v: 1 <= v <= 1024)
+    chunk_tokens: int = _setting(ChunkerSettings.chunk_tokens, "an integer from 16 to 2048", lambda v: 16 <= v <= 2048)
+    overlap_tokens: int = _setting(ChunkerSettings.overlap_tokens, "an integer from 0 to 512", lambda v: 0 <= v <= 512)
+    title_in_embedding: bool = _setting(ChunkerSettings.title_in_embedding, "true or false")
+    keep_versions: int = _setting(3, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
+
+    @property
+    def chunker(self) -> ChunkerSettings:
+        return ChunkerSettings(self.chunk_tokens, self.overlap_tokens, self.title_in_embedding)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    k: int = _setting(3, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
+    mode: str = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
+    min_similarity: float = _setting(0.35, "a number from -1 to 1", lambda v: -1 <= v <= 1)
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    source: Path | None = None
+    """The file these settings were read from, if any."""
+
+
+SECTIONS: dict[str, type] = {"corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings}
+
+
+def find_config_file(explicit: str | Path | None = None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist", "check the path given to --config")
+        return path
+    if os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from {CONFIG_ENV}) does not exist", f"fix or unset {CONFIG_ENV}")
+        return path
+    path = Path(DEFAULT_CONFIG_FILE)
+    return path if path.is_file() else None
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Find and read the config file, or return the defaults when there is none."""
+    path = find_config_file(explicit)
+    if path is None:
+        return Config()
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML ({error})", "fix the syntax at that line") from None
+    return parse_config(values, path)
+
+
+def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
+    """Build a Config from parsed TOML, naming the first unknown key or bad value."""
+    where = str(path) if path else "config"
+    base = path.parent if path else None
+    sections = {}
+    for name, table in values.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: {name} must be a [{name}] table", "write it as a section")
+        sections[name] = _parse_section(name, SECTIONS[name], table, where, base)
+    return Config(**sections, source=path)
+
+
+def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base: Path | None) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    parsed = {}
+    for key, value in table.items():
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key [{name}] {key}", f"allowed keys: {', '.join(fields)}")
+        spec = fields[key]
+        allowed = spec.metadata["allowed"]
+        try:
+            converted = _convert(value, spec.type, base)
+        except (TypeError, ValueError):
+            converted = None
+        if converted is None or not spec.metadata["check"](converted):
+            raise ConfigError(f"{where}: [{name}] {key} = {value!r} is not allowed", f"it must be {allowed}")
+        parsed[key] = converted
+    return cls(**parsed)
+
+
+def _convert(value: Any, annotation: str, base: Path | None) -> Any:
+    """TOML value -> the field's type (annotations are strings under `from __future__`)."""
+    if annotation == "bool":
+        return value if isinstance(value, bool) else None
+    if annotation == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if annotation == "float":
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if annotation == "str":
+        return value if isinstance(value, str) else None
+    if annotation == "Path":
+        return _path(value, base) if isinstance(value, str) and value else None
+    if annotation == "tuple[Path, ...]":
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+            return tuple(_path(v, base) for v in value)
+        return None
+    raise TypeError(annotation)
+
+
+def _path(value: str, base: Path | None) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() or base is None else base / path

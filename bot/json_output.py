@@ -1,0 +1,69 @@
+"""The stable JSON form of an answer (`newsbot ask --json`), one object per question.
+
+    {
+      "schema": 1,
+      "question": "How much flour did Russia deliver to North Korea?",
+      "abstained": false,              # true when the articles do not cover the question
+      "hits": [                        # the quoted passages, best first ([] when abstained)
+        {
+          "doc_id": "000_d9337505ec262534",
+          "chunk_id": "000_d9337505ec262534#1",
+          "title": "...", "outlet": "UPI", "date": "2017-07-19", "url": null, "byline": "...",
+          "passage": "...",            # the article's own text
+          "span": [812, 1490],         # where the passage stands in the cleaned article
+          "highlights": [[0, 212]],    # best-matching sentences, as offsets into "passage"
+          "score": 0.0325,             # ranking score (scale depends on the search mode)
+          "similarity": 0.601,         # cosine similarity of question and passage
+          "also_in": [ {doc_id, title, outlet, date, url}, ... ]   # other articles saying the same
+        }
+      ],
+      "closest": [ {doc_id, title, outlet, date, url}, ... ]      # when abstained: nearest articles
+    }
+
+Dates are ISO 8601; unknown fields are null. New keys may be added; none is renamed or removed
+without raising "schema".
+"""
+
+from __future__ import annotations
+
+from index import ArticleMeta
+
+from .answer import Answer
+
+SCHEMA_VERSION = 1
+
+
+def article_json(article: ArticleMeta) -> dict:
+    return {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "date": article.date.isoformat() if article.date else None,
+        "url": article.url,
+    }
+
+
+def answer_json(answer: Answer) -> dict:
+    hits = []
+    for passage in answer.passages:
+        hit = passage.hit
+        hits.append(
+            {
+                **article_json(hit.article),
+                "byline": hit.article.byline,
+                "chunk_id": hit.chunk.chunk_id,
+                "passage": hit.passage,
+                "span": [hit.chunk.start, hit.chunk.end],
+                "highlights": [list(span) for span in passage.highlights],
+                "score": round(hit.score, 6),
+                "similarity": round(hit.similarity, 6),
+                "also_in": [article_json(answer.citation(n).article) for n in passage.citations[1:]],
+            }
+        )
+    return {
+        "schema": SCHEMA_VERSION,
+        "question": answer.question,
+        "abstained": answer.abstained,
+        "hits": hits,
+        "closest": [article_json(article) for article in answer.closest],
+    }

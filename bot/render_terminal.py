@@ -1,0 +1,43 @@
+"""An answer for the terminal, laid out like the Discord embed: quoted passages with the best
+sentences marked, citation numbers after each, and the numbered sources below."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+
+from .answer import Answer, Passage, citation_text
+
+ACCENT = "blue"
+ABSTAIN_ACCENT = "yellow"
+NOT_COVERED = "The articles I have don't cover this."
+
+
+def passage_text(passage: Passage) -> Text:
+    """The passage as a quote: a bar before it, the marked sentences in bold, citations after."""
+    text = Text("▌ ", style="dim")
+    cursor = 0
+    for start, end in passage.highlights:
+        text.append(passage.text[cursor:start])
+        text.append(passage.text[start:end], style="bold yellow")
+        cursor = end
+    text.append(passage.text[cursor:])
+    text.append(" " + "".join(f"[{n}]" for n in passage.citations), style="cyan")
+    return text
+
+
+def render_answer(answer: Answer) -> Panel:
+    title = Text(answer.question if len(answer.question) <= 80 else answer.question[:79] + "…", style="bold")
+    if answer.abstained:
+        body: list[Text] = [Text(NOT_COVERED, style="bold")]
+        if answer.closest:
+            body.append(Text("\nClosest articles:", style="dim"))
+            body.extend(Text(f"• {citation_text(article)}") for article in answer.closest)
+        return Panel(Group(*body), title=title, title_align="left", border_style=ABSTAIN_ACCENT)
+    parts: list[Text] = []
+    for passage in answer.passages:
+        parts.extend([passage_text(passage), Text()])
+    parts.append(Text("Sources", style="bold"))
+    parts.extend(Text(f"[{c.number}] {citation_text(c.article)}") for c in answer.citations)
+    return Panel(Group(*parts), title=title, title_align="left", border_style=ACCENT)

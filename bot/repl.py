@@ -1,0 +1,125 @@
+"""The developer REPL: ask questions and manage the index, with the same answers as Discord.
+
+On a terminal it has line editing and history (prompt_toolkit); with piped input it reads one
+line at a time, so it can be driven through stdin.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from index import NewsbotError
+
+from .describe import build_summary, source_line, sorted_sources, stats_rows
+from .progress import terminal_progress
+from .render_terminal import render_answer
+from .service import Newsbot
+
+HELP = """\
+Type a question and press Enter. Commands:
+  :help          this help
+  :sources       the indexed articles
+  :stats         what the index holds and when it was built
+  :reindex       rebuild the index from the corpus
+  :k N           quote N passages per answer (now {k})
+  :quit          leave (or Ctrl-D)"""
+
+
+class Repl:
+    def __init__(self, app: Newsbot, console: Console | None = None) -> None:
+        self.app = app
+        self.console = console or Console()
+        self.k = app.config.search.k
+        self.commands: dict[str, Callable[[str], bool]] = {
+            ":help": self.show_help,
+            ":sources": self.show_sources,
+            ":stats": self.show_stats,
+            ":reindex": self.reindex,
+            ":k": self.set_k,
+            ":quit": lambda _: False,
+            ":exit": lambda _: False,
+            ":q": lambda _: False,
+        }
+
+    def run(self, lines: Iterator[str] | None = None) -> None:
+        self.console.print(f"newsbot: {self.app.index.stats().articles} articles indexed. :help for commands.")
+        for line in lines if lines is not None else self._input_lines():
+            if not self.handle(line):
+                break
+
+    def handle(self, line: str) -> bool:
+        """Answer one line; False when the user asked to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith(":"):
+                name, _, argument = line.partition(" ")
+                command = self.commands.get(name)
+                if command is None:
+                    self.console.print(f"Unknown command {name}. Type :help for the list.")
+                    return True
+                return command(argument.strip())
+            self.console.print(render_answer(self.app.ask(line, k=self.k)))
+        except NewsbotError as error:
+            self.console.print(f"[red]error:[/red] {error.one_line()}", highlight=False)
+        return True
+
+    def show_help(self, _: str) -> bool:
+        self.console.print(HELP.format(k=self.k), highlight=False)
+        return True
+
+    def show_sources(self, _: str) -> bool:
+        for number, article in enumerate(sorted_sources(self.app.index.articles), start=1):
+            self.console.print(f"{number:>3}. {source_line(article)}", highlight=False)
+        return True
+
+    def show_stats(self, _: str) -> bool:
+        table = Table(show_header=False, box=None)
+        for label, value in stats_rows(self.app.index.stats()):
+            table.add_row(label, value)
+        self.console.print(table)
+        return True
+
+    def reindex(self, _: str) -> bool:
+        update, close = terminal_progress()
+        try:
+            report = self.app.rebuild(progress=update)
+        finally:
+            close()
+        self.console.print(build_summary(report))
+        return True
+
+    def set_k(self, argument: str) -> bool:
+        if argument.isdigit() and 1 <= int(argument) <= 20:
+            self.k = int(argument)
+            self.console.print(f"Answers now quote up to {self.k} passages.")
+        else:
+            self.console.print("Usage: :k N, with N from 1 to 20.")
+        return True
+
+    def _input_lines(self) -> Iterator[str]:
+        if not sys.stdin.isatty():
+            yield from sys.stdin
+            return
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import WordCompleter
+        from prompt_toolkit.history import FileHistory
+
+        history = Path(self.app.index_dir).parent / "repl_history"
+        history.parent.mkdir(parents=True, exist_ok=True)
+        session: PromptSession = PromptSession(
+            history=FileHistory(str(history)), completer=WordCompleter(list(self.commands), sentence=True)
+        )
+        while True:
+            try:
+                yield session.prompt("ask> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return

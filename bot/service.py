@@ -1,0 +1,90 @@
+"""The application core the front ends share: config, model, the index in use, and answers.
+
+The REPL, the CLI and the Discord bot each hold one `Newsbot` and call `ask`, `rebuild` and
+`stats`; none of them searches or builds on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from index import (
+    BuildProgress,
+    BuildReport,
+    Embedder,
+    IndexMismatchError,
+    IndexMissingError,
+    NewsIndex,
+    SentenceTransformerEmbedder,
+    build_index,
+    corpus_fingerprint,
+    load_corpus,
+)
+
+from .answer import Answer, build_answer
+from .config import Config
+
+log = logging.getLogger(__name__)
+
+
+class Newsbot:
+    def __init__(self, config: Config, embedder: Embedder | None = None, index_dir: Path | None = None) -> None:
+        self.config = config
+        self.index_dir = index_dir or config.index.dir
+        self._embedder = embedder
+        self._index: NewsIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use (loading takes seconds)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(self.config.index.model, self.config.index.device)
+            return self._embedder
+
+    @property
+    def index(self) -> NewsIndex:
+        """The index in use, loaded on first use; IndexMissingError when none is built."""
+        if self._index is None:
+            self._index = NewsIndex.open(self.index_dir, self.embedder)
+        return self._index
+
+    def rebuild(self, corpus_paths: Sequence[Path] | None = None, progress: BuildProgress | None = None) -> BuildReport:
+        """Build a new index version from the corpus and switch to it; answers use the old one until then."""
+        settings = self.config.index
+        report = build_index(
+            corpus_paths or self.config.corpus.paths,
+            self.index_dir,
+            self.embedder,
+            settings.chunker,
+            batch_size=settings.batch_size,
+            keep_versions=settings.keep_versions,
+            progress=progress,
+        )
+        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        return report
+
+    def ensure_index(self, progress: BuildProgress | None = None) -> BuildReport | None:
+        """Build the index when there is none, or when it no longer fits the corpus or the settings."""
+        try:
+            index = self.index
+        except (IndexMissingError, IndexMismatchError) as reason:
+            log.info("building the index: %s", reason.problem)
+            return self.rebuild(progress=progress)
+        manifest = index.manifest
+        articles = load_corpus(self.config.corpus.paths).articles
+        if (
+            manifest.chunker != self.config.index.chunker.to_json()
+            or manifest.corpus_fingerprint != corpus_fingerprint(articles)
+        ):
+            log.info("rebuilding the index: the corpus or the chunker settings changed")
+            return self.rebuild(progress=progress)
+        return None
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        search = self.config.search
+        return build_answer(self.index, question, k=k or search.k, min_similarity=search.min_similarity, mode=search.mode)

@@ -1,0 +1,115 @@
+"""Building an index: corpus -> cleaned articles -> chunks -> embeddings + BM25 -> a new version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import ChunkerSettings, chunk_article, embedded_text, short_title
+from .documents import Article, Chunk
+from .embedding import Embedder
+from .errors import CorpusError
+from .lexical import LexicalIndex
+from .loaders import load_corpus
+from .store import (
+    ARTICLES,
+    BM25,
+    CHUNKS,
+    FORMAT_VERSION,
+    VECTORS,
+    Manifest,
+    build_lock,
+    new_version_dir,
+    publish,
+    write_jsonl,
+)
+from .vectors import VectorIndex
+
+BuildProgress = Callable[[str, int, int], None]
+"""Called with (stage, done, total); stages are "chunking", "embedding" and "writing"."""
+
+
+@dataclass
+class BuildReport:
+    manifest: Manifest
+    version_dir: Path
+    warnings: list[str] = field(default_factory=list)
+
+
+def corpus_fingerprint(articles: Sequence[Article]) -> str:
+    """A digest of every article's id, metadata and text: equal fingerprints, equal corpora."""
+    digest = hashlib.sha256()
+    for article in sorted(articles, key=lambda a: a.doc_id):
+        meta = {k: v for k, v in article.meta.to_json().items() if k != "source_path"}
+        digest.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode())
+        digest.update(hashlib.sha256(article.text.encode()).digest())
+    return digest.hexdigest()
+
+
+def build_index(
+    corpus_paths: Sequence[str | Path],
+    index_dir: Path,
+    embedder: Embedder,
+    settings: ChunkerSettings = ChunkerSettings(),
+    *,
+    batch_size: int = 32,
+    keep_versions: int = 3,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """Build a complete new index version from the corpus and switch to it atomically."""
+    started = time.perf_counter()
+    with build_lock(index_dir):
+        loaded = load_corpus(corpus_paths)
+        if not loaded.articles:
+            raise CorpusError(
+                f"no articles found in {', '.join(map(str, corpus_paths))}",
+                "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
+            )
+        chunks: list[Chunk] = []
+        embed_texts: list[str] = []
+        for done, article in enumerate(loaded.articles, start=1):
+            title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
+            for chunk in chunk_article(article, embedder, settings):
+                chunks.append(chunk)
+                embed_texts.append(embedded_text(title, chunk.text, settings))
+            if progress:
+                progress("chunking", done, len(loaded.articles))
+
+        vectors = embedder.embed(
+            embed_texts, batch_size=batch_size, progress=(lambda d, t: progress("embedding", d, t)) if progress else None
+        )
+
+        version_dir = new_version_dir(index_dir)
+        if progress:
+            progress("writing", 0, 1)
+        write_jsonl(version_dir / ARTICLES, ({**a.meta.to_json(), "text": a.text} for a in loaded.articles))
+        write_jsonl(version_dir / CHUNKS, (chunk.to_json() for chunk in chunks))
+        vector_index = VectorIndex(embedder.dimension)
+        vector_index.add(np.arange(len(chunks)), vectors)
+        vector_index.save(version_dir / VECTORS)
+        LexicalIndex.build(embed_texts).save(version_dir / BM25)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=embedder.name,
+            dimension=embedder.dimension,
+            max_tokens=embedder.max_tokens,
+            chunker=settings.to_json(),
+            corpus_fingerprint=corpus_fingerprint(loaded.articles),
+            corpus_paths=[str(p) for p in corpus_paths],
+            articles=len(loaded.articles),
+            chunks=len(chunks),
+            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 3),
+        )
+        manifest.write(version_dir)
+        final_dir = publish(index_dir, version_dir, keep=keep_versions)
+        if progress:
+            progress("writing", 1, 1)
+    return BuildReport(manifest=manifest, version_dir=final_dir, warnings=loaded.warnings)

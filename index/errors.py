@@ -1,0 +1,51 @@
+"""The errors newsbot raises, written for people.
+
+Every error carries what went wrong and how to fix it. The front ends turn them into one line
+(CLI, REPL) or a short reply (Discord); a traceback is never shown for these.
+
+    NewsbotError
+     ├── ConfigError          a setting is unknown or has a bad value
+     ├── CorpusError          the corpus cannot be read (no files, a missing path)
+     ├── IndexMissingError    no index has been built at the given place yet
+     ├── IndexMismatchError   the index on disk does not fit this program or its settings
+     ├── IndexBusyError       another build is writing the same index
+     └── ModelError           the embedding model cannot be loaded
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base class: `problem` says what is wrong, `fix` says what to do about it."""
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        return f"{self.problem}. {self.fix}" if self.fix else self.problem
+
+
+class ConfigError(NewsbotError):
+    pass
+
+
+class CorpusError(NewsbotError):
+    pass
+
+
+class IndexMissingError(NewsbotError):
+    pass
+
+
+class IndexMismatchError(NewsbotError):
+    pass
+
+
+class IndexBusyError(NewsbotError):
+    pass
+
+
+class ModelError(NewsbotError):
+    pass

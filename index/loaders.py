@@ -1,0 +1,274 @@
+"""Reading a corpus: files and folders of articles into cleaned `Article` records.
+
+Formats, by file name:
+  .txt            a news page saved as text, cleaned by `cleaning.parse_scraped_page`
+  .md             the same, with the first "# " heading as title
+  .html, .htm     main text and metadata extracted by trafilatura
+  .jsonl          one article per line: `_id` or `id`, `text`, optional `title`, `url`, `date`,
+                  `source`, `byline` (the layout of BEIR sets)
+
+A sidecar `NAME.meta.toml` next to `NAME.EXT` supplies or corrects `title`, `outlet`, `url`,
+`date` and `byline` (for a .jsonl file: fills them where a record has none).
+
+A file that cannot be read (binary, empty, undecodable, a malformed JSON line) is skipped with a
+warning naming it; the rest of the corpus loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .cleaning import clean_text, parse_date, parse_scraped_page
+from .documents import Article, ArticleMeta
+from .errors import CorpusError
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+SIDECAR_SUFFIX = ".meta.toml"
+SIDECAR_KEYS = frozenset({"title", "outlet", "url", "date", "byline"})
+
+# Outlets named by their web domain, for records that carry only a URL.
+OUTLETS_BY_DOMAIN = {
+    "cnn.com": "CNN",
+    "usatoday.com": "USA Today",
+    "theweek.com": "The Week",
+    "theweek.co.uk": "The Week",
+    "upi.com": "UPI",
+    "reuters.com": "Reuters",
+    "apnews.com": "AP",
+    "bbc.co.uk": "BBC",
+    "bbc.com": "BBC",
+    "nytimes.com": "The New York Times",
+    "washingtonpost.com": "The Washington Post",
+    "theguardian.com": "The Guardian",
+}
+
+
+@dataclass
+class CorpusLoad:
+    """The articles read from a corpus, and a warning for each file or line that was skipped."""
+
+    articles: list[Article] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SkipFile(Exception):
+    """A file (or line) that cannot be used; its message names the problem."""
+
+
+def load_corpus(paths: Iterable[str | Path]) -> CorpusLoad:
+    """Load every article under `paths` (files or folders, searched recursively)."""
+    result = CorpusLoad()
+    seen: set[str] = set()
+    for root in map(Path, paths):
+        if not root.exists():
+            raise CorpusError(f"corpus path {root} does not exist", "fix the path in [corpus] paths or --corpus")
+        for path, doc_prefix in _article_files(root):
+            try:
+                for article in _load_file(path, doc_prefix, result.warnings):
+                    if article.doc_id in seen:
+                        result.warnings.append(f"{path}: skipped article {article.doc_id!r}: that id is already in the corpus")
+                        continue
+                    seen.add(article.doc_id)
+                    result.articles.append(article)
+            except SkipFile as skip:
+                result.warnings.append(f"{path}: skipped: {skip}")
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    return result
+
+
+def _article_files(root: Path) -> Iterator[tuple[Path, str]]:
+    """Article files under root, in a stable order, each with the id its articles are named by."""
+    if root.is_file():
+        yield root, root.with_suffix("").name
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not path.name.startswith("."):
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            yield path, path.relative_to(root).with_suffix("").as_posix()
+
+
+def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article]:
+    sidecar = _read_sidecar(path, warnings)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from _load_jsonl(path, sidecar, warnings)
+        return
+    raw = _read_text(path)
+    if suffix in (".html", ".htm"):
+        meta, text = _from_html(raw, doc_id)
+    elif suffix == ".md":
+        meta, text = _from_markdown(raw, doc_id)
+    else:
+        page = parse_scraped_page(raw)
+        meta = ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
+                           date=page.date, byline=page.byline)
+        text = page.text
+    if not text.strip():
+        raise SkipFile("no article text left after cleaning")
+    meta = replace(_apply_sidecar(meta, sidecar, overwrite=True), source_path=str(path))
+    yield Article(meta=meta, text=text)
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise SkipFile("the file is empty")
+    if b"\x00" in data[:8192]:
+        raise SkipFile("the file is binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SkipFile(f"not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+
+
+def _from_html(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, favor_precision=True)
+    if document is None or not (document.text or "").strip():
+        raise SkipFile("trafilatura found no article text in this page")
+    meta = ArticleMeta(
+        doc_id=doc_id,
+        title=document.title or _title_from_id(doc_id),
+        outlet=document.sitename or _outlet_from_url(document.url),
+        url=document.url,
+        date=parse_date(document.date) if document.date else None,
+        byline=document.author,
+    )
+    return meta, clean_text(document.text)
+
+
+def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
+    lines = raw.splitlines()
+    title = None
+    for position, line in enumerate(lines):
+        if line.startswith("# "):
+            title = line[2:].strip()
+            del lines[position]
+            break
+    page = parse_scraped_page("\n".join(lines)) if title is None else None
+    if page is not None:
+        return ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
+                           date=page.date, byline=page.byline), page.text
+    return ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id)), clean_text("\n".join(lines))
+
+
+def _load_jsonl(path: Path, sidecar: dict, warnings: list[str]) -> Iterator[Article]:
+    raw = _read_text(path)
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            warnings.append(f"{path}:{number}: skipped line: malformed JSON ({error.msg})")
+            continue
+        if not isinstance(record, dict):
+            warnings.append(f"{path}:{number}: skipped line: expected a JSON object")
+            continue
+        doc_id = record.get("_id", record.get("id"))
+        text = record.get("text")
+        if doc_id is None or not isinstance(text, str) or not text.strip():
+            warnings.append(f"{path}:{number}: skipped line: needs \"_id\" (or \"id\") and a non-empty \"text\"")
+            continue
+        url = record.get("url") or None
+        date = None
+        if record.get("date"):
+            date = parse_date(str(record["date"]).replace("/", "-"))
+        meta = ArticleMeta(
+            doc_id=str(doc_id),
+            title=(record.get("title") or "").strip() or _title_from_url(url) or _title_from_text(text),
+            outlet=record.get("source") or _outlet_from_url(url),
+            url=url,
+            date=date or _date_from_url(url),
+            byline=record.get("byline") or None,
+            source_path=f"{path}:{number}",
+        )
+        yield Article(meta=_apply_sidecar(meta, sidecar, overwrite=False), text=clean_text(text))
+
+
+def _read_sidecar(path: Path, warnings: list[str]) -> dict:
+    sidecar_path = path.with_name(path.with_suffix("").name + SIDECAR_SUFFIX)
+    if not sidecar_path.exists():
+        return {}
+    try:
+        values = tomllib.loads(sidecar_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        warnings.append(f"{sidecar_path}: ignored: not valid TOML ({error})")
+        return {}
+    for key in sorted(set(values) - SIDECAR_KEYS):
+        warnings.append(f"{sidecar_path}: ignored unknown key {key!r} (allowed: {', '.join(sorted(SIDECAR_KEYS))})")
+        del values[key]
+    if "date" in values:
+        date = values["date"]
+        if isinstance(date, dt.datetime):
+            values["date"] = date.date()
+        elif isinstance(date, str) and parse_date(date):
+            values["date"] = parse_date(date)
+        elif not isinstance(date, dt.date):
+            warnings.append(f"{sidecar_path}: ignored date {date!r}: write it as 2021-07-20")
+            del values["date"]
+    return values
+
+
+def _apply_sidecar(meta: ArticleMeta, sidecar: dict, *, overwrite: bool) -> ArticleMeta:
+    updates = {key: value for key, value in sidecar.items() if overwrite or not getattr(meta, key)}
+    return replace(meta, **updates) if updates else meta
+
+
+def _outlet_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlparse(url).hostname or "").removeprefix("www.")
+    for domain, outlet in OUTLETS_BY_DOMAIN.items():
+        if host == domain or host.endswith("." + domain):
+            return outlet
+    return host or None
+
+
+URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d\d)/(\d\d)/")
+
+
+def _date_from_url(url: str | None) -> dt.date | None:
+    """News URLs often carry the publication day: /2022/06/12/."""
+    match = URL_DATE.search(url or "")
+    if not match:
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def _title_from_url(url: str | None) -> str | None:
+    """A readable title from a URL's slug ("squid-game-season-2" -> "Squid game season 2")."""
+    if not url:
+        return None
+    segments = [s for s in urlparse(url).path.split("/") if s and not s.startswith("index.")]
+    slug = next((s for s in reversed(segments) if "-" in s and not s.isdigit()), None)
+    if slug is None:
+        return None
+    words = re.sub(r"\.\w+$", "", slug).replace("_", "-").split("-")
+    title = " ".join(word for word in words if word)
+    return title[:1].upper() + title[1:] if title else None
+
+
+def _title_from_id(doc_id: str) -> str:
+    return doc_id.rsplit("/", 1)[-1].replace("_", " ").replace("-", " ")
+
+
+def _title_from_text(text: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "..."

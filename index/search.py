@@ -1,0 +1,132 @@
+"""Searching a built index: `NewsIndex.open(...)` then `search(question) -> list[Hit]`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .documents import ArticleMeta, Chunk, Hit
+from .embedding import Embedder
+from .errors import IndexMismatchError
+from .lexical import LexicalIndex
+from .store import ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, read_jsonl
+from .vectors import VectorIndex
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+RRF_K = 60
+"""Reciprocal-rank fusion constant (Cormack et al. 2009): 1 / (RRF_K + rank) per ranking."""
+CANDIDATES = 100
+"""How many results each ranking contributes to fusion."""
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    chunks: int
+    model: str
+    dimension: int
+    built_at: str
+    build_seconds: float
+    corpus_paths: list[str]
+    version: str
+
+
+class NewsIndex:
+    """One loaded index version; safe to search from several threads."""
+
+    def __init__(
+        self,
+        version_dir: Path,
+        manifest: Manifest,
+        articles: dict[str, ArticleMeta],
+        chunks: list[Chunk],
+        vectors: VectorIndex,
+        lexical: LexicalIndex,
+        embedder: Embedder,
+    ) -> None:
+        self.version_dir = version_dir
+        self.manifest = manifest
+        self.articles = articles
+        self.chunks = chunks
+        self._vectors = vectors
+        self._lexical = lexical
+        self._embedder = embedder
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
+        """Load the current version, refusing one built by another format, model or dimension."""
+        version_dir = current_version(index_dir)
+        manifest = Manifest.read(version_dir)
+        if manifest.model != embedder.name:
+            raise IndexMismatchError(
+                f"the index in {index_dir} was built with the model {manifest.model!r}, but the configured model is {embedder.name!r}",
+                f"{REBUILD_HINT}, or set [index] model = {manifest.model!r}",
+            )
+        if manifest.dimension != embedder.dimension:
+            raise IndexMismatchError(
+                f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {embedder.dimension}",
+                REBUILD_HINT,
+            )
+        try:
+            vectors = VectorIndex.load(version_dir / VECTORS)
+            chunks = [Chunk(**record) for record in read_jsonl(version_dir / CHUNKS)]
+            articles = {}
+            for record in read_jsonl(version_dir / ARTICLES):
+                record.pop("text", None)
+                meta = ArticleMeta.from_json(record)
+                articles[meta.doc_id] = meta
+            lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
+        if vectors.dimension != manifest.dimension or len(vectors) != len(chunks) or len(chunks) != manifest.chunks:
+            raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
+        return cls(version_dir, manifest, articles, chunks, vectors, lexical, embedder)
+
+    def stats(self) -> IndexStats:
+        m = self.manifest
+        return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
+                          self.version_dir.name)
+
+    def search(self, query: str, k: int = 3, mode: SearchMode = "hybrid") -> list[Hit]:
+        """The k best passages for the query, best first."""
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"unknown search mode {mode!r}")
+        query = query.strip()
+        if not query or k <= 0:
+            return []
+        query_vector = self._embedder.embed_batch([query])[0]
+        candidates = max(CANDIDATES, k)
+        dense = self._vectors.search(query_vector, candidates) if mode != "bm25" else []
+        lexical = self._lexical.search(query, candidates) if mode != "dense" else []
+
+        if mode == "dense":
+            ranked = dense
+        elif mode == "bm25":
+            ranked = lexical
+        else:
+            fused: dict[int, float] = {}
+            for ranking in (dense, lexical):
+                for rank, (row, _) in enumerate(ranking, start=1):
+                    fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+            ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
+        ranked = ranked[:k]
+
+        rows = [row for row, _ in ranked]
+        similarities = self._vectors.vectors(rows) @ query_vector if rows else np.zeros(0)
+        return [
+            Hit(chunk=self.chunks[row], article=self.articles[self.chunks[row].doc_id], score=float(score),
+                similarity=float(similarity))
+            for (row, score), similarity in zip(ranked, similarities)
+        ]
+
+    def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""
+        if not texts:
+            return []
+        vectors = self._embedder.embed_batch([query, *texts])
+        return [float(s) for s in vectors[1:] @ vectors[0]]

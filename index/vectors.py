@@ -1,0 +1,47 @@
+"""The dense vector index: FAISS inner product over unit vectors (cosine similarity), with ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+
+class VectorIndex:
+    """Index, append, remove, search, save and load vectors under int64 ids."""
+
+    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+        self.dimension = dimension
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> int:
+        return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k nearest ids to one query vector, best first, as (id, cosine similarity)."""
+        if len(self) == 0 or k <= 0:
+            return []
+        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, len(self)))
+        # FAISS pads with id -1 when it has fewer than k results: never use it as an id.
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        """The stored vectors for these ids, in the same order."""
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        index = faiss.read_index(str(path))
+        return cls(index.d, index)
