@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from index import NewsbotError
 
@@ -47,7 +48,7 @@ class Repl:
         }
 
     def run(self, lines: Iterator[str] | None = None) -> None:
-        self.console.print(f"newsbot: {self.app.index.stats().articles} articles indexed. :help for commands.")
+        self.say(f"newsbot: {self.app.index.stats().articles} articles indexed. :help for commands.")
         for line in lines if lines is not None else self._input_lines():
             if not self.handle(line):
                 break
@@ -62,27 +63,31 @@ class Repl:
                 name, _, argument = line.partition(" ")
                 command = self.commands.get(name)
                 if command is None:
-                    self.console.print(f"Unknown command {name}. Type :help for the list.")
+                    self.say(f"Unknown command {name}. Type :help for the list.")
                     return True
                 return command(argument.strip())
             self.console.print(render_answer(self.app.ask(line, k=self.k)))
         except NewsbotError as error:
-            self.console.print(f"[red]error:[/red] {error.one_line()}", highlight=False)
+            self.console.print(Text("error: ", style="red") + Text(error.one_line()))
         return True
 
+    def say(self, text: str) -> None:
+        """Print plain text: no markup, so "[corpus]" or a title in brackets shows as written."""
+        self.console.print(text, markup=False, highlight=False)
+
     def show_help(self, _: str) -> bool:
-        self.console.print(HELP.format(k=self.k), highlight=False)
+        self.say(HELP.format(k=self.k))
         return True
 
     def show_sources(self, _: str) -> bool:
         for number, article in enumerate(sorted_sources(self.app.index.articles), start=1):
-            self.console.print(f"{number:>3}. {source_line(article)}", highlight=False)
+            self.say(f"{number:>3}. {source_line(article)}")
         return True
 
     def show_stats(self, _: str) -> bool:
         table = Table(show_header=False, box=None)
         for label, value in stats_rows(self.app.index.stats()):
-            table.add_row(label, value)
+            table.add_row(Text(label), Text(value))
         self.console.print(table)
         return True
 
@@ -92,15 +97,15 @@ class Repl:
             report = self.app.rebuild(progress=update)
         finally:
             close()
-        self.console.print(build_summary(report))
+        self.say(build_summary(report))
         return True
 
     def set_k(self, argument: str) -> bool:
         if argument.isdigit() and 1 <= int(argument) <= 20:
             self.k = int(argument)
-            self.console.print(f"Answers now quote up to {self.k} passages.")
+            self.say(f"Answers now quote up to {self.k} passages.")
         else:
-            self.console.print("Usage: :k N, with N from 1 to 20.")
+            self.say("Usage: :k N, with N from 1 to 20.")
         return True
 
     def _input_lines(self) -> Iterator[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import ChunkerSettings, chunk_article, embedded_text, short_title
+from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
 from .documents import Article, Chunk
 from .embedding import Embedder
 from .errors import CorpusError
@@ -34,6 +34,10 @@ from .vectors import VectorIndex
 
 BuildProgress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages are "chunking", "embedding" and "writing"."""
+
+
+CHUNKING_BATCH = 256
+"""Articles chunked together: word pieces are counted in one tokenizer call per batch."""
 
 
 @dataclass
@@ -74,13 +78,15 @@ def build_index(
             )
         chunks: list[Chunk] = []
         embed_texts: list[str] = []
-        for done, article in enumerate(loaded.articles, start=1):
-            title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
-            for chunk in chunk_article(article, embedder, settings):
-                chunks.append(chunk)
-                embed_texts.append(embedded_text(title, chunk.text, settings))
+        articles = loaded.articles
+        for first in range(0, len(articles), CHUNKING_BATCH):
+            batch = articles[first : first + CHUNKING_BATCH]
+            for article, article_chunks in zip(batch, chunk_articles(batch, embedder, settings)):
+                title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
+                chunks.extend(article_chunks)
+                embed_texts.extend(embedded_text(title, chunk.text, settings) for chunk in article_chunks)
             if progress:
-                progress("chunking", done, len(loaded.articles))
+                progress("chunking", first + len(batch), len(articles))
 
         vectors = embedder.embed(
             embed_texts, batch_size=batch_size, progress=(lambda d, t: progress("embedding", d, t)) if progress else None

@@ -9,6 +9,7 @@ truncate).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from .documents import Article, Chunk
@@ -17,6 +18,9 @@ from .sentences import sentence_spans
 
 TITLE_TOKEN_CAP = 32
 """At most this many word pieces of the title go into the embedded text."""
+NEAR_LIMIT = 0.9
+"""Chunks whose summed sentence counts pass this share of the model's limit are recounted whole:
+sums are exact for tokenizers that split on white space first (WordPiece), not for every one."""
 
 
 @dataclass(frozen=True)
@@ -47,35 +51,50 @@ def short_title(title: str, embedder: Embedder) -> str:
 
 def chunk_article(article: Article, embedder: Embedder, settings: ChunkerSettings) -> list[Chunk]:
     """Split an article's text into chunks whose embedded text fits the model."""
-    text = article.text
-    title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
-    title_tokens = embedder.count_tokens([title + "\n"])[0] if title else 0
-    budget = min(settings.chunk_tokens, embedder.max_tokens - embedder.special_tokens - title_tokens)
-    if budget < 8:
-        raise ValueError(f"chunk budget of {budget} word pieces is too small to hold a sentence")
+    return chunk_articles([article], embedder, settings)[0]
 
-    pieces = _pieces_within_budget(text, sentence_spans(text), embedder, budget)
-    groups = _pack(pieces, budget, min(settings.overlap_tokens, budget // 2))
 
-    chunks = []
-    for number, group in enumerate(groups):
-        start, end = group[0][0], group[-1][1]
-        passage = text[start:end]
+def chunk_articles(articles: Sequence[Article], embedder: Embedder, settings: ChunkerSettings) -> list[list[Chunk]]:
+    """Chunk many articles, counting word pieces in large batches (the tokenizer is the slow part)."""
+    titles = [short_title(a.meta.title, embedder) if settings.title_in_embedding else "" for a in articles]
+    title_tokens = embedder.count_tokens([title + "\n" for title in titles])
+    budgets = [min(settings.chunk_tokens, embedder.max_tokens - embedder.special_tokens - (n if t else 0))
+               for t, n in zip(titles, title_tokens)]
+    if any(budget < 8 for budget in budgets):
+        raise ValueError(f"a chunk budget of {min(budgets)} word pieces is too small to hold a sentence")
+
+    spans = [sentence_spans(article.text) for article in articles]
+    counts = iter(embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans]))
+    result = []
+    for article, article_spans, title, title_count, budget in zip(articles, spans, titles, title_tokens, budgets):
+        pieces = _pieces_within_budget(article.text, article_spans, [next(counts) for _ in article_spans], embedder, budget)
+        chunks = []
+        for number, group in enumerate(_pack(pieces, budget, min(settings.overlap_tokens, budget // 2))):
+            tokens = sum(n for _, _, n in group) + (title_count if title else 0) + embedder.special_tokens
+            if tokens > NEAR_LIMIT * embedder.max_tokens:
+                group, tokens = _fit_exactly(article.text, title, group, embedder, settings)
+            start, end = group[0][0], group[-1][1]
+            chunks.append(Chunk(f"{article.doc_id}#{number}", article.doc_id, start, end, article.text[start:end], tokens))
+        result.append(chunks)
+    return result
+
+
+def _fit_exactly(
+    text: str, title: str, group: list[tuple[int, int, int]], embedder: Embedder, settings: ChunkerSettings
+) -> tuple[list[tuple[int, int, int]], int]:
+    """Recount a chunk near the limit as the model will see it; drop sentences while it is over."""
+    while True:
+        passage = text[group[0][0] : group[-1][1]]
         tokens = embedder.count_tokens([embedded_text(title, passage, settings)])[0] + embedder.special_tokens
-        while tokens > embedder.max_tokens and len(group) > 1:  # tokenizer not additive here: drop a sentence
-            group = group[:-1]
-            end = group[-1][1]
-            passage = text[start:end]
-            tokens = embedder.count_tokens([embedded_text(title, passage, settings)])[0] + embedder.special_tokens
-        chunks.append(Chunk(f"{article.doc_id}#{number}", article.doc_id, start, end, passage, tokens))
-    return chunks
+        if tokens <= embedder.max_tokens or len(group) == 1:
+            return group, tokens
+        group = group[:-1]
 
 
 def _pieces_within_budget(
-    text: str, spans: list[tuple[int, int]], embedder: Embedder, budget: int
+    text: str, spans: list[tuple[int, int]], counts: list[int], embedder: Embedder, budget: int
 ) -> list[tuple[int, int, int]]:
     """(start, end, tokens) per sentence; a sentence over the budget is cut into parts that fit."""
-    counts = embedder.count_tokens([text[s:e] for s, e in spans])
     pieces = []
     for (start, end), count in zip(spans, counts):
         if count <= budget:
@@ -90,14 +109,14 @@ def _pieces_within_budget(
     return pieces
 
 
-def _pack(pieces: list[tuple[int, int, int]], budget: int, overlap: int) -> list[list[tuple[int, int]]]:
+def _pack(pieces: list[tuple[int, int, int]], budget: int, overlap: int) -> list[list[tuple[int, int, int]]]:
     """Greedy packing of consecutive pieces, carrying up to `overlap` tokens into the next group."""
-    groups: list[list[tuple[int, int]]] = []
+    groups: list[list[tuple[int, int, int]]] = []
     current: list[tuple[int, int, int]] = []
     used = 0
     for piece in pieces:
         if current and used + piece[2] > budget:
-            groups.append([(s, e) for s, e, _ in current])
+            groups.append(current)
             carried: list[tuple[int, int, int]] = []
             carried_tokens = 0
             for previous in reversed(current):
@@ -109,5 +128,5 @@ def _pack(pieces: list[tuple[int, int, int]], budget: int, overlap: int) -> list
         current.append(piece)
         used += piece[2]
     if current:
-        groups.append([(s, e) for s, e, _ in current])
+        groups.append(current)
     return groups

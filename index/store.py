@@ -93,7 +93,7 @@ def new_version_dir(index_dir: Path) -> Path:
     """A fresh, hidden folder to write a version into."""
     versions = index_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
-    name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%f")  # sorts in build order
     path = versions / (TEMPORARY_PREFIX + name)
     path.mkdir()
     return path

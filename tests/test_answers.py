@@ -1,0 +1,109 @@
+"""What the CLI answers for the seeds, with the real model: the checks the first slice promised."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.answer import citation_text
+from bot.cli import main
+from bot.service import Newsbot
+from bot.config import Config
+
+from .conftest import SEED_2017, SEED_2021
+
+pytestmark = pytest.mark.model
+
+HIT_KEYS = {"doc_id", "chunk_id", "title", "outlet", "date", "url", "byline", "passage", "span", "highlights",
+            "score", "similarity", "also_in"}
+ARTICLE_KEYS = {"doc_id", "title", "outlet", "date", "url"}
+
+
+def ask_json(capsys, index_dir, question, *extra):
+    assert main(["ask", "--json", "--index", str(index_dir), *extra, question]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_historic_reunion(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir,
+                      "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?")
+    first = answer["hits"][0]
+    assert answer["abstained"] is False
+    assert first["doc_id"] == SEED_2021
+    assert "historic reunion" in first["passage"]
+    assert first["outlet"] == "UPI" and first["date"] == "2021-07-20"
+    assert any("historic reunion" in first["passage"][s:e] for s, e in first["highlights"])
+
+
+def test_flour(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir, "How much flour did Russia deliver to North Korea?")
+    first = answer["hits"][0]
+    assert first["doc_id"] == SEED_2017
+    assert "2,400 tons of flour" in first["passage"]
+    assert first["date"] == "2017-07-19"
+
+
+def test_page_furniture_is_not_an_answer(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir, "Who was declared president of Peru?")
+    assert answer["abstained"] is True
+    assert answer["hits"] == []
+    assert {a["doc_id"] for a in answer["closest"]} <= {SEED_2017, SEED_2021}
+
+
+def test_a_shared_sentence_is_quoted_once_citing_both_articles(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir, "What did Putin and Kim Jong Il agree to in 2000?")
+    agreed = [h for h in answer["hits"] if "agreed in 2000 to strengthen military cooperation" in h["passage"]]
+    assert len(agreed) == 1
+    cited = {agreed[0]["doc_id"]} | {a["doc_id"] for a in agreed[0]["also_in"]}
+    assert cited == {SEED_2017, SEED_2021}
+
+
+def test_json_schema(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir, "How much flour did Russia deliver to North Korea?", "--k", "2")
+    assert set(answer) == {"schema", "question", "abstained", "hits", "closest"}
+    assert answer["schema"] == 1 and answer["question"] == "How much flour did Russia deliver to North Korea?"
+    assert 1 <= len(answer["hits"]) <= 2
+    for hit in answer["hits"]:
+        assert set(hit) == HIT_KEYS
+        assert isinstance(hit["score"], float) and -1 <= hit["similarity"] <= 1
+        start, end = hit["span"]
+        assert end - start == len(hit["passage"])
+        for s, e in hit["highlights"]:
+            assert 0 <= s < e <= len(hit["passage"])
+        for other in hit["also_in"]:
+            assert set(other) == ARTICLE_KEYS
+    # abstention shape
+    abstained = ask_json(capsys, seed_index_dir, "Who won the 1998 football World Cup final in Paris?")
+    assert abstained["abstained"] is True and abstained["hits"] == []
+    for article in abstained["closest"]:
+        assert set(article) == ARTICLE_KEYS
+
+
+def test_batch_mode_answers_one_json_line_per_question(tmp_path, capsys, seed_index_dir, reuse_real_embedder):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("How much flour did Russia deliver to North Korea?\n\nWho was declared president of Peru?\n")
+    assert main(["ask", "--batch", str(questions), "--json", "--index", str(seed_index_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["abstained"] for line in lines] == [False, True]
+
+
+def test_dump_holds_no_furniture_and_no_chunk_over_the_model_limit(capsys, seed_index_dir, real_embedder, reuse_real_embedder):
+    assert main(["index", "dump", "--json", "--index", str(seed_index_dir)]) == 0
+    chunks = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(chunks) > 4
+    for chunk in chunks:
+        assert set(chunk) == {"doc_id", "chunk_id", "span", "tokens", "text"}
+        for furniture in ("Advertisement", "Latest Headlines", "Trending", "Back to Article", "Peru"):
+            assert furniture not in chunk["text"]
+    counts = real_embedder.count_tokens([c["text"] for c in chunks])
+    assert max(counts) + 2 <= real_embedder.max_tokens
+
+
+def test_citations_read_like_the_issue_asks(seed_index_dir, real_embedder):
+    app = Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir)
+    answer = app.ask("What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?")
+    assert citation_text(answer.citations[0].article) == (
+        "North Korea highlights 'deepening friendship' with Russia on anniversary, UPI, 20 July 2021"
+    )
+    assert answer.passages[0].citations[0] == 1

@@ -1,0 +1,108 @@
+"""Settings: the example file loads as the defaults, and every bad value is named in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Config, load_config, parse_config
+from index import ConfigError
+
+from .conftest import ROOT
+
+
+def test_the_example_config_loads_and_holds_every_default():
+    config = load_config(ROOT / "config.example.toml")
+    defaults = Config()
+    assert config.index.model == defaults.index.model == "all-MiniLM-L6-v2"
+    assert config.index.dir == ROOT / defaults.index.dir
+    assert config.corpus.paths == (ROOT / "seeds",)
+    assert config.search == defaults.search
+    assert config.index.chunker == defaults.index.chunker
+    for section in ("corpus", "index", "search"):
+        example, default = getattr(config, section), getattr(defaults, section)
+        for name in example.__dataclass_fields__:
+            if not isinstance(getattr(default, name), (Path, tuple)):
+                assert getattr(example, name) == getattr(default, name), f"[{section}] {name}"
+
+
+def test_no_config_file_means_defaults():
+    assert load_config() == Config()
+
+
+def test_config_toml_in_the_working_directory_is_read(tmp_path):
+    (tmp_path / "config.toml").write_text("[search]\nk = 5\n")
+    assert load_config().search.k == 5
+
+
+def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
+    (tmp_path / "elsewhere.toml").write_text('[index]\ndir = "idx"\n')
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(tmp_path / "elsewhere.toml"))
+    assert load_config().index.dir == tmp_path / "idx"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search"),
+        ("[search]\nkk = 3", "unknown key [search] kk. allowed keys: k, mode, min_similarity"),
+        ("[search]\nk = 0", "[search] k = 0 is not allowed. it must be an integer from 1 to 20"),
+        ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. it must be an integer from 1 to 20"),
+        ("[search]\nk = true", "[search] k = True is not allowed. it must be an integer from 1 to 20"),
+        ("[search]\nmode = \"fuzzy\"", "[search] mode = 'fuzzy' is not allowed. it must be \"hybrid\" or \"dense\" or \"bm25\""),
+        ("[search]\nmin_similarity = 2", "[search] min_similarity = 2 is not allowed. it must be a number from -1 to 1"),
+        ("[index]\ntitle_in_embedding = \"yes\"", "[index] title_in_embedding = 'yes' is not allowed. it must be true or false"),
+        ("[index]\nbatch_size = 0", "[index] batch_size = 0 is not allowed. it must be an integer from 1 to 1024"),
+        ("[corpus]\npaths = []", "[corpus] paths = [] is not allowed. it must be a list of files or folders"),
+        ("[corpus]\npaths = [1]", "[corpus] paths = [1] is not allowed. it must be a list of files or folders"),
+        ("search = 3", "search must be a [search] table. write it as a section"),
+    ],
+)
+def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert error.value.one_line() == f"{path}: {message}"
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    (tmp_path / "config.toml").write_text("[search\n")
+    with pytest.raises(ConfigError, match=r"^config.toml is not valid TOML \(.*line 1.*\)\. fix the syntax at that line$"):
+        load_config()
+
+
+def test_an_empty_table_is_all_defaults():
+    assert parse_config({"search": {}, "index": {}}) == Config()
+
+
+def test_the_cli_stops_with_one_line_and_status_2(tmp_path, capsys):
+    (tmp_path / "config.toml").write_text("[search]\nk = 99\n")
+    assert main(["index", "stats"]) == 2
+    err = capsys.readouterr().err
+    assert err == "newsbot: error: config.toml: [search] k = 99 is not allowed. it must be an integer from 1 to 20\n"
+
+
+def test_a_missing_config_file_is_one_line(capsys):
+    assert main(["--config", "nope.toml", "index", "stats"]) == 2
+    assert capsys.readouterr().err == "newsbot: error: config file nope.toml does not exist. check the path given to --config\n"
+
+
+def test_asking_with_no_question_says_how(capsys):
+    assert main(["ask"]) == 2
+    assert "no question given" in capsys.readouterr().err
+
+
+def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
+    (tmp_path / "config.toml").write_text("[index]\nmodel = 12\n")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "index", "stats"], capture_output=True, text=True,
+                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "newsbot: error: config.toml: [index] model = 12 is not allowed. it must be a sentence-transformers model name or folder"
+    ]
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,147 @@
+"""The index on disk: versions, the manifest check, and builds that die halfway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from index import IndexBusyError, IndexMismatchError, IndexMissingError, NewsIndex, build_index
+from index.store import CURRENT, MANIFEST, VERSIONS, build_lock, current_version
+
+from .conftest import ROOT, SEEDS
+from .fakes import FakeEmbedder
+
+
+def test_a_build_is_a_self_describing_folder(tmp_path, fake_embedder):
+    report = build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    version = current_version(tmp_path / "ix")
+    assert (tmp_path / "ix" / CURRENT).is_symlink()
+    assert sorted(p.name for p in version.iterdir()) == ["articles.jsonl", "bm25", "chunks.jsonl", "manifest.json", "vectors.faiss"]
+    manifest = json.loads((version / MANIFEST).read_text())
+    assert manifest["format_version"] == 1
+    assert manifest["model"] == "fake-hash" and manifest["dimension"] == 256 and manifest["max_tokens"] == 64
+    assert manifest["chunker"] == {"chunk_tokens": 128, "overlap_tokens": 32, "title_in_embedding": True}
+    assert manifest["articles"] == 2 and manifest["chunks"] == report.manifest.chunks > 2
+    assert len(manifest["corpus_fingerprint"]) == 64
+
+
+def test_search_returns_hits_with_metadata(tmp_path, fake_embedder):
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    index = NewsIndex.open(tmp_path / "ix", fake_embedder)
+    for mode in ("hybrid", "dense", "bm25"):
+        [hit, *_] = index.search("tons of flour delivered by the Russian embassy", k=3, mode=mode)
+        assert "2,400 tons of flour" in hit.passage
+        assert hit.article.outlet == "UPI"
+        assert hit.passage == hit.chunk.text
+    assert index.search("   ", k=3) == []
+
+
+def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
+    with pytest.raises(IndexMissingError, match=r"no index has been built in .* yet\. build one with `newsbot index build`"):
+        NewsIndex.open(tmp_path / "nothing", fake_embedder)
+
+
+@pytest.mark.parametrize(
+    ("other", "message"),
+    [
+        (FakeEmbedder(name="another-model"), r"built with the model 'fake-hash', but the configured model is 'another-model'\. rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'"),
+        (FakeEmbedder(dimension=32), r"holds 256-dimensional vectors, the model makes 32\. rebuild it with `newsbot index build`"),
+    ],
+)
+def test_a_mismatched_model_is_refused_with_the_fix(tmp_path, fake_embedder, other, message):
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    with pytest.raises(IndexMismatchError, match=message):
+        NewsIndex.open(tmp_path / "ix", other)
+
+
+def test_another_format_version_is_refused_with_the_fix(tmp_path, fake_embedder):
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    manifest_path = current_version(tmp_path / "ix") / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"has format version 99, this newsbot reads version 1\. rebuild it"):
+        NewsIndex.open(tmp_path / "ix", fake_embedder)
+
+
+def test_a_failing_build_leaves_the_previous_index_serving(tmp_path, fake_embedder, monkeypatch):
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    before = current_version(tmp_path / "ix")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "extra.txt").write_text("An extra story title\n\nSomething new happened in the harbour.\n")
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("index.build.LexicalIndex.save", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build_index([SEEDS, tmp_path / "more"], tmp_path / "ix", fake_embedder)
+    assert current_version(tmp_path / "ix") == before
+    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    from index import build_index
+    from index import store
+    from tests.fakes import FakeEmbedder
+
+    stage = sys.argv[1]
+    def progress(name, done, total):
+        if name == stage:
+            os.kill(os.getpid(), signal.SIGKILL)
+    if stage == "publish":  # die after the version is complete, before the link moves
+        real_rename = os.rename
+        def rename_then_die(src, dst):
+            real_rename(src, dst)
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.os.rename = rename_then_die
+    build_index([{seeds!r}, sys.argv[2]], Path(sys.argv[3]), FakeEmbedder(), progress=progress)
+    """
+)
+
+
+@pytest.mark.parametrize("stage", ["chunking", "embedding", "writing", "publish"])
+def test_a_build_killed_at_any_stage_leaves_the_previous_index_loadable(tmp_path, fake_embedder, stage):
+    index_dir = tmp_path / "ix"
+    build_index([SEEDS], index_dir, fake_embedder)
+    before = current_version(index_dir)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "extra.txt").write_text("An extra story title\n\nSomething new happened in the harbour.\n")
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(root=str(ROOT), seeds=str(SEEDS)))
+    result = subprocess.run([sys.executable, str(script), stage, str(tmp_path / "more"), str(index_dir)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert current_version(index_dir) == before
+    index = NewsIndex.open(index_dir, fake_embedder)
+    assert sorted(index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]
+    # the next build clears what the dead one left and publishes normally
+    build_index([SEEDS, tmp_path / "more"], index_dir, fake_embedder)
+    assert NewsIndex.open(index_dir, fake_embedder).manifest.articles == 3
+    assert not [p for p in (index_dir / VERSIONS).iterdir() if p.name.startswith(".")]
+
+
+def test_only_one_build_at_a_time(tmp_path, fake_embedder):
+    with build_lock(tmp_path / "ix"):
+        with pytest.raises(IndexBusyError, match="another build is writing the index"):
+            build_index([SEEDS], tmp_path / "ix", fake_embedder)
+
+
+def test_old_versions_are_pruned_to_keep_versions(tmp_path, fake_embedder):
+    for _ in range(4):
+        build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
+    versions = sorted(p.name for p in (tmp_path / "ix" / VERSIONS).iterdir())
+    assert len(versions) == 2
+    assert current_version(tmp_path / "ix").name == versions[-1]
+    assert os.path.islink(tmp_path / "ix" / CURRENT)

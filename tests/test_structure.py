@@ -1,0 +1,39 @@
+"""Structural rules: the library stays free of Discord and its public surface changes on purpose."""
+
+from __future__ import annotations
+
+import ast
+
+import index
+
+from .conftest import ROOT
+
+
+def test_index_never_imports_discord():
+    for path in (ROOT / "index").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(name.split(".")[0] in ("discord", "bot") for name in names), f"{path} imports {names}"
+
+
+def test_the_public_surface_of_index_is_pinned():
+    assert sorted(index.__all__) == [
+        "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BUNDLED_MODEL", "BuildProgress", "BuildReport", "Chunk",
+        "ChunkerSettings", "ConfigError", "CorpusError", "CorpusLoad", "Embedder", "Hit", "IndexBusyError",
+        "IndexMismatchError", "IndexMissingError", "IndexStats", "ModelError", "NewsIndex", "NewsbotError",
+        "SEARCH_MODES", "SearchMode", "SentenceTransformerEmbedder", "build_index", "corpus_fingerprint",
+        "load_corpus", "sentence_spans",
+    ]
+    for name in index.__all__:
+        assert hasattr(index, name)
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    assert "```sh\nmake run\n```" in readme and "```sh\nmake test\n```" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
