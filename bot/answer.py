@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from index import ArticleMeta, Hit, NewsIndex, SearchMode, sentence_spans
 
 CANDIDATES_PER_PASSAGE = 3
-"""Search this many hits per passage wanted, so that duplicates can be merged away."""
+"""Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
+are highlighted (one model call per few) only until the answer has its k passages."""
 HIGHLIGHT_MARGIN = 0.05
 """A second sentence is marked too when its similarity is within this margin of the best one."""
 SAME_SENTENCE = 0.5
@@ -68,19 +69,22 @@ def build_answer(
 
     passages: list[Passage] = []
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
-    for hit, (spans, highlights) in zip(relevant, _best_sentences(index, question, relevant)):
-        grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
-        best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
-        duplicate_of = next(
-            (i for i, kept in enumerate(sentence_keys) if any(_same(b, g) for b in best_grams for g in kept)), None
-        )
-        if duplicate_of is not None:
-            passages[duplicate_of].merged.append(hit)
-            continue
-        if len(passages) == k:
-            continue
-        passages.append(Passage(hit, highlights))
-        sentence_keys.append(grams)
+    position = 0
+    while position < len(relevant) and len(passages) < k:
+        # highlight a few candidates per model call: enough to fill the answer if none is a duplicate
+        batch = relevant[position : position + k - len(passages) + 1]
+        position += len(batch)
+        for hit, (spans, highlights) in zip(batch, _best_sentences(index, question, batch)):
+            grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
+            best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
+            duplicate_of = next(
+                (i for i, kept in enumerate(sentence_keys) if any(_same(b, g) for b in best_grams for g in kept)), None
+            )
+            if duplicate_of is not None:
+                passages[duplicate_of].merged.append(hit)
+            elif len(passages) < k:
+                passages.append(Passage(hit, highlights))
+                sentence_keys.append(grams)
 
     citations: list[Citation] = []
     numbers: dict[str, int] = {}

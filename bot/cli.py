@@ -1,12 +1,14 @@
 """The `newsbot` command.
 
     newsbot                          build the index if needed, then run the bot (token set) or the REPL
+    newsbot run                      run the Discord bot (DISCORD_TOKEN)
     newsbot index build [--corpus PATH ...]
     newsbot index stats [--json]
     newsbot index dump --json        every passage as a JSON line
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
+    newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
 
 Every command that reads or writes an index takes `--index DIR`; `--config PATH` picks the config.
 Known errors end in one line on stderr and exit status 2.
@@ -46,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
         return sub
 
-    with_index(commands.add_parser("start", help="build the index if needed, then open the REPL (or run the bot)"))
+    with_index(commands.add_parser("start", help="build the index if needed, then run the bot (token set) or the REPL"))
+    with_index(commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)"))
     index = commands.add_parser("index", help="build and inspect the index")
     index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
     build = with_index(index_commands.add_parser("build", help="build a new index from the corpus"))
@@ -64,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)")
 
     with_index(commands.add_parser("repl", help="ask questions interactively"))
+
+    bench = commands.add_parser("bench", help="time a full build and question latency (prints figures)")
+    bench.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
+    bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
+    bench.add_argument("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)")
+    bench.add_argument("--passes", type=int, default=5, metavar="N", help="passes over the questions (default 5)")
     return parser
 
 
@@ -79,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "start"
         if command == "index":
             return {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump}[args.index_command](app, args)
-        return {"start": cmd_start, "ask": cmd_ask, "repl": cmd_repl}[command](app, args)
+        handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench}
+        return handlers[command](app, args)
     except NewsbotError as error:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
         return EXIT_ERROR
@@ -116,7 +126,19 @@ def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
         close()
     if report:
         print(build_summary(report), file=sys.stderr)
+    if app.config.discord.resolved_token():
+        return cmd_run(app, args)
     return cmd_repl(app, args)
+
+
+def cmd_run(app: Newsbot, args: argparse.Namespace) -> int:
+    from .discord_bot.runner import require_token, run_bot
+
+    require_token(app)
+    logging.getLogger().setLevel(logging.INFO)
+    ensure_built(app)
+    run_bot(app)
+    return 0
 
 
 def cmd_build(app: Newsbot, args: argparse.Namespace) -> int:
@@ -176,6 +198,15 @@ def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
 
     ensure_built(app)
     Repl(app).run()
+    return 0
+
+
+def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
+    from .bench import read_questions, run_bench
+
+    if args.builds < 1 or args.passes < 1:
+        raise NewsbotError("--builds and --passes must be at least 1", "give positive counts")
+    run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes)
     return 0
 
 

@@ -20,7 +20,10 @@ from typing import Any
 from index import BUNDLED_MODEL, SEARCH_MODES, ChunkerSettings, ConfigError
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
+TOKEN_ENV = "DISCORD_TOKEN"
 DEFAULT_CONFIG_FILE = "config.toml"
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 
 
 def _setting(default: Any, allowed: str, check: Callable[[Any], bool] = lambda _: True) -> Any:
@@ -58,16 +61,39 @@ class SearchSettings:
     min_similarity: float = _setting(0.35, "a number from -1 to 1", lambda v: -1 <= v <= 1)
 
 
+def _is_id_list(value: tuple) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str = field(default="", repr=False, metadata={"allowed": "a bot token (better: DISCORD_TOKEN)", "check": lambda v: True})
+    api_base_url: str = _setting(DISCORD_API, "an http(s) URL", lambda v: v.startswith(("http://", "https://")))
+    gateway_url: str = _setting(DISCORD_GATEWAY, "a ws(s) URL", lambda v: v.startswith(("ws://", "wss://")))
+    sync_guild_id: int = _setting(0, "0 (global) or a guild id", lambda v: v >= 0)
+    moderator_role_ids: tuple[int, ...] = _setting((), "a list of role ids", _is_id_list)
+    cooldown_questions: int = _setting(3, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
+    cooldown_seconds: float = _setting(30.0, "a number of seconds from 0 to 3600", lambda v: 0 <= v <= 3600)
+    data_dir: Path = _setting(Path(".newsbot"), "a folder path")
+
+    def resolved_token(self) -> str:
+        """DISCORD_TOKEN wins over the file, so the file can be shared without the secret."""
+        return os.environ.get(TOKEN_ENV, "").strip() or self.token.strip()
+
+
 @dataclass(frozen=True)
 class Config:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
     source: Path | None = None
     """The file these settings were read from, if any."""
 
 
-SECTIONS: dict[str, type] = {"corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings}
+SECTIONS: dict[str, type] = {
+    "corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings, "discord": DiscordSettings,
+}
 
 
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
@@ -141,6 +167,8 @@ def _convert(value: Any, annotation: str, base: Path | None) -> Any:
         return value if isinstance(value, str) else None
     if annotation == "Path":
         return _path(value, base) if isinstance(value, str) and value else None
+    if annotation == "tuple[int, ...]":
+        return tuple(value) if isinstance(value, list) else None
     if annotation == "tuple[Path, ...]":
         if isinstance(value, str):
             value = [value]

@@ -23,7 +23,9 @@ def test_the_example_config_loads_and_holds_every_default():
     assert config.corpus.paths == (ROOT / "seeds",)
     assert config.search == defaults.search
     assert config.index.chunker == defaults.index.chunker
-    for section in ("corpus", "index", "search"):
+    assert config.discord.api_base_url == "https://discord.com/api/v10"
+    assert config.discord.data_dir == ROOT / ".newsbot"
+    for section in ("corpus", "index", "search", "discord"):
         example, default = getattr(config, section), getattr(defaults, section)
         for name in example.__dataclass_fields__:
             if not isinstance(getattr(default, name), (Path, tuple)):
@@ -48,7 +50,7 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search"),
+        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord"),
         ("[search]\nkk = 3", "unknown key [search] kk. allowed keys: k, mode, min_similarity"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. it must be an integer from 1 to 20"),
         ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. it must be an integer from 1 to 20"),
@@ -60,6 +62,9 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
         ("[corpus]\npaths = []", "[corpus] paths = [] is not allowed. it must be a list of files or folders"),
         ("[corpus]\npaths = [1]", "[corpus] paths = [1] is not allowed. it must be a list of files or folders"),
         ("search = 3", "search must be a [search] table. write it as a section"),
+        ("[discord]\nmoderator_role_ids = [0]", "[discord] moderator_role_ids = [0] is not allowed. it must be a list of role ids"),
+        ("[discord]\napi_base_url = \"discord.com\"", "[discord] api_base_url = 'discord.com' is not allowed. it must be an http(s) URL"),
+        ("[discord]\ncooldown_seconds = -1", "[discord] cooldown_seconds = -1 is not allowed. it must be a number of seconds from 0 to 3600"),
     ],
 )
 def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
@@ -68,6 +73,15 @@ def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert error.value.one_line() == f"{path}: {message}"
+
+
+def test_the_token_comes_from_the_environment_first(tmp_path, monkeypatch):
+    (tmp_path / "config.toml").write_text('[discord]\ntoken = "from-file"\n')
+    config = load_config()
+    assert config.discord.resolved_token() == "from-file"
+    monkeypatch.setenv("DISCORD_TOKEN", "from-env")
+    assert config.discord.resolved_token() == "from-env"
+    assert "from-file" not in repr(config)
 
 
 def test_invalid_toml_names_the_file(tmp_path):

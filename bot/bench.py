@@ -1,0 +1,71 @@
+"""`newsbot bench`: how long a full build takes and how fast questions are answered.
+
+Prints figures; it asserts nothing (machines are shared and noisy: compare runs made together).
+Query latency is measured twice: `search` alone (embed the question, FAISS + BM25, fuse) and the
+whole answer (search plus sentence highlighting and merging), after one warm-up pass.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from index import NewsbotError
+
+from .service import Newsbot
+
+DEFAULT_QUESTIONS = [
+    "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?",
+    "How much flour did Russia deliver to North Korea?",
+    "Who was declared president of Peru?",
+]
+
+
+def read_questions(path: Path | None) -> list[str]:
+    if path is None:
+        return DEFAULT_QUESTIONS
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        raise NewsbotError(f"{path} holds no questions", "give one question per line, or a BEIR queries.jsonl")
+    return [json.loads(line)["text"] if line.startswith("{") else line for line in lines]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
+        app.index_dir = Path(scratch) / "index"
+        app.embedder  # load the model before timing
+        build_seconds = []
+        for _ in range(builds):
+            started = time.perf_counter()
+            report = app.rebuild(corpus)
+            build_seconds.append(time.perf_counter() - started)
+        m = report.manifest
+        print(f"corpus: {', '.join(map(str, corpus))}: {m.articles:,} articles, {m.chunks:,} passages")
+        print(f"build: median {statistics.median(build_seconds):.2f} s over {builds} build(s) "
+              f"[{', '.join(f'{s:.2f}' for s in build_seconds)}]")
+
+        index = app.index
+        mode, k = app.config.search.mode, app.config.search.k
+        for question in questions:  # warm-up
+            app.ask(question)
+        search_ms, answer_ms = [], []
+        for _ in range(passes):
+            for question in questions:
+                started = time.perf_counter()
+                index.search(question, k=k * 3, mode=mode)
+                search_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                app.ask(question)
+                answer_ms.append((time.perf_counter() - started) * 1000)
+        print(f"queries: {len(questions)} question(s) x {passes} pass(es), mode {mode}")
+        for name, values in (("search", search_ms), ("answer", answer_ms)):
+            print(f"{name}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
+                  f"max {max(values):.1f} ms")

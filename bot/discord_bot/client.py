@@ -1,0 +1,53 @@
+"""The Discord client: built with the app core, loads one cog per feature, syncs in setup_hook."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord.ext import commands
+
+from ..config import DiscordSettings
+from ..service import Newsbot
+from . import errors
+from .cogs import EXTENSIONS
+from .render import NO_PINGS
+from .state import BotState
+
+log = logging.getLogger("newsbot.discord")
+
+
+def point_at(settings: DiscordSettings) -> None:
+    """Send REST calls and the gateway connection where the settings say (Discord by default)."""
+    discord.http.Route.BASE = settings.api_base_url.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+class NewsbotClient(commands.Bot):
+    def __init__(self, app: Newsbot, state: BotState, **options) -> None:
+        intents = discord.Intents.default()  # guilds and messages; a mention's text comes without message_content
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
+                         help_command=None, **options)
+        self.app = app
+        self.state = state
+
+    async def setup_hook(self) -> None:
+        errors.install(self.tree)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        guild_id = self.app.config.discord.sync_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("registered %d commands in guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("registered %d commands globally", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: mentions are questions, handled by the ask cog's listener."""

@@ -1,0 +1,3 @@
+"""One cog per feature: ask (members), info (/sources, /stats), admin (moderators)."""
+
+EXTENSIONS = ("bot.discord_bot.cogs.ask", "bot.discord_bot.cogs.info", "bot.discord_bot.cogs.admin")

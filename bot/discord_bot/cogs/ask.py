@@ -1,0 +1,113 @@
+"""/ask and mentions: members' questions, answered with quoted passages and citations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ..errors import message_for
+from ..render import NO_PINGS, answer_embed
+from ..views import DYNAMIC_ITEMS, answer_view, footer
+
+if TYPE_CHECKING:
+    from ...answer import Answer
+    from ..client import NewsbotClient
+
+log = logging.getLogger("newsbot.discord")
+
+MENTION_HINT = "Ask me a question after the mention, for example: @newsbot What did the foreign ministry say?"
+
+
+class QuestionCooldown:
+    """Per-user cooldown shared by /ask and mentions: N questions per window of S seconds."""
+
+    def __init__(self, questions: int, seconds: float) -> None:
+        self.questions = questions
+        self.seconds = seconds
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """0 when the user may ask now (and counts the question), else seconds to wait."""
+        if self.seconds <= 0:
+            return 0.0
+        now = time.monotonic()
+        if len(self._buckets) > 10_000:  # forget buckets that have fully refilled
+            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens(now) < self.questions}
+        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.questions, self.seconds))
+        return bucket.update_rate_limit(now) or 0.0
+
+
+def cooldown_message(seconds: float) -> str:
+    return f"You're asking quickly: try again in {max(1, round(seconds))} s."
+
+
+class AskCog(commands.Cog):
+    def __init__(self, bot: NewsbotClient) -> None:
+        self.bot = bot
+        settings = bot.app.config.discord
+        self.cooldown = QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
+
+    async def answer(self, question: str, k: int, private: bool) -> tuple[Answer, str, discord.ui.View]:
+        answer = await asyncio.to_thread(self.bot.app.ask, question, k)
+        answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages])
+        view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
+        return answer, answer_id, view
+
+    @app_commands.command(name="ask", description="Answer a question by quoting the news articles")
+    @app_commands.describe(
+        question="What you want to know",
+        passages="How many passages to quote (1 to 5)",
+        private="Only you see the answer (you can post it publicly afterwards)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        passages: app_commands.Range[int, 1, 5] | None = None,
+        private: bool = False,
+    ) -> None:
+        wait = self.cooldown.retry_after(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        answer, _, view = await self.answer(question, passages or self.bot.app.config.search.k, private)
+        await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view, ephemeral=private,
+                                        allowed_mentions=NO_PINGS)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None or me not in message.mentions:
+            return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        try:
+            if not question:
+                await message.reply(MENTION_HINT, mention_author=False, allowed_mentions=NO_PINGS)
+                return
+            wait = self.cooldown.retry_after(message.author.id)
+            if wait:
+                await message.reply(cooldown_message(wait), mention_author=False, allowed_mentions=NO_PINGS)
+                return
+            async with message.channel.typing():
+                answer, _, view = await self.answer(question, self.bot.app.config.search.k, private=False)
+            await message.reply(embed=answer_embed(answer, footer(answer)), view=view, mention_author=False,
+                                allowed_mentions=NO_PINGS)
+        except Exception as error:  # a mention has no interaction: the same table, as a reply
+            text = message_for(error)
+            try:
+                await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.warning("could not reply to a mention with an error message")
+
+
+async def setup(bot: NewsbotClient) -> None:
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    await bot.add_cog(AskCog(bot))

@@ -1,0 +1,65 @@
+"""/sources (the indexed articles, paginated) and /stats (what the index holds, feedback)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from ...describe import sorted_sources, stats_rows
+from ..render import INFO_COLOUR, NO_PINGS, clip, source_line
+from ..views import SourcesPageButton
+
+if TYPE_CHECKING:
+    from ..client import NewsbotClient
+
+SOURCES_PER_PAGE = 10
+
+
+def sources_page(bot: NewsbotClient, page: int) -> tuple[discord.Embed, discord.ui.View]:
+    articles = sorted_sources(bot.app.index.articles)
+    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * SOURCES_PER_PAGE
+    lines = [source_line(first + i + 1, a, limit=380) for i, a in enumerate(articles[first : first + SOURCES_PER_PAGE])]
+    embed = discord.Embed(title=f"Indexed articles ({len(articles):,})", colour=INFO_COLOUR,
+                          description=clip("\n".join(lines) or "No articles are indexed.", 4096))
+    embed.set_footer(text=f"Page {page + 1} of {pages}")
+    view = discord.ui.View(timeout=None)
+    view.add_item(SourcesPageButton(max(page - 1, 0), "prev", disabled=page == 0))
+    view.add_item(SourcesPageButton(page + 1, "next", disabled=page >= pages - 1))
+    return embed, view
+
+
+def stats_embed(bot: NewsbotClient) -> discord.Embed:
+    embed = discord.Embed(title="newsbot index", colour=INFO_COLOUR)
+    for label, value in stats_rows(bot.app.index.stats()):
+        embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
+    last = bot.state.last_reindex()
+    embed.add_field(name="Last reindex", value=clip(f"{last.at} by {last.user_name}: {last.summary}", 1024)
+                    if last else "none from Discord yet", inline=False)
+    up, down = bot.state.feedback_counts()
+    embed.add_field(name="Feedback", value=f"👍 {up} · 👎 {down}", inline=False)
+    return embed
+
+
+class InfoCog(commands.Cog):
+    def __init__(self, bot: NewsbotClient) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources", description="List the articles the bot answers from")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        embed, view = await asyncio.to_thread(sources_page, self.bot, 0)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="stats", description="What the index holds, when it was built, and feedback")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        embed = await asyncio.to_thread(stats_embed, self.bot)
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def setup(bot: NewsbotClient) -> None:
+    await bot.add_cog(InfoCog(bot))

@@ -1,0 +1,82 @@
+"""One error handler for the bot.
+
+Decision table, first match wins:
+  1. NotModerator (a check)          -> "Only moderators can ..." (ephemeral)
+  2. IndexMissingError               -> "No index yet: a moderator can build one with /reindex."
+  3. IndexBusyError                  -> "A reindex is already running ..."
+  4. any other NewsbotError          -> its problem, in one sentence
+  5. other check failures            -> "You can't use this command here."
+  6. anything else                   -> "Sorry, something went wrong ...", traceback to the log
+
+Users never see a traceback or `str()` of an unexpected exception; the log gets the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from index import IndexBusyError, IndexMissingError, NewsbotError
+
+from .render import NO_PINGS, clip
+
+log = logging.getLogger("newsbot.discord")
+
+SOMETHING_WENT_WRONG = "Sorry, something went wrong there. The moderators can find the details in the bot's log."
+
+
+class NotModerator(app_commands.CheckFailure):
+    """The member lacks Manage Server and every configured moderator role."""
+
+
+def message_for(error: BaseException) -> str:
+    if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)) and error.__cause__:
+        error = error.__cause__
+    if isinstance(error, NotModerator):
+        return "Only moderators can do that: it needs the Manage Server permission or a moderator role."
+    if isinstance(error, IndexMissingError):
+        return "There is no index yet: a moderator can build one with /reindex."
+    if isinstance(error, IndexBusyError):
+        return "A reindex is already running; try again when it has finished."
+    if isinstance(error, NewsbotError):
+        return clip(error.problem[:1].upper() + error.problem[1:] + ".", 1800)
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    log.error("unexpected error", exc_info=error)
+    return SOMETHING_WENT_WRONG
+
+
+async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user, ephemerally, whether or not the interaction was already answered."""
+    text = message_for(error)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error: the interaction is gone")
+
+
+def friendly_errors(callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """For button callbacks: route every exception through the same handler."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> Any:
+        try:
+            return await callback(self, interaction, *args)
+        except Exception as error:  # the one place errors of a button end
+            await reply_with_error(interaction, error)
+
+    return wrapper
+
+
+def install(tree: app_commands.CommandTree) -> None:
+    @tree.error
+    async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await reply_with_error(interaction, error)

@@ -1,0 +1,149 @@
+"""Answers as Discord embeds, always within Discord's limits.
+
+The passages are quoted (one block quote each) with the best-matching sentences in bold and the
+citation numbers after them; the sources follow as a numbered list with links. Passage text is
+escaped for Discord markdown, and long passages are cut around their highlighted sentence so that
+the message fits, however long the question or the passages.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord.utils import escape_markdown
+
+from ..answer import Answer, Passage, format_date
+from ..render_terminal import NOT_COVERED
+from index import ArticleMeta
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_VALUE_LIMIT = 1024
+FIELD_NAME_LIMIT = 256
+FOOTER_LIMIT = 2048
+EMBEDS_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+FIELDS_PER_EMBED = 25
+
+SOURCES_BUDGET = 2400
+"""Characters the numbered sources may take, so that the passages keep most of the 6,000."""
+
+ANSWER_COLOUR = discord.Colour.blurple()
+ABSTAIN_COLOUR = discord.Colour.gold()
+INFO_COLOUR = discord.Colour.dark_teal()
+ELLIPSIS = "…"
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def clip(text: str, limit: int) -> str:
+    """Text within `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip() + ELLIPSIS
+
+
+def window(passage: Passage, budget: int) -> tuple[str, list[tuple[int, int]]]:
+    """At most `budget` characters of the passage around its first highlight, highlights shifted."""
+    text = passage.text
+    if len(text) <= budget:
+        return text, list(passage.highlights)
+    first_start = passage.highlights[0][0] if passage.highlights else 0
+    start = max(0, min(first_start - budget // 4, len(text) - budget))
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + budget)
+    if end < len(text) and " " in text[start:end]:
+        end = text.rfind(" ", start, end)
+    shifted = [(max(s, start) - start, min(e, end) - start) for s, e in passage.highlights if e > start and s < end]
+    prefix, suffix = (ELLIPSIS if start else ""), (ELLIPSIS if end < len(text) else "")
+    return prefix + text[start:end] + suffix, [(s + len(prefix), e + len(prefix)) for s, e in shifted]
+
+
+def quote(passage: Passage, budget: int) -> str:
+    """One passage as a Discord block quote with bold highlights and citation numbers."""
+    text, highlights = window(passage, budget)
+    parts, cursor = [], 0
+    for start, end in highlights:
+        parts.append(escape_markdown(text[cursor:start]))
+        marked = text[start:end].strip()
+        if marked:
+            lead = text[start:end][: len(text[start:end]) - len(text[start:end].lstrip())]
+            parts.append(f"{escape_markdown(lead)}**{escape_markdown(marked)}**")
+        cursor = end
+    parts.append(escape_markdown(text[cursor:]))
+    body = "".join(parts)
+    refs = " " + "".join(f"[{n}]" for n in passage.citations)
+    lines = [line for line in body.split("\n") if line.strip()]
+    return "\n".join(f"> {line}" for line in lines) + refs
+
+
+def source_line(number: int | None, article: ArticleMeta, limit: int = 300) -> str:
+    """"[1] Title · Outlet · 20 July 2021", the title linked when the whole line fits in `limit`."""
+    title = escape_markdown(clip(article.title, 150))
+    details = " · ".join(escape_markdown(part) for part in (article.outlet, format_date(article)) if part)
+    marker = f"**[{number}]**" if number is not None else "•"
+    tail = f" · {details}" if details else ""
+    if article.url:
+        linked = f"{marker} [{title}]({article.url}){tail}"
+        if len(linked) <= limit:
+            return linked
+    return clip(f"{marker} {title}{tail}", limit)  # a link cut short would break: drop it instead
+
+
+def _fields_from_lines(name: str, lines: list[str]) -> list[tuple[str, str]]:
+    """Pack lines into as few fields as fit FIELD_VALUE_LIMIT each."""
+    fields: list[tuple[str, str]] = []
+    current = ""
+    for line in lines:
+        line = clip(line, FIELD_VALUE_LIMIT)
+        if current and len(current) + 1 + len(line) > FIELD_VALUE_LIMIT:
+            fields.append((name if not fields else f"{name} (continued)", current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        fields.append((name if not fields else f"{name} (continued)", current))
+    return fields
+
+
+def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
+    """The whole answer as one embed that respects every limit."""
+    title = clip(answer.question.replace("\n", " "), TITLE_LIMIT)
+    if answer.abstained:
+        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR, description=NOT_COVERED)
+        if answer.closest:
+            lines = [source_line(None, article) for article in answer.closest]
+            for name, value in _fields_from_lines("Closest articles", lines)[:3]:
+                embed.add_field(name=name, value=value, inline=False)
+        return _with_footer(embed, footer)
+
+    line_limit = min(300, max(80, SOURCES_BUDGET // max(1, len(answer.citations))))
+    source_fields = _fields_from_lines("Sources", [source_line(c.number, c.article, line_limit) for c in answer.citations])
+    source_fields = source_fields[: FIELDS_PER_EMBED]
+    fixed = len(title) + sum(len(n) + len(v) for n, v in source_fields) + len(footer or "")
+    room = min(DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT - fixed - 50)
+    budget = max(120, room // max(1, len(answer.passages)) - 40)
+    while True:
+        description = "\n\n".join(quote(p, budget) for p in answer.passages)
+        if len(description) <= room or budget <= 120:
+            break
+        budget = int(budget * 0.85)
+    embed = discord.Embed(title=title, colour=ANSWER_COLOUR, description=clip(description, room))
+    for name, value in source_fields:
+        embed.add_field(name=name, value=value, inline=False)
+    return _with_footer(embed, footer)
+
+
+def _with_footer(embed: discord.Embed, footer: str | None) -> discord.Embed:
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return embed
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts toward the 6,000 limit."""
+    return len(embed)

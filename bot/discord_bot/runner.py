@@ -1,0 +1,62 @@
+"""`newsbot run`: start the bot until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import discord
+
+from index import ConfigError, NewsbotError
+
+from ..config import TOKEN_ENV
+from ..service import Newsbot
+from .client import NewsbotClient, point_at
+from .state import BotState
+
+log = logging.getLogger("newsbot.discord")
+STATE_FILE = "bot.sqlite"
+
+
+def require_token(app: Newsbot) -> str:
+    token = app.config.discord.resolved_token()
+    if not token:
+        raise ConfigError(
+            "no Discord bot token is set",
+            f"export {TOKEN_ENV}=<your bot token> (or set [discord] token in config.toml), then run again",
+        )
+    return token
+
+
+def run_bot(app: Newsbot, **client_options) -> None:
+    token = require_token(app)
+    point_at(app.config.discord)
+    state = BotState(app.config.discord.data_dir / STATE_FILE)
+    try:
+        asyncio.run(_serve(NewsbotClient(app, state, **client_options), token))
+    finally:
+        state.close()
+
+
+async def _serve(client: NewsbotClient, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with client:
+        running = asyncio.create_task(client.start(token), name="discord-client")
+        stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if running in done:
+            stopping.cancel()
+            try:
+                running.result()
+            except discord.LoginFailure:
+                raise NewsbotError("Discord refused the bot token", f"check {TOKEN_ENV}: copy the token again from the Developer Portal") from None
+            except discord.PrivilegedIntentsRequired:
+                raise NewsbotError("Discord refused the requested intents", "enable them for the bot in the Developer Portal") from None
+            return
+        log.info("shutting down")
+        await client.close()
+        await asyncio.gather(running, return_exceptions=True)

@@ -1,0 +1,122 @@
+"""The bot's own small state in SQLite: answers behind buttons, feedback votes, reindex history.
+
+User ids are never stored: a salted hash stands for the user (the salt is made once per data
+folder and kept in the same file), enough to count one vote per person and nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY, question TEXT NOT NULL, shown INTEGER NOT NULL, private INTEGER NOT NULL,
+    passage_ids TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_id TEXT NOT NULL, user_hash TEXT NOT NULL, vote INTEGER NOT NULL, question TEXT NOT NULL,
+    passage_ids TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_hash)
+);
+CREATE TABLE IF NOT EXISTS reindexes (
+    at TEXT NOT NULL, user_hash TEXT NOT NULL, user_name TEXT NOT NULL, summary TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    id: str
+    question: str
+    shown: int
+    private: bool
+    passage_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Reindex:
+    at: str
+    user_name: str
+    summary: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class BotState:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(SCHEMA)
+            row = self._db.execute("SELECT value FROM settings WHERE key = 'salt'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO settings VALUES ('salt', ?)", (secrets.token_hex(16),))
+                row = self._db.execute("SELECT value FROM settings WHERE key = 'salt'").fetchone()
+        self._salt = row[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def user_hash(self, user_id: int) -> str:
+        return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
+
+    def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str]) -> str:
+        answer_id = uuid.uuid4().hex[:16]
+        with self._lock:
+            self._db.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+                             (answer_id, question, shown, int(private), json.dumps(passage_ids), _now()))
+        return answer_id
+
+    def update_answer(self, answer_id: str, shown: int, passage_ids: list[str]) -> None:
+        with self._lock:
+            self._db.execute("UPDATE answers SET shown = ?, passage_ids = ? WHERE id = ?",
+                             (shown, json.dumps(passage_ids), answer_id))
+
+    def answer(self, answer_id: str) -> StoredAnswer | None:
+        with self._lock:
+            row = self._db.execute("SELECT id, question, shown, private, passage_ids FROM answers WHERE id = ?",
+                                   (answer_id,)).fetchone()
+        if row is None:
+            return None
+        return StoredAnswer(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]))
+
+    def vote(self, answer: StoredAnswer, user_id: int, vote: int) -> None:
+        """Record (or change) one user's thumbs up (+1) or down (-1) on an answer."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id, user_hash) "
+                "DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
+                (answer.id, self.user_hash(user_id), vote, answer.question, json.dumps(answer.passage_ids), _now()),
+            )
+
+    def feedback_counts(self) -> tuple[int, int]:
+        with self._lock:
+            up, down = self._db.execute(
+                "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM feedback"
+            ).fetchone()
+        return int(up), int(down)
+
+    def feedback_rows(self) -> list[tuple]:
+        with self._lock:
+            return self._db.execute("SELECT answer_id, user_hash, vote, question, passage_ids FROM feedback").fetchall()
+
+    def record_reindex(self, user_id: int, user_name: str, summary: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO reindexes VALUES (?, ?, ?, ?)",
+                             (_now(), self.user_hash(user_id), user_name, summary))
+
+    def last_reindex(self) -> Reindex | None:
+        with self._lock:
+            row = self._db.execute("SELECT at, user_name, summary FROM reindexes ORDER BY rowid DESC LIMIT 1").fetchone()
+        return Reindex(*row) if row else None

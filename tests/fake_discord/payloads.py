@@ -1,0 +1,139 @@
+"""Every payload the fake sends, in one place (checked against discord.py 2.7.1).
+
+Points that moved between discord.py 2.4 and 2.7: the interaction callback answers with a body
+(`with_response`), interactions need `attachment_size_limit`, roles carry `colors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+_ids = itertools.count(1_300_000_000_000_000_000)
+
+APPLICATION_ID = 1_100_000_000_000_000_001
+BOT_USER_ID = APPLICATION_ID
+GUILD_ID = 1_100_000_000_000_000_100
+CHANNEL_ID = 1_100_000_000_000_000_200
+MODERATOR_ROLE_ID = 1_100_000_000_000_000_300
+
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+VIEW_CHANNEL = 1 << 10
+MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | (1 << 31)  # + use application commands
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+def user(user_id: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
+            "bot": bot, "flags": 0, "public_flags": 0}
+
+
+BOT_USER = user(BOT_USER_ID, "newsbot", bot=True)
+MEMBER = user(1_100_000_000_000_000_401, "member")
+MODERATOR = user(1_100_000_000_000_000_402, "moderator")
+ROLE_HOLDER = user(1_100_000_000_000_000_403, "role-holder")
+
+
+def member(u: dict, roles: list[int] = (), permissions: int = MEMBER_PERMISSIONS) -> dict[str, Any]:
+    return {"user": u, "roles": [str(r) for r in roles], "joined_at": now(), "deaf": False, "mute": False,
+            "flags": 0, "nick": None, "avatar": None, "permissions": str(permissions), "pending": False}
+
+
+def role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+    return {"id": str(role_id), "name": name, "colors": {"primary_color": 0, "secondary_color": None,
+            "tertiary_color": None}, "hoist": False, "icon": None, "unicode_emoji": None, "position": position,
+            "permissions": str(permissions), "managed": False, "mentionable": False, "flags": 0}
+
+
+def channel() -> dict[str, Any]:
+    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general", "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+            "last_message_id": None, "rate_limit_per_user": 0}
+
+
+def guild() -> dict[str, Any]:
+    members = [member(BOT_USER), member(MEMBER), member(MODERATOR, permissions=MEMBER_PERMISSIONS | MANAGE_GUILD),
+               member(ROLE_HOLDER, roles=[MODERATOR_ROLE_ID])]
+    return {
+        "id": str(GUILD_ID), "name": "Test Guild", "icon": None, "splash": None, "discovery_splash": None,
+        "owner_id": str(MODERATOR["id"]), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
+        "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+        "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US", "features": [],
+        "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
+        "description": None, "banner": None, "max_members": 1000, "large": False, "unavailable": False,
+        "joined_at": now(), "member_count": len(members), "application_id": None,
+        "roles": [role(GUILD_ID, "@everyone", MEMBER_PERMISSIONS, 0),
+                  role(MODERATOR_ROLE_ID, "moderators", MEMBER_PERMISSIONS, 1)],
+        "channels": [channel()], "members": members, "emojis": [], "stickers": [], "threads": [],
+        "presences": [], "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+    }
+
+
+def ready(session_id: str, gateway_url: str) -> dict[str, Any]:
+    return {"v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "session_id": session_id, "resume_gateway_url": gateway_url,
+            "application": {"id": str(APPLICATION_ID), "flags": 0}, "private_channels": [], "relationships": []}
+
+
+def application() -> dict[str, Any]:
+    return {"id": str(APPLICATION_ID), "name": "newsbot", "icon": None, "description": "", "rpc_origins": [],
+            "bot_public": True, "bot_require_code_grant": False, "owner": MODERATOR, "summary": "",
+            "verify_key": "00", "team": None, "flags": 0}
+
+
+def message(channel_id: int, author: dict, body: dict, message_id: int | None = None, **extra) -> dict[str, Any]:
+    """A message object as Discord returns it, built from what the bot sent."""
+    return {
+        "id": str(message_id or snowflake()), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
+        "author": author, "content": body.get("content") or "", "timestamp": now(), "edited_timestamp": None,
+        "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": body.get("embeds") or [], "components": body.get("components") or [], "pinned": False,
+        "type": extra.pop("type", 0), "flags": body.get("flags") or 0, **extra,
+    }
+
+
+def user_message(content: str, author: dict = MEMBER, mentions: list[dict] = ()) -> dict[str, Any]:
+    """MESSAGE_CREATE for a member's message in the test channel."""
+    return {**message(CHANNEL_ID, author, {"content": content}), "mentions": list(mentions),
+            "member": {k: v for k, v in member(author).items() if k != "user"}}
+
+
+def _interaction(kind: int, data: dict, who: dict, token: str, permissions: int, **extra) -> dict[str, Any]:
+    return {
+        "id": str(snowflake()), "application_id": str(APPLICATION_ID), "type": kind, "token": token, "version": 1,
+        "data": data, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID), "channel": channel(),
+        "member": member(who, roles=[int(r) for r in _roles_of(who)], permissions=permissions),
+        "app_permissions": str(MEMBER_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
+        "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [], "authorizing_integration_owners": {},
+        "context": 0, **extra,
+    }
+
+
+def _roles_of(who: dict) -> list[int]:
+    return [MODERATOR_ROLE_ID] if who is ROLE_HOLDER else []
+
+
+def permissions_of(who: dict) -> int:
+    return MEMBER_PERMISSIONS | MANAGE_GUILD if who is MODERATOR else MEMBER_PERMISSIONS
+
+
+def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict, token: str) -> dict[str, Any]:
+    option_types = {str: 3, bool: 5, int: 4}
+    data = {"id": command_id, "name": name, "type": 1, "guild_id": str(GUILD_ID),
+            "options": [{"name": k, "type": option_types[type(v)], "value": v} for k, v in options.items()]}
+    return _interaction(2, data, who, token, permissions_of(who))
+
+
+def component(custom_id: str, source: dict, who: dict, token: str) -> dict[str, Any]:
+    data = {"custom_id": custom_id, "component_type": 2}
+    return _interaction(3, data, who, token, permissions_of(who), message=source)

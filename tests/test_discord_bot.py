@@ -1,0 +1,299 @@
+"""End to end: the real discord.py client against the fake Discord on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+
+import pytest
+
+from bot.discord_bot.state import BotState
+from index import Embedder, build_index
+
+from .conftest import SEEDS
+from .discord_harness import ErrorRecords, copy_index, make_app, running_bot
+from .fake_discord import FakeDiscord
+from .fake_discord import payloads as p
+from .fakes import FakeEmbedder
+
+pytestmark = pytest.mark.model
+
+FLOUR = "How much flour did Russia deliver to North Korea?"
+REUNION = "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?"
+
+
+@pytest.fixture
+async def fake():
+    server = await FakeDiscord().start()
+    errors = ErrorRecords()
+    logging.getLogger("discord").addHandler(errors)
+    try:
+        yield server
+    finally:
+        logging.getLogger("discord").removeHandler(errors)
+        await server.stop()
+    problems = server.problems + [f"ERROR log from {r.name}: {r.getMessage()}" for r in errors.records]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def seed_app(fake, tmp_path, real_embedder, seed_index_dir):
+    def make(**discord_settings):
+        index_dir = copy_index(seed_index_dir, tmp_path / "index")
+        return make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
+    return make
+
+
+def embed_of(message: dict) -> dict:
+    [embed] = message["embeds"]
+    return embed
+
+
+def passage_count(embed: dict) -> int:
+    """Passages are block quotes separated by a blank line."""
+    return len(embed["description"].split("\n\n"))
+
+
+def sources_text(embed: dict) -> str:
+    return "\n".join(f["value"] for f in embed.get("fields", []))
+
+
+async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
+    async with running_bot(fake, seed_app()):
+        assert fake.identify["token"] == "fake-token-not-a-secret"
+        assert set(fake.commands) == {"ask", "sources", "stats", "reindex"}
+        token = await fake.slash("ask", question=FLOUR)
+        deferred = await fake.callback(token)
+        assert deferred.body["type"] == 5  # deferred at once: "newsbot is thinking..."
+        message = await fake.followup(token)
+    embed = embed_of(message)
+    assert embed["title"] == FLOUR
+    assert "**" in embed["description"] and "2,400 tons of flour" in embed["description"]
+    assert embed["description"].startswith("> ")
+    assert "North Korea praises Russia's Putin on joint declaration anniversary · UPI · 19 July 2017" in sources_text(embed)
+    assert [b.get("label") or b["emoji"]["name"] for b in fake.buttons(message).values()] == ["More", "👍", "👎"]
+    assert not message["flags"] & 64
+
+
+async def test_a_private_answer_can_be_posted_publicly(fake, seed_app):
+    async with running_bot(fake, seed_app()):
+        token = await fake.slash("ask", question=REUNION, private=True, passages=1)
+        assert (await fake.callback(token)).body["data"]["flags"] == 64
+        private = await fake.followup(token)
+        assert private["flags"] & 64
+        assert "historic reunion" in embed_of(private)["description"]
+        public_button = next(cid for cid in fake.buttons(private) if cid.startswith("nb:public:"))
+        click = await fake.click(private, public_button)
+        shared = await fake.followup(click)
+    assert not shared["flags"] & 64
+    assert "historic reunion" in embed_of(shared)["description"]
+    assert "UPI · 20 July 2021" in sources_text(embed_of(shared))
+    assert "shared this answer" in shared["content"]
+
+
+async def test_a_mention_gets_the_same_answer_as_a_reply(fake, seed_app):
+    async with running_bot(fake, seed_app()):
+        asked = await fake.say(f"<@{p.BOT_USER_ID}> {FLOUR}")
+        request = await fake.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{p.CHANNEL_ID}/messages")
+        hint_at = len(fake.requests)
+        await fake.say(f"<@{p.BOT_USER_ID}>")
+        hint = await fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages"), after=hint_at)
+    assert str(request.body["message_reference"]["message_id"]) == asked["id"]
+    assert "2,400 tons of flour" in request.body["embeds"][0]["description"]
+    assert request.body["allowed_mentions"]["replied_user"] is False
+    assert "Ask me a question after the mention" in hint.body["content"]
+
+
+async def test_reindex_is_for_moderators_only(fake, seed_app):
+    async with running_bot(fake, seed_app()):
+        assert int(fake.commands["reindex"]["default_member_permissions"]) == p.MANAGE_GUILD
+        token = await fake.slash("reindex", who=p.MEMBER)
+        refused = await fake.callback(token)
+        role_token = await fake.slash("reindex", who=p.ROLE_HOLDER)  # a configured moderator role
+        done = await fake.wait_for(lambda r: r.method == "PATCH" and role_token in r.path
+                                   and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+    assert refused.body["type"] == 4 and refused.body["data"]["flags"] == 64
+    assert refused.body["data"]["content"].startswith("Only moderators can do that")
+    assert "Indexed 2 articles" in done.body["content"]
+
+
+class GatedEmbedder(Embedder):
+    """The real model, whose build-time embedding waits until the test opens the gate."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dimension, self.max_tokens = inner, inner.name, inner.dimension, inner.max_tokens
+        self.gate, self.waiting = threading.Event(), threading.Event()
+
+    def embed_batch(self, texts):
+        return self.inner.embed_batch(texts)
+
+    def count_tokens(self, texts):
+        return self.inner.count_tokens(texts)
+
+    def token_offsets(self, text):
+        return self.inner.token_offsets(text)
+
+    def embed(self, texts, batch_size=32, progress=None):
+        self.waiting.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        return super().embed(texts, batch_size, progress)
+
+
+async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp_path, real_embedder, seed_index_dir):
+    gated = GatedEmbedder(real_embedder)
+    index_dir = copy_index(seed_index_dir, tmp_path / "index")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "harbour.txt").write_text("Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- "
+                                       "The harbour bridge reopened on Tuesday after eight months of repairs.\n")
+    app = make_app(fake, tmp_path, gated, index_dir, (SEEDS, extra))
+    async with running_bot(fake, app):
+        reindex = await fake.slash("reindex", who=p.MODERATOR)
+        started = await fake.callback(reindex)
+        assert "Reindex started" in started.body["data"]["content"]
+        assert await asyncio.to_thread(gated.waiting.wait, 30)  # the build is under way, and held
+
+        busy = await fake.slash("reindex", who=p.MODERATOR)
+        assert "already running" in (await fake.callback(busy)).body["data"]["content"]
+        asked = await fake.slash("ask", question=FLOUR)
+        during = await fake.followup(asked)  # answered while the build is held: the loop is free
+        harbour = await fake.slash("ask", question="When did the harbour bridge reopen?")
+        before = await fake.followup(harbour)
+
+        gated.gate.set()
+        await fake.wait_for(lambda r: r.method == "PATCH" and reindex in r.path
+                            and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        after_token = await fake.slash("ask", question="When did the harbour bridge reopen?", passages=1)
+        after = await fake.followup(after_token)
+        stats = await fake.slash("stats", who=p.MEMBER)
+        stats_message = (await fake.callback(stats)).body["data"]
+    assert "2,400 tons of flour" in embed_of(during)["description"]
+    assert "harbour bridge reopened" not in json.dumps(before)  # the old index has no such article
+    assert "harbour bridge reopened on Tuesday" in embed_of(after)["description"]
+    stats_fields = {f["name"]: f["value"] for f in stats_message["embeds"][0]["fields"]}
+    assert stats_fields["Articles"] == "3"
+    assert "by moderator: Indexed 3 articles" in stats_fields["Last reindex"]
+
+
+async def test_the_cooldown_answers_try_again(fake, seed_app):
+    async with running_bot(fake, seed_app(cooldown_questions=1, cooldown_seconds=60)):
+        first = await fake.slash("ask", question=FLOUR)
+        await fake.followup(first)
+        second = await fake.slash("ask", question=REUNION)
+        refused = await fake.callback(second)
+        at = len(fake.requests)
+        await fake.say(f"<@{p.BOT_USER_ID}> {FLOUR}")
+        mention = await fake.wait_for(lambda r: r.path.endswith("/messages") and r.method == "POST", after=at)
+    assert refused.body["data"]["flags"] == 64
+    assert refused.body["data"]["content"].startswith("You're asking quickly: try again in ")
+    assert mention.body["content"].startswith("You're asking quickly: try again in ")
+
+
+async def test_more_and_feedback_buttons(fake, seed_app, tmp_path):
+    app = seed_app(cooldown_seconds=0)
+    async with running_bot(fake, app):
+        token = await fake.slash("ask", question=REUNION, passages=1)
+        message = await fake.followup(token)
+        assert passage_count(embed_of(message)) == 1
+        buttons = fake.buttons(message)
+        more = next(cid for cid in buttons if cid.startswith("nb:more:"))
+        at = len(fake.requests)
+        click = await fake.click(message, more)
+        assert (await fake.callback(click, after=at)).body["type"] == 6
+        edit = await fake.wait_for(lambda r: r.method == "PATCH" and click in r.path, after=at)
+        up = next(cid for cid in buttons if cid.endswith(":up"))
+        down = next(cid for cid in buttons if cid.endswith(":down"))
+        thanks = await fake.callback(await fake.click(message, up, who=p.MEMBER))
+        await fake.callback(await fake.click(message, up, who=p.MODERATOR))
+        await fake.callback(await fake.click(message, down, who=p.MEMBER))  # changes the member's vote
+    assert passage_count(edit.body["embeds"][0]) > 1
+    assert thanks.body["data"]["content"].startswith("Thanks! Your 👍")
+    state = BotState(tmp_path / "data" / "bot.sqlite")
+    rows = state.feedback_rows()
+    assert sorted(vote for _, _, vote, _, _ in rows) == [-1, 1]
+    assert all(row[3] == REUNION for row in rows)
+    assert not any(p.MEMBER["id"] in json.dumps(row) for row in rows)  # a salted hash, not the id
+    assert state.feedback_counts() == (1, 1)
+    state.close()
+
+
+async def test_buttons_keep_working_after_a_restart_or_say_they_expired(fake, seed_app):
+    app = seed_app(cooldown_seconds=0)
+    async with running_bot(fake, app):
+        token = await fake.slash("ask", question=REUNION, passages=1)
+        message = await fake.followup(token)
+    more = next(cid for cid in fake.buttons(message) if cid.startswith("nb:more:"))
+    async with running_bot(fake, app):  # a new client: nothing in memory
+        at = len(fake.requests)
+        click = await fake.click(message, more)
+        edit = await fake.wait_for(lambda r: r.method == "PATCH" and click in r.path, after=at)
+        forged = {**message, "components": [{"type": 1, "components": [
+            {"type": 2, "style": 2, "label": "More", "custom_id": "nb:more:0123456789abcdef"}]}]}
+        expired = await fake.callback(await fake.click(forged, "nb:more:0123456789abcdef"))
+    assert "historic reunion" in edit.body["embeds"][0]["description"]
+    assert expired.body["data"]["content"].startswith("This answer has expired")
+
+
+async def test_everyone_and_role_pings_in_passages_and_questions_ping_nobody(fake, tmp_path, real_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ping.txt").write_text(
+        "Club notice about the annual meeting\n\nBy Club Staff\n\nMay 1 (AP) -- The secretary wrote @everyone and "
+        "@here and <@&1100000000000000300> and <@1100000000000000401> to announce the annual meeting of the chess "
+        "club on Friday at the library.\n"
+    )
+    build_index([corpus], tmp_path / "index", real_embedder)
+    app = make_app(fake, tmp_path, real_embedder, tmp_path / "index", (corpus,))
+    async with running_bot(fake, app):
+        token = await fake.slash("ask", question="@everyone when is the annual meeting of the chess club?")
+        message = await fake.followup(token)
+        at = len(fake.requests)
+        await fake.say(f"<@{p.BOT_USER_ID}> @here when is the chess club meeting?")
+        reply = await fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages"), after=at)
+    assert "@everyone" in embed_of(message)["description"]
+    assert "@everyone" in embed_of(message)["title"]
+    for body in (fake.requests[-1].body, reply.body):
+        assert body["allowed_mentions"]["parse"] == []
+    # and the fake has checked every message the bot sent (see the fixture)
+
+
+async def test_an_overlong_question_stays_within_discord_limits(fake, seed_app):
+    question = ("Tell me everything about North Korea and Russia " * 120).strip()
+    async with running_bot(fake, seed_app()):
+        token = await fake.slash("ask", question=question, passages=5)
+        message = await fake.followup(token)
+    embed = embed_of(message)
+    assert len(embed["title"]) <= 256 and embed["title"].endswith("…")
+
+
+async def test_a_429_from_the_rest_api_is_waited_out(fake, seed_app):
+    fake.rate_limit("POST", rf"/webhooks/{p.APPLICATION_ID}/[^/]+", times=1, retry_after=0.3)
+    async with running_bot(fake, seed_app()):
+        token = await fake.slash("ask", question=FLOUR)
+        message = await fake.followup(token)
+    attempts = [r for r in fake.requests if r.path == f"/webhooks/{p.APPLICATION_ID}/{token}"]
+    assert len(attempts) == 2 and attempts[1].at - attempts[0].at >= 0.25
+    assert "2,400 tons of flour" in embed_of(message)["description"]
+
+
+async def test_sources_are_paginated(fake, tmp_path):
+    corpus = tmp_path / "many.jsonl"
+    corpus.write_text("\n".join(json.dumps({"_id": f"a{i:02}", "title": f"Story number {i}", "source": "Wire",
+                                            "date": f"2024-01-{i + 1:02}", "text": f"Story {i} text."})
+                                for i in range(23)))
+    embedder = FakeEmbedder()
+    build_index([corpus], tmp_path / "index", embedder)
+    app = make_app(fake, tmp_path, embedder, tmp_path / "index", (corpus,))
+    async with running_bot(fake, app):
+        token = await fake.slash("sources")
+        first = (await fake.callback(token)).body["data"]
+        message = fake.original(token)
+        at = len(fake.requests)
+        turned = await fake.callback(await fake.click(message, "nb:sources:1:next"), after=at)
+    assert first["embeds"][0]["title"] == "Indexed articles (23)"
+    assert first["embeds"][0]["footer"]["text"] == "Page 1 of 3"
+    assert "Story number 22" in first["embeds"][0]["description"]  # newest first
+    assert turned.body["type"] == 7
+    assert turned.body["data"]["embeds"][0]["footer"]["text"] == "Page 2 of 3"
