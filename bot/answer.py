@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import ArticleMeta, Hit, NewsIndex, SearchMode, sentence_spans
+from index import ArticleMeta, Hit, NewsIndex, SearchFilters, SearchMode, sentence_spans
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
@@ -52,20 +52,28 @@ class Answer:
     abstained: bool
     closest: list[ArticleMeta] = field(default_factory=list)
     """When abstaining: the articles nearest to the question, best first."""
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    """The filters the question was searched with (source, since, before)."""
 
     def citation(self, number: int) -> Citation:
         return self.citations[number - 1]
 
 
 def build_answer(
-    index: NewsIndex, question: str, *, k: int = 3, min_similarity: float = 0.35, mode: SearchMode = "hybrid"
+    index: NewsIndex,
+    question: str,
+    *,
+    k: int = 3,
+    min_similarity: float = 0.35,
+    mode: SearchMode = "hybrid",
+    filters: SearchFilters = SearchFilters(),
 ) -> Answer:
     question = question.strip()
-    hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode)
+    hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
     relevant = [hit for hit in hits if hit.similarity >= min_similarity]
     if not relevant:
         closest = sorted(hits, key=lambda h: h.similarity, reverse=True)
-        return Answer(question, [], [], abstained=True, closest=_unique_articles(closest)[:3])
+        return Answer(question, [], [], abstained=True, closest=_unique_articles(closest)[:3], filters=filters)
 
     passages: list[Passage] = []
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
@@ -96,7 +104,7 @@ def build_answer(
                 citations.append(Citation(numbers[doc_id], hit.article))
             if numbers[doc_id] not in passage.citations:
                 passage.citations.append(numbers[doc_id])
-    return Answer(question, passages, citations, abstained=False)
+    return Answer(question, passages, citations, abstained=False, filters=filters)
 
 
 def _best_sentences(

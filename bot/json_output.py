@@ -17,8 +17,11 @@
           "also_in": [ {doc_id, title, outlet, date, url}, ... ]   # other articles saying the same
         }
       ],
-      "closest": [ {doc_id, title, outlet, date, url}, ... ]      # when abstained: nearest articles
+      "closest": [ {doc_id, title, outlet, date, url}, ... ],     # when abstained: nearest articles
+      "filters": {"source": null, "since": "2021-01-01", "before": null}   # from source:/since:/before:
     }
+
+"question" is the question searched, with the filters taken out of it.
 
 Dates are ISO 8601; unknown fields are null. New keys may be added; none is renamed or removed
 without raising "schema".
@@ -66,4 +69,9 @@ def answer_json(answer: Answer) -> dict:
         "abstained": answer.abstained,
         "hits": hits,
         "closest": [article_json(article) for article in answer.closest],
+        "filters": {
+            "source": answer.filters.source,
+            "since": answer.filters.since.isoformat() if answer.filters.since else None,
+            "before": answer.filters.before.isoformat() if answer.filters.before else None,
+        },
     }

@@ -29,15 +29,18 @@ def passage_text(passage: Passage) -> Text:
 
 def render_answer(answer: Answer) -> Panel:
     title = Text(answer.question if len(answer.question) <= 80 else answer.question[:79] + "…", style="bold")
+    subtitle = Text(f"filters: {answer.filters.describe()}", style="dim") if answer.filters else None
     if answer.abstained:
         body: list[Text] = [Text(NOT_COVERED, style="bold")]
         if answer.closest:
             body.append(Text("\nClosest articles:", style="dim"))
             body.extend(Text(f"• {citation_text(article)}") for article in answer.closest)
-        return Panel(Group(*body), title=title, title_align="left", border_style=ABSTAIN_ACCENT)
+        return Panel(Group(*body), title=title, title_align="left", subtitle=subtitle, subtitle_align="left",
+                     border_style=ABSTAIN_ACCENT)
     parts: list[Text] = []
     for passage in answer.passages:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))
     parts.extend(Text(f"[{c.number}] {citation_text(c.article)}") for c in answer.citations)
-    return Panel(Group(*parts), title=title, title_align="left", border_style=ACCENT)
+    return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left",
+                 border_style=ACCENT)

@@ -17,17 +17,23 @@ from index import (
     Embedder,
     IndexMismatchError,
     IndexMissingError,
+    NewsbotError,
     NewsIndex,
+    SearchFilters,
     SentenceTransformerEmbedder,
     build_index,
     corpus_fingerprint,
     load_corpus,
+    parse_query,
 )
 
 from .answer import Answer, build_answer
 from .config import Config
 
 log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+"""Longer questions are cut: the model reads at most 256 word pieces of them anyway."""
 
 
 class Newsbot:
@@ -85,6 +91,11 @@ class Newsbot:
             return self.rebuild(progress=progress)
         return None
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
+        """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched."""
+        question, filters = parse_query(text[:MAX_QUESTION_CHARS], defaults=filters)
+        if not question:
+            raise NewsbotError("the question is empty", "write a question after the filters")
         search = self.config.search
-        return build_answer(self.index, question, k=k or search.k, min_similarity=search.min_similarity, mode=search.mode)
+        return build_answer(self.index, question, k=k or search.k, min_similarity=search.min_similarity,
+                            mode=search.mode, filters=filters)

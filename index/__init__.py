@@ -20,6 +20,7 @@ from .errors import (
     ModelError,
     NewsbotError,
 )
+from .filters import FilterError, SearchFilters, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .sentences import sentence_spans
@@ -37,6 +38,7 @@ __all__ = [
     "CorpusError",
     "CorpusLoad",
     "Embedder",
+    "FilterError",
     "Hit",
     "IndexBusyError",
     "IndexMismatchError",
@@ -46,10 +48,12 @@ __all__ = [
     "NewsIndex",
     "NewsbotError",
     "SEARCH_MODES",
+    "SearchFilters",
     "SearchMode",
     "SentenceTransformerEmbedder",
     "build_index",
     "corpus_fingerprint",
     "load_corpus",
+    "parse_query",
     "sentence_spans",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
+import numpy as np
 import Stemmer
 
 _stemmer = Stemmer.Stemmer("english")
@@ -26,13 +27,21 @@ class LexicalIndex:
         retriever.index(_tokenize(texts), show_progress=False)
         return cls(retriever, len(texts))
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """The k best rows for the query, as (row, BM25 score); rows that share no word are left out."""
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best rows for the query, as (row, BM25 score); rows that share no word are left out.
+
+        With `allowed`, only those rows are considered.
+        """
         tokens = _tokenize([query])
         vocabulary = self._retriever.vocab_dict
         if self._size == 0 or not any(token in vocabulary for token in tokens[0]):
             return []
-        rows, scores = self._retriever.retrieve(tokens, k=min(k, self._size), show_progress=False, n_threads=1)
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(self._size, dtype=np.float32)
+            mask[allowed] = 1.0
+        rows, scores = self._retriever.retrieve(tokens, k=min(k, self._size), show_progress=False, n_threads=1,
+                                                weight_mask=mask)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
 
     def save(self, folder: Path) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from .documents import ArticleMeta, Chunk, Hit
 from .embedding import Embedder
 from .errors import IndexMismatchError
+from .filters import SearchFilters
 from .lexical import LexicalIndex
 from .store import ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, read_jsonl
 from .vectors import VectorIndex
@@ -56,6 +57,9 @@ class NewsIndex:
         self._vectors = vectors
         self._lexical = lexical
         self._embedder = embedder
+        self._rows_by_article: dict[str, list[int]] = {}
+        for row, chunk in enumerate(chunks):
+            self._rows_by_article.setdefault(chunk.doc_id, []).append(row)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
@@ -92,17 +96,22 @@ class NewsIndex:
         return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
                           self.version_dir.name)
 
-    def search(self, query: str, k: int = 3, mode: SearchMode = "hybrid") -> list[Hit]:
-        """The k best passages for the query, best first."""
+    def search(
+        self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None
+    ) -> list[Hit]:
+        """The k best passages for the query, best first, among the articles the filters admit."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}")
         query = query.strip()
         if not query or k <= 0:
             return []
+        allowed = self._allowed_rows(filters) if filters else None
+        if allowed is not None and len(allowed) == 0:
+            return []
         query_vector = self._embedder.embed_batch([query])[0]
         candidates = max(CANDIDATES, k)
-        dense = self._vectors.search(query_vector, candidates) if mode != "bm25" else []
-        lexical = self._lexical.search(query, candidates) if mode != "dense" else []
+        dense = self._vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
+        lexical = self._lexical.search(query, candidates, allowed) if mode != "dense" else []
 
         if mode == "dense":
             ranked = dense
@@ -123,6 +132,11 @@ class NewsIndex:
                 similarity=float(similarity))
             for (row, score), similarity in zip(ranked, similarities)
         ]
+
+    def _allowed_rows(self, filters: SearchFilters) -> np.ndarray:
+        admitted = [doc_id for doc_id, meta in self.articles.items() if filters.admits(meta)]
+        rows = [row for doc_id in admitted for row in self._rows_by_article.get(doc_id, ())]
+        return np.asarray(sorted(rows), dtype=np.int64)
 
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
         """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""

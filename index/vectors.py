@@ -24,11 +24,18 @@ class VectorIndex:
     def remove(self, ids: np.ndarray) -> int:
         return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k nearest ids to one query vector, best first, as (id, cosine similarity)."""
-        if len(self) == 0 or k <= 0:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k nearest ids to one query vector, best first, as (id, cosine similarity).
+
+        With `allowed`, only those ids are considered.
+        """
+        if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, len(self)))
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        scores, ids = self._index.search(vector, min(k, len(self)), params=params)
         # FAISS pads with id -1 when it has fewer than k results: never use it as an id.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 

@@ -61,7 +61,7 @@ def test_a_shared_sentence_is_quoted_once_citing_both_articles(capsys, seed_inde
 
 def test_json_schema(capsys, seed_index_dir, reuse_real_embedder):
     answer = ask_json(capsys, seed_index_dir, "How much flour did Russia deliver to North Korea?", "--k", "2")
-    assert set(answer) == {"schema", "question", "abstained", "hits", "closest"}
+    assert set(answer) == {"schema", "question", "abstained", "hits", "closest", "filters"}
     assert answer["schema"] == 1 and answer["question"] == "How much flour did Russia deliver to North Korea?"
     assert 1 <= len(answer["hits"]) <= 2
     for hit in answer["hits"]:
@@ -107,3 +107,11 @@ def test_citations_read_like_the_issue_asks(seed_index_dir, real_embedder):
         "North Korea highlights 'deepening friendship' with Russia on anniversary, UPI, 20 July 2021"
     )
     assert answer.passages[0].citations[0] == 1
+
+
+def test_filters_in_the_question_text(capsys, seed_index_dir, reuse_real_embedder):
+    answer = ask_json(capsys, seed_index_dir, "since:2021-01-01 What did Putin and Kim Jong Il agree to in 2000?")
+    assert answer["question"] == "What did Putin and Kim Jong Il agree to in 2000?"
+    assert answer["filters"] == {"source": None, "since": "2021-01-01", "before": None}
+    assert {h["doc_id"] for h in answer["hits"]} == {SEED_2021}
+    assert all(a["doc_id"] == SEED_2021 for h in answer["hits"] for a in h["also_in"])

@@ -297,3 +297,18 @@ async def test_sources_are_paginated(fake, tmp_path):
     assert "Story number 22" in first["embeds"][0]["description"]  # newest first
     assert turned.body["type"] == 7
     assert turned.body["data"]["embeds"][0]["footer"]["text"] == "Page 2 of 3"
+
+
+async def test_ask_filters_by_date_and_source(fake, seed_app):
+    question = "What did Putin and Kim Jong Il agree to in 2000?"
+    async with running_bot(fake, seed_app(cooldown_seconds=0)):
+        recent = await fake.followup(await fake.slash("ask", question=question, since="2021"))
+        old = await fake.followup(await fake.slash("ask", question=question, before="2018-01-01", source="upi"))
+        none = await fake.followup(await fake.slash("ask", question=question, source="CNN"))
+        bad = await fake.callback(await fake.slash("ask", question=question, since="yesterday"))
+    assert "20 July 2021" in sources_text(embed_of(recent)) and "2017" not in sources_text(embed_of(recent))
+    assert embed_of(recent)["footer"]["text"].endswith("filters: since 2021-01-01")
+    assert "19 July 2017" in sources_text(embed_of(old)) and "2021" not in sources_text(embed_of(old))
+    assert embed_of(none)["description"] == "The articles I have don't cover this."
+    assert bad.body["data"]["content"] == ("since:yesterday is not a date. write it as since:2021, since:2021-07 "
+                                           "or since:2021-07-20")

@@ -24,10 +24,10 @@ def test_index_never_imports_discord():
 def test_the_public_surface_of_index_is_pinned():
     assert sorted(index.__all__) == [
         "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BUNDLED_MODEL", "BuildProgress", "BuildReport", "Chunk",
-        "ChunkerSettings", "ConfigError", "CorpusError", "CorpusLoad", "Embedder", "Hit", "IndexBusyError",
+        "ChunkerSettings", "ConfigError", "CorpusError", "CorpusLoad", "Embedder", "FilterError", "Hit", "IndexBusyError",
         "IndexMismatchError", "IndexMissingError", "IndexStats", "ModelError", "NewsIndex", "NewsbotError",
-        "SEARCH_MODES", "SearchMode", "SentenceTransformerEmbedder", "build_index", "corpus_fingerprint",
-        "load_corpus", "sentence_spans",
+        "SEARCH_MODES", "SearchFilters", "SearchMode", "SentenceTransformerEmbedder", "build_index",
+        "corpus_fingerprint", "load_corpus", "parse_query", "sentence_spans",
     ]
     for name in index.__all__:
         assert hasattr(index, name)

@@ -4,9 +4,10 @@ Decision table, first match wins:
   1. NotModerator (a check)          -> "Only moderators can ..." (ephemeral)
   2. IndexMissingError               -> "No index yet: a moderator can build one with /reindex."
   3. IndexBusyError                  -> "A reindex is already running ..."
-  4. any other NewsbotError          -> its problem, in one sentence
-  5. other check failures            -> "You can't use this command here."
-  6. anything else                   -> "Sorry, something went wrong ...", traceback to the log
+  4. FilterError                     -> what is wrong with the filter and how to write it
+  5. any other NewsbotError          -> its problem, in one sentence
+  6. other check failures            -> "You can't use this command here."
+  7. anything else                   -> "Sorry, something went wrong ...", traceback to the log
 
 Users never see a traceback or `str()` of an unexpected exception; the log gets the traceback.
 """
@@ -21,7 +22,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from index import IndexBusyError, IndexMissingError, NewsbotError
+from index import FilterError, IndexBusyError, IndexMissingError, NewsbotError
 
 from .render import NO_PINGS, clip
 
@@ -43,6 +44,8 @@ def message_for(error: BaseException) -> str:
         return "There is no index yet: a moderator can build one with /reindex."
     if isinstance(error, IndexBusyError):
         return "A reindex is already running; try again when it has finished."
+    if isinstance(error, FilterError):
+        return clip(error.one_line(), 1800)
     if isinstance(error, NewsbotError):
         return clip(error.problem[:1].upper() + error.problem[1:] + ".", 1800)
     if isinstance(error, app_commands.CheckFailure):

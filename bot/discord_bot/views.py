@@ -16,6 +16,7 @@ import discord
 from ..answer import Answer
 from .errors import friendly_errors
 from .render import NO_PINGS, answer_embed
+from .state import StoredAnswer
 
 if TYPE_CHECKING:
     from .client import NewsbotClient
@@ -26,9 +27,10 @@ THANKS = {1: "Thanks! Your 👍 was recorded.", -1: "Thanks! Your 👎 was recor
 
 
 def footer(answer: Answer) -> str:
+    filters = f" · filters: {answer.filters.describe()}" if answer.filters else ""
     if answer.abstained:
-        return "newsbot quotes news articles; it found none that answer this."
-    return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model"
+        return f"newsbot quotes news articles; it found none that answer this{filters}"
+    return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model{filters}"
 
 
 def answer_view(answer_id: str, answer: Answer, *, private: bool, more: bool) -> discord.ui.View:
@@ -46,6 +48,14 @@ def client_of(interaction: discord.Interaction) -> NewsbotClient:
     return interaction.client  # type: ignore[return-value]
 
 
+async def stored_answer(interaction: discord.Interaction, answer_id: str) -> StoredAnswer | None:
+    """The answer behind a button, or None after telling the user it expired."""
+    stored = client_of(interaction).state.answer(answer_id)
+    if stored is None:
+        await interaction.response.send_message(EXPIRED, ephemeral=True)
+    return stored
+
+
 class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(?P<answer>[0-9a-f]{16})"):
     def __init__(self, answer_id: str, disabled: bool = False) -> None:
         super().__init__(discord.ui.Button(label="More", emoji="➕", style=discord.ButtonStyle.secondary,
@@ -59,9 +69,8 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
-        stored = client.state.answer(self.answer_id)
+        stored = await stored_answer(interaction, self.answer_id)
         if stored is None:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
         await interaction.response.defer()
         wanted = min(MAX_PASSAGES, stored.shown + client.app.config.search.k)
@@ -92,9 +101,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:vote:(
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
-        stored = client.state.answer(self.answer_id)
+        stored = await stored_answer(interaction, self.answer_id)
         if stored is None:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
         client.state.vote(stored, interaction.user.id, self.vote)
         await interaction.response.send_message(THANKS[self.vote], ephemeral=True)
@@ -113,9 +121,8 @@ class PublicButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:publ
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
-        stored = client.state.answer(self.answer_id)
+        stored = await stored_answer(interaction, self.answer_id)
         if stored is None:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         answer = await asyncio.to_thread(client.app.ask, stored.question, stored.shown)

@@ -12,6 +12,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from index import SearchFilters
+from index.filters import parse_filter_date
+
 from ..errors import message_for
 from ..render import NO_PINGS, answer_embed
 from ..views import DYNAMIC_ITEMS, answer_view, footer
@@ -44,6 +47,18 @@ class QuestionCooldown:
         return bucket.update_rate_limit(now) or 0.0
 
 
+def filter_text(filters: SearchFilters) -> str:
+    """Filters written back as question text ("source:"UPI" since:2021-01-01 "), for re-asking."""
+    parts = []
+    if filters.source:
+        parts.append(f'source:"{filters.source}"')
+    if filters.since:
+        parts.append(f"since:{filters.since.isoformat()}")
+    if filters.before:
+        parts.append(f"before:{filters.before.isoformat()}")
+    return " ".join(parts) + " " if parts else ""
+
+
 def cooldown_message(seconds: float) -> str:
     return f"You're asking quickly: try again in {max(1, round(seconds))} s."
 
@@ -54,8 +69,11 @@ class AskCog(commands.Cog):
         settings = bot.app.config.discord
         self.cooldown = QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
 
-    async def answer(self, question: str, k: int, private: bool) -> tuple[Answer, str, discord.ui.View]:
-        answer = await asyncio.to_thread(self.bot.app.ask, question, k)
+    async def answer(
+        self, question: str, k: int, private: bool, filters: SearchFilters = SearchFilters()
+    ) -> tuple[Answer, str, discord.ui.View]:
+        answer = await asyncio.to_thread(self.bot.app.ask, question, k, filters)
+        question = filter_text(filters) + question  # buttons re-ask with the same filters
         answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages])
         view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
         return answer, answer_id, view
@@ -65,6 +83,9 @@ class AskCog(commands.Cog):
         question="What you want to know",
         passages="How many passages to quote (1 to 5)",
         private="Only you see the answer (you can post it publicly afterwards)",
+        source="Only articles from this outlet (e.g. UPI)",
+        since="Only articles published on or after this date (2021, 2021-07 or 2021-07-20)",
+        before="Only articles published before this date",
     )
     async def ask(
         self,
@@ -72,13 +93,21 @@ class AskCog(commands.Cog):
         question: str,
         passages: app_commands.Range[int, 1, 5] | None = None,
         private: bool = False,
+        source: str | None = None,
+        since: str | None = None,
+        before: str | None = None,
     ) -> None:
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
+        filters = SearchFilters(
+            source=source.strip() if source and source.strip() else None,
+            since=parse_filter_date(since, "since") if since else None,
+            before=parse_filter_date(before, "before") if before else None,
+        )
         await interaction.response.defer(ephemeral=private, thinking=True)
-        answer, _, view = await self.answer(question, passages or self.bot.app.config.search.k, private)
+        answer, _, view = await self.answer(question, passages or self.bot.app.config.search.k, private, filters)
         await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view, ephemeral=private,
                                         allowed_mentions=NO_PINGS)
 

@@ -1,0 +1,86 @@
+"""Query filters: `source:NAME`, `since:DATE`, `before:DATE`, written in the question or given apart.
+
+    since:2021-01-01 what did the foreign ministry say
+    source:"usa today" before:2022-07 stadium
+
+`source` matches the outlet (or the document id prefix) without regard to case; `since` keeps
+articles published on or after the date, `before` those published before it. Dates may be a year,
+a year and month, or a full ISO date. Articles without a date never pass a date filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass
+
+from .documents import ArticleMeta
+from .errors import NewsbotError
+
+FILTER = re.compile(r'(?<!\S)(source|since|before):("[^"]*"|\'[^\']*\'|\S+)', re.IGNORECASE)
+
+
+class FilterError(NewsbotError):
+    pass
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    source: str | None = None
+    since: dt.date | None = None
+    before: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.source or self.since or self.before)
+
+    def admits(self, article: ArticleMeta) -> bool:
+        if self.source:
+            wanted = self.source.casefold()
+            outlet = (article.outlet or "").casefold()
+            if wanted not in outlet and not article.doc_id.casefold().startswith(wanted):
+                return False
+        if self.since or self.before:
+            if article.date is None:
+                return False
+            if self.since and article.date < self.since:
+                return False
+            if self.before and article.date >= self.before:
+                return False
+        return True
+
+    def describe(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(f"source: {self.source}")
+        if self.since:
+            parts.append(f"since {self.since.isoformat()}")
+        if self.before:
+            parts.append(f"before {self.before.isoformat()}")
+        return ", ".join(parts)
+
+
+def parse_filter_date(text: str, key: str) -> dt.date:
+    """2021, 2021-07 or 2021-07-20 -> the first day it names."""
+    value = text.strip()
+    for pattern, fill in ((r"\d{4}", "-01-01"), (r"\d{4}-\d{2}", "-01"), (r"\d{4}-\d{2}-\d{2}", "")):
+        if re.fullmatch(pattern, value):
+            try:
+                return dt.date.fromisoformat(value + fill)
+            except ValueError:
+                break
+    raise FilterError(f"{key}:{text} is not a date", f"write it as {key}:2021, {key}:2021-07 or {key}:2021-07-20")
+
+
+def parse_query(text: str, defaults: SearchFilters = SearchFilters()) -> tuple[str, SearchFilters]:
+    """Split `source:`, `since:` and `before:` out of a question; the rest is the question."""
+    values = {"source": defaults.source, "since": defaults.since, "before": defaults.before}
+    for match in FILTER.finditer(text):
+        key, raw = match.group(1).lower(), match.group(2)
+        value = shlex.split(raw)[0] if raw[0] in "\"'" else raw
+        values[key] = value if key == "source" else parse_filter_date(value, key)
+    question = " ".join(FILTER.sub(" ", text).split())
+    filters = SearchFilters(**values)
+    if filters.since and filters.before and filters.since >= filters.before:
+        raise FilterError(f"since:{filters.since} is not before before:{filters.before}", "give a range that is not empty")
+    return question, filters
