@@ -49,15 +49,18 @@ class SearchFilters:
                 return False
         return True
 
+    def _parts(self) -> list[tuple[str, str]]:
+        parts = [("source", self.source)] if self.source else []
+        parts += [(key, value.isoformat()) for key, value in (("since", self.since), ("before", self.before)) if value]
+        return parts
+
     def describe(self) -> str:
-        parts = []
-        if self.source:
-            parts.append(f"source: {self.source}")
-        if self.since:
-            parts.append(f"since {self.since.isoformat()}")
-        if self.before:
-            parts.append(f"before {self.before.isoformat()}")
-        return ", ".join(parts)
+        """For people: "source: UPI, since 2021-01-01"."""
+        return ", ".join(f"{key}: {value}" if key == "source" else f"{key} {value}" for key, value in self._parts())
+
+    def to_query(self) -> str:
+        """As question text that `parse_query` reads back: 'source:"UPI" since:2021-01-01 '."""
+        return "".join(f'{key}:"{value}" ' if key == "source" else f"{key}:{value} " for key, value in self._parts())
 
 
 def parse_filter_date(text: str, key: str) -> dt.date:

@@ -52,3 +52,9 @@ def test_search_keeps_to_the_filtered_articles(tmp_path, fake_embedder):
         only_2017 = index.search(question, 5, mode, SearchFilters(before=dt.date(2018, 1, 1), source="upi"))
         assert only_2017 and {h.article.doc_id for h in only_2017} == {SEED_2017}
         assert index.search(question, 5, mode, SearchFilters(source="CNN")) == []
+
+
+def test_filters_written_back_as_text_read_the_same():
+    filters = SearchFilters(source="USA Today", since=dt.date(2022, 7, 1), before=dt.date(2022, 8, 1))
+    assert parse_query(filters.to_query() + "stadium plans") == ("stadium plans", filters)
+    assert filters.describe() == "source: USA Today, since 2022-07-01, before 2022-08-01"

@@ -47,18 +47,6 @@ class QuestionCooldown:
         return bucket.update_rate_limit(now) or 0.0
 
 
-def filter_text(filters: SearchFilters) -> str:
-    """Filters written back as question text ("source:"UPI" since:2021-01-01 "), for re-asking."""
-    parts = []
-    if filters.source:
-        parts.append(f'source:"{filters.source}"')
-    if filters.since:
-        parts.append(f"since:{filters.since.isoformat()}")
-    if filters.before:
-        parts.append(f"before:{filters.before.isoformat()}")
-    return " ".join(parts) + " " if parts else ""
-
-
 def cooldown_message(seconds: float) -> str:
     return f"You're asking quickly: try again in {max(1, round(seconds))} s."
 
@@ -73,7 +61,7 @@ class AskCog(commands.Cog):
         self, question: str, k: int, private: bool, filters: SearchFilters = SearchFilters()
     ) -> tuple[Answer, str, discord.ui.View]:
         answer = await asyncio.to_thread(self.bot.app.ask, question, k, filters)
-        question = filter_text(filters) + question  # buttons re-ask with the same filters
+        question = filters.to_query() + question  # buttons re-ask with the same filters
         answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages])
         view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
         return answer, answer_id, view
