@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from index import ArticleMeta, Hit, NewsIndex, SearchFilters, SearchMode, sentence_spans
+from index.answer_scores import answer_scores
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
@@ -64,15 +65,16 @@ def build_answer(
     question: str,
     *,
     k: int = 3,
-    min_similarity: float = 0.35,
+    min_answer_score: float = 0.6,
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),
 ) -> Answer:
     question = question.strip()
     hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-    relevant = [hit for hit in hits if hit.similarity >= min_similarity]
+    scores = answer_scores(index, question, hits)
+    relevant = [hit for hit, score in zip(hits, scores) if score >= min_answer_score]
     if not relevant:
-        closest = sorted(hits, key=lambda h: h.similarity, reverse=True)
+        closest = [hit for _, hit in sorted(zip(scores, hits), key=lambda pair: pair[0], reverse=True)]
         return Answer(question, [], [], abstained=True, closest=_unique_articles(closest)[:3], filters=filters)
 
     passages: list[Passage] = []

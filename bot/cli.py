@@ -9,6 +9,8 @@
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
+    newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
+    newsbot calibrate --corpus PATH --answerable FILE --unanswerable FILE   abstention threshold
 
 Every command that reads or writes an index takes `--index DIR`; `--config PATH` picks the config.
 Known errors end in one line on stderr and exit status 2.
@@ -25,11 +27,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from index import IndexMissingError, NewsbotError
+from index import SEARCH_MODES, IndexMissingError, NewsbotError
 
 from .config import load_config
 from .describe import build_summary, stats_rows
 from .json_output import answer_json
+from .cli_progress import build_with_progress
 from .progress import terminal_progress
 from .render_terminal import render_answer
 from .service import Newsbot
@@ -68,6 +71,25 @@ def _parser() -> argparse.ArgumentParser:
 
     with_index(commands.add_parser("repl", help="ask questions interactively"))
 
+    evaluation = commands.add_parser("eval", help="measure retrieval on a question set with relevance judgments")
+    evaluation.add_argument("--corpus", metavar="PATH", type=Path, action="append", required=True,
+                            help="corpus file or folder (BEIR corpus.jsonl)")
+    evaluation.add_argument("--queries", metavar="FILE", type=Path, required=True, help="BEIR queries.jsonl")
+    evaluation.add_argument("--qrels", metavar="FILE", type=Path, required=True, help="BEIR qrels .tsv")
+    evaluation.add_argument("--mode", action="append", choices=SEARCH_MODES,
+                            help="search mode to measure (repeatable; default: [search] mode)")
+    evaluation.add_argument("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"),
+                            help="where indexes of evaluated corpora are kept (default .newsbot/eval)")
+    evaluation.add_argument("--json", action="store_true", help="one JSON line per mode")
+
+    calibrate = commands.add_parser("calibrate", help="choose the abstention threshold from two question sets")
+    calibrate.add_argument("--corpus", metavar="PATH", type=Path, action="append", required=True)
+    calibrate.add_argument("--answerable", metavar="FILE", type=Path, required=True,
+                           help="questions the corpus answers (one a line, or BEIR queries.jsonl)")
+    calibrate.add_argument("--unanswerable", metavar="FILE", type=Path, required=True,
+                           help="questions it does not answer")
+    calibrate.add_argument("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"))
+
     bench = commands.add_parser("bench", help="time a full build and question latency (prints figures)")
     bench.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
     bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
@@ -88,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "start"
         if command == "index":
             return {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump}[args.index_command](app, args)
-        handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench}
+        handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
+                    "eval": cmd_eval, "calibrate": cmd_calibrate}
         return handlers[command](app, args)
     except NewsbotError as error:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
@@ -97,15 +120,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> None:
-    update, close = terminal_progress()
-    try:
-        report = app.rebuild(corpus, progress=update)
-    finally:
-        close()
-    print(build_summary(report), file=sys.stderr)
 
 
 def ensure_built(app: Newsbot) -> None:
@@ -198,6 +212,20 @@ def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
 
     ensure_built(app)
     Repl(app).run()
+    return 0
+
+
+def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
+    from .evaluate import run_eval
+
+    run_eval(app, args.corpus, args.queries, args.qrels, args.mode or [app.config.search.mode], args.cache, args.json)
+    return 0
+
+
+def cmd_calibrate(app: Newsbot, args: argparse.Namespace) -> int:
+    from .calibrate import run_calibration
+
+    run_calibration(app, args.corpus, args.answerable, args.unanswerable, args.cache)
     return 0
 
 

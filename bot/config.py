@@ -58,7 +58,7 @@ class IndexSettings:
 class SearchSettings:
     k: int = _setting(3, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
     mode: str = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
-    min_similarity: float = _setting(0.35, "a number from -1 to 1", lambda v: -1 <= v <= 1)
+    min_answer_score: float = _setting(0.6, "a number from -1 to 2", lambda v: -1 <= v <= 2)
 
 
 def _is_id_list(value: tuple) -> bool:

@@ -97,5 +97,5 @@ class Newsbot:
         if not question:
             raise NewsbotError("the question is empty", "write a question after the filters")
         search = self.config.search
-        return build_answer(self.index, question, k=k or search.k, min_similarity=search.min_similarity,
+        return build_answer(self.index, question, k=k or search.k, min_answer_score=search.min_answer_score,
                             mode=search.mode, filters=filters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,6 +44,27 @@ class LexicalIndex:
         rows, scores = self._retriever.retrieve(tokens, k=min(k, self._size), show_progress=False, n_threads=1,
                                                 weight_mask=mask)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency of a (stemmed) token; highest for tokens never seen."""
+        column = self._retriever.vocab_dict.get(token)
+        indptr = self._retriever.scores["indptr"]
+        df = int(indptr[column + 1] - indptr[column]) if column is not None else 0
+        return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
+
+    def coverage(self, query: str, text: str) -> float:
+        """Share of the query's words (weighted by IDF) that occur in the text, from 0 to 1.
+
+        High for a passage that names what the question asks about, low for one that is merely
+        on the same topic ("rice from China" against a passage on flour from Russia).
+        """
+        query_terms = set(_tokenize([query])[0])
+        if not query_terms:
+            return 0.0
+        text_terms = set(_tokenize([text])[0])
+        weights = {term: self.idf(term) for term in query_terms}
+        total = sum(weights.values())
+        return sum(weights[term] for term in query_terms & text_terms) / total if total else 0.0
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

@@ -1,0 +1,61 @@
+"""`newsbot eval`: build (or reuse) an index of a judged corpus and measure the bot's search on it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from index import IndexMismatchError, IndexMissingError, NewsIndex, corpus_fingerprint, load_corpus
+from index.evaluation import EvalReport, evaluate, read_qrels, read_queries
+
+from .cli_progress import build_with_progress
+from .service import Newsbot
+
+METRICS = ("ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100", "mrr@10")
+
+
+def cache_dir_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Path:
+    """One index folder per corpus, model and chunker settings."""
+    key = json.dumps([sorted(str(p.resolve()) for p in corpus), app.config.index.model,
+                      app.config.index.chunker.to_json()], sort_keys=True)
+    return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def index_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> NewsIndex:
+    """The cached index of this corpus when its fingerprint still matches, else a new build."""
+    app.index_dir = cache_dir_for(app, corpus, cache)
+    try:
+        index = NewsIndex.open(app.index_dir, app.embedder)
+        if index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
+            print(f"newsbot: reusing the index in {app.index_dir}", file=sys.stderr)
+            return index
+    except (IndexMissingError, IndexMismatchError):
+        pass
+    print(f"newsbot: building an index of {', '.join(map(str, corpus))} in {app.index_dir}", file=sys.stderr)
+    build_with_progress(app, list(corpus))
+    return app.index
+
+
+def format_report(report: EvalReport) -> str:
+    figures = "  ".join(f"{name} {report.metrics[name]:.4f}" for name in METRICS)
+    return (f"{report.mode:<7} {figures}  latency p50 {report.latency_p50_ms:.1f} ms "
+            f"p95 {report.latency_p95_ms:.1f} ms  ({report.queries} queries)")
+
+
+def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_path: Path, modes: Sequence[str],
+             cache: Path, as_json: bool) -> list[EvalReport]:
+    queries, qrels = read_queries(queries_path), read_qrels(qrels_path)
+    index = index_for(app, corpus, cache)
+    stats = index.stats()
+    if not as_json:
+        print(f"corpus: {', '.join(map(str, corpus))}: {stats.articles:,} articles, {stats.chunks:,} passages, "
+              f"model {stats.model}")
+    reports = []
+    for mode in modes:
+        report, _ = evaluate(index, queries, qrels, mode)  # type: ignore[arg-type]
+        reports.append(report)
+        print(json.dumps(report.to_json()) if as_json else format_report(report), flush=True)
+    return reports
