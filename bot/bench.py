@@ -38,19 +38,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int) -> None:
+def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int,
+              existing_index: Path | None = None) -> None:
+    """Time `builds` full builds into a scratch folder (or none: query `existing_index`), then queries."""
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
-        app.index_dir = Path(scratch) / "index"
+        app.index_dir = existing_index or Path(scratch) / "index"
         app.embedder  # load the model before timing
         build_seconds = []
-        for _ in range(builds):
+        for _ in range(0 if existing_index else builds):
             started = time.perf_counter()
-            report = app.rebuild(corpus)
+            app.rebuild(corpus)
             build_seconds.append(time.perf_counter() - started)
-        m = report.manifest
-        print(f"corpus: {', '.join(map(str, corpus))}: {m.articles:,} articles, {m.chunks:,} passages")
-        print(f"build: median {statistics.median(build_seconds):.2f} s over {builds} build(s) "
-              f"[{', '.join(f'{s:.2f}' for s in build_seconds)}]")
+        m = app.index.manifest
+        print(f"corpus: {', '.join(m.corpus_paths)}: {m.articles:,} articles, {m.chunks:,} passages")
+        if build_seconds:
+            print(f"build: median {statistics.median(build_seconds):.2f} s over {builds} build(s) "
+                  f"[{', '.join(f'{s:.2f}' for s in build_seconds)}]")
+        else:
+            print(f"build: skipped, querying the existing index in {existing_index}")
 
         index = app.index
         mode, k = app.config.search.mode, app.config.search.k

@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="questions it does not answer")
     calibrate.add_argument("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"))
 
-    bench = commands.add_parser("bench", help="time a full build and question latency (prints figures)")
+    bench = with_index(commands.add_parser("bench", help="time a full build and question latency (prints figures)"))
     bench.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
     bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
     bench.add_argument("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)")
@@ -234,7 +234,8 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
 
     if args.builds < 1 or args.passes < 1:
         raise NewsbotError("--builds and --passes must be at least 1", "give positive counts")
-    run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes)
+    run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes,
+              existing_index=args.index)
     return 0
 
 

@@ -84,10 +84,17 @@ class SentenceTransformerEmbedder(Embedder):
         self._tokenizer = _plain_tokenizer(self._model.tokenizer)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        return vectors.astype(np.float32, copy=False)
+        # The model's own preprocessing and forward pass, as `encode` does for one batch, without
+        # its per-call bookkeeping: a third less time for a single question (same vectors).
+        import torch
+
+        features = self._model.preprocess(list(texts))
+        features = {name: value.to(self._model.device) for name, value in features.items()
+                    if isinstance(value, torch.Tensor)}
+        with torch.inference_mode():
+            vectors = self._model(features)["sentence_embedding"]
+        vectors = torch.nn.functional.normalize(vectors.float(), dim=1)
+        return vectors.cpu().numpy()
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:

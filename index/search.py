@@ -20,7 +20,8 @@ from .vectors import VectorIndex
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 RRF_K = 60
-"""Reciprocal-rank fusion constant (Cormack et al. 2009): 1 / (RRF_K + rank) per ranking."""
+"""Reciprocal-rank fusion constant (Cormack et al. 2009): 1 / (RRF_K + rank) per ranking. Chosen
+over a tuned convex score fusion by measurement on SciFact and realtimeqa-dev (docs/quality.md)."""
 CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
 
@@ -123,6 +124,9 @@ class NewsIndex:
                 for rank, (row, _) in enumerate(ranking, start=1):
                     fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
             ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
+        # A cross-encoder reranker would go here: rescore the first few dozen fused candidates with
+        # (query, passage) pairs and reorder them before cutting to k. None is used: no cross-encoder
+        # can be loaded offline on this machine (docs/quality.md).
         ranked = ranked[:k]
 
         rows = [row for row, _ in ranked]
