@@ -115,3 +115,23 @@ def test_filters_in_the_question_text(capsys, seed_index_dir, reuse_real_embedde
     assert answer["filters"] == {"source": None, "since": "2021-01-01", "before": None}
     assert {h["doc_id"] for h in answer["hits"]} == {SEED_2021}
     assert all(a["doc_id"] == SEED_2021 for h in answer["hits"] for a in h["also_in"])
+
+
+def test_an_on_topic_near_miss_abstains(capsys, seed_index_dir, reuse_real_embedder):
+    """As close to the flour passage as the flour question, but it asks about rice from China."""
+    answer = ask_json(capsys, seed_index_dir, "How much rice did China send to North Korea?")
+    assert answer["abstained"] is True
+
+
+def test_calibrate_reports_both_error_rates(tmp_path, capsys, reuse_real_embedder):
+    from .conftest import ROOT, SEEDS
+
+    docs = ROOT / "docs" / "abstention"
+    assert main(["calibrate", "--corpus", str(SEEDS), "--answerable", str(docs / "seeds-answerable.txt"),
+                 "--unanswerable", str(docs / "seeds-unanswerable.txt"), "--cache", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert "16 answerable and 33 unanswerable questions, mode hybrid" in out
+    configured = next(line for line in out.splitlines() if "<- configured" in line)
+    rates = [float(part.rstrip("%")) for part in configured.split()[1:3]]
+    assert rates[1] == 0.0  # never abstains on the seeds' answerable questions at the default
+    assert rates[0] <= 15.0  # answers at most 15% of the unanswerable ones (measured: 12.1%)
