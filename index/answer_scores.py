@@ -21,7 +21,8 @@ COVERAGE_WEIGHT = 0.5
 
 
 def answer_scores(index: NewsIndex, question: str, hits: Sequence[Hit]) -> list[float]:
-    return [hit.similarity + COVERAGE_WEIGHT * index.term_coverage(question, hit) for hit in hits]
+    coverage = index.term_coverage(question, hits)
+    return [hit.similarity + COVERAGE_WEIGHT * share for hit, share in zip(hits, coverage)]
 
 
 def best_answer_score(index: NewsIndex, question: str, hits: Sequence[Hit]) -> float:

@@ -52,19 +52,18 @@ class LexicalIndex:
         df = int(indptr[column + 1] - indptr[column]) if column is not None else 0
         return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
 
-    def coverage(self, query: str, text: str) -> float:
-        """Share of the query's words (weighted by IDF) that occur in the text, from 0 to 1.
+    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
+        """For each text, the share of the query's words (weighted by IDF) it contains, from 0 to 1.
 
         High for a passage that names what the question asks about, low for one that is merely
         on the same topic ("rice from China" against a passage on flour from Russia).
         """
         query_terms = set(_tokenize([query])[0])
-        if not query_terms:
-            return 0.0
-        text_terms = set(_tokenize([text])[0])
         weights = {term: self.idf(term) for term in query_terms}
         total = sum(weights.values())
-        return sum(weights[term] for term in query_terms & text_terms) / total if total else 0.0
+        if not total:
+            return [0.0] * len(texts)
+        return [sum(weights[term] for term in query_terms & set(terms)) / total for terms in _tokenize(texts)]
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

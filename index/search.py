@@ -156,9 +156,9 @@ class NewsIndex:
         rows = [row for doc_id in admitted for row in self._rows_by_article.get(doc_id, ())]
         return np.asarray(sorted(rows), dtype=np.int64)
 
-    def term_coverage(self, query: str, hit: Hit) -> float:
-        """How much of the question (IDF-weighted words) the hit's title and passage contain."""
-        return self._lexical.coverage(query, f"{hit.article.title}\n{hit.passage}")
+    def term_coverage(self, query: str, hits: Sequence[Hit]) -> list[float]:
+        """How much of the question (IDF-weighted words) each hit's title and passage contain."""
+        return self._lexical.coverage(query, [f"{hit.article.title}\n{hit.passage}" for hit in hits])
 
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
         """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""
