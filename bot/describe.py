@@ -31,4 +31,6 @@ def sorted_sources(articles: dict[str, ArticleMeta]) -> list[ArticleMeta]:
 def build_summary(report: BuildReport) -> str:
     m = report.manifest
     skipped = f", {len(report.warnings)} skipped (see warnings)" if report.warnings else ""
-    return f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}."
+    return (f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}: "
+            f"{report.added:,} added, {report.changed:,} changed, {report.removed:,} removed; "
+            f"{report.embedded:,} passages embedded, {report.reused:,} reused.")

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
-from .documents import Article, Chunk
+from .documents import Article, ArticleMeta, Chunk
 from .embedding import Embedder
-from .errors import CorpusError
+from .errors import CorpusError, IndexMismatchError, IndexMissingError
 from .lexical import LexicalIndex
 from .loaders import load_corpus
 from .store import (
@@ -26,8 +26,10 @@ from .store import (
     VECTORS,
     Manifest,
     build_lock,
+    current_version,
     new_version_dir,
     publish,
+    read_jsonl,
     write_jsonl,
 )
 from .vectors import VectorIndex
@@ -45,6 +47,56 @@ class BuildReport:
     manifest: Manifest
     version_dir: Path
     warnings: list[str] = field(default_factory=list)
+    embedded: int = 0
+    """Passages embedded by this build."""
+    reused: int = 0
+    """Passages whose vectors came from the previous version (same text, model and chunker)."""
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    """Articles, compared with the previous version."""
+
+
+@dataclass
+class PreviousVersion:
+    """What a build can take from the version in use: vectors by embedded text, article digests."""
+
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    articles: dict[str, str] = field(default_factory=dict)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def article_digest(article: Article) -> str:
+    meta = {k: v for k, v in article.meta.to_json().items() if k != "source_path"}
+    return _digest(json.dumps(meta, sort_keys=True, ensure_ascii=False) + "\n" + article.text)
+
+
+def previous_version(index_dir: Path, embedder: Embedder, settings: ChunkerSettings) -> PreviousVersion:
+    """The current version's reusable parts; its vectors only if the same model and chunker made them."""
+    try:
+        version = current_version(index_dir)
+        manifest = Manifest.read(version)
+        records = read_jsonl(version / ARTICLES)
+    except (IndexMissingError, IndexMismatchError, OSError, ValueError):
+        return PreviousVersion()
+    articles = {r["doc_id"]: article_digest(Article(ArticleMeta.from_json({k: v for k, v in r.items() if k != "text"}),
+                                                    r["text"])) for r in records}
+    same_embedding = (manifest.model == embedder.name and manifest.dimension == embedder.dimension
+                      and manifest.chunker == settings.to_json())
+    if not same_embedding:
+        return PreviousVersion(articles=articles)
+    try:
+        chunks = read_jsonl(version / CHUNKS)
+        stored = VectorIndex.load(version / VECTORS).all_vectors()
+    except (OSError, ValueError, RuntimeError):
+        return PreviousVersion(articles=articles)
+    titles = {r["doc_id"]: short_title(r["title"], embedder) if settings.title_in_embedding else "" for r in records}
+    vectors = {_digest(embedded_text(titles[c["doc_id"]], c["text"], settings)): stored[row]
+               for row, c in enumerate(chunks) if row in stored}
+    return PreviousVersion(vectors=vectors, articles=articles)
 
 
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
@@ -88,9 +140,20 @@ def build_index(
             if progress:
                 progress("chunking", first + len(batch), len(articles))
 
-        vectors = embedder.embed(
-            embed_texts, batch_size=batch_size, progress=(lambda d, t: progress("embedding", d, t)) if progress else None
-        )
+        previous = previous_version(index_dir, embedder, settings)
+        digests = [_digest(text) for text in embed_texts]
+        vectors = np.zeros((len(embed_texts), embedder.dimension), dtype=np.float32)
+        missing = []
+        for row, digest in enumerate(digests):
+            if digest in previous.vectors:
+                vectors[row] = previous.vectors[digest]
+            else:
+                missing.append(row)
+        if missing:
+            vectors[missing] = embedder.embed(
+                [embed_texts[row] for row in missing], batch_size=batch_size,
+                progress=(lambda d, t: progress("embedding", d, t)) if progress else None,
+            )
 
         version_dir = new_version_dir(index_dir)
         if progress:
@@ -118,4 +181,12 @@ def build_index(
         final_dir = publish(index_dir, version_dir, keep=keep_versions)
         if progress:
             progress("writing", 1, 1)
-    return BuildReport(manifest=manifest, version_dir=final_dir, warnings=loaded.warnings)
+    new_articles = {a.doc_id: article_digest(a) for a in loaded.articles}
+    old_articles = previous.articles
+    return BuildReport(
+        manifest=manifest, version_dir=final_dir, warnings=loaded.warnings,
+        embedded=len(missing), reused=len(chunks) - len(missing),
+        added=len(new_articles.keys() - old_articles.keys()),
+        changed=sum(1 for doc, digest in new_articles.items() if doc in old_articles and old_articles[doc] != digest),
+        removed=len(old_articles.keys() - new_articles.keys()),
+    )

@@ -49,6 +49,14 @@ class VectorIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self._index.reconstruct(int(i)) for i in ids])
 
+    def all_vectors(self) -> dict[int, np.ndarray]:
+        """Every stored vector by its id (one bulk copy, not one lookup per id)."""
+        if len(self) == 0:
+            return {}
+        ids = faiss.vector_to_array(self._index.id_map)
+        matrix = faiss.downcast_index(self._index.index).reconstruct_n(0, len(self))
+        return dict(zip(ids.tolist(), matrix))
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 

@@ -145,3 +145,52 @@ def test_old_versions_are_pruned_to_keep_versions(tmp_path, fake_embedder):
     assert len(versions) == 2
     assert current_version(tmp_path / "ix").name == versions[-1]
     assert os.path.islink(tmp_path / "ix" / CURRENT)
+
+
+class CountingEmbedder(FakeEmbedder):
+    """Counts the passages it is asked to embed at build time."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.embedded = 0
+
+    def embed(self, texts, batch_size=32, progress=None):
+        self.embedded += len(texts)
+        return super().embed(texts, batch_size, progress)
+
+
+def test_a_rebuild_embeds_only_passages_it_has_not_seen(tmp_path):
+    embedder = CountingEmbedder()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("000_d9337505ec262534", "001_4589706aa8a54f74"):
+        (corpus / f"{name}.txt").write_text((SEEDS / f"{name}.txt").read_text())
+    first = build_index([corpus], tmp_path / "ix", embedder)
+    assert (first.added, first.embedded, first.reused) == (2, first.manifest.chunks, 0)
+
+    unchanged = build_index([corpus], tmp_path / "ix", embedder)
+    assert (unchanged.embedded, unchanged.reused) == (0, first.manifest.chunks)
+    assert (unchanged.added, unchanged.changed, unchanged.removed) == (0, 0, 0)
+    assert embedder.embedded == first.manifest.chunks
+
+    (corpus / "harbour.txt").write_text("Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened.\n")
+    (corpus / "001_4589706aa8a54f74.txt").unlink()
+    changed = build_index([corpus], tmp_path / "ix", embedder)
+    assert (changed.added, changed.changed, changed.removed) == (1, 0, 1)
+    assert changed.embedded == 1
+    index = NewsIndex.open(tmp_path / "ix", embedder)
+    assert sorted(index.articles) == ["000_d9337505ec262534", "harbour"]
+    fresh = FakeEmbedder()
+    build_index([corpus], tmp_path / "fresh", fresh)
+    reference = NewsIndex.open(tmp_path / "fresh", fresh)
+    question = "harbour bridge reopened"
+    assert [h.chunk.chunk_id for h in index.search(question, 3)] == [h.chunk.chunk_id for h in reference.search(question, 3)]
+
+
+def test_other_chunker_settings_embed_everything_again(tmp_path):
+    from index import ChunkerSettings
+
+    embedder = CountingEmbedder()
+    build_index([SEEDS], tmp_path / "ix", embedder)
+    report = build_index([SEEDS], tmp_path / "ix", embedder, ChunkerSettings(chunk_tokens=40, overlap_tokens=0))
+    assert report.reused == 0 and report.embedded == report.manifest.chunks
