@@ -5,6 +5,7 @@
     newsbot index build [--corpus PATH ...]
     newsbot index stats [--json]
     newsbot index dump --json        every passage as a JSON line
+    newsbot index rollback           serve the previous index version again
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="a file or folder of articles (repeatable; default: [corpus] paths)")
     stats = with_index(index_commands.add_parser("stats", help="what the index holds"))
     stats.add_argument("--json", action="store_true", help="print JSON")
+    with_index(index_commands.add_parser("rollback", help="serve the previous index version again"))
     dump = with_index(index_commands.add_parser("dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 
@@ -109,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = Newsbot(config, index_dir=getattr(args, "index", None))
         command = args.command or "start"
         if command == "index":
-            return {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump}[args.index_command](app, args)
+            actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback}
+            return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
                     "eval": cmd_eval, "calibrate": cmd_calibrate}
         return handlers[command](app, args)
@@ -167,6 +170,13 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
     else:
         for label, value in stats_rows(stats):
             print(f"{label + ':':<10} {value}")
+    return 0
+
+
+def cmd_rollback(app: Newsbot, args: argparse.Namespace) -> int:
+    stats = app.rollback().stats()
+    print(f"Now serving version {stats.version}: {stats.articles:,} articles, {stats.chunks:,} passages, "
+          f"built {stats.built_at}.")
     return 0
 
 

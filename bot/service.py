@@ -27,6 +27,8 @@ from index import (
     parse_query,
 )
 
+from index.store import rollback
+
 from .answer import Answer, build_answer
 from .config import Config
 
@@ -73,6 +75,12 @@ class Newsbot:
         )
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
+
+    def rollback(self) -> NewsIndex:
+        """Serve the previous index version again."""
+        rollback(self.index_dir)
+        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        return self._index
 
     def ensure_index(self, progress: BuildProgress | None = None) -> BuildReport | None:
         """Build the index when there is none, or when it no longer fits the corpus or the settings."""

@@ -107,13 +107,40 @@ def publish(index_dir: Path, partial_dir: Path, keep: int = 3) -> Path:
     final = partial_dir.with_name(partial_dir.name.removeprefix(TEMPORARY_PREFIX))
     os.rename(partial_dir, final)
     _fsync(final.parent)
-    link = index_dir / CURRENT
-    staging = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
-    os.symlink(os.path.join(VERSIONS, final.name), staging)
-    os.replace(staging, link)
-    _fsync(index_dir)
+    _point_current_at(index_dir, final)
     prune(index_dir, keep)
     return final
+
+
+def _point_current_at(index_dir: Path, version_dir: Path) -> None:
+    """Switch `current` to a complete version by renaming a new link over the old one (atomic)."""
+    staging = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
+    os.symlink(os.path.join(VERSIONS, version_dir.name), staging)
+    os.replace(staging, index_dir / CURRENT)
+    _fsync(index_dir)
+
+
+def complete_versions(index_dir: Path) -> list[Path]:
+    """The complete versions on disk, oldest first."""
+    versions = index_dir / VERSIONS
+    if not versions.is_dir():
+        return []
+    return sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def rollback(index_dir: Path) -> Path:
+    """Serve the complete version built before the current one; returns its folder."""
+    with build_lock(index_dir):
+        current = current_version(index_dir)
+        older = [v for v in complete_versions(index_dir) if v.name < current.name]
+        if not older:
+            raise IndexMissingError(
+                f"there is no version older than {current.name} in {index_dir} to go back to",
+                "keep more versions with [index] keep_versions",
+            )
+        Manifest.read(older[-1])  # refuse a version this program cannot read
+        _point_current_at(index_dir, older[-1])
+        return older[-1]
 
 
 def prune(index_dir: Path, keep: int) -> None:
@@ -122,8 +149,7 @@ def prune(index_dir: Path, keep: int) -> None:
     if not versions.is_dir():
         return
     current = (index_dir / CURRENT).resolve() if (index_dir / CURRENT).exists() else None
-    complete = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), reverse=True)
-    for old in complete[max(keep, 1) :]:
+    for old in list(reversed(complete_versions(index_dir)))[max(keep, 1) :]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
     for leftover in versions.glob(TEMPORARY_PREFIX + "*"):

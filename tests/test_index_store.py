@@ -194,3 +194,21 @@ def test_other_chunker_settings_embed_everything_again(tmp_path):
     build_index([SEEDS], tmp_path / "ix", embedder)
     report = build_index([SEEDS], tmp_path / "ix", embedder, ChunkerSettings(chunk_tokens=40, overlap_tokens=0))
     assert report.reused == 0 and report.embedded == report.manifest.chunks
+
+
+def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path, fake_embedder, capsys):
+    from bot.cli import main
+    from index.store import rollback
+
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    first = current_version(tmp_path / "ix")
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "extra.txt").write_text("An extra story title\n\nSomething new happened in the harbour.\n")
+    build_index([SEEDS, tmp_path / "more"], tmp_path / "ix", fake_embedder)
+    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 3
+
+    assert rollback(tmp_path / "ix") == first
+    assert current_version(tmp_path / "ix") == first
+    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2
+    assert main(["index", "rollback", "--index", str(tmp_path / "ix")]) == 2
+    assert "there is no version older than" in capsys.readouterr().err
