@@ -6,6 +6,7 @@
     newsbot index stats [--json]
     newsbot index dump --json        every passage as a JSON line
     newsbot index rollback           serve the previous index version again
+    newsbot index add PATH|URL [--dry-run]   newsbot index remove ID   newsbot index restore ID
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
@@ -62,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     stats = with_index(index_commands.add_parser("stats", help="what the index holds"))
     stats.add_argument("--json", action="store_true", help="print JSON")
     with_index(index_commands.add_parser("rollback", help="serve the previous index version again"))
+    add = with_index(index_commands.add_parser("add", help="add an article file or URL to the corpus and index it"))
+    add.add_argument("source", metavar="PATH|URL")
+    add.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
+    remove = with_index(index_commands.add_parser("remove", help="move an article to the corpus trash, reindex"))
+    remove.add_argument("doc_id", metavar="ID")
+    restore = with_index(index_commands.add_parser("restore", help="bring a removed article back, reindex"))
+    restore.add_argument("doc_id", metavar="ID")
     dump = with_index(index_commands.add_parser("dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 
@@ -111,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = Newsbot(config, index_dir=getattr(args, "index", None))
         command = args.command or "start"
         if command == "index":
-            actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback}
+            actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback,
+                       "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
                     "eval": cmd_eval, "calibrate": cmd_calibrate}
@@ -170,6 +179,26 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
     else:
         for label, value in stats_rows(stats):
             print(f"{label + ':':<10} {value}")
+    return 0
+
+
+def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
+    from .corpus_admin import add_article, remove_article, restore_article
+
+    if args.index_command == "add":
+        change = add_article(app, args.source, dry_run=args.dry_run)
+    else:
+        ensure_built(app)
+        change = (remove_article if args.index_command == "remove" else restore_article)(app, args.doc_id)
+    if change.article:
+        meta = change.article.meta
+        details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
+        print(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
+              f"{f' ({details})' if details else ''}: {change.passages} passages, as {change.path}")
+    elif change.report:
+        print(f"{'Removed' if args.index_command == 'remove' else 'Restored'} {args.doc_id} ({change.path}).")
+    if change.report:
+        print(build_summary(change.report))
     return 0
 
 

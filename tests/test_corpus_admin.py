@@ -1,0 +1,124 @@
+"""Adding, removing and restoring articles from the CLI, each an incremental build."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+
+import pytest
+
+from bot.config import Config, CorpusSettings
+from bot.corpus_admin import add_article, remove_article, restore_article
+from bot.service import Newsbot
+from index import CorpusError, NewsbotError
+
+from .conftest import SEED_2021, SEEDS
+from .fakes import FakeEmbedder
+from .test_loaders import HTML_PAGE
+
+STORY = "Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday.\n"
+
+
+@pytest.fixture
+def app(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot.rebuild()
+    return newsbot
+
+
+def test_add_a_file_then_remove_and_restore_it(app, tmp_path):
+    (tmp_path / "harbour.txt").write_text(STORY)
+    added = add_article(app, str(tmp_path / "harbour.txt"))
+    assert added.article.meta.title == "Harbour bridge reopens after repairs" and added.article.meta.outlet == "AP"
+    assert added.passages == 1
+    assert (added.report.added, added.report.embedded) == (1, 1)
+    assert "harbour" in app.index.articles
+
+    removed = remove_article(app, "harbour")
+    assert removed.path == tmp_path / "corpus" / ".trash" / "harbour.txt"
+    assert "harbour" not in app.index.articles and removed.report.removed == 1
+
+    restored = restore_article(app, "harbour")
+    assert restored.path == tmp_path / "corpus" / "harbour.txt"
+    assert "harbour" in app.index.articles and restored.report.added == 1
+    assert restored.report.embedded == 1  # the version it was removed from is no longer the one in use
+
+
+def test_a_seed_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_path):
+    remove_article(app, "000_d9337505ec262534")
+    assert (tmp_path / "corpus" / ".trash" / "000_d9337505ec262534.meta.toml").exists()
+    restore_article(app, "000_d9337505ec262534")
+    assert app.index.articles["000_d9337505ec262534"].date.year == 2017  # the sidecar is back with it
+
+
+def test_a_dry_run_changes_nothing(app, tmp_path):
+    (tmp_path / "harbour.txt").write_text(STORY)
+    version = app.index.version_dir
+    change = add_article(app, str(tmp_path / "harbour.txt"), dry_run=True)
+    assert change.report is None and change.passages == 1
+    assert not (tmp_path / "corpus" / "harbour.txt").exists()
+    assert app.index.version_dir == version
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("blob.txt", b"\x00\x01\x02 binary", "cannot add it: .* the file is binary, not text"),
+        ("empty.md", b"", "cannot add it: .* the file is empty"),
+        ("data.csv", b"a,b\n1,2\n", "data.csv is not a .txt, .md or .html file"),
+    ],
+)
+def test_unreadable_input_is_refused_and_changes_nothing(app, tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    version = app.index.version_dir
+    with pytest.raises(CorpusError, match=message):
+        add_article(app, str(tmp_path / name))
+    assert app.index.version_dir == version
+    assert not (tmp_path / "corpus" / name).exists()
+
+
+def test_an_oversized_file_is_refused(app, tmp_path):
+    (tmp_path / "huge.txt").write_text("word " * 1_200_000)
+    with pytest.raises(CorpusError, match="huge.txt is over 5 MB"):
+        add_article(app, str(tmp_path / "huge.txt"))
+
+
+def test_an_existing_name_and_unknown_ids_are_refused(app, tmp_path):
+    (tmp_path / "001_4589706aa8a54f74.txt").write_text(STORY)
+    with pytest.raises(CorpusError, match="already exists"):
+        add_article(app, str(tmp_path / "001_4589706aa8a54f74.txt"))
+    with pytest.raises(CorpusError, match="no article 'nope' in the index"):
+        remove_article(app, "nope")
+    with pytest.raises(NewsbotError, match="no removed article 'nope'"):
+        restore_article(app, "nope")
+    assert SEED_2021 in app.index.articles
+
+
+def test_add_a_url_served_by_a_local_server(app, tmp_path):
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = HTML_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        change = add_article(app, f"http://127.0.0.1:{server.server_port}/news/bridge-reopens")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert change.article.meta.title == "Harbour bridge reopens after repairs"
+    assert change.article.meta.outlet == "Coastal Times"
+    assert change.path == tmp_path / "corpus" / "bridge-reopens.html"
+    assert "bridge-reopens" in app.index.articles
