@@ -103,13 +103,16 @@ def _doc_id_in(folder: Path, path: Path, article: Article) -> str:
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
-    article = app.index.articles.get(doc_id)
-    if article is None:
+    """The article's own file inside the corpus folder; never a file anywhere else."""
+    if doc_id not in app.index.articles:
         raise CorpusError(f"no article {doc_id!r} in the index", "see `newsbot index dump --json` for the ids")
-    source = Path(article.source_path or "")
-    if source.suffix.lower() == ".jsonl" or ":" in source.name:
-        raise CorpusError(f"article {doc_id!r} is a line of {source.name.split(':')[0]}", "edit that file instead")
-    return source
+    folder = corpus_folder(app)
+    for suffix in ARTICLE_SUFFIXES:
+        candidate = folder / f"{doc_id}{suffix}"
+        if suffix != ".jsonl" and candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve()):
+            return candidate
+    raise CorpusError(f"article {doc_id!r} is not a file of its own in {folder}",
+                      "an article inside a .jsonl file is removed by editing that file")
 
 
 def remove_article(app: Newsbot, doc_id: str) -> CorpusChange:

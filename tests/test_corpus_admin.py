@@ -122,3 +122,16 @@ def test_add_a_url_served_by_a_local_server(app, tmp_path):
     assert change.article.meta.outlet == "Coastal Times"
     assert change.path == tmp_path / "corpus" / "bridge-reopens.html"
     assert "bridge-reopens" in app.index.articles
+
+
+def test_remove_never_touches_files_outside_the_corpus_folder(tmp_path):
+    """An index built from another folder names files there: remove must not move them."""
+    outside = tmp_path / "outside"
+    shutil.copytree(SEEDS, outside)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot.rebuild([outside])
+    with pytest.raises(CorpusError, match="is not a file of its own in"):
+        remove_article(newsbot, SEED_2021)
+    assert (outside / f"{SEED_2021}.txt").exists()

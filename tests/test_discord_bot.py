@@ -63,7 +63,7 @@ def sources_text(embed: dict) -> str:
 async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
     async with running_bot(fake, seed_app()):
         assert fake.identify["token"] == "fake-token-not-a-secret"
-        assert set(fake.commands) == {"ask", "sources", "stats", "reindex"}
+        assert set(fake.commands) == {"ask", "sources", "stats", "reindex", "add", "remove", "restore"}
         token = await fake.slash("ask", question=FLOUR)
         deferred = await fake.callback(token)
         assert deferred.body["type"] == 5  # deferred at once: "newsbot is thinking..."
@@ -312,3 +312,63 @@ async def test_ask_filters_by_date_and_source(fake, seed_app):
     assert embed_of(none)["description"] == "The articles I have don't cover this."
     assert bad.body["data"]["content"] == ("since:yesterday is not a date. write it as since:2021, since:2021-07 "
                                            "or since:2021-07-20")
+
+
+HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after eight months of repairs.\n"
+
+
+@pytest.fixture
+def corpus_app(fake, tmp_path, real_embedder, seed_index_dir):
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    index_dir = copy_index(seed_index_dir, tmp_path / "index")
+    return make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)
+
+
+async def test_moderators_add_files_and_urls_and_members_cannot(fake, corpus_app, tmp_path):
+    from .test_loaders import HTML_PAGE
+
+    async with running_bot(fake, corpus_app):
+        refused = await fake.callback(await fake.slash("add", who=p.MEMBER, files={"file": ("harbour.txt", HARBOUR)}))
+        dry = await fake.followup(await fake.slash("add", who=p.MODERATOR, dry_run=True,
+                                                   files={"file": ("harbour.txt", HARBOUR)}))
+        assert not (tmp_path / "corpus" / "harbour.txt").exists()
+        added = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)}))
+        answer = await fake.followup(await fake.slash("ask", question="When did the harbour bridge reopen?"))
+        fake.files["bridge.html"] = HTML_PAGE.encode()
+        by_url = await fake.followup(await fake.slash("add", who=p.MODERATOR,
+                                                      url=f"http://127.0.0.1:{fake.port}/attachments/bridge.html"))
+        bad = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("blob.txt", b"\x00\x01")}))
+    assert refused.body["data"]["content"].startswith("Only moderators can do that")
+    assert embed_of(dry)["title"] == "Would add: Harbour bridge reopens after repairs"
+    fields = {f["name"]: f["value"] for f in embed_of(added)["fields"]}
+    assert embed_of(added)["title"] == "Added: Harbour bridge reopens after repairs"
+    assert fields == {"Outlet": "AP", "Date": "unknown", "Passages": "1"}
+    assert "1 added" in embed_of(added)["description"]
+    assert "harbour bridge reopened on Tuesday" in embed_of(answer)["description"]
+    assert embed_of(by_url)["title"] == "Added: Harbour bridge reopens after repairs"
+    assert {f["name"]: f["value"] for f in embed_of(by_url)["fields"]}["Outlet"] == "Coastal Times"
+    assert bad["content"].startswith("Cannot add it:") and "binary" in bad["content"]
+
+
+async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
+    async with running_bot(fake, corpus_app):
+        choices = await fake.callback(await fake.slash("remove", who=p.MODERATOR, focused="article", article="praises"))
+        [choice] = choices.body["data"]["choices"]
+        removed = await fake.followup(await fake.slash("remove", who=p.MODERATOR, article=choice["value"]))
+        flour = await fake.followup(await fake.slash("ask", question=FLOUR))
+        trash_choices = await fake.callback(await fake.slash("restore", who=p.MODERATOR, focused="article", article="000"))
+        restored = await fake.followup(await fake.slash("restore", who=p.MODERATOR, article=choice["value"]))
+        again = await fake.followup(await fake.slash("ask", question=FLOUR))
+        member = await fake.callback(await fake.slash("remove", who=p.MEMBER, article=choice["value"]))
+    assert choice == {"name": "North Korea praises Russia's Putin on joint declaration anniversary",
+                      "value": "000_d9337505ec262534"}
+    assert "1 removed" in embed_of(removed)["description"]
+    assert "2,400 tons of flour" not in json.dumps(flour)
+    assert [c["value"] for c in trash_choices.body["data"]["choices"]] == ["000_d9337505ec262534"]
+    assert "1 added" in embed_of(restored)["description"]
+    assert "2,400 tons of flour" in embed_of(again)["description"]
+    assert member.body["data"]["content"].startswith("Only moderators can do that")
+    assert (tmp_path / "corpus" / "000_d9337505ec262534.meta.toml").exists()

@@ -127,11 +127,22 @@ def permissions_of(who: dict) -> int:
     return MEMBER_PERMISSIONS | MANAGE_GUILD if who is MODERATOR else MEMBER_PERMISSIONS
 
 
-def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict, token: str) -> dict[str, Any]:
+def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict, token: str,
+                  attachments: dict[str, dict] | None = None, focused: str | None = None) -> dict[str, Any]:
+    """A command (or, with `focused`, an autocomplete request for that option)."""
     option_types = {str: 3, bool: 5, int: 4}
-    data = {"id": command_id, "name": name, "type": 1, "guild_id": str(GUILD_ID),
-            "options": [{"name": k, "type": option_types[type(v)], "value": v} for k, v in options.items()]}
-    return _interaction(2, data, who, token, permissions_of(who))
+    data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "guild_id": str(GUILD_ID),
+                            "options": [{"name": k, "type": option_types[type(v)], "value": v, **(
+                                {"focused": True} if k == focused else {})} for k, v in options.items()]}
+    if attachments:
+        data["options"] += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
+        data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
+    return _interaction(4 if focused else 2, data, who, token, permissions_of(who))
+
+
+def attachment(attachment_id: int, filename: str, size: int, url: str) -> dict[str, Any]:
+    return {"id": str(attachment_id), "filename": filename, "size": size, "url": url, "proxy_url": url,
+            "content_type": "text/plain; charset=utf-8"}
 
 
 def component(custom_id: str, source: dict, who: dict, token: str) -> dict[str, Any]:

@@ -60,6 +60,7 @@ class FakeDiscord:
         self.identify: dict | None = None
         self.sockets: list[web.WebSocketResponse] = []
         self.rate_limits: list[list] = []  # [method, path regex, times left, retry_after]
+        self.files: dict[str, bytes] = {}  # attachments members upload, served at /attachments/{name}
         self._sequence = 0
         self._changed = asyncio.Condition()
         self.guild_sent = asyncio.Event()
@@ -84,6 +85,7 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)
@@ -135,12 +137,20 @@ class FakeDiscord:
         await self.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"), timeout)
         await asyncio.wait_for(self.guild_sent.wait(), timeout)
 
-    async def slash(self, name: str, who: dict = p.MEMBER, **options: Any) -> str:
-        """Run a slash command as `who`; returns the interaction token."""
+    async def slash(self, name: str, who: dict = p.MEMBER, files: dict[str, tuple[str, bytes]] | None = None,
+                    focused: str | None = None, **options: Any) -> str:
+        """Run a slash command as `who` (attaching `files`: option -> (filename, bytes)), or with
+        `focused` ask for autocomplete choices for that option; returns the interaction token."""
         command = self.commands.get(name)
         assert command is not None, f"/{name} was not registered; registered: {sorted(self.commands)}"
         token = "tok-" + secrets.token_hex(8)
-        await self.dispatch("INTERACTION_CREATE", p.slash_command(name, command["id"], options, who, token))
+        attachments = {}
+        for option, (filename, content) in (files or {}).items():
+            self.files[filename] = content
+            attachments[option] = p.attachment(p.snowflake(), filename, len(content),
+                                               f"http://127.0.0.1:{self.port}/attachments/{filename}")
+        payload = p.slash_command(name, command["id"], options, who, token, attachments, focused)
+        await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
     async def click(self, message: dict, custom_id: str, who: dict = p.MEMBER) -> str:
@@ -243,6 +253,12 @@ class FakeDiscord:
         self.problems.append(f"unknown route: {request.method} {path}")
         return _json({"code": 0, "message": "404: Not Found"}, status=404)
 
+    async def _attachment(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, headers={"Content-Type": "application/octet-stream"})
+
     async def _unknown(self, request: web.Request) -> web.Response:
         self.problems.append(f"unknown route: {request.method} {request.path}")
         return _json({"code": 0, "message": "404: Not Found"}, status=404)
@@ -290,6 +306,9 @@ class FakeDiscord:
             if kind == 7 and source in self.messages:
                 self.messages[source].update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
                 result["resource"] = {"type": kind, "message": self.messages[source]}
+        elif kind == 8:  # autocomplete choices
+            if len(data.get("choices", [])) > 25:
+                self.problems.append("more than 25 autocomplete choices")
         else:
             self.problems.append(f"callback type {kind} is not handled by the fake")
         return _json(result)

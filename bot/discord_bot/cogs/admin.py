@@ -1,19 +1,31 @@
-"""/reindex: moderators rebuild the index from the corpus folder while members keep asking."""
+"""Moderators: /reindex, /add, /remove, /restore. Members keep asking while they run."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...describe import build_summary
+from ...answer import format_date
+from ...corpus_admin import (
+    MAX_ARTICLE_BYTES,
+    TRASH,
+    CorpusChange,
+    add_article,
+    corpus_folder,
+    remove_article,
+    restore_article,
+)
+from ...describe import build_summary, sorted_sources
 from ..errors import NotModerator, message_for
-from ..render import NO_PINGS
+from ..render import INFO_COLOUR, NO_PINGS, clip
 
 if TYPE_CHECKING:
     from ..client import NewsbotClient
@@ -97,6 +109,89 @@ class AdminCog(commands.Cog):
             self.bot.state.record_reindex(interaction.user.id, interaction.user.display_name, summary)
             log.info("reindex by %s done in %.1f s", interaction.user.id, time.perf_counter() - started)
             await interaction.edit_original_response(content=f"✅ Reindex done. {summary}", allowed_mentions=NO_PINGS)
+
+
+    async def _corpus_change(self, interaction: discord.Interaction, change_in_thread) -> None:
+        """Run one corpus change in a thread, one at a time with reindexes, and report it."""
+        if self.reindexing.locked():
+            await interaction.response.send_message("A reindex is running; try again when it has finished.",
+                                                    ephemeral=True)
+            return
+        async with self.reindexing:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            change = await asyncio.to_thread(change_in_thread)
+            if change.report:
+                self.bot.state.record_reindex(interaction.user.id, interaction.user.display_name,
+                                              build_summary(change.report))
+            await interaction.followup.send(embed=change_embed(change), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
+    @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to an article",
+                           dry_run="Only show what would be added")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @moderators_only()
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
+                  url: str | None = None, dry_run: bool = False) -> None:
+        if (file is None) == (url is None):
+            await interaction.response.send_message("Give either a file or a url.", ephemeral=True)
+            return
+        if file is not None and file.size > MAX_ARTICLE_BYTES:
+            await interaction.response.send_message(f"{file.filename} is over 5 MB: give a single article.",
+                                                    ephemeral=True)
+            return
+        if url is not None:
+            await self._corpus_change(interaction, lambda: add_article(self.bot.app, url.strip(), dry_run=dry_run))
+            return
+        data = await file.read()
+        with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as scratch:
+            path = Path(scratch) / Path(file.filename).name
+            path.write_bytes(data)
+            await self._corpus_change(interaction, lambda: add_article(self.bot.app, str(path), dry_run=dry_run))
+
+    @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
+    @app_commands.describe(article="The article's title")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @moderators_only()
+    async def remove(self, interaction: discord.Interaction, article: str) -> None:
+        await self._corpus_change(interaction, lambda: remove_article(self.bot.app, article))
+
+    @remove.autocomplete("article")
+    async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        wanted = current.casefold()
+        articles = sorted_sources(self.bot.app.index.articles)
+        matches = [a for a in articles if wanted in a.title.casefold() or wanted in a.doc_id.casefold()]
+        return [app_commands.Choice(name=clip(a.title, 100), value=a.doc_id[:100]) for a in matches[:25]]
+
+    @app_commands.command(name="restore", description="Bring a removed article back (moderators)")
+    @app_commands.describe(article="The removed article's id")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @moderators_only()
+    async def restore(self, interaction: discord.Interaction, article: str) -> None:
+        await self._corpus_change(interaction, lambda: restore_article(self.bot.app, article))
+
+    @restore.autocomplete("article")
+    async def restore_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        trash = corpus_folder(self.bot.app) / TRASH
+        names = sorted(p.stem for p in trash.glob("*") if p.is_file() and not p.name.endswith(".meta.toml"))
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if current.casefold() in n.casefold()][:25]
+
+
+def change_embed(change: CorpusChange) -> discord.Embed:
+    if change.article is not None:
+        meta = change.article.meta
+        verb = "Would add" if change.report is None else "Added"
+        embed = discord.Embed(title=clip(f"{verb}: {meta.title}", 256), colour=INFO_COLOUR)
+        embed.add_field(name="Outlet", value=meta.outlet or "unknown")
+        embed.add_field(name="Date", value=format_date(meta) or "unknown")
+        embed.add_field(name="Passages", value=str(change.passages))
+    else:
+        embed = discord.Embed(title=clip(f"Done: {change.path.name}", 256), colour=INFO_COLOUR)
+    if change.report:
+        embed.description = build_summary(change.report)
+    return embed
 
 
 async def setup(bot: NewsbotClient) -> None:
