@@ -7,14 +7,12 @@ whole answer (search plus sentence highlighting and merging), after one warm-up 
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from index import NewsbotError
-
+from .questions import read_question_file
 from .service import Newsbot
 
 DEFAULT_QUESTIONS = [
@@ -25,12 +23,7 @@ DEFAULT_QUESTIONS = [
 
 
 def read_questions(path: Path | None) -> list[str]:
-    if path is None:
-        return DEFAULT_QUESTIONS
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not lines:
-        raise NewsbotError(f"{path} holds no questions", "give one question per line, or a BEIR queries.jsonl")
-    return [json.loads(line)["text"] if line.startswith("{") else line for line in lines]
+    return DEFAULT_QUESTIONS if path is None else read_question_file(path)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -8,30 +8,16 @@ threshold is scored on both sides: how often the bot would answer a question it 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import NewsbotError
 from index.answer_scores import best_answer_score
 
 from .evaluate import index_for
+from .questions import read_question_file
 from .service import Newsbot
 
 THRESHOLDS = [round(0.30 + 0.025 * step, 3) for step in range(21)]  # 0.30 .. 0.80
-
-
-def read_question_file(path: Path) -> list[str]:
-    """Questions, one a line (# starts a note), or a BEIR queries.jsonl."""
-    try:
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    except OSError as error:
-        raise NewsbotError(f"cannot read {path} ({error})", "give a text file with one question per line") from None
-    questions = [json.loads(line)["text"] if line.startswith("{") else line
-                 for line in lines if line and not line.startswith("#")]
-    if not questions:
-        raise NewsbotError(f"{path} holds no questions", "write one question per line")
-    return questions
 
 
 def error_rates(answerable: Sequence[float], unanswerable: Sequence[float], threshold: float) -> tuple[float, float]:
