@@ -92,14 +92,8 @@ def add_article(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCh
             return CorpusChange(article, target, None, len(chunk_article(article, app.embedder, app.config.index.chunker)))
         shutil.copyfile(candidate, target)
     report = app.rebuild()
-    added = next((a for a in load_corpus([target]).articles), article)
-    passages = sum(1 for chunk in app.index.chunks if chunk.doc_id == _doc_id_in(folder, target, added))
-    return CorpusChange(added, target, report, passages)
-
-
-def _doc_id_in(folder: Path, path: Path, article: Article) -> str:
-    """The id the article gets inside the corpus folder (its path there, without the suffix)."""
-    return path.relative_to(folder).with_suffix("").as_posix() if path.is_relative_to(folder) else article.doc_id
+    passages = sum(1 for chunk in app.index.chunks if chunk.doc_id == target.stem)  # its id in the folder
+    return CorpusChange(article, target, report, passages)
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:

@@ -101,12 +101,7 @@ def previous_version(index_dir: Path, embedder: Embedder, settings: ChunkerSetti
 
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
     """A digest of every article's id, metadata and text: equal fingerprints, equal corpora."""
-    digest = hashlib.sha256()
-    for article in sorted(articles, key=lambda a: a.doc_id):
-        meta = {k: v for k, v in article.meta.to_json().items() if k != "source_path"}
-        digest.update(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode())
-        digest.update(hashlib.sha256(article.text.encode()).digest())
-    return digest.hexdigest()
+    return _digest("\n".join(sorted(article_digest(article) for article in articles)))
 
 
 def build_index(

@@ -144,15 +144,16 @@ def rollback(index_dir: Path) -> Path:
 
 
 def prune(index_dir: Path, keep: int) -> None:
-    """Delete versions beyond the newest `keep` (never the current one) and leftovers of dead builds."""
-    versions = index_dir / VERSIONS
-    if not versions.is_dir():
-        return
+    """Delete complete versions beyond the newest `keep`, never the current one."""
     current = (index_dir / CURRENT).resolve() if (index_dir / CURRENT).exists() else None
     for old in list(reversed(complete_versions(index_dir)))[max(keep, 1) :]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
-    for leftover in versions.glob(TEMPORARY_PREFIX + "*"):
+
+
+def clear_leftovers(index_dir: Path) -> None:
+    """Remove what builds that died left behind: partial versions and staged links."""
+    for leftover in (index_dir / VERSIONS).glob(TEMPORARY_PREFIX + "*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for staging in index_dir.glob(f".{CURRENT}-*"):
         staging.unlink(missing_ok=True)
@@ -170,7 +171,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
                 f"another build is writing the index in {index_dir}", "wait for it to finish and try again"
             ) from None
         try:
-            prune(index_dir, keep=10**6)  # only the leftovers: versions are pruned after publishing
+            clear_leftovers(index_dir)  # every other writer is gone: we hold the lock
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)

@@ -16,14 +16,11 @@ from ..render_terminal import NOT_COVERED
 from index import ArticleMeta
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
-CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELD_VALUE_LIMIT = 1024
-FIELD_NAME_LIMIT = 256
 FOOTER_LIMIT = 2048
 EMBEDS_TOTAL_LIMIT = 6000
-EMBEDS_PER_MESSAGE = 10
 FIELDS_PER_EMBED = 25
 
 SOURCES_BUDGET = 2400
@@ -142,8 +139,3 @@ def _with_footer(embed: discord.Embed, footer: str | None) -> discord.Embed:
     if footer:
         embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return embed
-
-
-def embed_size(embed: discord.Embed) -> int:
-    """Characters Discord counts toward the 6,000 limit."""
-    return len(embed)
