@@ -4,6 +4,10 @@ An added article is checked on its own first (it must load, with no warning), th
 corpus folder: the first folder in `[corpus] paths`. A removed article's file moves to `.trash/` in
 that folder (hidden folders are not read as corpus), from where `restore` brings it back.
 Articles that live inside a .jsonl file are left alone: edit that file instead.
+
+Each change is an `update` of the index: the other articles' passages, vectors and term counts
+are taken from the version in use as they are. When the index cannot follow (busy, disk full),
+the files are put back as they were.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, NewsbotError, load_corpus
+from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, NewsbotError, load_corpus, load_corpus_file
 
 from index.chunking import chunk_article
 
@@ -91,9 +97,27 @@ def add_article(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCh
         if dry_run:
             return CorpusChange(article, target, None, len(chunk_article(article, app.embedder, app.config.index.chunker)))
         shutil.copyfile(candidate, target)
-    report = app.rebuild()
-    passages = sum(1 for chunk in app.index.chunks if chunk.doc_id == target.stem)  # its id in the folder
-    return CorpusChange(article, target, report, passages)
+    with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
+        report = app.update(add=_load_from_folder(target, folder))
+    return CorpusChange(article, target, report, len(app.index.rows_by_article.get(target.stem, ())))
+
+
+def _load_from_folder(path: Path, folder: Path) -> list[Article]:
+    """The article of a file in the corpus folder, with the id a reindex of the folder gives it."""
+    loaded = load_corpus_file(path, folder)
+    if loaded.warnings or not loaded.articles:
+        raise CorpusError(loaded.warnings[0] if loaded.warnings else f"{path} holds no article", "check the file")
+    return loaded.articles
+
+
+@contextmanager
+def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
+    """Put the corpus folder back as it was when the index cannot follow it (busy, disk full...)."""
+    try:
+        yield
+    except BaseException:
+        undo()
+        raise
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
@@ -109,16 +133,24 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
                       "an article inside a .jsonl file is removed by editing that file")
 
 
+def _move_with_sidecar(source: Path, folder: Path) -> Path:
+    """Move an article file, and its NAME.meta.toml if any, into `folder`; returns its new path."""
+    moved = folder / source.name
+    shutil.move(source, moved)
+    sidecar = source.with_name(source.stem + ".meta.toml")
+    if sidecar.exists():
+        shutil.move(sidecar, folder / sidecar.name)
+    return moved
+
+
 def remove_article(app: Newsbot, doc_id: str) -> CorpusChange:
     source = _file_of(app, doc_id)
     trash = corpus_folder(app) / TRASH
     trash.mkdir(exist_ok=True)
-    moved = trash / source.name
-    shutil.move(source, moved)
-    sidecar = source.with_name(source.stem + ".meta.toml")
-    if sidecar.exists():
-        shutil.move(sidecar, trash / sidecar.name)
-    return CorpusChange(None, moved, app.rebuild())
+    moved = _move_with_sidecar(source, trash)
+    with _undone_on_failure(lambda: _move_with_sidecar(moved, source.parent)):
+        report = app.update(remove=[doc_id])
+    return CorpusChange(None, moved, report)
 
 
 def restore_article(app: Newsbot, doc_id: str) -> CorpusChange:
@@ -130,8 +162,7 @@ def restore_article(app: Newsbot, doc_id: str) -> CorpusChange:
     target = folder / found[0].name
     if target.exists():
         raise CorpusError(f"{target} exists again", "remove or rename it first")
-    shutil.move(found[0], target)
-    sidecar = folder / TRASH / (found[0].stem + ".meta.toml")
-    if sidecar.exists():
-        shutil.move(sidecar, folder / sidecar.name)
-    return CorpusChange(None, target, app.rebuild())
+    restored = _move_with_sidecar(found[0], folder)
+    with _undone_on_failure(lambda: _move_with_sidecar(restored, folder / TRASH)):
+        report = app.update(add=_load_from_folder(restored, folder))
+    return CorpusChange(None, restored, report)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index import (
+    Article,
     BuildProgress,
     BuildReport,
     Embedder,
@@ -25,6 +26,7 @@ from index import (
     corpus_fingerprint,
     load_corpus,
     parse_query,
+    update_index,
 )
 
 from index.store import rollback
@@ -73,6 +75,24 @@ class Newsbot:
             keep_versions=settings.keep_versions,
             progress=progress,
         )
+        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        return report
+
+    def update(self, add: Sequence[Article] = (), remove: Sequence[str] = ()) -> BuildReport:
+        """A new index version with these articles added and removed; the rest is taken as it is.
+
+        Falls back to a full rebuild when the index in use was built from other corpus paths than
+        the configured ones, so the index always follows the configured corpus.
+        """
+        settings = self.config.index
+        try:
+            built_from = {Path(p).resolve() for p in self.index.manifest.corpus_paths}
+        except (IndexMissingError, IndexMismatchError):
+            built_from = set()
+        if built_from != {p.resolve() for p in self.config.corpus.paths}:
+            return self.rebuild()
+        report = update_index(self.index_dir, self.embedder, settings.chunker, add=add, remove=remove,
+                              batch_size=settings.batch_size, keep_versions=settings.keep_versions)
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
 

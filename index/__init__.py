@@ -7,7 +7,7 @@
 This package never imports discord: the front ends live in `bot`.
 """
 
-from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint
+from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
 from .chunking import ChunkerSettings
 from .documents import Article, ArticleMeta, Chunk, Hit
 from .embedding import BUNDLED_MODEL, Embedder, SentenceTransformerEmbedder
@@ -21,7 +21,7 @@ from .errors import (
     NewsbotError,
 )
 from .filters import FilterError, SearchFilters, parse_query
-from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus
+from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .sentences import sentence_spans
 
@@ -54,6 +54,8 @@ __all__ = [
     "build_index",
     "corpus_fingerprint",
     "load_corpus",
+    "load_corpus_file",
     "parse_query",
     "sentence_spans",
+    "update_index",
 ]

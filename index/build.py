@@ -1,37 +1,32 @@
-"""Building an index: corpus -> cleaned articles -> chunks -> embeddings + BM25 -> a new version."""
+"""Building an index: articles -> chunks -> embeddings + term counts -> a complete new version.
+
+`build_index` reads the whole corpus (a reindex); `update_index` adds and removes articles given
+by the caller, starting from the version in use, without reading the rest of the corpus again.
+Both write a complete new version and switch to it atomically, and both reuse what the version in
+use already holds (see `reuse.py`): only new or changed articles are chunked, embedded and
+tokenized.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
-from .documents import Article, ArticleMeta, Chunk
+from .documents import Article, Chunk
 from .embedding import Embedder
-from .errors import CorpusError, IndexMismatchError, IndexMissingError
-from .lexical import LexicalIndex
+from .errors import CorpusError, IndexMissingError
+from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
-from .store import (
-    ARTICLES,
-    BM25,
-    CHUNKS,
-    FORMAT_VERSION,
-    VECTORS,
-    Manifest,
-    build_lock,
-    current_version,
-    new_version_dir,
-    publish,
-    read_jsonl,
-    write_jsonl,
-)
+from .reuse import StoredVersion, article_digest, article_record, text_digest
+from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, Manifest, build_lock, new_version_dir, publish,
+                    write_lines)
 from .vectors import VectorIndex
 
 BuildProgress = Callable[[str, int, int], None]
@@ -50,58 +45,27 @@ class BuildReport:
     embedded: int = 0
     """Passages embedded by this build."""
     reused: int = 0
-    """Passages whose vectors came from the previous version (same text, model and chunker)."""
+    """Passages whose vectors came from the previous version (same text and model)."""
     added: int = 0
     changed: int = 0
     removed: int = 0
     """Articles, compared with the previous version."""
 
 
-@dataclass
-class PreviousVersion:
-    """What a build can take from the version in use: vectors by embedded text, article digests."""
-
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)
-    articles: dict[str, str] = field(default_factory=dict)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def article_digest(article: Article) -> str:
-    meta = {k: v for k, v in article.meta.to_json().items() if k != "source_path"}
-    return _digest(json.dumps(meta, sort_keys=True, ensure_ascii=False) + "\n" + article.text)
-
-
-def previous_version(index_dir: Path, embedder: Embedder, settings: ChunkerSettings) -> PreviousVersion:
-    """The current version's reusable parts; its vectors only if the same model and chunker made them."""
-    try:
-        version = current_version(index_dir)
-        manifest = Manifest.read(version)
-        records = read_jsonl(version / ARTICLES)
-    except (IndexMissingError, IndexMismatchError, OSError, ValueError):
-        return PreviousVersion()
-    articles = {r["doc_id"]: article_digest(Article(ArticleMeta.from_json({k: v for k, v in r.items() if k != "text"}),
-                                                    r["text"])) for r in records}
-    same_embedding = (manifest.model == embedder.name and manifest.dimension == embedder.dimension
-                      and manifest.chunker == settings.to_json())
-    if not same_embedding:
-        return PreviousVersion(articles=articles)
-    try:
-        chunks = read_jsonl(version / CHUNKS)
-        stored = VectorIndex.load(version / VECTORS).all_vectors()
-    except (OSError, ValueError, RuntimeError):
-        return PreviousVersion(articles=articles)
-    titles = {r["doc_id"]: short_title(r["title"], embedder) if settings.title_in_embedding else "" for r in records}
-    vectors = {_digest(embedded_text(titles[c["doc_id"]], c["text"], settings)): stored[row]
-               for row, c in enumerate(chunks) if row in stored}
-    return PreviousVersion(vectors=vectors, articles=articles)
+@dataclass(frozen=True)
+class BuildOptions:
+    batch_size: int = 32
+    keep_versions: int = 3
+    progress: BuildProgress | None = None
 
 
 def corpus_fingerprint(articles: Sequence[Article]) -> str:
     """A digest of every article's id, metadata and text: equal fingerprints, equal corpora."""
-    return _digest("\n".join(sorted(article_digest(article) for article in articles)))
+    return _fingerprint(article_digest(article) for article in articles)
+
+
+def _fingerprint(article_digests: Iterable[str]) -> str:
+    return text_digest("\n".join(sorted(article_digests)))
 
 
 def build_index(
@@ -114,7 +78,7 @@ def build_index(
     keep_versions: int = 3,
     progress: BuildProgress | None = None,
 ) -> BuildReport:
-    """Build a complete new index version from the corpus and switch to it atomically."""
+    """Build a complete new version from the whole corpus and switch to it atomically."""
     started = time.perf_counter()
     with build_lock(index_dir):
         loaded = load_corpus(corpus_paths)
@@ -123,65 +87,189 @@ def build_index(
                 f"no articles found in {', '.join(map(str, corpus_paths))}",
                 "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
             )
-        chunks: list[Chunk] = []
-        embed_texts: list[str] = []
-        articles = loaded.articles
-        for first in range(0, len(articles), CHUNKING_BATCH):
-            batch = articles[first : first + CHUNKING_BATCH]
-            for article, article_chunks in zip(batch, chunk_articles(batch, embedder, settings)):
-                title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
-                chunks.extend(article_chunks)
-                embed_texts.extend(embedded_text(title, chunk.text, settings) for chunk in article_chunks)
-            if progress:
-                progress("chunking", first + len(batch), len(articles))
+        report = _write_version(index_dir, loaded.articles, StoredVersion.read(index_dir), embedder, settings,
+                                [str(p) for p in corpus_paths], BuildOptions(batch_size, keep_versions, progress),
+                                started)
+    report.warnings = loaded.warnings
+    return report
 
-        previous = previous_version(index_dir, embedder, settings)
-        digests = [_digest(text) for text in embed_texts]
-        vectors = np.zeros((len(embed_texts), embedder.dimension), dtype=np.float32)
-        missing = []
-        for row, digest in enumerate(digests):
-            if digest in previous.vectors:
-                vectors[row] = previous.vectors[digest]
-            else:
-                missing.append(row)
-        if missing:
-            vectors[missing] = embedder.embed(
-                [embed_texts[row] for row in missing], batch_size=batch_size,
-                progress=(lambda d, t: progress("embedding", d, t)) if progress else None,
-            )
 
-        version_dir = new_version_dir(index_dir)
-        if progress:
-            progress("writing", 0, 1)
-        write_jsonl(version_dir / ARTICLES, ({**a.meta.to_json(), "text": a.text} for a in loaded.articles))
-        write_jsonl(version_dir / CHUNKS, (chunk.to_json() for chunk in chunks))
-        vector_index = VectorIndex(embedder.dimension)
-        vector_index.add(np.arange(len(chunks)), vectors)
-        vector_index.save(version_dir / VECTORS)
-        LexicalIndex.build(embed_texts).save(version_dir / BM25)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            model=embedder.name,
-            dimension=embedder.dimension,
-            max_tokens=embedder.max_tokens,
-            chunker=settings.to_json(),
-            corpus_fingerprint=corpus_fingerprint(loaded.articles),
-            corpus_paths=[str(p) for p in corpus_paths],
-            articles=len(loaded.articles),
-            chunks=len(chunks),
-            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - started, 3),
-        )
-        manifest.write(version_dir)
-        final_dir = publish(index_dir, version_dir, keep=keep_versions)
-        if progress:
-            progress("writing", 1, 1)
-    new_articles = {a.doc_id: article_digest(a) for a in loaded.articles}
-    old_articles = previous.articles
-    return BuildReport(
-        manifest=manifest, version_dir=final_dir, warnings=loaded.warnings,
-        embedded=len(missing), reused=len(chunks) - len(missing),
-        added=len(new_articles.keys() - old_articles.keys()),
-        changed=sum(1 for doc, digest in new_articles.items() if doc in old_articles and old_articles[doc] != digest),
-        removed=len(old_articles.keys() - new_articles.keys()),
+def update_index(
+    index_dir: Path,
+    embedder: Embedder,
+    settings: ChunkerSettings = ChunkerSettings(),
+    *,
+    add: Iterable[Article] = (),
+    remove: Iterable[str] = (),
+    batch_size: int = 32,
+    keep_versions: int = 3,
+    progress: BuildProgress | None = None,
+) -> BuildReport:
+    """A new version: the version in use without the `remove` ids, with the `add` articles."""
+    started = time.perf_counter()
+    add, remove = list(add), set(remove)
+    with build_lock(index_dir):
+        stored = StoredVersion.read(index_dir)
+        if stored is None:
+            raise IndexMissingError(f"there is no readable index in {index_dir} to change",
+                                    "build one with `newsbot index build`")
+        unknown = sorted(remove - stored.articles.keys())
+        if unknown:
+            raise CorpusError(f"no article {unknown[0]!r} in the index", "see `newsbot index dump --json` for the ids")
+        clashing = [a.doc_id for a in add if a.doc_id in stored.articles and a.doc_id not in remove]
+        if clashing:
+            raise CorpusError(f"an article {clashing[0]!r} is already in the index", "remove it first, or rename the file")
+        articles = [s.article for doc_id, s in stored.articles.items() if doc_id not in remove] + add
+        if not articles:
+            raise CorpusError("that would leave the index with no articles", "add another article first")
+        return _write_version(index_dir, articles, stored, embedder, settings, stored.manifest.corpus_paths,
+                              BuildOptions(batch_size, keep_versions, progress), started)
+
+
+def _write_version(
+    index_dir: Path,
+    articles: list[Article],
+    stored: StoredVersion | None,
+    embedder: Embedder,
+    settings: ChunkerSettings,
+    corpus_paths: list[str],
+    options: BuildOptions,
+    started: float,
+) -> BuildReport:
+    progress = options.progress
+    old = stored.articles if stored else {}
+    digests = [old[a.doc_id].digest if a.doc_id in old and old[a.doc_id].article == a else article_digest(a)
+               for a in articles]
+    keeps = stored is not None and stored.same_passages(embedder, settings)
+    kept = [keeps and a.doc_id in old and old[a.doc_id].digest == d for a, d in zip(articles, digests)]
+
+    fresh = [a for a, k in zip(articles, kept) if not k]
+    fresh_chunks = _chunk(fresh, embedder, settings, progress)
+    fresh_texts = {a.doc_id: _embedded_texts(a, chunks, embedder, settings) for a, chunks in zip(fresh, fresh_chunks)}
+    fresh_vectors, embedded = _fresh_vectors(fresh, fresh_texts, stored, embedder, settings, options)
+
+    # Rows of the new version, article by article: kept articles' rows come from the stored version.
+    article_lines, chunk_lines, kept_rows, kept_positions = [], [], [], []
+    fresh_row_texts = []
+    fresh_by_id = dict(zip((a.doc_id for a in fresh), fresh_chunks))
+    for article, digest, is_kept in zip(articles, digests, kept):
+        if is_kept:
+            previous = old[article.doc_id]
+            kept_positions.extend(range(len(chunk_lines), len(chunk_lines) + len(previous.rows)))
+            kept_rows.extend(previous.rows)
+            chunk_lines.extend(stored.chunk_lines[previous.rows.start : previous.rows.stop])
+            same_record = previous.article.meta == article.meta
+            article_lines.append(previous.line if same_record else
+                                 _line(article_record(article, digest, len(previous.rows))))
+        else:
+            chunks = fresh_by_id[article.doc_id]
+            chunk_lines.extend(_line(chunk.to_json()) for chunk in chunks)
+            fresh_row_texts.extend(fresh_texts[article.doc_id])
+            article_lines.append(_line(article_record(article, digest, len(chunks))))
+    kept_rows_array = np.asarray(kept_rows, dtype=np.int64)
+    fresh_positions = np.setdiff1d(np.arange(len(chunk_lines)), kept_positions)
+
+    vectors = np.zeros((len(chunk_lines), embedder.dimension), dtype=np.float32)
+    if kept_rows:
+        vectors[kept_positions] = stored.vectors[kept_rows_array]
+    vectors[fresh_positions] = fresh_vectors
+    # Term counts: kept rows first, then fresh ones; then put into row order.
+    terms = (stored.terms.take(kept_rows_array) if kept_rows else TermCounts.empty()).extended(fresh_row_texts)
+    order = np.empty(len(chunk_lines), dtype=np.int64)
+    order[kept_positions] = np.arange(len(kept_rows))
+    order[fresh_positions] = np.arange(len(kept_rows), len(chunk_lines))
+    terms = terms.take(order)
+
+    if progress:
+        progress("writing", 0, 1)
+    version_dir = new_version_dir(index_dir)
+    write_lines(version_dir / ARTICLES, article_lines)
+    write_lines(version_dir / CHUNKS, chunk_lines)
+    vector_index = VectorIndex(embedder.dimension)
+    vector_index.add(np.arange(len(chunk_lines)), vectors)
+    vector_index.save(version_dir / VECTORS)
+    LexicalIndex.from_counts(terms).save(version_dir / BM25)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=embedder.name,
+        dimension=embedder.dimension,
+        max_tokens=embedder.max_tokens,
+        chunker=settings.to_json(),
+        corpus_fingerprint=_fingerprint(digests),
+        corpus_paths=corpus_paths,
+        articles=len(articles),
+        chunks=len(chunk_lines),
+        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
     )
+    manifest.write(version_dir)
+    final_dir = publish(index_dir, version_dir, keep=options.keep_versions)
+    if progress:
+        progress("writing", 1, 1)
+
+    new = dict(zip((a.doc_id for a in articles), digests))
+    return BuildReport(
+        manifest=manifest, version_dir=final_dir,
+        embedded=embedded, reused=len(chunk_lines) - embedded,
+        added=len(new.keys() - old.keys()),
+        changed=sum(1 for doc_id, digest in new.items() if doc_id in old and old[doc_id].digest != digest),
+        removed=len(old.keys() - new.keys()),
+    )
+
+
+def _chunk(articles: list[Article], embedder: Embedder, settings: ChunkerSettings,
+           progress: BuildProgress | None) -> list[list[Chunk]]:
+    chunks: list[list[Chunk]] = []
+    for first in range(0, len(articles), CHUNKING_BATCH):
+        batch = articles[first : first + CHUNKING_BATCH]
+        chunks.extend(chunk_articles(batch, embedder, settings))
+        if progress:
+            progress("chunking", first + len(batch), len(articles))
+    return chunks
+
+
+def _embedded_texts(article: Article, chunks: list[Chunk], embedder: Embedder, settings: ChunkerSettings) -> list[str]:
+    title = short_title(article.meta.title, embedder) if settings.title_in_embedding else ""
+    return [embedded_text(title, chunk.text, settings) for chunk in chunks]
+
+
+def _fresh_vectors(
+    fresh: list[Article],
+    texts: dict[str, list[str]],
+    stored: StoredVersion | None,
+    embedder: Embedder,
+    settings: ChunkerSettings,
+    options: BuildOptions,
+) -> tuple[np.ndarray, int]:
+    """Vectors for the passages of new and changed articles: a changed article's unchanged passages
+    keep theirs; only the rest are embedded. Returns them in row order, and how many were embedded."""
+    reusable: dict[str, int] = {}
+    if stored is not None and stored.same_vectors(embedder):
+        for article in fresh:
+            previous = stored.articles.get(article.doc_id)
+            if previous is None:
+                continue
+            title = short_title(previous.article.meta.title, embedder) if settings.title_in_embedding else ""
+            for row, record in stored.chunk_records(article.doc_id):
+                reusable[text_digest(embedded_text(title, record["text"], settings))] = row
+    all_texts = [text for article in fresh for text in texts[article.doc_id]]
+    vectors = np.zeros((len(all_texts), embedder.dimension), dtype=np.float32)
+    missing = []
+    for position, text in enumerate(all_texts):
+        row = reusable.get(text_digest(text))
+        if row is None:
+            missing.append(position)
+        else:
+            vectors[position] = stored.vectors[row]
+    if missing:
+        progress = options.progress
+        vectors[missing] = embedder.embed(
+            [all_texts[position] for position in missing], batch_size=options.batch_size,
+            progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
+        )
+    return vectors, len(missing)
+
+
+def _line(record: dict) -> bytes:
+    return json.dumps(record, ensure_ascii=False).encode()
+

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,10 @@ class ArticleMeta:
 
     @classmethod
     def from_json(cls, record: dict) -> ArticleMeta:
+        """The metadata in a record; other keys (an article record's text, digest...) are ignored."""
+        known = {f.name for f in fields(cls)}
         date = record.get("date")
-        return cls(**{**record, "date": dt.date.fromisoformat(date) if date else None})
+        return cls(**{**{k: v for k, v in record.items() if k in known}, "date": dt.date.fromisoformat(date) if date else None})
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Chunk:
     tokens: int
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # asdict() deep-copies: seconds over a large corpus
 
 
 @dataclass(frozen=True)

@@ -1,32 +1,108 @@
-"""The lexical index: BM25 (bm25s) over stemmed words with English stop words removed."""
+"""The lexical index: BM25 (bm25s) over stemmed words with English stop words removed.
+
+Each version also keeps the term counts of every passage (`TermCounts`), so a build that keeps
+most passages takes their rows as they are and tokenizes only the new ones. The BM25 weights
+are then recomputed for the whole matrix at once, with the same formulas bm25s uses by default
+(Lucene's), because bm25s's own `index()` recounts every passage in Python, which costs seconds
+on a corpus of tens of thousands of passages.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import scipy.sparse as sp
 import Stemmer
 
 _stemmer = Stemmer.Stemmer("english")
+
+TERMS_FILE = "terms.npz"
+"""The term counts, saved next to bm25s's files; their columns are bm25s's vocabulary."""
+BM25S_VOCABULARY_FILE = "vocab.index.json"
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 
 
+class TermCounts:
+    """How often each stemmed word occurs in each passage: a sparse passages x words matrix."""
+
+    def __init__(self, counts: sp.csr_matrix, vocabulary: dict[str, int]) -> None:
+        self.counts = counts
+        self.vocabulary = vocabulary
+
+    @classmethod
+    def empty(cls) -> TermCounts:
+        return cls(sp.csr_matrix((0, 0), dtype=np.float32), {})
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> TermCounts:
+        return cls.empty().extended(texts)
+
+    def __len__(self) -> int:
+        return self.counts.shape[0]
+
+    def extended(self, texts: Sequence[str]) -> TermCounts:
+        """These rows followed by one row per text; new words join the vocabulary."""
+        vocabulary = dict(self.vocabulary)
+        rows, columns = [], []
+        for row, tokens in enumerate(_tokenize(texts) if texts else []):
+            rows.extend([row] * len(tokens))
+            columns.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)
+        added = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                              shape=(len(texts), len(vocabulary)))  # duplicates are summed
+        old = self.counts.copy()
+        old.resize((len(self), len(vocabulary)))
+        return TermCounts(sp.vstack([old, added], format="csr"), vocabulary)
+
+    def take(self, rows: np.ndarray) -> TermCounts:
+        """These rows only, in this order; words no row uses leave the vocabulary."""
+        counts = self.counts[rows]
+        used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
+        renumber = np.full(counts.shape[1], -1, dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        words = {word: int(renumber[column]) for word, column in self.vocabulary.items() if renumber[column] >= 0}
+        return TermCounts(sp.csr_matrix((counts.data, renumber[counts.indices], counts.indptr),
+                                        shape=(counts.shape[0], len(used))), words)
+
+
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
+    def __init__(self, retriever: bm25s.BM25, size: int, terms: TermCounts | None = None) -> None:
         self._retriever = retriever
         self._size = size
+        self._terms = terms
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        return cls.from_counts(TermCounts.of(texts))
+
+    @classmethod
+    def from_counts(cls, terms: TermCounts) -> LexicalIndex:
+        """BM25 weights for every (passage, word): Lucene's IDF and term-frequency saturation."""
         retriever = bm25s.BM25()
-        retriever.index(_tokenize(texts), show_progress=False)
-        return cls(retriever, len(texts))
+        counts = terms.counts
+        passages, words = counts.shape
+        lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        average = lengths.mean() if passages else 0.0
+        df = np.bincount(counts.indices, minlength=words)
+        idf = np.log(1.0 + (passages - df + 0.5) / (df + 0.5))
+        tf = counts.data.astype(np.float64)
+        row_of_entry = np.repeat(np.arange(passages), np.diff(counts.indptr))
+        saturation = tf / (retriever.k1 * (1 - retriever.b + retriever.b * lengths[row_of_entry] / average) + tf)
+        weights = sp.csr_matrix(((idf[counts.indices] * saturation).astype(np.float32), counts.indices, counts.indptr),
+                                shape=counts.shape).tocsc()
+        retriever.scores = {"data": weights.data, "indices": weights.indices.astype(np.int32),
+                            "indptr": weights.indptr, "num_docs": passages}
+        retriever.vocab_dict = dict(terms.vocabulary)
+        retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
+        retriever.nonoccurrence_array = None
+        return cls(retriever, passages, terms)
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best rows for the query, as (row, BM25 score); rows that share no word are left out.
@@ -49,7 +125,7 @@ class LexicalIndex:
         """BM25's inverse document frequency of a (stemmed) token; highest for tokens never seen."""
         column = self._retriever.vocab_dict.get(token)
         indptr = self._retriever.scores["indptr"]
-        df = int(indptr[column + 1] - indptr[column]) if column is not None else 0
+        df = int(indptr[column + 1] - indptr[column]) if column is not None and column + 1 < len(indptr) else 0
         return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
 
     def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
@@ -67,9 +143,15 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))
+        if self._terms is not None:
+            sp.save_npz(folder / TERMS_FILE, self._terms.counts, compressed=False)  # compressing costs seconds
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(folder)), size)
 
-
+    @staticmethod
+    def load_terms(folder: Path) -> TermCounts:
+        """The term counts a saved index was built from (OSError or ValueError if it kept none)."""
+        vocabulary = json.loads((folder / BM25S_VOCABULARY_FILE).read_text(encoding="utf-8"))
+        return TermCounts(sp.load_npz(folder / TERMS_FILE).tocsr(), vocabulary)

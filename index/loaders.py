@@ -87,6 +87,16 @@ def load_corpus(paths: Iterable[str | Path]) -> CorpusLoad:
     return result
 
 
+def load_corpus_file(path: Path, root: Path) -> CorpusLoad:
+    """The articles of one file of the corpus folder `root`, with the ids a load of the whole folder gives them."""
+    result = CorpusLoad()
+    try:
+        result.articles.extend(_load_file(path, path.relative_to(root).with_suffix("").as_posix(), result.warnings))
+    except SkipFile as skip:
+        result.warnings.append(f"{path}: skipped: {skip}")
+    return result
+
+
 def _article_files(root: Path) -> Iterator[tuple[Path, str]]:
     """Article files under root, in a stable order, each with the id its articles are named by."""
     if root.is_file():

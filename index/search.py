@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ from .embedding import Embedder
 from .errors import IndexMismatchError
 from .filters import SearchFilters
 from .lexical import LexicalIndex
-from .store import ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, read_jsonl
+from .store import (ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, passage_rows,
+                    read_lines)
 from .vectors import VectorIndex
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -44,6 +46,21 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> li
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
+class ChunkLines(Sequence[Chunk]):
+    """The passages of chunks.jsonl, decoded when asked for: a search needs a handful of thousands."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        return Chunk(**json.loads(self.lines[row]))
+
+
 @dataclass(frozen=True)
 class IndexStats:
     articles: int
@@ -64,7 +81,8 @@ class NewsIndex:
         version_dir: Path,
         manifest: Manifest,
         articles: dict[str, ArticleMeta],
-        chunks: list[Chunk],
+        chunks: Sequence[Chunk],
+        rows_by_article: dict[str, range],
         vectors: VectorIndex,
         lexical: LexicalIndex,
         embedder: Embedder,
@@ -73,12 +91,11 @@ class NewsIndex:
         self.manifest = manifest
         self.articles = articles
         self.chunks = chunks
+        self.rows_by_article = rows_by_article
+        """Each article's passages: rows of `chunks`, the vectors and the BM25 index."""
         self._vectors = vectors
         self._lexical = lexical
         self._embedder = embedder
-        self._rows_by_article: dict[str, list[int]] = {}
-        for row, chunk in enumerate(chunks):
-            self._rows_by_article.setdefault(chunk.doc_id, []).append(row)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
@@ -97,18 +114,16 @@ class NewsIndex:
             )
         try:
             vectors = VectorIndex.load(version_dir / VECTORS)
-            chunks = [Chunk(**record) for record in read_jsonl(version_dir / CHUNKS)]
-            articles = {}
-            for record in read_jsonl(version_dir / ARTICLES):
-                record.pop("text", None)
-                meta = ArticleMeta.from_json(record)
-                articles[meta.doc_id] = meta
+            chunks = ChunkLines(read_lines(version_dir / CHUNKS))
+            records = [json.loads(line) for line in read_lines(version_dir / ARTICLES)]
+            articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in records}
+            rows_by_article = dict(zip(articles, passage_rows(records, chunks.lines)))
             lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
-        except (OSError, ValueError, TypeError, RuntimeError) as error:
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
             raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
         if vectors.dimension != manifest.dimension or len(vectors) != len(chunks) or len(chunks) != manifest.chunks:
             raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
-        return cls(version_dir, manifest, articles, chunks, vectors, lexical, embedder)
+        return cls(version_dir, manifest, articles, chunks, rows_by_article, vectors, lexical, embedder)
 
     def stats(self) -> IndexStats:
         m = self.manifest
@@ -153,7 +168,7 @@ class NewsIndex:
 
     def _allowed_rows(self, filters: SearchFilters) -> np.ndarray:
         admitted = [doc_id for doc_id, meta in self.articles.items() if filters.admits(meta)]
-        rows = [row for doc_id in admitted for row in self._rows_by_article.get(doc_id, ())]
+        rows = [row for doc_id in admitted for row in self.rows_by_article.get(doc_id, ())]
         return np.asarray(sorted(rows), dtype=np.int64)
 
     def term_coverage(self, query: str, hits: Sequence[Hit]) -> list[float]:

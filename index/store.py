@@ -4,10 +4,10 @@
       current -> versions/20261123T160512-3f9a2c     (a relative symbolic link)
       versions/20261123T160512-3f9a2c/
         manifest.json     format version, model, dimension, chunker settings, fingerprint, counts
-        articles.jsonl    one article per line: metadata and cleaned text
+        articles.jsonl    one article per line: metadata, cleaned text, digest, number of passages
         chunks.jsonl      one chunk per line, in FAISS id order: id, article, span, text, tokens
         vectors.faiss     FAISS inner-product index over unit vectors, ids = chunk line numbers
-        bm25/             the bm25s index over the same chunks
+        bm25/             the bm25s index over the same chunks, and their term counts (terms.npz)
 
 A version is written under a hidden temporary name, renamed into place once complete, and only
 then does `current` switch to it, by an atomic rename of a new link over the old. A build that
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -177,15 +178,16 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def write_jsonl(path: Path, records) -> None:
-    with path.open("w", encoding="utf-8") as file:
-        for record in records:
-            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+def write_lines(path: Path, lines: list[bytes]) -> None:
+    """JSON Lines already encoded as UTF-8, one per line."""
+    with path.open("wb") as file:
+        for line in lines:
+            file.write(line + b"\n")
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as file:
-        return [json.loads(line) for line in file if line.strip()]
+def read_lines(path: Path) -> list[bytes]:
+    """A JSON Lines file's lines, undecoded (JSON escapes line breaks, so b"\\n" only ends lines)."""
+    return [line for line in path.read_bytes().split(b"\n") if line.strip()]
 
 
 def _write_synced(path: Path, text: str) -> None:
@@ -201,3 +203,16 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def passage_rows(records: list[dict], chunk_lines: list[bytes]) -> list[range]:
+    """Each article's rows: its passages are consecutive, in article order."""
+    if all("passages" in record for record in records):
+        counts = [record["passages"] for record in records]
+    else:  # written before articles recorded their passage counts
+        per_article: dict[str, int] = {}
+        for line in chunk_lines:
+            doc_id = json.loads(line)["doc_id"]
+            per_article[doc_id] = per_article.get(doc_id, 0) + 1
+        counts = [per_article.get(record["doc_id"], 0) for record in records]
+    return [range(start, start + count) for start, count in zip(itertools.accumulate(counts, initial=0), counts)]

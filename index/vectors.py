@@ -49,13 +49,19 @@ class VectorIndex:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self._index.reconstruct(int(i)) for i in ids])
 
-    def all_vectors(self) -> dict[int, np.ndarray]:
-        """Every stored vector by its id (one bulk copy, not one lookup per id)."""
-        if len(self) == 0:
-            return {}
-        ids = faiss.vector_to_array(self._index.id_map)
-        matrix = faiss.downcast_index(self._index.index).reconstruct_n(0, len(self))
-        return dict(zip(ids.tolist(), matrix))
+    def all_vectors(self) -> np.ndarray:
+        """Every stored vector, row i holding id i (one bulk copy, not one lookup per id).
+
+        ValueError unless the ids are exactly 0 .. n-1, as every build writes them.
+        """
+        ids = faiss.vector_to_array(self._index.id_map) if len(self) else np.zeros(0, dtype=np.int64)
+        if not np.array_equal(np.sort(ids), np.arange(len(ids))):
+            raise ValueError("the vector ids are not the passage rows 0 .. n-1")
+        matrix = faiss.downcast_index(self._index.index).reconstruct_n(0, len(self)) if len(self) else \
+            np.zeros((0, self.dimension), dtype=np.float32)
+        rows = np.empty_like(matrix)
+        rows[ids] = matrix
+        return rows
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))

@@ -135,3 +135,32 @@ def test_remove_never_touches_files_outside_the_corpus_folder(tmp_path):
     with pytest.raises(CorpusError, match="is not a file of its own in"):
         remove_article(newsbot, SEED_2021)
     assert (outside / f"{SEED_2021}.txt").exists()
+
+
+def test_when_the_index_is_busy_the_corpus_folder_is_left_as_it_was(app, tmp_path):
+    from index import IndexBusyError
+    from index.store import build_lock
+
+    corpus = tmp_path / "corpus"
+    (tmp_path / "harbour.txt").write_text(STORY)
+    before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
+    with build_lock(app.index_dir):  # another build is writing
+        with pytest.raises(IndexBusyError):
+            add_article(app, str(tmp_path / "harbour.txt"))
+        with pytest.raises(IndexBusyError):
+            remove_article(app, SEED_2021)
+    assert sorted(p.relative_to(corpus) for p in corpus.rglob("*") if ".trash" not in p.parts) == before
+    assert SEED_2021 in app.index.articles and "harbour" not in app.index.articles
+
+
+def test_the_index_after_a_change_is_the_one_a_reindex_of_the_folder_gives(app, tmp_path):
+    from index import corpus_fingerprint, load_corpus
+
+    (tmp_path / "harbour.txt").write_text(STORY)
+    add_article(app, str(tmp_path / "harbour.txt"))
+    remove_article(app, SEED_2021)
+    restore_article(app, SEED_2021)
+    remove_article(app, "000_d9337505ec262534")
+    fingerprint = corpus_fingerprint(load_corpus([tmp_path / "corpus"]).articles)
+    assert app.index.manifest.corpus_fingerprint == fingerprint
+    assert app.ensure_index() is None  # a restart finds nothing to rebuild

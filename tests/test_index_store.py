@@ -187,15 +187,6 @@ def test_a_rebuild_embeds_only_passages_it_has_not_seen(tmp_path):
     assert [h.chunk.chunk_id for h in index.search(question, 3)] == [h.chunk.chunk_id for h in reference.search(question, 3)]
 
 
-def test_other_chunker_settings_embed_everything_again(tmp_path):
-    from index import ChunkerSettings
-
-    embedder = CountingEmbedder()
-    build_index([SEEDS], tmp_path / "ix", embedder)
-    report = build_index([SEEDS], tmp_path / "ix", embedder, ChunkerSettings(chunk_tokens=40, overlap_tokens=0))
-    assert report.reused == 0 and report.embedded == report.manifest.chunks
-
-
 def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path, fake_embedder, capsys):
     from bot.cli import main
     from index.store import rollback

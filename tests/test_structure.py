@@ -27,7 +27,7 @@ def test_the_public_surface_of_index_is_pinned():
         "ChunkerSettings", "ConfigError", "CorpusError", "CorpusLoad", "Embedder", "FilterError", "Hit", "IndexBusyError",
         "IndexMismatchError", "IndexMissingError", "IndexStats", "ModelError", "NewsIndex", "NewsbotError",
         "SEARCH_MODES", "SearchFilters", "SearchMode", "SentenceTransformerEmbedder", "build_index",
-        "corpus_fingerprint", "load_corpus", "parse_query", "sentence_spans",
+        "corpus_fingerprint", "load_corpus", "load_corpus_file", "parse_query", "sentence_spans", "update_index",
     ]
     for name in index.__all__:
         assert hasattr(index, name)

@@ -1,0 +1,99 @@
+"""What a build can take from the version in use, so that a change costs only what changed.
+
+An article whose metadata and text are unchanged keeps its passages, their vectors and their term
+counts as they are, provided the same model and chunker settings made them. A changed article is
+chunked again, but any passage whose embedded text is unchanged keeps its vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import ChunkerSettings
+from .documents import Article, ArticleMeta
+from .embedding import Embedder
+from .errors import IndexMismatchError, IndexMissingError
+from .lexical import LexicalIndex, TermCounts
+from .store import ARTICLES, BM25, CHUNKS, VECTORS, Manifest, current_version, passage_rows, read_lines
+from .vectors import VectorIndex
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def article_digest(article: Article) -> str:
+    """Equal for articles with the same id, metadata and text, wherever their files are."""
+    meta = {k: v for k, v in article.meta.to_json().items() if k != "source_path"}
+    return text_digest(json.dumps(meta, sort_keys=True, ensure_ascii=False) + "\n" + article.text)
+
+
+def article_record(article: Article, digest: str, passages: int) -> dict:
+    """An article's line in articles.jsonl."""
+    return {**article.meta.to_json(), "text": article.text, "digest": digest, "passages": passages}
+
+
+@dataclass
+class StoredArticle:
+    article: Article
+    digest: str
+    line: bytes
+    """Its line in articles.jsonl (UTF-8), written again as it is when the article is kept."""
+    rows: range
+    """Its passages' rows in chunks.jsonl, the vectors and the term counts."""
+
+
+@dataclass
+class StoredVersion:
+    manifest: Manifest
+    articles: dict[str, StoredArticle] = field(default_factory=dict)
+    chunk_lines: list[bytes] = field(default_factory=list)
+    """chunks.jsonl's lines, undecoded: most are written again as they are."""
+    vectors: np.ndarray | None = None
+    terms: TermCounts | None = None
+
+    @classmethod
+    def read(cls, index_dir: Path) -> StoredVersion | None:
+        """The version in use, or None when there is none or it cannot be read (a full build follows)."""
+        try:
+            version = current_version(index_dir)
+            manifest = Manifest.read(version)
+            article_lines = read_lines(version / ARTICLES)
+            chunk_lines = read_lines(version / CHUNKS)
+            records = [json.loads(line) for line in article_lines]
+            vectors = VectorIndex.load(version / VECTORS)
+        except (IndexMissingError, IndexMismatchError, OSError, ValueError, RuntimeError):
+            return None
+        stored = cls(manifest, chunk_lines=chunk_lines)
+        if len(vectors) == len(chunk_lines):
+            stored.vectors = vectors.all_vectors()
+        try:
+            stored.terms = LexicalIndex.load_terms(version / BM25)
+        except (OSError, ValueError):
+            stored.terms = None  # made before term counts were kept: passages are tokenized again
+        for record, line, rows in zip(records, article_lines, passage_rows(records, chunk_lines)):
+            article = Article(ArticleMeta.from_json(record), record["text"])
+            stored.articles[article.doc_id] = StoredArticle(
+                article, record.get("digest") or article_digest(article), line, rows)
+        return stored
+
+    def same_vectors(self, embedder: Embedder) -> bool:
+        """Whether its vectors are the ones this model would make."""
+        return (self.vectors is not None and self.manifest.model == embedder.name
+                and self.manifest.dimension == embedder.dimension)
+
+    def same_passages(self, embedder: Embedder, settings: ChunkerSettings) -> bool:
+        """Whether an unchanged article would get exactly its passages, vectors and term counts."""
+        return (self.same_vectors(embedder) and self.terms is not None and len(self.terms) == len(self.chunk_lines)
+                and self.manifest.chunker == settings.to_json())
+
+    def chunk_records(self, doc_id: str) -> list[tuple[int, dict]]:
+        """(row, chunk record) for each passage of one article."""
+        rows = self.articles[doc_id].rows
+        return [(row, json.loads(self.chunk_lines[row])) for row in rows]
+

@@ -1,0 +1,190 @@
+"""Incremental builds: whatever a build reuses, the result is the index a full build would make."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
+from index.build import corpus_fingerprint
+from index.lexical import TERMS_FILE, LexicalIndex
+from index.store import ARTICLES, BM25, CHUNKS, VECTORS, current_version
+from index.vectors import VectorIndex
+
+from .conftest import SEED_2017, SEED_2021, SEEDS
+from .fakes import FakeEmbedder
+
+STORIES = {
+    "harbour": "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after "
+               "two years of repairs. Engineers replaced every cable.\n\nTraffic was light in the morning.\n",
+    "ferry": "Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike after the port "
+             "agreed to a new contract. Crossings resume on Friday.\n",
+}
+
+
+class CountingEmbedder(FakeEmbedder):
+    """Counts the passages it embeds and the texts whose word pieces it counts (chunking)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.embedded = 0
+        self.counted = 0
+
+    def embed(self, texts, batch_size=32, progress=None):
+        self.embedded += len(texts)
+        return super().embed(texts, batch_size, progress)
+
+    def count_tokens(self, texts):
+        self.counted += len(texts)
+        return super().count_tokens(texts)
+
+
+def snapshot(index_dir: Path) -> dict:
+    """The current version's content by passage id, whatever order its rows are in."""
+    version = current_version(index_dir)
+    chunks = [json.loads(line) for line in (version / CHUNKS).read_text().splitlines()]
+    articles = {}
+    for line in (version / ARTICLES).read_text().splitlines():
+        record = json.loads(line)
+        record.pop("source_path")
+        articles[record["doc_id"]] = record
+    vectors = VectorIndex.load(version / VECTORS).all_vectors()
+    terms = LexicalIndex.load_terms(version / BM25)
+    words = {column: word for word, column in terms.vocabulary.items()}
+    counts = terms.counts.tocoo()
+    term_counts = {(chunks[r]["chunk_id"], words[c]): v for r, c, v in zip(counts.row, counts.col, counts.data)}
+    index = NewsIndex.open(index_dir, FakeEmbedder())
+    bm25 = {q: sorted((h.chunk.chunk_id, round(h.score, 4)) for h in index.search(q, k=50, mode="bm25"))
+            for q in ("harbour bridge cable", "flour Russia embassy", "ferry strike contract", "president Peru")}
+    return {
+        "articles": articles,
+        "chunks": {c["chunk_id"]: c for c in chunks},
+        "vectors": {c["chunk_id"]: vectors[row].round(5).tolist() for row, c in enumerate(chunks)},
+        "terms": term_counts,
+        "bm25": bm25,
+        "fingerprint": index.manifest.corpus_fingerprint,
+    }
+
+
+def full_build_of(corpus: Path, tmp_path: Path, settings: ChunkerSettings = ChunkerSettings()) -> dict:
+    reference = tmp_path / "reference"
+    shutil.rmtree(reference, ignore_errors=True)
+    build_index([corpus], reference, FakeEmbedder(), settings)
+    return snapshot(reference)
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    (folder / "harbour.txt").write_text(STORIES["harbour"])
+    return folder
+
+
+def test_adding_and_removing_articles_gives_the_index_a_full_build_gives(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    index_dir = tmp_path / "ix"
+    first = build_index([corpus], index_dir, embedder)
+
+    (corpus / "ferry.txt").write_text(STORIES["ferry"])
+    embedder.embedded = embedder.counted = 0
+    [ferry] = load_corpus_file(corpus / "ferry.txt", corpus).articles
+    added = update_index(index_dir, embedder, add=[ferry])
+    assert (added.added, added.changed, added.removed) == (1, 0, 0)
+    assert added.embedded == embedder.embedded == 1 and added.reused == first.manifest.chunks
+    assert embedder.counted < 10  # only the new article was chunked
+    assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
+
+    (corpus / f"{SEED_2021}.txt").unlink()
+    removed = update_index(index_dir, embedder, remove=[SEED_2021])
+    assert (removed.added, removed.changed, removed.removed, removed.embedded) == (0, 0, 1, 0)
+    assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
+    assert removed.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus([corpus]).articles)
+
+
+def test_a_reindex_with_no_change_chunks_and_embeds_nothing(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    build_index([corpus], tmp_path / "ix", embedder)
+    embedder.embedded = embedder.counted = 0
+    report = build_index([corpus], tmp_path / "ix", embedder)
+    assert (embedder.embedded, embedder.counted, report.embedded) == (0, 0, 0)
+    assert (report.added, report.changed, report.removed) == (0, 0, 0)
+    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+
+
+def test_an_edited_article_embeds_only_its_edited_passages(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    build_index([corpus], tmp_path / "ix", embedder)
+    story = corpus / f"{SEED_2017}.txt"
+    story.write_text(story.read_text().replace("2,400 tons of flour", "2,500 tons of flour"))
+    embedder.embedded = 0
+    report = build_index([corpus], tmp_path / "ix", embedder)
+    assert (report.added, report.changed, report.removed) == (0, 1, 0)
+    assert 0 < report.embedded < 4 and report.reused > report.embedded
+    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+
+
+def test_other_chunker_settings_chunk_everything_again(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    build_index([corpus], tmp_path / "ix", embedder)
+    settings = ChunkerSettings(chunk_tokens=40, overlap_tokens=0)
+    embedder.counted = 0
+    report = build_index([corpus], tmp_path / "ix", embedder, settings)
+    assert embedder.counted > 20 and report.embedded > 0
+    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path, settings)
+
+
+def test_another_model_embeds_everything_again(corpus, tmp_path):
+    build_index([corpus], tmp_path / "ix", FakeEmbedder())
+    other = CountingEmbedder(name="other-model")
+    report = build_index([corpus], tmp_path / "ix", other)
+    assert report.reused == 0 and other.embedded == report.manifest.chunks
+
+
+def test_an_index_written_before_term_counts_were_kept_is_still_reused(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    build_index([corpus], tmp_path / "ix", embedder)
+    version = current_version(tmp_path / "ix")
+    (version / BM25 / TERMS_FILE).unlink()
+    records = [json.loads(line) for line in (version / ARTICLES).read_text().splitlines()]
+    (version / ARTICLES).write_text("".join(
+        json.dumps({k: v for k, v in r.items() if k not in ("digest", "passages")}) + "\n" for r in records))
+    embedder.embedded = 0
+    report = build_index([corpus], tmp_path / "ix", embedder)
+    assert (report.embedded, embedder.embedded) == (0, 0)
+    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+
+
+def test_update_refuses_unknown_and_clashing_ids_and_changes_nothing(corpus, tmp_path):
+    embedder = FakeEmbedder()
+    build_index([corpus], tmp_path / "ix", embedder)
+    before = current_version(tmp_path / "ix")
+    with pytest.raises(CorpusError, match="no article 'nope'"):
+        update_index(tmp_path / "ix", embedder, remove=["nope"])
+    [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+    with pytest.raises(CorpusError, match="already in the index"):
+        update_index(tmp_path / "ix", embedder, add=[harbour])
+    with pytest.raises(CorpusError, match="no articles"):
+        update_index(tmp_path / "ix", embedder, remove=[SEED_2017, SEED_2021, "harbour"])
+    assert current_version(tmp_path / "ix") == before
+
+
+def test_bm25_weights_match_bm25s_own_indexing():
+    import bm25s
+
+    from index.lexical import LexicalIndex, _tokenize
+
+    texts = [chunk for article in load_corpus([SEEDS]).articles for chunk in article.text.split("\n\n")]
+    reference = bm25s.BM25()
+    reference.index(_tokenize(texts), show_progress=False)
+    ours = LexicalIndex.build(texts)._retriever
+    for query in ("flour delivered by Russia", "president of Peru", "North Korea summit"):
+        tokens = _tokenize([query])
+        expected = reference.retrieve(tokens, k=5, show_progress=False)
+        found = ours.retrieve(tokens, k=5, show_progress=False)
+        assert expected[0].tolist() == found[0].tolist()
+        np.testing.assert_allclose(expected[1], found[1], rtol=1e-5)
