@@ -11,6 +11,7 @@
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
+    newsbot bench-changes --corpus PATH --article FILE   time a full build, a no-change reindex, add, remove
     newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
     newsbot calibrate --corpus PATH --answerable FILE --unanswerable FILE   abstention threshold
 
@@ -105,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
     bench.add_argument("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)")
     bench.add_argument("--passes", type=int, default=5, metavar="N", help="passes over the questions (default 5)")
+    changes = commands.add_parser("bench-changes", help="time a full build, a no-change reindex, adding and "
+                                  "removing an article (prints figures)")
+    changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
+    changes.add_argument("--article", metavar="FILE", type=Path, required=True, help="the article file to add")
+    changes.add_argument("--repeats", type=int, default=3, metavar="N", help="runs of each change (default 3)")
     return parser
 
 
@@ -123,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
-                    "eval": cmd_eval, "calibrate": cmd_calibrate}
+                    "bench-changes": cmd_bench_changes, "eval": cmd_eval, "calibrate": cmd_calibrate}
         return handlers[command](app, args)
     except NewsbotError as error:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
@@ -275,6 +281,15 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
         raise NewsbotError("--builds and --passes must be at least 1", "give positive counts")
     run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes,
               existing_index=args.index)
+    return 0
+
+
+def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
+    from .bench_changes import run_change_bench
+
+    if args.repeats < 1:
+        raise NewsbotError("--repeats must be at least 1", "give a positive count")
+    run_change_bench(app, args.corpus or list(app.config.corpus.paths), args.article, args.repeats)
     return 0
 
 
