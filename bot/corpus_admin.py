@@ -129,6 +129,9 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
         candidate = folder / f"{doc_id}{suffix}"
         if suffix != ".jsonl" and candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve()):
             return candidate
+    if list((folder / TRASH).glob(f"{doc_id.rsplit('/', 1)[-1]}.*")):
+        raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
+                          "reindex (`newsbot index build` or /reindex) to finish removing it")
     raise CorpusError(f"article {doc_id!r} is not a file of its own in {folder}",
                       "an article inside a .jsonl file is removed by editing that file")
 
