@@ -372,3 +372,61 @@ async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
     assert "2,400 tons of flour" in embed_of(again)["description"]
     assert member.body["data"]["content"].startswith("Only moderators can do that")
     assert (tmp_path / "corpus" / "000_d9337505ec262534.meta.toml").exists()
+
+
+class PublishGate:
+    """Holds each index change just before the new version goes live, until the test lets it through."""
+
+    def __init__(self) -> None:
+        self.held, self.released = threading.Event(), threading.Event()
+
+    def around(self, publish):
+        def held_publish(*args, **kwargs):
+            self.held.set()
+            assert self.released.wait(60), "the test never let the change through"
+            self.released.clear()
+            self.held.clear()
+            return publish(*args, **kwargs)
+        return held_publish
+
+    async def wait_until_held(self) -> None:
+        assert await asyncio.to_thread(self.held.wait, 60), "the change never reached its switch"
+
+
+async def test_members_get_correct_answers_while_add_remove_and_restore_run(fake, corpus_app, monkeypatch):
+    import index.build
+
+    gate = PublishGate()
+    monkeypatch.setattr(index.build, "publish", gate.around(index.build.publish))
+    harbour_question = "When did the harbour bridge reopen?"
+
+    async def ask(question: str) -> str:
+        return json.dumps(await fake.followup(await fake.slash("ask", question=question)))
+
+    async with running_bot(fake, corpus_app):
+        add = await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)})
+        await gate.wait_until_held()
+        during_add = await ask(FLOUR), await ask(harbour_question)
+        gate.released.set()
+        assert "1 added" in embed_of(await fake.followup(add))["description"]
+        after_add = await ask(harbour_question)
+
+        remove = await fake.slash("remove", who=p.MODERATOR, article="000_d9337505ec262534")
+        await gate.wait_until_held()
+        during_remove = await ask(FLOUR)
+        gate.released.set()
+        assert "1 removed" in embed_of(await fake.followup(remove))["description"]
+        after_remove = await ask(FLOUR)
+
+        restore = await fake.slash("restore", who=p.MODERATOR, article="000_d9337505ec262534")
+        await gate.wait_until_held()
+        during_restore = await ask(FLOUR)
+        gate.released.set()
+        assert "1 added" in embed_of(await fake.followup(restore))["description"]
+        after_restore = await ask(FLOUR)
+
+    # While a change runs, answers come from the version in use, as they did before it started.
+    assert "2,400 tons of flour" in during_add[0] and "harbour bridge reopened" not in during_add[1]
+    assert "harbour bridge reopened on Tuesday" in after_add
+    assert "2,400 tons of flour" in during_remove and "2,400 tons of flour" not in after_remove
+    assert "2,400 tons of flour" not in during_restore and "2,400 tons of flour" in after_restore
