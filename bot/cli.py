@@ -15,7 +15,8 @@
     newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
     newsbot calibrate --corpus PATH --answerable FILE --unanswerable FILE   abstention threshold
 
-Every command that reads or writes an index takes `--index DIR`; `--config PATH` picks the config.
+Every command that reads or writes an index takes `--index DIR`, and `--guild ID` to work on the
+corpus and index a [guilds.ID] section gives a guild; `--config PATH` picks the config.
 Known errors end in one line on stderr and exit status 2.
 """
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def with_index(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
+        sub.add_argument("--guild", metavar="ID", type=int, help="work on the corpus and index of [guilds.ID]")
         return sub
 
     with_index(commands.add_parser("start", help="build the index if needed, then run the bot (token set) or the REPL"))
@@ -123,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         app = Newsbot(config, index_dir=getattr(args, "index", None))
+        if getattr(args, "guild", None) is not None:
+            if args.guild not in config.guilds:
+                raise NewsbotError(f"no [guilds.{args.guild}] section in the config",
+                                   "add one with the guild's paths and index_dir, or leave out --guild")
+            app = app.for_guild(args.guild)
         command = args.command or "start"
         if command == "index":
             actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback,
@@ -169,6 +176,10 @@ def cmd_run(app: Newsbot, args: argparse.Namespace) -> int:
     require_token(app)
     logging.getLogger().setLevel(logging.INFO)
     ensure_built(app)
+    for guild_app in app.every_app()[1:]:  # guilds with a corpus of their own: built if missing or changed
+        report = guild_app.ensure_index()
+        if report:
+            print(f"{guild_app.index_dir}: {build_summary(report)}", file=sys.stderr)
     run_bot(app)
     return 0
 

@@ -82,11 +82,21 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class GuildSettings:
+    """A guild with a corpus and an index of its own; every other guild shares [corpus] and [index]."""
+
+    paths: tuple[Path, ...] = _setting((), "a list of files or folders", lambda v: len(v) > 0)
+    index_dir: Path = _setting(Path(), "a folder path, not the shared [index] dir")
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    guilds: dict[int, GuildSettings] = field(default_factory=dict)
+    """Guild id -> its own corpus and index, from [guilds.ID] sections."""
     source: Path | None = None
     """The file these settings were read from, if any."""
 
@@ -127,14 +137,36 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     """Build a Config from parsed TOML, naming the first unknown key or bad value."""
     where = str(path) if path else "config"
     base = path.parent if path else None
-    sections = {}
+    sections: dict[str, Any] = {}
     for name, table in values.items():
-        if name not in SECTIONS:
-            raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}")
+        if name not in SECTIONS and name != "guilds":
+            raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {name} must be a [{name}] table", "write it as a section")
-        sections[name] = _parse_section(name, SECTIONS[name], table, where, base)
-    return Config(**sections, source=path)
+        if name != "guilds":
+            sections[name] = _parse_section(name, SECTIONS[name], table, where, base)
+    config = Config(**sections, source=path)
+    return dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
+
+
+def _parse_guilds(tables: dict[str, Any], config: Config, where: str, base: Path | None) -> dict[int, GuildSettings]:
+    """[guilds.ID] sections: each needs its own corpus paths and an index folder no one else uses."""
+    guilds: dict[int, GuildSettings] = {}
+    for key, table in tables.items():
+        name = f"guilds.{key}"
+        if not key.isdigit() or int(key) == 0 or not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{name}] is not a guild section",
+                              "write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir")
+        settings = _parse_section(name, GuildSettings, table, where, base)
+        missing = [k for k in ("paths", "index_dir") if k not in table]
+        if missing:
+            raise ConfigError(f"{where}: [{name}] has no {missing[0]}", "give the guild both paths and index_dir")
+        taken = [config.index.dir.resolve(), *(g.index_dir.resolve() for g in guilds.values())]
+        if settings.index_dir.resolve() in taken:
+            raise ConfigError(f"{where}: [{name}] index_dir {table['index_dir']} is already in use",
+                              "give every guild an index folder of its own")
+        guilds[int(key)] = settings
+    return guilds
 
 
 def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base: Path | None) -> Any:

@@ -6,6 +6,7 @@ The REPL, the CLI and the Discord bot each hold one `Newsbot` and call `ask`, `r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from index import (
 from index.store import rollback
 
 from .answer import Answer, build_answer
-from .config import Config
+from .config import Config, CorpusSettings, IndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +41,53 @@ MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: the model reads at most 256 word pieces of them anyway."""
 
 
+class SharedModel:
+    """The embedding model, loaded on first use (it takes seconds) and shared by every guild's app."""
+
+    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
+        self._settings = settings
+        self._embedder = embedder
+        self._lock = threading.Lock()
+
+    def get(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = SentenceTransformerEmbedder(self._settings.model, self._settings.device)
+            return self._embedder
+
+
 class Newsbot:
-    def __init__(self, config: Config, embedder: Embedder | None = None, index_dir: Path | None = None) -> None:
+    def __init__(self, config: Config, embedder: Embedder | None = None, index_dir: Path | None = None, *,
+                 model: SharedModel | None = None) -> None:
         self.config = config
         self.index_dir = index_dir or config.index.dir
-        self._embedder = embedder
+        self._model = model or SharedModel(config.index, embedder)
         self._index: NewsIndex | None = None
         self._lock = threading.Lock()
+        self._guild_apps: dict[int, Newsbot] = {}
 
     @property
     def embedder(self) -> Embedder:
-        """The embedding model, loaded on first use (loading takes seconds)."""
+        """The embedding model, loaded on first use."""
+        return self._model.get()
+
+    def for_guild(self, guild_id: int | None) -> Newsbot:
+        """The app serving a guild: its own corpus and index when [guilds.ID] gives them, else this one.
+
+        Guild apps share this app's model and settings; only the corpus paths and the index differ.
+        """
+        guild = self.config.guilds.get(guild_id) if guild_id else None
+        if guild is None:
+            return self
         with self._lock:
-            if self._embedder is None:
-                self._embedder = SentenceTransformerEmbedder(self.config.index.model, self.config.index.device)
-            return self._embedder
+            if guild_id not in self._guild_apps:
+                config = dataclasses.replace(self.config, corpus=CorpusSettings(paths=guild.paths), guilds={})
+                self._guild_apps[guild_id] = Newsbot(config, index_dir=guild.index_dir, model=self._model)
+            return self._guild_apps[guild_id]
+
+    def every_app(self) -> list[Newsbot]:
+        """This app and one per guild with a corpus of its own."""
+        return [self, *(self.for_guild(guild_id) for guild_id in self.config.guilds)]
 
     @property
     def index(self) -> NewsIndex:

@@ -50,7 +50,7 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord"),
+        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord, guilds.ID"),
         ("[search]\nkk = 3", "unknown key [search] kk. allowed keys: k, mode, min_answer_score"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. it must be an integer from 1 to 20"),
         ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. it must be an integer from 1 to 20"),
@@ -65,6 +65,11 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
         ("[discord]\nmoderator_role_ids = [0]", "[discord] moderator_role_ids = [0] is not allowed. it must be a list of role ids"),
         ("[discord]\napi_base_url = \"discord.com\"", "[discord] api_base_url = 'discord.com' is not allowed. it must be an http(s) URL"),
         ("[discord]\ncooldown_seconds = -1", "[discord] cooldown_seconds = -1 is not allowed. it must be a number of seconds from 0 to 3600"),
+        ("[guilds.club]\npaths = [\"club\"]", "[guilds.club] is not a guild section. write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir"),
+        ("[guilds.42]\npaths = [\"club\"]", "[guilds.42] has no index_dir. give the guild both paths and index_dir"),
+        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \".newsbot/index\"\n[index]\ndir = \".newsbot/index\"",
+         "[guilds.42] index_dir .newsbot/index is already in use. give every guild an index folder of its own"),
+        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \"club-index\"\ncolour = 3", "unknown key [guilds.42] colour. allowed keys: paths, index_dir"),
     ],
 )
 def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
@@ -120,3 +125,17 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
         "newsbot: error: config.toml: [index] model = 12 is not allowed. it must be a sentence-transformers model name or folder"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_a_guild_gets_its_own_corpus_and_index_and_others_share_the_default(tmp_path):
+    from bot.service import Newsbot
+
+    path = tmp_path / "config.toml"
+    path.write_text('[guilds.1100000000000000100]\npaths = ["club"]\nindex_dir = "club-index"\n')
+    config = load_config(path)
+    app = Newsbot(config)
+    club = app.for_guild(1100000000000000100)
+    assert club.config.corpus.paths == (tmp_path / "club",) and club.index_dir == tmp_path / "club-index"
+    assert club.config.search == config.search and club.for_guild(1100000000000000100) is club
+    assert app.for_guild(7) is app and app.for_guild(None) is app
+    assert app.every_app() == [app, club]

@@ -430,3 +430,34 @@ async def test_members_get_correct_answers_while_add_remove_and_restore_run(fake
     assert "harbour bridge reopened on Tuesday" in after_add
     assert "2,400 tons of flour" in during_remove and "2,400 tons of flour" not in after_remove
     assert "2,400 tons of flour" not in during_restore and "2,400 tons of flour" in after_restore
+
+
+async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(fake, tmp_path, real_embedder,
+                                                                                seed_index_dir):
+    from dataclasses import replace
+
+    from bot.config import GuildSettings
+
+    club = tmp_path / "club"
+    club.mkdir()
+    (club / "harbour.txt").write_bytes(HARBOUR)
+    import shutil
+
+    shutil.copytree(SEEDS, tmp_path / "shared")  # were /add to reach the shared corpus, it would not be the repo's
+    shared = make_app(fake, tmp_path, real_embedder, copy_index(seed_index_dir, tmp_path / "index"),
+                      (tmp_path / "shared",), cooldown_seconds=0)
+    shared.config = replace(shared.config, guilds={p.GUILD_ID: GuildSettings(paths=(club,), index_dir=tmp_path / "club-ix")})
+    shared.for_guild(p.GUILD_ID).rebuild()  # as `newsbot run` does at start for each guild's own corpus
+
+    async with running_bot(fake, shared):
+        flour = await fake.followup(await fake.slash("ask", question=FLOUR))
+        harbour = await fake.followup(await fake.slash("ask", question="When did the harbour bridge reopen?"))
+        ferry = b"Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike on Monday.\n"
+        added = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("ferry.txt", ferry)}))
+        sources = await fake.callback(await fake.slash("sources"))
+    assert "2,400 tons of flour" not in json.dumps(flour)  # the shared seeds are not this guild's corpus
+    assert "harbour bridge reopened on Tuesday" in embed_of(harbour)["description"]
+    assert embed_of(added)["title"] == "Added: Ferry strike ends" and (club / "ferry.txt").exists()
+    assert "Indexed articles (2)" in json.dumps(sources.body) and "Ferry strike ends" in json.dumps(sources.body)
+    assert sorted(shared.index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]  # untouched
+    assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == sorted(p.name for p in SEEDS.iterdir())

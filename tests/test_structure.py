@@ -37,3 +37,9 @@ def test_readme_commands_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     assert "```sh\nmake run\n```" in readme and "```sh\nmake test\n```" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_bundled_corpus_is_the_two_seed_articles():
+    """Guards against a test (or a bot under test) saving articles into the repository's seeds/."""
+    assert sorted(p.name for p in (ROOT / "seeds").iterdir()) == [
+        "000_d9337505ec262534.meta.toml", "000_d9337505ec262534.txt", "001_4589706aa8a54f74.txt"]

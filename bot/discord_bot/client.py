@@ -32,6 +32,10 @@ class NewsbotClient(commands.Bot):
         self.app = app
         self.state = state
 
+    def app_for(self, guild_id: int | None) -> Newsbot:
+        """The app that answers in this guild: its own corpus and index if configured, else the shared one."""
+        return self.app.for_guild(guild_id)
+
     async def setup_hook(self) -> None:
         errors.install(self.tree)
         for extension in EXTENSIONS:

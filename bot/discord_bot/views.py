@@ -73,8 +73,9 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
         if stored is None:
             return
         await interaction.response.defer()
-        wanted = min(MAX_PASSAGES, stored.shown + client.app.config.search.k)
-        answer = await asyncio.to_thread(client.app.ask, stored.question, wanted)
+        app = client.app_for(interaction.guild_id)
+        wanted = min(MAX_PASSAGES, stored.shown + app.config.search.k)
+        answer = await asyncio.to_thread(app.ask, stored.question, wanted)
         more = len(answer.passages) == wanted and wanted < MAX_PASSAGES
         if len(answer.passages) <= stored.shown:
             await interaction.edit_original_response(view=answer_view(stored.id, answer, private=stored.private, more=False))
@@ -125,7 +126,7 @@ class PublicButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:publ
         if stored is None:
             return
         await interaction.response.defer(thinking=True)
-        answer = await asyncio.to_thread(client.app.ask, stored.question, stored.shown)
+        answer = await asyncio.to_thread(client.app_for(interaction.guild_id).ask, stored.question, stored.shown)
         public_id = client.state.save_answer(stored.question, len(answer.passages), False,
                                              [p.hit.chunk.chunk_id for p in answer.passages])
         more = len(answer.passages) == stored.shown and stored.shown < MAX_PASSAGES
@@ -154,7 +155,7 @@ class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb
     async def callback(self, interaction: discord.Interaction) -> None:
         from .cogs.info import sources_page
 
-        embed, view = sources_page(client_of(interaction), self.page)
+        embed, view = sources_page(client_of(interaction).app_for(interaction.guild_id), self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

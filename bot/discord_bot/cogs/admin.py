@@ -96,7 +96,7 @@ class AdminCog(commands.Cog):
             started = time.perf_counter()
             reporter = loop.create_task(report_progress())
             try:
-                report = await asyncio.to_thread(self.bot.app.rebuild, None, progress)
+                report = await asyncio.to_thread(self.bot.app_for(interaction.guild_id).rebuild, None, progress)
             except Exception as error:
                 await interaction.edit_original_response(
                     content=f"❌ Reindex failed; members still get answers from the previous index. {message_for(error)}",
@@ -141,13 +141,13 @@ class AdminCog(commands.Cog):
                                                     ephemeral=True)
             return
         if url is not None:
-            await self._corpus_change(interaction, lambda: add_article(self.bot.app, url.strip(), dry_run=dry_run))
+            await self._corpus_change(interaction, lambda: add_article(self.bot.app_for(interaction.guild_id), url.strip(), dry_run=dry_run))
             return
         data = await file.read()
         with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as scratch:
             path = Path(scratch) / Path(file.filename).name
             path.write_bytes(data)
-            await self._corpus_change(interaction, lambda: add_article(self.bot.app, str(path), dry_run=dry_run))
+            await self._corpus_change(interaction, lambda: add_article(self.bot.app_for(interaction.guild_id), str(path), dry_run=dry_run))
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="The article's title")
@@ -155,12 +155,12 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @moderators_only()
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda: remove_article(self.bot.app, article))
+        await self._corpus_change(interaction, lambda: remove_article(self.bot.app_for(interaction.guild_id), article))
 
     @remove.autocomplete("article")
     async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         wanted = current.casefold()
-        articles = sorted_sources(self.bot.app.index.articles)
+        articles = sorted_sources(self.bot.app_for(interaction.guild_id).index.articles)
         matches = [a for a in articles if wanted in a.title.casefold() or wanted in a.doc_id.casefold()]
         return [app_commands.Choice(name=clip(a.title, 100), value=a.doc_id[:100]) for a in matches[:25]]
 
@@ -170,11 +170,11 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @moderators_only()
     async def restore(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda: restore_article(self.bot.app, article))
+        await self._corpus_change(interaction, lambda: restore_article(self.bot.app_for(interaction.guild_id), article))
 
     @restore.autocomplete("article")
     async def restore_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        trash = corpus_folder(self.bot.app) / TRASH
+        trash = corpus_folder(self.bot.app_for(interaction.guild_id)) / TRASH
         names = sorted(p.stem for p in trash.glob("*") if p.is_file() and not p.name.endswith(".meta.toml"))
         return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if current.casefold() in n.casefold()][:25]
 

@@ -21,6 +21,7 @@ from ..views import DYNAMIC_ITEMS, answer_view, footer
 
 if TYPE_CHECKING:
     from ...answer import Answer
+    from ...service import Newsbot
     from ..client import NewsbotClient
 
 log = logging.getLogger("newsbot.discord")
@@ -58,9 +59,10 @@ class AskCog(commands.Cog):
         self.cooldown = QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
 
     async def answer(
-        self, question: str, k: int, private: bool, filters: SearchFilters = SearchFilters()
+        self, app: Newsbot, question: str, k: int | None, private: bool, filters: SearchFilters = SearchFilters()
     ) -> tuple[Answer, str, discord.ui.View]:
-        answer = await asyncio.to_thread(self.bot.app.ask, question, k, filters)
+        k = k or app.config.search.k
+        answer = await asyncio.to_thread(app.ask, question, k, filters)
         question = filters.to_query() + question  # buttons re-ask with the same filters
         answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages])
         view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
@@ -95,7 +97,8 @@ class AskCog(commands.Cog):
             before=parse_filter_date(before, "before") if before else None,
         )
         await interaction.response.defer(ephemeral=private, thinking=True)
-        answer, _, view = await self.answer(question, passages or self.bot.app.config.search.k, private, filters)
+        app = self.bot.app_for(interaction.guild_id)
+        answer, _, view = await self.answer(app, question, passages, private, filters)
         await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view, ephemeral=private,
                                         allowed_mentions=NO_PINGS)
 
@@ -114,7 +117,8 @@ class AskCog(commands.Cog):
                 await message.reply(cooldown_message(wait), mention_author=False, allowed_mentions=NO_PINGS)
                 return
             async with message.channel.typing():
-                answer, _, view = await self.answer(question, self.bot.app.config.search.k, private=False)
+                app = self.bot.app_for(message.guild.id if message.guild else None)
+                answer, _, view = await self.answer(app, question, None, private=False)
             await message.reply(embed=answer_embed(answer, footer(answer)), view=view, mention_author=False,
                                 allowed_mentions=NO_PINGS)
         except Exception as error:  # a mention has no interaction: the same table, as a reply

@@ -14,13 +14,14 @@ from ..render import INFO_COLOUR, NO_PINGS, clip, source_line
 from ..views import SourcesPageButton
 
 if TYPE_CHECKING:
+    from ...service import Newsbot
     from ..client import NewsbotClient
 
 SOURCES_PER_PAGE = 10
 
 
-def sources_page(bot: NewsbotClient, page: int) -> tuple[discord.Embed, discord.ui.View]:
-    articles = sorted_sources(bot.app.index.articles)
+def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.View]:
+    articles = sorted_sources(app.index.articles)
     pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     first = page * SOURCES_PER_PAGE
@@ -34,9 +35,9 @@ def sources_page(bot: NewsbotClient, page: int) -> tuple[discord.Embed, discord.
     return embed, view
 
 
-def stats_embed(bot: NewsbotClient) -> discord.Embed:
+def stats_embed(bot: NewsbotClient, app: Newsbot) -> discord.Embed:
     embed = discord.Embed(title="newsbot index", colour=INFO_COLOUR)
-    for label, value in stats_rows(bot.app.index.stats()):
+    for label, value in stats_rows(app.index.stats()):
         embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
     last = bot.state.last_reindex()
     embed.add_field(name="Last reindex", value=clip(f"{last.at} by {last.user_name}: {last.summary}", 1024)
@@ -52,12 +53,12 @@ class InfoCog(commands.Cog):
 
     @app_commands.command(name="sources", description="List the articles the bot answers from")
     async def sources(self, interaction: discord.Interaction) -> None:
-        embed, view = await asyncio.to_thread(sources_page, self.bot, 0)
+        embed, view = await asyncio.to_thread(sources_page, self.bot.app_for(interaction.guild_id), 0)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="stats", description="What the index holds, when it was built, and feedback")
     async def stats(self, interaction: discord.Interaction) -> None:
-        embed = await asyncio.to_thread(stats_embed, self.bot)
+        embed = await asyncio.to_thread(stats_embed, self.bot, self.bot.app_for(interaction.guild_id))
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
