@@ -34,7 +34,7 @@ from rich.console import Console
 from index import SEARCH_MODES, IndexMissingError, NewsbotError
 
 from .config import load_config
-from .describe import build_summary, stats_rows
+from .describe import build_summary, change_summary, stats_rows
 from .json_output import answer_json
 from .cli_progress import build_with_progress
 from .progress import terminal_progress
@@ -207,15 +207,8 @@ def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
     else:
         ensure_built(app)
         change = (remove_article if args.index_command == "remove" else restore_article)(app, args.doc_id)
-    if change.article:
-        meta = change.article.meta
-        details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
-        print(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
-              f"{f' ({details})' if details else ''}: {change.passages} passages, as {change.path}")
-    elif change.report:
-        print(f"{'Removed' if args.index_command == 'remove' else 'Restored'} {args.doc_id} ({change.path}).")
-    if change.report:
-        print(build_summary(change.report))
+    for line in change_summary(change, args.index_command):
+        print(line)
     return 0
 
 

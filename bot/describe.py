@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from index import ArticleMeta, BuildReport, IndexStats
 
 from .answer import format_date
+
+if TYPE_CHECKING:
+    from .corpus_admin import CorpusChange
 
 
 def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
@@ -34,3 +39,19 @@ def build_summary(report: BuildReport) -> str:
     return (f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}: "
             f"{report.added:,} added, {report.changed:,} changed, {report.removed:,} removed; "
             f"{report.embedded:,} passages embedded, {report.reused:,} reused.")
+
+
+def change_summary(change: CorpusChange, action: str) -> list[str]:
+    """What `add`, `remove` or `restore` did (or, for a dry run, would do), for the terminal."""
+    lines = []
+    if change.article:
+        meta = change.article.meta
+        details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
+        lines.append(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
+                     f"{f' ({details})' if details else ''}: {change.passages} passage{'' if change.passages == 1 else 's'}, "
+                     f"as {change.path}")
+    elif change.report:
+        lines.append(f"{'Removed' if action == 'remove' else 'Restored'} {change.path.stem} ({change.path}).")
+    if change.report:
+        lines.append(build_summary(change.report))
+    return lines

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from index import NewsbotError
 
-from .describe import build_summary, source_line, sorted_sources, stats_rows
+from .describe import build_summary, change_summary, source_line, sorted_sources, stats_rows
 from .progress import terminal_progress
 from .render_terminal import render_answer
 from .service import Newsbot
@@ -26,7 +26,11 @@ Type a question and press Enter. Commands:
   :help          this help
   :sources       the indexed articles
   :stats         what the index holds and when it was built
-  :reindex       rebuild the index from the corpus
+  :reindex       bring the index up to date with the corpus
+  :add PATH|URL  check an article, save it into the corpus folder and index it
+  :remove ID     move an article to the corpus trash and out of the index
+  :restore ID    bring a removed article back
+  :rollback      serve the previous index version again
   :k N           quote N passages per answer (now {k})
   :quit          leave (or Ctrl-D)"""
 
@@ -41,6 +45,10 @@ class Repl:
             ":sources": self.show_sources,
             ":stats": self.show_stats,
             ":reindex": self.reindex,
+            ":add": lambda argument: self.change_corpus("add", argument),
+            ":remove": lambda argument: self.change_corpus("remove", argument),
+            ":restore": lambda argument: self.change_corpus("restore", argument),
+            ":rollback": self.rollback,
             ":k": self.set_k,
             ":quit": lambda _: False,
             ":exit": lambda _: False,
@@ -98,6 +106,22 @@ class Repl:
         finally:
             close()
         self.say(build_summary(report))
+        return True
+
+    def change_corpus(self, action: str, argument: str) -> bool:
+        from .corpus_admin import add_article, remove_article, restore_article
+
+        if not argument:
+            self.say(f"Usage: :{action} {'PATH|URL' if action == 'add' else 'ID'}")
+            return True
+        change = {"add": add_article, "remove": remove_article, "restore": restore_article}[action](self.app, argument)
+        for line in change_summary(change, action):
+            self.say(line)
+        return True
+
+    def rollback(self, _: str) -> bool:
+        stats = self.app.rollback().stats()
+        self.say(f"Now serving version {stats.version}: {stats.articles:,} articles, {stats.chunks:,} passages.")
         return True
 
     def set_k(self, argument: str) -> bool:
