@@ -455,6 +455,12 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
         ferry = b"Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike on Monday.\n"
         added = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("ferry.txt", ferry)}))
         sources = await fake.callback(await fake.slash("sources"))
+        stats = await fake.callback(await fake.slash("stats"))
+    stats_fields = {f["name"]: f["value"] for f in stats.body["data"]["embeds"][0]["fields"]}
+    assert stats_fields["Articles"] == "2" and "1 added" in stats_fields["Last reindex"]
+    state = BotState(tmp_path / "data" / "bot.sqlite")
+    assert state.last_reindex(tmp_path / "club-ix") is not None and state.last_reindex(shared.index_dir) is None
+    state.close()
     assert "2,400 tons of flour" not in json.dumps(flour)  # the shared seeds are not this guild's corpus
     assert "harbour bridge reopened on Tuesday" in embed_of(harbour)["description"]
     assert embed_of(added)["title"] == "Added: Ferry strike ends" and (club / "ferry.txt").exists()

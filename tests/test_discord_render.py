@@ -72,3 +72,4 @@ def test_abstention_embed_lists_the_closest_articles():
     assert embed.description == "The articles I have don't cover this."
     assert embed.fields[0].name == "Closest articles"
     assert isinstance(embed.colour, discord.Colour)
+

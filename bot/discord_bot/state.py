@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     passage_ids TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_hash)
 );
 CREATE TABLE IF NOT EXISTS reindexes (
-    at TEXT NOT NULL, user_hash TEXT NOT NULL, user_name TEXT NOT NULL, summary TEXT NOT NULL
+    at TEXT NOT NULL, user_hash TEXT NOT NULL, user_name TEXT NOT NULL, summary TEXT NOT NULL,
+    index_dir TEXT NOT NULL DEFAULT ''
 );
 """
 
@@ -59,6 +60,9 @@ class BotState:
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(reindexes)")}
+            if "index_dir" not in columns:  # a state file from before guilds could have corpora of their own
+                self._db.execute("ALTER TABLE reindexes ADD COLUMN index_dir TEXT NOT NULL DEFAULT ''")
             row = self._db.execute("SELECT value FROM settings WHERE key = 'salt'").fetchone()
             if row is None:
                 self._db.execute("INSERT INTO settings VALUES ('salt', ?)", (secrets.token_hex(16),))
@@ -111,12 +115,14 @@ class BotState:
         with self._lock:
             return self._db.execute("SELECT answer_id, user_hash, vote, question, passage_ids FROM feedback").fetchall()
 
-    def record_reindex(self, user_id: int, user_name: str, summary: str) -> None:
+    def record_reindex(self, index_dir: Path, user_id: int, user_name: str, summary: str) -> None:
+        """A change to the index in `index_dir` (guilds with a corpus of their own have their own)."""
         with self._lock:
-            self._db.execute("INSERT INTO reindexes VALUES (?, ?, ?, ?)",
-                             (_now(), self.user_hash(user_id), user_name, summary))
+            self._db.execute("INSERT INTO reindexes (at, user_hash, user_name, summary, index_dir) VALUES (?, ?, ?, ?, ?)",
+                             (_now(), self.user_hash(user_id), user_name, summary, str(index_dir.resolve())))
 
-    def last_reindex(self) -> Reindex | None:
+    def last_reindex(self, index_dir: Path) -> Reindex | None:
         with self._lock:
-            row = self._db.execute("SELECT at, user_name, summary FROM reindexes ORDER BY rowid DESC LIMIT 1").fetchone()
+            row = self._db.execute("SELECT at, user_name, summary FROM reindexes WHERE index_dir IN (?, '') "
+                                   "ORDER BY rowid DESC LIMIT 1", (str(index_dir.resolve()),)).fetchone()
         return Reindex(*row) if row else None

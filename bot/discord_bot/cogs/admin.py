@@ -73,6 +73,7 @@ class AdminCog(commands.Cog):
             await interaction.response.send_message("A reindex is already running; its message shows the progress.",
                                                     ephemeral=True)
             return
+        app = self.bot.app_for(interaction.guild_id)
         async with self.reindexing:
             await interaction.response.send_message("🔄 Reindex started: reading the corpus…", allowed_mentions=NO_PINGS)
             loop = asyncio.get_running_loop()
@@ -96,7 +97,7 @@ class AdminCog(commands.Cog):
             started = time.perf_counter()
             reporter = loop.create_task(report_progress())
             try:
-                report = await asyncio.to_thread(self.bot.app_for(interaction.guild_id).rebuild, None, progress)
+                report = await asyncio.to_thread(app.rebuild, None, progress)
             except Exception as error:
                 await interaction.edit_original_response(
                     content=f"❌ Reindex failed; members still get answers from the previous index. {message_for(error)}",
@@ -106,7 +107,7 @@ class AdminCog(commands.Cog):
             finally:
                 reporter.cancel()
             summary = build_summary(report)
-            self.bot.state.record_reindex(interaction.user.id, interaction.user.display_name, summary)
+            self.bot.state.record_reindex(app.index_dir, interaction.user.id, interaction.user.display_name, summary)
             log.info("reindex by %s done in %.1f s", interaction.user.id, time.perf_counter() - started)
             await interaction.edit_original_response(content=f"✅ Reindex done. {summary}", allowed_mentions=NO_PINGS)
 
@@ -121,8 +122,8 @@ class AdminCog(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
             change = await asyncio.to_thread(change_in_thread)
             if change.report:
-                self.bot.state.record_reindex(interaction.user.id, interaction.user.display_name,
-                                              build_summary(change.report))
+                self.bot.state.record_reindex(self.bot.app_for(interaction.guild_id).index_dir, interaction.user.id,
+                                              interaction.user.display_name, build_summary(change.report))
             await interaction.followup.send(embed=change_embed(change), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
