@@ -70,16 +70,24 @@ class StoredVersion:
         except (IndexMissingError, IndexMismatchError, OSError, ValueError, RuntimeError):
             return None
         stored = cls(manifest, chunk_lines=chunk_lines)
-        if len(vectors) == len(chunk_lines):
-            stored.vectors = vectors.all_vectors()
+        try:
+            stored.vectors = vectors.all_vectors() if len(vectors) == len(chunk_lines) else None
+        except ValueError:
+            stored.vectors = None  # not one vector per passage row: every passage is embedded again
         try:
             stored.terms = LexicalIndex.load_terms(version / BM25)
         except (OSError, ValueError):
             stored.terms = None  # made before term counts were kept: passages are tokenized again
-        for record, line, rows in zip(records, article_lines, passage_rows(records, chunk_lines)):
-            article = Article(ArticleMeta.from_json(record), record["text"])
-            stored.articles[article.doc_id] = StoredArticle(
-                article, record.get("digest") or article_digest(article), line, rows)
+        try:
+            rows_by_article = passage_rows(records, chunk_lines)
+            for record, line, rows in zip(records, article_lines, rows_by_article):
+                article = Article(ArticleMeta.from_json(record), record["text"])
+                stored.articles[article.doc_id] = StoredArticle(
+                    article, record.get("digest") or article_digest(article), line, rows)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if sum(len(rows) for rows in rows_by_article) != len(chunk_lines):
+            return None  # damaged: its rows cannot be trusted
         return stored
 
     def same_vectors(self, embedder: Embedder) -> bool:

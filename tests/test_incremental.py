@@ -188,3 +188,15 @@ def test_bm25_weights_match_bm25s_own_indexing():
         found = ours.retrieve(tokens, k=5, show_progress=False)
         assert expected[0].tolist() == found[0].tolist()
         np.testing.assert_allclose(expected[1], found[1], rtol=1e-5)
+
+
+def test_a_damaged_version_in_use_is_not_reused_and_a_full_build_follows(corpus, tmp_path):
+    embedder = CountingEmbedder()
+    first = build_index([corpus], tmp_path / "ix", embedder)
+    version = current_version(tmp_path / "ix")
+    lines = (version / ARTICLES).read_text().splitlines()
+    (version / ARTICLES).write_text("\n".join(lines[:-1]) + "\n")  # an article record lost: rows no longer add up
+    embedder.embedded = 0
+    report = build_index([corpus], tmp_path / "ix", embedder)
+    assert report.embedded == embedder.embedded == first.manifest.chunks
+    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
