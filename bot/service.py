@@ -30,6 +30,7 @@ from index import (
     update_index,
 )
 
+from index.reuse import StoredVersion
 from index.store import rollback
 
 from .answer import Answer, build_answer
@@ -63,6 +64,8 @@ class Newsbot:
         self.index_dir = index_dir or config.index.dir
         self._model = model or SharedModel(config.index, embedder)
         self._index: NewsIndex | None = None
+        self._built: StoredVersion | None = None
+        """The version this app last built, kept so the next change need not read it back."""
         self._lock = threading.Lock()
         self._guild_apps: dict[int, Newsbot] = {}
 
@@ -107,7 +110,9 @@ class Newsbot:
             batch_size=settings.batch_size,
             keep_versions=settings.keep_versions,
             progress=progress,
+            kept=self._built,
         )
+        self._built = report.version
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
 
@@ -125,7 +130,8 @@ class Newsbot:
         if built_from != {p.resolve() for p in self.config.corpus.paths}:
             return self.rebuild()
         report = update_index(self.index_dir, self.embedder, settings.chunker, add=add, remove=remove,
-                              batch_size=settings.batch_size, keep_versions=settings.keep_versions)
+                              batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built)
+        self._built = report.version
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
 

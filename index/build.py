@@ -24,7 +24,7 @@ from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
-from .reuse import StoredVersion, article_digest, article_record, text_digest
+from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
 from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, Manifest, build_lock, new_version_dir, publish,
                     write_lines)
 from .vectors import VectorIndex
@@ -50,6 +50,8 @@ class BuildReport:
     changed: int = 0
     removed: int = 0
     """Articles, compared with the previous version."""
+    version: StoredVersion | None = field(default=None, repr=False)
+    """The new version's contents, for the next build to start from without reading them back."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def build_index(
     batch_size: int = 32,
     keep_versions: int = 3,
     progress: BuildProgress | None = None,
+    kept: StoredVersion | None = None,
 ) -> BuildReport:
     """Build a complete new version from the whole corpus and switch to it atomically."""
     started = time.perf_counter()
@@ -87,7 +90,7 @@ def build_index(
                 f"no articles found in {', '.join(map(str, corpus_paths))}",
                 "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
             )
-        report = _write_version(index_dir, loaded.articles, StoredVersion.read(index_dir), embedder, settings,
+        report = _write_version(index_dir, loaded.articles, StoredVersion.read(index_dir, kept), embedder, settings,
                                 [str(p) for p in corpus_paths], BuildOptions(batch_size, keep_versions, progress),
                                 started)
     report.warnings = loaded.warnings
@@ -104,12 +107,13 @@ def update_index(
     batch_size: int = 32,
     keep_versions: int = 3,
     progress: BuildProgress | None = None,
+    kept: StoredVersion | None = None,
 ) -> BuildReport:
     """A new version: the version in use without the `remove` ids, with the `add` articles."""
     started = time.perf_counter()
     add, remove = list(add), set(remove)
     with build_lock(index_dir):
-        stored = StoredVersion.read(index_dir)
+        stored = StoredVersion.read(index_dir, kept)
         if stored is None:
             raise IndexMissingError(f"there is no readable index in {index_dir} to change",
                                     "build one with `newsbot index build`")
@@ -149,41 +153,46 @@ def _write_version(
     fresh_vectors, embedded = _fresh_vectors(fresh, fresh_texts, stored, embedder, settings, options)
 
     # Rows of the new version, article by article: kept articles' rows come from the stored version.
-    article_lines, chunk_lines, kept_rows, kept_positions = [], [], [], []
-    fresh_row_texts = []
+    new_articles: dict[str, StoredArticle] = {}
+    chunk_lines: list[bytes] = []
+    kept_rows: list[range] = []
+    kept_positions: list[range] = []
+    fresh_row_texts: list[str] = []
     fresh_by_id = dict(zip((a.doc_id for a in fresh), fresh_chunks))
     for article, digest, is_kept in zip(articles, digests, kept):
         if is_kept:
             previous = old[article.doc_id]
-            kept_positions.extend(range(len(chunk_lines), len(chunk_lines) + len(previous.rows)))
-            kept_rows.extend(previous.rows)
+            rows = range(len(chunk_lines), len(chunk_lines) + len(previous.rows))
+            kept_positions.append(rows)
+            kept_rows.append(previous.rows)
             chunk_lines.extend(stored.chunk_lines[previous.rows.start : previous.rows.stop])
-            same_record = previous.article.meta == article.meta
-            article_lines.append(previous.line if same_record else
-                                 _line(article_record(article, digest, len(previous.rows))))
+            line = previous.line if previous.article.meta == article.meta else \
+                _line(article_record(article, digest, len(previous.rows)))
         else:
             chunks = fresh_by_id[article.doc_id]
+            rows = range(len(chunk_lines), len(chunk_lines) + len(chunks))
             chunk_lines.extend(_line(chunk.to_json()) for chunk in chunks)
             fresh_row_texts.extend(fresh_texts[article.doc_id])
-            article_lines.append(_line(article_record(article, digest, len(chunks))))
-    kept_rows_array = np.asarray(kept_rows, dtype=np.int64)
-    fresh_positions = np.setdiff1d(np.arange(len(chunk_lines)), kept_positions)
+            line = _line(article_record(article, digest, len(chunks)))
+        new_articles[article.doc_id] = StoredArticle(article, digest, line, rows)
+    kept_from = _concatenated(kept_rows)
+    kept_to = _concatenated(kept_positions)
+    fresh_to = np.setdiff1d(np.arange(len(chunk_lines)), kept_to, assume_unique=True)
 
-    vectors = np.zeros((len(chunk_lines), embedder.dimension), dtype=np.float32)
-    if kept_rows:
-        vectors[kept_positions] = stored.vectors[kept_rows_array]
-    vectors[fresh_positions] = fresh_vectors
+    vectors = np.empty((len(chunk_lines), embedder.dimension), dtype=np.float32)
+    vectors[kept_to] = stored.vectors[kept_from] if len(kept_from) else 0
+    vectors[fresh_to] = fresh_vectors
     # Term counts: kept rows first, then fresh ones; then put into row order.
-    terms = (stored.terms.take(kept_rows_array) if kept_rows else TermCounts.empty()).extended(fresh_row_texts)
+    terms = (stored.terms.take(kept_from) if len(kept_from) else TermCounts.empty()).extended(fresh_row_texts)
     order = np.empty(len(chunk_lines), dtype=np.int64)
-    order[kept_positions] = np.arange(len(kept_rows))
-    order[fresh_positions] = np.arange(len(kept_rows), len(chunk_lines))
+    order[kept_to] = np.arange(len(kept_to))
+    order[fresh_to] = np.arange(len(kept_to), len(chunk_lines))
     terms = terms.take(order)
 
     if progress:
         progress("writing", 0, 1)
     version_dir = new_version_dir(index_dir)
-    write_lines(version_dir / ARTICLES, article_lines)
+    write_lines(version_dir / ARTICLES, [stored_article.line for stored_article in new_articles.values()])
     write_lines(version_dir / CHUNKS, chunk_lines)
     vector_index = VectorIndex(embedder.dimension)
     vector_index.add(np.arange(len(chunk_lines)), vectors)
@@ -211,6 +220,7 @@ def _write_version(
     return BuildReport(
         manifest=manifest, version_dir=final_dir,
         embedded=embedded, reused=len(chunk_lines) - embedded,
+        version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms),
         added=len(new.keys() - old.keys()),
         changed=sum(1 for doc_id, digest in new.items() if doc_id in old and old[doc_id].digest != digest),
         removed=len(old.keys() - new.keys()),
@@ -268,6 +278,13 @@ def _fresh_vectors(
             progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
         )
     return vectors, len(missing)
+
+
+def _concatenated(ranges: list[range]) -> np.ndarray:
+    """The row numbers of consecutive runs, as one array (no Python loop over every row)."""
+    if not ranges:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.arange(r.start, r.stop, dtype=np.int64) for r in ranges])
 
 
 def _line(record: dict) -> bytes:

@@ -63,6 +63,8 @@ class TermCounts:
 
     def take(self, rows: np.ndarray) -> TermCounts:
         """These rows only, in this order; words no row uses leave the vocabulary."""
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self
         counts = self.counts[rows]
         used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
         renumber = np.full(counts.shape[1], -1, dtype=np.int64)

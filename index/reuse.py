@@ -50,6 +50,9 @@ class StoredArticle:
 
 @dataclass
 class StoredVersion:
+    """A complete version, as a build reads it (or, having just written it, keeps it for the next)."""
+
+    version_dir: Path
     manifest: Manifest
     articles: dict[str, StoredArticle] = field(default_factory=dict)
     chunk_lines: list[bytes] = field(default_factory=list)
@@ -58,10 +61,16 @@ class StoredVersion:
     terms: TermCounts | None = None
 
     @classmethod
-    def read(cls, index_dir: Path) -> StoredVersion | None:
-        """The version in use, or None when there is none or it cannot be read (a full build follows)."""
+    def read(cls, index_dir: Path, kept: StoredVersion | None = None) -> StoredVersion | None:
+        """The version in use, or None when there is none or it cannot be read (a full build follows).
+
+        `kept` is returned as it is when it is that version: a running bot keeps the version it
+        last built, so its next change need not read it back from disk.
+        """
         try:
             version = current_version(index_dir)
+            if kept is not None and kept.version_dir == version:
+                return kept
             manifest = Manifest.read(version)
             article_lines = read_lines(version / ARTICLES)
             chunk_lines = read_lines(version / CHUNKS)
@@ -69,7 +78,7 @@ class StoredVersion:
             vectors = VectorIndex.load(version / VECTORS)
         except (IndexMissingError, IndexMismatchError, OSError, ValueError, RuntimeError):
             return None
-        stored = cls(manifest, chunk_lines=chunk_lines)
+        stored = cls(version, manifest, chunk_lines=chunk_lines)
         try:
             stored.vectors = vectors.all_vectors() if len(vectors) == len(chunk_lines) else None
         except ValueError:

@@ -200,3 +200,25 @@ def test_a_damaged_version_in_use_is_not_reused_and_a_full_build_follows(corpus,
     report = build_index([corpus], tmp_path / "ix", embedder)
     assert report.embedded == embedder.embedded == first.manifest.chunks
     assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+
+
+def test_a_kept_version_spares_reading_it_and_a_stale_one_is_not_used(corpus, tmp_path, monkeypatch):
+    embedder = FakeEmbedder()
+    index_dir = tmp_path / "ix"
+    first = build_index([corpus], index_dir, embedder)
+    (corpus / "ferry.txt").write_text(STORIES["ferry"])
+    [ferry] = load_corpus_file(corpus / "ferry.txt", corpus).articles
+
+    def no_disk(path):
+        raise AssertionError(f"read {path} although the caller kept that version")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("index.reuse.read_lines", no_disk)
+        added = update_index(index_dir, embedder, add=[ferry], kept=first.version)
+    assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
+
+    (corpus / "ferry.txt").unlink()
+    update_index(index_dir, embedder, remove=["ferry"])  # another process changes the index meanwhile
+    (corpus / f"{SEED_2021}.txt").unlink()
+    update_index(index_dir, embedder, remove=[SEED_2021], kept=added.version)  # stale: read from disk instead
+    assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
