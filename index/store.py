@@ -206,7 +206,7 @@ def _fsync(path: Path) -> None:
 
 
 def passage_rows(records: list[dict], chunk_lines: list[bytes]) -> list[range]:
-    """Each article's rows: its passages are consecutive, in article order."""
+    """Each article's rows: its passages are consecutive, in article order. ValueError if damaged."""
     if all("passages" in record for record in records):
         counts = [record["passages"] for record in records]
     else:  # written before articles recorded their passage counts
@@ -215,4 +215,6 @@ def passage_rows(records: list[dict], chunk_lines: list[bytes]) -> list[range]:
             doc_id = json.loads(line)["doc_id"]
             per_article[doc_id] = per_article.get(doc_id, 0) + 1
         counts = [per_article.get(record["doc_id"], 0) for record in records]
+    if sum(counts) != len(chunk_lines):
+        raise ValueError(f"its articles count {sum(counts)} passages, but it holds {len(chunk_lines)}")
     return [range(start, start + count) for start, count in zip(itertools.accumulate(counts, initial=0), counts)]

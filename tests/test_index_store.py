@@ -203,3 +203,13 @@ def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path,
     assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2
     assert main(["index", "rollback", "--index", str(tmp_path / "ix")]) == 2
     assert "there is no version older than" in capsys.readouterr().err
+
+
+def test_a_version_whose_passage_counts_do_not_add_up_is_refused_as_damaged(tmp_path, fake_embedder):
+    build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    version = current_version(tmp_path / "ix")
+    lines = (version / "chunks.jsonl").read_text().splitlines()
+    (version / "chunks.jsonl").write_text("\n".join(lines[1:]) + "\n")
+    (version / MANIFEST).write_text((version / MANIFEST).read_text().replace(f'"chunks": {len(lines)}', f'"chunks": {len(lines) - 1}'))
+    with pytest.raises(IndexMismatchError, match="is damaged .*count .* passages, but it holds"):
+        NewsIndex.open(tmp_path / "ix", fake_embedder)
