@@ -50,9 +50,11 @@ class TermCounts:
 
     def extended(self, texts: Sequence[str]) -> TermCounts:
         """These rows followed by one row per text; new words join the vocabulary."""
+        if not texts:
+            return self
         vocabulary = dict(self.vocabulary)
         rows, columns = [], []
-        for row, tokens in enumerate(_tokenize(texts) if texts else []):
+        for row, tokens in enumerate(_tokenize(texts)):
             rows.extend([row] * len(tokens))
             columns.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)
         added = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
