@@ -11,8 +11,8 @@ In a scratch folder, with the model loaded once (as the bot and the REPL run), i
 steps 2 to 4 `repeats` times each (medians, with every run listed). A running bot keeps the version
 it last built, so its next change does not read it back from disk; two more figures show the
 cases without that: an add by a bot that has just started (it reads the version in use first),
-and an add from a new `newsbot index add` process (which also loads the model). The corpus is read where it
-is; the added article is saved into an empty folder listed first among the corpus paths.
+and an add from a new `newsbot index add` process (which also loads the model). The corpus is read
+where it is; the added article is saved into an empty folder listed first among the corpus paths.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
         full = seconds["full build"][0]
         reindex = statistics.median(seconds["reindex, no change"])
         print(f"reindex, no change: {_runs(seconds['reindex, no change'])} = {100 * reindex / full:.2f}% of the full build")
-        print(f"add one article ({article.name}, {passages} passage{'' if passages == 1 else 's'}): {_runs(seconds['add one article'])}")
+        print(f"add one article ({article.name}, {passages} passage{'' if passages == 1 else 's'}): "
+              f"{_runs(seconds['add one article'])}")
         print(f"remove it: {_runs(seconds['remove it'])}")
         print(f"add one article just after a start (reads the version in use from disk first): "
               f"{seconds['add one article, just after a start'][0]:.2f} s")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from ..errors import NotModerator, message_for
 from ..render import INFO_COLOUR, NO_PINGS, clip
 
 if TYPE_CHECKING:
+    from ...service import Newsbot
     from ..client import NewsbotClient
 
 log = logging.getLogger("newsbot.discord")
@@ -112,18 +114,20 @@ class AdminCog(commands.Cog):
             await interaction.edit_original_response(content=f"✅ Reindex done. {summary}", allowed_mentions=NO_PINGS)
 
 
-    async def _corpus_change(self, interaction: discord.Interaction, change_in_thread) -> None:
-        """Run one corpus change in a thread, one at a time with reindexes, and report it."""
+    async def _corpus_change(self, interaction: discord.Interaction,
+                             change_in_thread: Callable[[Newsbot], CorpusChange]) -> None:
+        """Run one corpus change on the guild's app in a thread, one at a time with reindexes, and report it."""
         if self.reindexing.locked():
             await interaction.response.send_message("A reindex is running; try again when it has finished.",
                                                     ephemeral=True)
             return
         async with self.reindexing:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            change = await asyncio.to_thread(change_in_thread)
+            app = self.bot.app_for(interaction.guild_id)
+            change = await asyncio.to_thread(change_in_thread, app)
             if change.report:
-                self.bot.state.record_reindex(self.bot.app_for(interaction.guild_id).index_dir, interaction.user.id,
-                                              interaction.user.display_name, build_summary(change.report))
+                self.bot.state.record_reindex(app.index_dir, interaction.user.id, interaction.user.display_name,
+                                              build_summary(change.report))
             await interaction.followup.send(embed=change_embed(change), ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
@@ -142,13 +146,13 @@ class AdminCog(commands.Cog):
                                                     ephemeral=True)
             return
         if url is not None:
-            await self._corpus_change(interaction, lambda: add_article(self.bot.app_for(interaction.guild_id), url.strip(), dry_run=dry_run))
+            await self._corpus_change(interaction, lambda app: add_article(app, url.strip(), dry_run=dry_run))
             return
         data = await file.read()
         with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as scratch:
             path = Path(scratch) / Path(file.filename).name
             path.write_bytes(data)
-            await self._corpus_change(interaction, lambda: add_article(self.bot.app_for(interaction.guild_id), str(path), dry_run=dry_run))
+            await self._corpus_change(interaction, lambda app: add_article(app, str(path), dry_run=dry_run))
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="The article's title")
@@ -156,7 +160,7 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @moderators_only()
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda: remove_article(self.bot.app_for(interaction.guild_id), article))
+        await self._corpus_change(interaction, lambda app: remove_article(app, article))
 
     @remove.autocomplete("article")
     async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -171,7 +175,7 @@ class AdminCog(commands.Cog):
     @app_commands.guild_only()
     @moderators_only()
     async def restore(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda: restore_article(self.bot.app_for(interaction.guild_id), article))
+        await self._corpus_change(interaction, lambda app: restore_article(app, article))
 
     @restore.autocomplete("article")
     async def restore_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
