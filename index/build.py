@@ -25,8 +25,8 @@ from .errors import CorpusError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
 from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
-from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, Manifest, build_lock, new_version_dir, publish,
-                    write_lines)
+from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, HeldLock, Manifest, build_lock, file_digests,
+                    new_version_dir, publish, write_lines)
 from .vectors import VectorIndex
 
 BuildProgress = Callable[[str, int, int], None]
@@ -80,10 +80,13 @@ def build_index(
     keep_versions: int = 3,
     progress: BuildProgress | None = None,
     kept: StoredVersion | None = None,
+    lock: HeldLock | None = None,
 ) -> BuildReport:
-    """Build a complete new version from the whole corpus and switch to it atomically."""
+    """Build a complete new version from the whole corpus and switch to it atomically.
+
+    `lock`: the build lock, when the caller already holds it (see `store.build_lock`)."""
     started = time.perf_counter()
-    with build_lock(index_dir):
+    with build_lock(index_dir, lock):
         loaded = load_corpus(corpus_paths)
         if not loaded.articles:
             raise CorpusError(
@@ -108,11 +111,12 @@ def update_index(
     keep_versions: int = 3,
     progress: BuildProgress | None = None,
     kept: StoredVersion | None = None,
+    lock: HeldLock | None = None,
 ) -> BuildReport:
     """A new version: the version in use without the `remove` ids, with the `add` articles."""
     started = time.perf_counter()
     add, remove = list(add), set(remove)
-    with build_lock(index_dir):
+    with build_lock(index_dir, lock):
         stored = StoredVersion.read(index_dir, kept)
         if stored is None:
             raise IndexMissingError(f"there is no readable index in {index_dir} to change",
@@ -210,6 +214,7 @@ def _write_version(
         chunks=len(chunk_lines),
         built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
+        files=file_digests(version_dir),  # every other file is written: search and reuse check them
     )
     manifest.write(version_dir)
     final_dir = publish(index_dir, version_dir, keep=options.keep_versions)

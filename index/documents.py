@@ -25,7 +25,17 @@ class ArticleMeta:
 
     @classmethod
     def from_json(cls, record: dict) -> ArticleMeta:
-        """The metadata in a record; other keys (an article record's text, digest...) are ignored."""
+        """The metadata in a record; other keys (an article record's text, digest...) are ignored.
+
+        TypeError or ValueError when it is not an object with fields of the right types."""
+        if not isinstance(record, dict):
+            raise TypeError(f"an article record is a JSON {type(record).__name__}, not an object")
+        for name in ("doc_id", "title"):
+            if not isinstance(record.get(name), str):
+                raise TypeError(f"an article's {name} is {record.get(name)!r}, not a string")
+        for name in ("outlet", "url", "byline", "source_path", "date"):
+            if not isinstance(record.get(name), (str, type(None))):
+                raise TypeError(f"the {name} of article {record['doc_id']!r} is {record.get(name)!r}, not a string")
         known = {f.name for f in fields(cls)}
         date = record.get("date")
         return cls(**{**{k: v for k, v in record.items() if k in known}, "date": dt.date.fromisoformat(date) if date else None})
@@ -56,6 +66,21 @@ class Chunk:
 
     def to_json(self) -> dict:
         return dict(self.__dict__)  # asdict() deep-copies: seconds over a large corpus
+
+    @classmethod
+    def from_json(cls, record: dict) -> Chunk:
+        """A chunk record as `to_json` writes it; TypeError when it is not one."""
+        if not isinstance(record, dict):
+            raise TypeError(f"a JSON {type(record).__name__}, not an object")
+        chunk = cls(**record)  # TypeError for a missing or an unknown field
+        for name, kind in _CHUNK_TYPES.items():
+            value = getattr(chunk, name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"its {name} is {value!r}, not {'a string' if kind is str else 'an integer'}")
+        return chunk
+
+
+_CHUNK_TYPES = {"chunk_id": str, "doc_id": str, "start": int, "end": int, "text": str, "tokens": int}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from .documents import Article, ArticleMeta
 from .embedding import Embedder
 from .errors import IndexMismatchError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
-from .store import ARTICLES, BM25, CHUNKS, VECTORS, Manifest, current_version, passage_rows, read_lines
+from .store import ARTICLES, BM25, CHUNKS, VECTORS, Manifest, current_version, passage_rows, read_lines, verify_files
 from .vectors import VectorIndex
 
 
@@ -66,12 +66,19 @@ class StoredVersion:
 
         `kept` is returned as it is when it is that version: a running bot keeps the version it
         last built, so its next change need not read it back from disk.
+
+        Its lines are written again as they are, so its files must match the digests its manifest
+        records: a version whose files differ, or that records none (written before digests were),
+        is not reused.
         """
         try:
             version = current_version(index_dir)
             if kept is not None and kept.version_dir == version:
                 return kept
             manifest = Manifest.read(version)
+            if manifest.files is None:
+                return None  # cannot be checked
+            verify_files(version, manifest)
             article_lines = read_lines(version / ARTICLES)
             chunk_lines = read_lines(version / CHUNKS)
             records = [json.loads(line) for line in article_lines]

@@ -16,7 +16,7 @@ from .errors import IndexMismatchError
 from .filters import SearchFilters
 from .lexical import LexicalIndex
 from .store import (ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, passage_rows,
-                    read_lines)
+                    read_lines, verify_files)
 from .vectors import VectorIndex
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -47,10 +47,14 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> li
 
 
 class ChunkLines(Sequence[Chunk]):
-    """The passages of chunks.jsonl, decoded when asked for: a search needs a handful of thousands."""
+    """The passages of chunks.jsonl, decoded when asked for: a search needs a handful of thousands.
 
-    def __init__(self, lines: list[bytes]) -> None:
+    A line that is not a passage raises IndexMismatchError (a version written before digests were
+    recorded is not checked as a whole when it is opened)."""
+
+    def __init__(self, lines: list[bytes], path: Path | None = None) -> None:
         self.lines = lines
+        self.path = path
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -58,7 +62,12 @@ class ChunkLines(Sequence[Chunk]):
     def __getitem__(self, row):
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]
-        return Chunk(**json.loads(self.lines[row]))
+        line = self.lines[row]
+        try:
+            return Chunk.from_json(json.loads(line))
+        except (ValueError, TypeError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise IndexMismatchError(f"the index file {self.path or 'of passages'} is damaged: its line {row + 1} "
+                                     f"is not a passage ({error})", REBUILD_HINT) from None
 
 
 @dataclass(frozen=True)
@@ -112,9 +121,10 @@ class NewsIndex:
                 f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {embedder.dimension}",
                 REBUILD_HINT,
             )
+        verify_files(version_dir, manifest)  # before anything is loaded from them
         try:
             vectors = VectorIndex.load(version_dir / VECTORS)
-            chunks = ChunkLines(read_lines(version_dir / CHUNKS))
+            chunks = ChunkLines(read_lines(version_dir / CHUNKS), version_dir / CHUNKS)
             records = [json.loads(line) for line in read_lines(version_dir / ARTICLES)]
             articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in records}
             rows_by_article = dict(zip(articles, passage_rows(records, chunks.lines)))
@@ -160,11 +170,15 @@ class NewsIndex:
 
         rows = [row for row, _ in ranked]
         similarities = self._vectors.vectors(rows) @ query_vector if rows else np.zeros(0)
-        return [
-            Hit(chunk=self.chunks[row], article=self.articles[self.chunks[row].doc_id], score=float(score),
-                similarity=float(similarity))
-            for (row, score), similarity in zip(ranked, similarities)
-        ]
+        hits = []
+        for (row, score), similarity in zip(ranked, similarities):
+            chunk = self.chunks[row]
+            article = self.articles.get(chunk.doc_id)
+            if article is None:
+                raise IndexMismatchError(f"the index in {self.version_dir} is damaged: passage {chunk.chunk_id!r} "
+                                         f"belongs to no article", REBUILD_HINT)
+            hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
+        return hits
 
     def _allowed_rows(self, filters: SearchFilters) -> np.ndarray:
         admitted = [doc_id for doc_id, meta in self.articles.items() if filters.admits(meta)]

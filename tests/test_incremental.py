@@ -12,7 +12,7 @@ import pytest
 from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
 from index.build import corpus_fingerprint
 from index.lexical import TERMS_FILE, LexicalIndex
-from index.store import ARTICLES, BM25, CHUNKS, VECTORS, current_version
+from index.store import ARTICLES, BM25, CHUNKS, MANIFEST, VECTORS, current_version
 from index.vectors import VectorIndex
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
@@ -145,17 +145,25 @@ def test_another_model_embeds_everything_again(corpus, tmp_path):
     assert report.reused == 0 and other.embedded == report.manifest.chunks
 
 
-def test_an_index_written_before_term_counts_were_kept_is_still_reused(corpus, tmp_path):
+def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_and_is_built_again(corpus, tmp_path):
+    """Such a version records no digests of its files: it cannot be checked, so a build reuses nothing of it."""
     embedder = CountingEmbedder()
-    build_index([corpus], tmp_path / "ix", embedder)
+    first = build_index([corpus], tmp_path / "ix", embedder)
+    rows = NewsIndex.open(tmp_path / "ix", embedder).rows_by_article
     version = current_version(tmp_path / "ix")
     (version / BM25 / TERMS_FILE).unlink()
     records = [json.loads(line) for line in (version / ARTICLES).read_text().splitlines()]
     (version / ARTICLES).write_text("".join(
         json.dumps({k: v for k, v in r.items() if k not in ("digest", "passages")}) + "\n" for r in records))
+    manifest = json.loads((version / MANIFEST).read_text())
+    del manifest["files"]
+    (version / MANIFEST).write_text(json.dumps(manifest))
+    old = NewsIndex.open(tmp_path / "ix", embedder)  # passages counted from chunks.jsonl
+    assert old.rows_by_article == rows
+    assert old.search("harbour bridge cable", k=1)[0].article.doc_id == "harbour"
     embedder.embedded = 0
     report = build_index([corpus], tmp_path / "ix", embedder)
-    assert (report.embedded, embedder.embedded) == (0, 0)
+    assert report.embedded == embedder.embedded == first.manifest.chunks
     assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
 
 

@@ -8,12 +8,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from index import IndexBusyError, IndexMismatchError, IndexMissingError, NewsIndex, build_index
-from index.store import CURRENT, MANIFEST, VERSIONS, build_lock, current_version
+from index.store import CURRENT, MANIFEST, VERSIONS, build_lock, current_version, file_digests
 
 from .conftest import ROOT, SEEDS
 from .fakes import FakeEmbedder
@@ -211,5 +210,8 @@ def test_a_version_whose_passage_counts_do_not_add_up_is_refused_as_damaged(tmp_
     lines = (version / "chunks.jsonl").read_text().splitlines()
     (version / "chunks.jsonl").write_text("\n".join(lines[1:]) + "\n")
     (version / MANIFEST).write_text((version / MANIFEST).read_text().replace(f'"chunks": {len(lines)}', f'"chunks": {len(lines) - 1}'))
+    manifest = json.loads((version / MANIFEST).read_text())
+    manifest["files"] = file_digests(version)  # digests that agree: the passage counts are what is checked here
+    (version / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="is damaged .*count .* passages, but it holds"):
         NewsIndex.open(tmp_path / "ix", fake_embedder)
