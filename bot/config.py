@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import BUNDLED_MODEL, SEARCH_MODES, ChunkerSettings, ConfigError
 
@@ -24,6 +24,9 @@ TOKEN_ENV = "DISCORD_TOKEN"
 DEFAULT_CONFIG_FILE = "config.toml"
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+
+if TYPE_CHECKING:
+    from .fetch import FetchPolicy
 
 
 def _setting(default: Any, allowed: str, check: Callable[[Any], bool] = lambda _: True) -> Any:
@@ -75,6 +78,10 @@ class DiscordSettings:
     cooldown_questions: int = _setting(3, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
     cooldown_seconds: float = _setting(30.0, "a number of seconds from 0 to 3600", lambda v: 0 <= v <= 3600)
     data_dir: Path = _setting(Path(".newsbot"), "a folder path")
+    shared_corpus_guild_ids: tuple[int, ...] = _setting((), "a list of guild ids", _is_id_list)
+    """Guilds whose moderators may change the shared corpus ([corpus] and [index]); the bot's owner always may."""
+    answer_days: int = _setting(30, "a number of days from 1 to 3650", lambda v: 1 <= v <= 3650)
+    """Answers behind buttons are kept this long, then forgotten (their buttons say so)."""
 
     def resolved_token(self) -> str:
         """DISCORD_TOKEN wins over the file, so the file can be shared without the secret."""
@@ -89,12 +96,32 @@ class GuildSettings:
     index_dir: Path = _setting(Path(), "a folder path, not the shared [index] dir")
 
 
+def _is_host_list(value: tuple) -> bool:
+    return all(v.strip() and not any(c.isspace() or c in "/@" for c in v.strip()) for v in value)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How articles given by URL (/add url:, `newsbot add URL`) are fetched."""
+
+    private_hosts: tuple[str, ...] = _setting((), "a list of host names", _is_host_list)
+    timeout_seconds: float = _setting(20.0, "a number of seconds from 1 to 300", lambda v: 1 <= v <= 300)
+    max_redirects: int = _setting(5, "an integer from 0 to 20", lambda v: 0 <= v <= 20)
+
+    def policy(self) -> FetchPolicy:
+        from .fetch import FetchPolicy  # imported here: bot.fetch loads aiohttp, which start-up does not need
+
+        hosts = frozenset(h.strip().lower() for h in self.private_hosts)
+        return FetchPolicy(private_hosts=hosts, timeout=self.timeout_seconds, max_redirects=self.max_redirects)
+
+
 @dataclass(frozen=True)
 class Config:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
     guilds: dict[int, GuildSettings] = field(default_factory=dict)
     """Guild id -> its own corpus and index, from [guilds.ID] sections."""
     source: Path | None = None
@@ -103,6 +130,7 @@ class Config:
 
 SECTIONS: dict[str, type] = {
     "corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings, "discord": DiscordSettings,
+    "fetch": FetchSettings,
 }
 
 
@@ -201,6 +229,8 @@ def _convert(value: Any, annotation: str, base: Path | None) -> Any:
         return _path(value, base) if isinstance(value, str) and value else None
     if annotation == "tuple[int, ...]":
         return tuple(value) if isinstance(value, list) else None
+    if annotation == "tuple[str, ...]":
+        return tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
     if annotation == "tuple[Path, ...]":
         if isinstance(value, str):
             value = [value]

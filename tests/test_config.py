@@ -25,7 +25,8 @@ def test_the_example_config_loads_and_holds_every_default():
     assert config.index.chunker == defaults.index.chunker
     assert config.discord.api_base_url == "https://discord.com/api/v10"
     assert config.discord.data_dir == ROOT / ".newsbot"
-    for section in ("corpus", "index", "search", "discord"):
+    assert config.fetch == defaults.fetch
+    for section in ("corpus", "index", "search", "discord", "fetch"):
         example, default = getattr(config, section), getattr(defaults, section)
         for name in example.__dataclass_fields__:
             if not isinstance(getattr(default, name), (Path, tuple)):
@@ -50,7 +51,7 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord, guilds.ID"),
+        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord, fetch, guilds.ID"),
         ("[search]\nkk = 3", "unknown key [search] kk. allowed keys: k, mode, min_answer_score"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. it must be an integer from 1 to 20"),
         ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. it must be an integer from 1 to 20"),

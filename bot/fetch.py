@@ -1,0 +1,554 @@
+"""Fetching one article page given by URL, with guards on where it may come from and how much of it.
+
+A moderator's `/add url:` must not make the bot reach its own machine or network, so every address
+the fetch connects to must be public (unless its host is listed in [fetch] private_hosts):
+
+* the URL must be http(s) with a host and no user:password@;
+* a host written as an address (127.0.0.1, [::1], and the legacy forms 127.1 or 2130706433) is
+  checked before the request, because aiohttp does not ask the resolver about such hosts;
+* a host name is looked up by our own resolver, the only one the connector uses: if ANY address it
+  resolves to is not public, the whole host is refused, and the connector connects to exactly the
+  addresses we checked (no second lookup, so no DNS rebinding between check and connect);
+* as a last line, the address the socket is connected to is checked again, before the request is
+  sent and once more when the response headers arrive;
+* redirects are followed by hand, at most `max_redirects`, and each hop is checked like the first.
+
+One deadline bounds the whole fetch (lookups, connects, every redirect and the whole body), so a
+server that sends a byte every few seconds cannot hold the bot. The body is read raw and gzip or
+deflate are decoded here with a bound on the decoded size, so a compression bomb is refused without
+being inflated. Only web pages and text are accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import ipaddress
+import re
+import socket
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.helpers import is_ip_address
+from yarl import URL
+
+from index import NewsbotError
+
+from .file_names import safe_stem
+
+USER_AGENT = "newsbot/0.1 (+article fetch)"
+ACCEPTED_TYPES = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+}
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_URL_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
+_ALLOW_FIX = "give a link to a public news page (or allow this host in [fetch] private_hosts)"
+
+
+class FetchError(NewsbotError):
+    """An article page cannot be fetched: the link, the address or the answer is not acceptable."""
+
+
+class _AddressRefused(FetchError):
+    """The host is, or resolves to, or connected to, an address that is not public."""
+
+
+def _not_public(what: str) -> _AddressRefused:
+    return _AddressRefused(f"{what} is not a public address: newsbot fetches only public web pages", _ALLOW_FIX)
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    private_hosts: frozenset[str] = frozenset()
+    """Host names (or IP literals) allowed even though they resolve to non-public addresses."""
+    timeout: float = 20.0
+    """Seconds for the WHOLE fetch: lookups, connects, every redirect and the whole body."""
+    max_bytes: int = 5 * 1024 * 1024
+    """Largest decoded body accepted."""
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str
+    """The final URL, after redirects."""
+    content_type: str
+    """The media type without parameters, e.g. "text/html"."""
+    suffix: str
+    """".html", ".txt" or ".md": the file suffix the loaders read this type with."""
+    text: str
+    name: str
+    """A safe file stem from the URL's last path segment (or its host)."""
+
+
+def looks_like_url(text: str) -> bool:
+    """True for "scheme://..." in any case (HTTP://, Ftp://, file://), so a CLI can tell links from paths."""
+    return bool(_URL_SCHEME.match(text))
+
+
+def fetch_page_blocking(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPage:
+    """`fetch_page` for code with no event loop running in its thread (the CLI, worker threads)."""
+    return asyncio.run(fetch_page(url, policy))
+
+
+async def fetch_page(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPage:
+    """Fetch one web page or text file, following redirects, under `policy`; FetchError on any refusal."""
+    target = _parse_url(url)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + policy.timeout
+    guard = _Guard(policy, deadline)
+    try:
+        async with asyncio.timeout_at(deadline):
+            connector = _GuardedConnector(guard, resolver=_GuardedResolver(guard), use_dns_cache=False, force_close=True)
+            async with aiohttp.ClientSession(
+                connector=connector,
+                trust_env=False,
+                auto_decompress=False,
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9",
+                    "Accept-Encoding": "gzip, deflate",
+                },
+            ) as session:
+                return await _follow(session, target, guard)
+    except TimeoutError:
+        raise FetchError(f"{_show(target)} did not load within {policy.timeout:g} seconds",
+                         "try again later, or give a link to a faster copy of the article") from None
+
+
+class _Guard:
+    """The policy of one fetch and its deadline, shared by the resolver, the connector and the hops."""
+
+    def __init__(self, policy: FetchPolicy, deadline: float) -> None:
+        self.policy = policy
+        self.deadline = deadline
+        self.private_hosts = frozenset(_normal_host(h) for h in policy.private_hosts)
+        self.peer: str | None = None
+        """The address the connector connected the current request to, once checked."""
+
+    def remaining(self) -> float:
+        return self.deadline - asyncio.get_running_loop().time()
+
+    def is_private_host(self, host: str) -> bool:
+        return _normal_host(host) in self.private_hosts
+
+    def check_literal_host(self, host: str) -> None:
+        """Refuse a host written as an address that is not public; aiohttp skips the resolver for these."""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if address is None and not is_ip_address(host):
+            return  # a name: the resolver checks it
+        if address is None:
+            # A legacy numeric form (127.1, 2130706433, 017700000001): see what it stands for.
+            mapped = _numeric_host(host)
+            if mapped is None:
+                raise FetchError(f"{host} is not a valid address", "check the link for a typo")
+            if not is_public_address(mapped):
+                raise _not_public(f"{host} ({mapped})")
+            # aiohttp refuses these forms anyway; say how to write it instead.
+            raise FetchError(f"{host} is not written as a usual address", f"write it as {mapped}")
+        if not self.is_private_host(host) and not is_public_address(address):
+            raise _not_public(host)
+
+    def check_peer(self, host: str, transport: Any) -> str | None:
+        """The address the socket is connected to must be public (or its host listed in private_hosts)."""
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        address = str(peer[0]) if peer else None
+        self.check_address(host, address)
+        return address
+
+    def check_address(self, host: str, address: str | None) -> None:
+        if self.is_private_host(host):
+            return
+        if not address:
+            raise FetchError(f"cannot tell which address {host} connected to", "try again, or give another link")
+        if not is_public_address(address):
+            raise _not_public(f"{host} connected to {address}, which")
+
+
+def is_public_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True only for a global unicast address, looking inside IPv4-mapped, NAT64, 6to4 and Teredo forms."""
+    try:
+        ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return is_public_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.sixtofour is not None and not is_public_address(ip.sixtofour):
+            return False
+        if ip.teredo is not None and not is_public_address(ip.teredo[1]):
+            return False
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+def _normal_host(host: str) -> str:
+    host = host.strip().lower().removeprefix("[").removesuffix("]").rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
+
+
+def _numeric_host(host: str) -> str | None:
+    """What a numeric host stands for, as the system reads it (no DNS), or None."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        return None
+    return infos[0][4][0] if infos else None
+
+
+def _show(url: URL | str, limit: int = 100) -> str:
+    text = str(url)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parse_url(url: str) -> URL:
+    text = url.strip()
+    try:
+        parsed = URL(text)
+    except (ValueError, TypeError):
+        raise FetchError(f"{_show(text)} is not a valid link", "give an http(s) link to a news page") from None
+    _check_url(parsed)
+    return parsed
+
+
+def _without_userinfo(url: URL) -> str:
+    try:
+        return _show(url.with_user(None))
+    except ValueError:
+        return _show(url)
+
+
+def _check_url(url: URL, redirected_from: URL | None = None) -> None:
+    """http(s), a host, no user:password@ -- for the link given and for every redirect."""
+    shown = _without_userinfo(url)
+    where = f"{_show(redirected_from)} redirects to {shown}, but " if redirected_from else ""
+    scheme = url.scheme.lower()
+    if scheme not in ("http", "https"):
+        what = f'"{scheme}" links' if scheme else "links without a scheme"
+        raise FetchError(f"{where}newsbot cannot fetch {what} ({shown})", "give an http(s) link to a news page")
+    if not url.raw_host:
+        raise FetchError(f"{where}{shown} has no host name", "give a full link, e.g. https://example.com/news/story")
+    if "@" in (url.raw_authority or ""):
+        raise FetchError(f"{where}the link to {url.raw_host} has a user name or password in it",
+                         "give the link without user:password@")
+
+
+class _GuardedResolver(AbstractResolver):
+    """Looks a host name up once and refuses it when any of its addresses is not public."""
+
+    def __init__(self, guard: _Guard) -> None:
+        self._guard = guard
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        try:
+            async with asyncio.timeout(max(self._guard.remaining(), 0.0)):
+                infos = await _getaddrinfo(host, port, family)
+        except TimeoutError:
+            raise
+        except socket.gaierror:
+            raise FetchError(f"cannot find the host {host}", "check the link for a typo") from None
+        except (OSError, UnicodeError):
+            raise FetchError(f"cannot look up the host {host}", "check the link, or try again later") from None
+        results: list[ResolveResult] = []
+        private = self._guard.is_private_host(host)
+        for info_family, _, proto, _, sockaddr in infos:
+            if info_family not in (socket.AF_INET, socket.AF_INET6):
+                continue
+            address = str(sockaddr[0])
+            if not private and not is_public_address(address):
+                raise _not_public(f"{host} ({address})")
+            if info_family == socket.AF_INET6 and len(sockaddr) > 3 and sockaddr[3] and "%" not in address:
+                address = f"{address}%{sockaddr[3]}"
+            results.append(ResolveResult(hostname=host, host=address, port=int(sockaddr[1]), family=info_family,
+                                         proto=proto, flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV))
+        if not results:
+            raise FetchError(f"cannot find an address for the host {host}", "check the link for a typo")
+        return results
+
+    async def close(self) -> None:
+        pass
+
+
+async def _getaddrinfo(host: str, port: int, family: int) -> list[tuple[Any, ...]]:
+    """socket.getaddrinfo in a daemon thread, so an endless lookup can be abandoned at the deadline
+    without holding up the end of `asyncio.run` (the loop's default executor would)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[list[tuple[Any, ...]]] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        result, error = None, None
+        try:
+            result = socket.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            error = exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the loop is gone: the fetch gave up already
+
+    threading.Thread(target=work, name=f"newsbot-lookup-{host}", daemon=True).start()
+    return await future
+
+
+class _GuardedConnector(aiohttp.TCPConnector):
+    """A TCP connector that checks the connected address before anything is sent on it."""
+
+    def __init__(self, guard: _Guard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._guard = guard
+
+    async def connect(self, req: Any, traces: Any, timeout: aiohttp.ClientTimeout) -> Any:
+        connection = await super().connect(req, traces, timeout)
+        try:
+            self._guard.peer = self._guard.check_peer(req.url.raw_host or "", connection.transport)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+
+async def _follow(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> FetchedPage:
+    policy = guard.policy
+    first = url
+    for hop in range(policy.max_redirects + 1):
+        try:
+            response = await _request(session, url, guard)
+        except _AddressRefused as refusal:
+            if hop == 0:
+                raise
+            raise FetchError(f"{_show(first)} redirects to {_show(url)}, but {refusal.problem}", refusal.fix) from None
+        async with response:
+            try:
+                if response.status in REDIRECT_STATUSES and "Location" in response.headers:
+                    if hop == policy.max_redirects:
+                        raise FetchError(f"{_show(first)} redirects more than {policy.max_redirects} times",
+                                         "open it in a browser and give the address it ends at")
+                    url = _redirect_target(url, response.headers["Location"])
+                    continue
+                return await _read_page(response, url, policy)
+            except TimeoutError:
+                raise  # aiohttp's timeouts are ClientErrors too: the deadline message is said once, above
+            except aiohttp.ClientError as error:
+                raise _connection_error(url, error) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _request(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> aiohttp.ClientResponse:
+    """One GET, no redirects followed, with the host and the connected address checked; headers only."""
+    host = url.raw_host or ""
+    guard.check_literal_host(host)
+    remaining = guard.remaining()
+    if remaining <= 0:
+        raise TimeoutError
+    guard.peer = None
+    try:
+        response = await session.get(url, allow_redirects=False, timeout=aiohttp.ClientTimeout(total=remaining))
+    except (FetchError, TimeoutError):
+        raise
+    except aiohttp.ClientError as error:
+        raise _connection_error(url, error) from None
+    except OSError as error:
+        raise FetchError(f"cannot fetch {_show(url)} ({error.strerror or type(error).__name__})",
+                         "check the link and try again later") from None
+    # Again now the headers are in: on the connection itself while the response holds it, else (a
+    # short answer, read whole with its headers, has given its connection back) on what connect saw.
+    try:
+        if response.connection is not None and response.connection.transport is not None:
+            guard.check_peer(host, response.connection.transport)
+        else:
+            guard.check_address(host, guard.peer)
+    except BaseException:
+        response.close()
+        raise
+    return response
+
+
+def _redirect_target(current: URL, location: str) -> URL:
+    try:
+        target = current.join(URL(location.strip()))
+    except (ValueError, TypeError):
+        raise FetchError(f"{_show(current)} redirects to a broken link ({_show(location)})",
+                         "give the article's own link") from None
+    _check_url(target, redirected_from=current)
+    return target
+
+
+def _connection_error(url: URL, error: aiohttp.ClientError) -> FetchError:
+    host = url.raw_host or str(url)
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        return FetchError(f"the certificate of {host} is not valid", "give a link to a site with a valid https certificate")
+    if isinstance(error, aiohttp.ClientSSLError):
+        return FetchError(f"the secure connection to {host} failed", "check the link, or try its http:// form")
+    if isinstance(error, aiohttp.ClientConnectorError):
+        reason = error.os_error.strerror or type(error.os_error).__name__
+        return FetchError(f"cannot connect to {host} ({reason.lower()})", "check the link and try again later")
+    if isinstance(error, aiohttp.ServerDisconnectedError):
+        return FetchError(f"{host} closed the connection before answering", "try again later")
+    if isinstance(error, aiohttp.ClientPayloadError):
+        return FetchError(f"{host} sent a broken or cut-short page", "try again later")
+    if isinstance(error, aiohttp.InvalidURL):
+        return FetchError(f"{_show(url)} is not a valid link", "give an http(s) link to a news page")
+    if isinstance(error, aiohttp.ClientResponseError):
+        return FetchError(f"{host} sent an answer that is not valid HTTP", "give another link to the article")
+    return FetchError(f"cannot fetch {_show(url)} ({type(error).__name__})", "check the link and try again later")
+
+
+async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPolicy) -> FetchedPage:
+    if response.status >= 300:
+        reason = f" {response.reason}" if response.reason else ""
+        raise FetchError(f"{_show(url)} answered HTTP {response.status}{reason}",
+                         "check that the link opens in a browser without a login")
+    header = response.headers.get("Content-Type", "")
+    media_type = header.split(";", 1)[0].strip().lower()
+    if media_type not in ACCEPTED_TYPES:
+        what = f"is {media_type}" if media_type else "did not say what type of content it is"
+        raise FetchError(f"{_show(url)} {what}, not a web page or text",
+                         f"give a link to an article page (accepted: {', '.join(ACCEPTED_TYPES)})")
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+    decoder = _BodyDecoder(encoding, url, policy.max_bytes)
+    too_big = FetchError(f"{_show(url)} is over {_size(policy.max_bytes)}", "give a link to a single article")
+    if (response.content_length or 0) > policy.max_bytes:
+        raise too_big
+    raw = 0
+    async for chunk in response.content.iter_any():
+        raw += len(chunk)
+        if raw > policy.max_bytes:
+            raise too_big
+        decoder.feed(chunk)
+    body = decoder.finish()
+    return FetchedPage(url=str(url), content_type=media_type, suffix=ACCEPTED_TYPES[media_type],
+                       text=_decode_text(body, response.charset), name=safe_name(url))
+
+
+class _BodyDecoder:
+    """Undoes gzip or deflate chunk by chunk, never producing more than `limit` + 1 decoded bytes."""
+
+    def __init__(self, encoding: str, url: URL, limit: int) -> None:
+        if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+            raise FetchError(f"{_show(url)} is compressed as {encoding}, which newsbot cannot read",
+                             "give another link to the article (newsbot reads gzip and deflate)")
+        self._encoding = encoding
+        self._url = url
+        self._limit = limit
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._inflater: Any = zlib.decompressobj(31) if encoding in ("gzip", "x-gzip") else None
+        self._probe = b""  # deflate: the first bytes, until we know whether a zlib header wraps them
+        self._probing = False
+
+    def feed(self, raw: bytes) -> None:
+        if self._encoding == "identity":
+            self._take(raw)
+            return
+        if self._inflater is None:
+            self._probe += raw
+            if len(self._probe) < 2:
+                return
+            raw, self._probe = self._probe, b""
+            self._inflater = zlib.decompressobj(15)
+            self._probing = True
+            try:
+                self._inflate(raw)
+                return
+            except zlib.error:
+                self._inflater = zlib.decompressobj(-15)  # raw deflate, as some servers send it
+            finally:
+                self._probing = False
+        self._inflate(raw)
+
+    def finish(self) -> bytes:
+        if self._probe:
+            self._inflater = zlib.decompressobj(-15)
+            self._inflate(self._probe)
+        if self._inflater is not None:
+            try:
+                self._take(self._inflater.flush())
+            except zlib.error:
+                self._broken()
+        return b"".join(self._parts)
+
+    def _inflate(self, raw: bytes) -> None:
+        try:
+            while raw:
+                self._take(self._inflater.decompress(raw, self._limit + 1 - self._size))
+                if self._inflater.unconsumed_tail:
+                    self._too_big()
+                raw = b""
+                if self._inflater.eof and self._inflater.unused_data.startswith(b"\x1f\x8b") and self._encoding != "deflate":
+                    raw = self._inflater.unused_data  # another gzip member follows; other trailing bytes are ignored
+                    self._inflater = zlib.decompressobj(31)
+        except zlib.error:
+            if self._probing:
+                raise
+            self._broken()
+
+    def _take(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            self._too_big()
+        if data:
+            self._parts.append(data)
+
+    def _too_big(self) -> None:
+        raise FetchError(f"{_show(self._url)} is over {_size(self._limit)}", "give a link to a single article")
+
+    def _broken(self) -> None:
+        raise FetchError(f"{_show(self._url)} sent a broken {self._encoding} body", "try again later, or give another link")
+
+
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / 1024 / 1024:g} MB"
+    if limit >= 1024:
+        return f"{limit / 1024:g} KB"
+    return f"{limit} bytes"
+
+
+def _decode_text(body: bytes, charset: str | None) -> str:
+    if charset:
+        try:
+            codecs.lookup(charset)
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
+def safe_name(url: URL | str) -> str:
+    """A file stem from the URL's last path segment, else its host: only [A-Za-z0-9._-], at most 80 chars."""
+    url = URL(url) if isinstance(url, str) else url
+    segments = [unquote(s) for s in url.raw_path.split("/") if s]  # raw: an encoded / stays in its segment
+    last = segments[-1] if segments else ""
+    for candidate in (PurePosixPath(last).stem if "." in last.lstrip(".") else last, url.host or ""):
+        name = safe_stem(candidate)
+        if name:
+            return name
+    return "article"
