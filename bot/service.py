@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from index import (
@@ -31,7 +32,7 @@ from index import (
 )
 
 from index.reuse import StoredVersion
-from index.store import rollback
+from index.store import HeldLock, build_lock, rollback
 
 from .answer import Answer, build_answer
 from .config import Config, CorpusSettings, IndexSettings
@@ -99,7 +100,18 @@ class Newsbot:
             self._index = NewsIndex.open(self.index_dir, self.embedder)
         return self._index
 
-    def rebuild(self, corpus_paths: Sequence[Path] | None = None, progress: BuildProgress | None = None) -> BuildReport:
+    @contextmanager
+    def writing(self) -> Iterator[HeldLock]:
+        """Hold this index's build lock for a change of the corpus folder and the build that follows it.
+
+        The model is loaded first (it takes seconds), so the lock is held only for the change itself.
+        Pass the lock on to `rebuild` or `update` within the hold."""
+        self.embedder  # noqa: B018 - loaded before the lock is taken
+        with build_lock(self.index_dir) as held:
+            yield held
+
+    def rebuild(self, corpus_paths: Sequence[Path] | None = None, progress: BuildProgress | None = None,
+                lock: HeldLock | None = None) -> BuildReport:
         """Build a new index version from the corpus and switch to it; answers use the old one until then."""
         settings = self.config.index
         report = build_index(
@@ -111,12 +123,13 @@ class Newsbot:
             keep_versions=settings.keep_versions,
             progress=progress,
             kept=self._built,
+            lock=lock,
         )
         self._built = report.version
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
 
-    def update(self, add: Sequence[Article] = (), remove: Sequence[str] = ()) -> BuildReport:
+    def update(self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None) -> BuildReport:
         """A new index version with these articles added and removed; the rest is taken as it is.
 
         Falls back to a full rebuild when the index in use was built from other corpus paths than
@@ -128,9 +141,10 @@ class Newsbot:
         except (IndexMissingError, IndexMismatchError):
             built_from = set()
         if built_from != {p.resolve() for p in self.config.corpus.paths}:
-            return self.rebuild()
+            return self.rebuild(lock=lock)
         report = update_index(self.index_dir, self.embedder, settings.chunker, add=add, remove=remove,
-                              batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built)
+                              batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
+                              lock=lock)
         self._built = report.version
         self._index = NewsIndex.open(self.index_dir, self.embedder)
         return report
@@ -160,7 +174,11 @@ class Newsbot:
 
     def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
         """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched."""
-        question, filters = parse_query(text[:MAX_QUESTION_CHARS], defaults=filters)
+        # Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
+        # characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8.
+        text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        text = text.translate({code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)})
+        question, filters = parse_query(text, defaults=filters)
         if not question:
             raise NewsbotError("the question is empty", "write a question after the filters")
         search = self.config.search

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shlex
 from dataclasses import dataclass
 
 from .documents import ArticleMeta
@@ -75,12 +74,19 @@ def parse_filter_date(text: str, key: str) -> dt.date:
     raise FilterError(f"{key}:{text} is not a date", f"write it as {key}:2021, {key}:2021-07 or {key}:2021-07-20")
 
 
+def _unquoted(raw: str) -> str:
+    """'"usa today"' -> 'usa today'; an unclosed quote ('"usa') takes the rest of the word."""
+    if raw[0] not in "\"'":
+        return raw
+    return raw[1:-1] if len(raw) > 1 and raw[-1] == raw[0] else raw[1:]
+
+
 def parse_query(text: str, defaults: SearchFilters = SearchFilters()) -> tuple[str, SearchFilters]:
     """Split `source:`, `since:` and `before:` out of a question; the rest is the question."""
     values = {"source": defaults.source, "since": defaults.since, "before": defaults.before}
     for match in FILTER.finditer(text):
         key, raw = match.group(1).lower(), match.group(2)
-        value = shlex.split(raw)[0] if raw[0] in "\"'" else raw
+        value = _unquoted(raw)
         values[key] = value if key == "source" else parse_filter_date(value, key)
     question = " ".join(FILTER.sub(" ", text).split())
     filters = SearchFilters(**values)

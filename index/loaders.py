@@ -10,8 +10,10 @@ Formats, by file name:
 A sidecar `NAME.meta.toml` next to `NAME.EXT` supplies or corrects `title`, `outlet`, `url`,
 `date` and `byline` (for a .jsonl file: fills them where a record has none).
 
-A file that cannot be read (binary, empty, undecodable, a malformed JSON line) is skipped with a
-warning naming it; the rest of the corpus loads.
+A file that cannot be read (binary, empty, undecodable, unreadable, a malformed JSON line, a
+field of the wrong type) is skipped with a warning naming it; a sidecar key of the wrong type is
+ignored with a warning; the rest of the corpus loads. Symbolic links under a corpus folder that
+lead out of it are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 SIDECAR_SUFFIX = ".meta.toml"
 SIDECAR_KEYS = frozenset({"title", "outlet", "url", "date", "byline"})
+JSONL_TEXT_FIELDS = ("text", "title", "url", "date", "source", "byline")
+"""Record fields that must be strings (or null, or absent) in a .jsonl corpus."""
 
 # Outlets named by their web domain, for records that carry only a URL.
 OUTLETS_BY_DOMAIN = {
@@ -72,7 +76,7 @@ def load_corpus(paths: Iterable[str | Path]) -> CorpusLoad:
     for root in map(Path, paths):
         if not root.exists():
             raise CorpusError(f"corpus path {root} does not exist", "fix the path in [corpus] paths or --corpus")
-        for path, doc_prefix in _article_files(root):
+        for path, doc_prefix in _article_files(root, result.warnings):
             try:
                 for article in _load_file(path, doc_prefix, result.warnings):
                     if article.doc_id in seen:
@@ -97,16 +101,32 @@ def load_corpus_file(path: Path, root: Path) -> CorpusLoad:
     return result
 
 
-def _article_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Article files under root, in a stable order, each with the id its articles are named by."""
+def _article_files(root: Path, warnings: list[str]) -> Iterator[tuple[Path, str]]:
+    """Article files under root, in a stable order, each with the id its articles are named by.
+
+    A symbolic link (to a file or a folder) that leads out of root is skipped with a warning;
+    links that stay inside are read like the files they lead to (folders are not descended into).
+    """
     if root.is_file():
         yield root, root.with_suffix("").name
         return
+    real_root = root.resolve()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES and not path.name.startswith("."):
-            if any(part.startswith(".") for part in path.relative_to(root).parts):
-                continue
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.is_symlink() and not _stays_inside(path, real_root):
+            warnings.append(f"{path}: skipped: a symbolic link to a place outside {root}")
+            continue
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
             yield path, path.relative_to(root).with_suffix("").as_posix()
+
+
+def _stays_inside(path: Path, real_root: Path) -> bool:
+    """False for a link (or a path through a link) that leads out of the folder `real_root`."""
+    try:
+        return path.resolve().is_relative_to(real_root)
+    except (OSError, RuntimeError):  # a loop of links
+        return False
 
 
 def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article]:
@@ -132,7 +152,10 @@ def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SkipFile(f"cannot read it ({error.strerror or error})") from None
     if not data.strip():
         raise SkipFile("the file is empty")
     if b"\x00" in data[:8192]:
@@ -188,25 +211,63 @@ def _load_jsonl(path: Path, sidecar: dict, warnings: list[str]) -> Iterator[Arti
         if not isinstance(record, dict):
             warnings.append(f"{path}:{number}: skipped line: expected a JSON object")
             continue
-        doc_id = record.get("_id", record.get("id"))
-        text = record.get("text")
-        if doc_id is None or not isinstance(text, str) or not text.strip():
-            warnings.append(f"{path}:{number}: skipped line: needs \"_id\" (or \"id\") and a non-empty \"text\"")
+        problem = _record_problem(record)
+        if problem:
+            warnings.append(f"{path}:{number}: skipped line: {problem}")
             continue
-        url = record.get("url") or None
+        doc_id = _clean_string(str(record.get("_id", record.get("id"))))
+        text = _clean_string(record["text"])
+        url = _clean_string(record.get("url") or "").strip() or None
         date = None
         if record.get("date"):
-            date = parse_date(str(record["date"]).replace("/", "-"))
+            date = parse_date(_clean_string(record["date"]).replace("/", "-"))
         meta = ArticleMeta(
-            doc_id=str(doc_id),
-            title=(record.get("title") or "").strip() or _title_from_url(url) or _title_from_text(text),
-            outlet=record.get("source") or _outlet_from_url(url),
+            doc_id=doc_id,
+            title=_clean_string(record.get("title") or "").strip() or _title_from_url(url) or _title_from_text(text),
+            outlet=_clean_string(record.get("source") or "").strip() or _outlet_from_url(url),
             url=url,
             date=date or _date_from_url(url),
-            byline=record.get("byline") or None,
+            byline=_clean_string(record.get("byline") or "").strip() or None,
             source_path=f"{path}:{number}",
         )
         yield Article(meta=_apply_sidecar(meta, sidecar, overwrite=False), text=clean_text(text))
+
+
+def _json_type(value: object) -> str:
+    """What a JSON value is, as a warning names it: "a list", "an object"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _record_problem(record: dict) -> str | None:
+    """Why a .jsonl record cannot be used, or None when it can."""
+    key = "_id" if "_id" in record else "id"
+    doc_id = record.get(key)
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
+        return f'"{key}" must be a string or an integer, not {_json_type(doc_id)}'
+    for name in JSONL_TEXT_FIELDS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            return f'"{name}" must be a string, not {_json_type(value)}'
+    if doc_id is None or not isinstance(record.get("text"), str) or not record["text"].strip():
+        return 'needs "_id" (or "id") and a non-empty "text"'
+    if not str(doc_id).strip():
+        return f'"{key}" must not be empty'
+    return None
+
+
+def _clean_string(text: str) -> str:
+    """Text that can be written as UTF-8: lone surrogates (JSON allows "\\ud800") become U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+TOML_TYPES = {str: "a string", bool: "a boolean", int: "an integer", float: "a float", list: "an array",
+              dict: "a table", dt.datetime: "a date-time", dt.date: "a date", dt.time: "a time"}
 
 
 def _read_sidecar(path: Path, warnings: list[str]) -> dict:
@@ -218,17 +279,32 @@ def _read_sidecar(path: Path, warnings: list[str]) -> dict:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         warnings.append(f"{sidecar_path}: ignored: not valid TOML ({error})")
         return {}
+    except OSError as error:
+        warnings.append(f"{sidecar_path}: ignored: cannot read it ({error.strerror or error})")
+        return {}
     for key in sorted(set(values) - SIDECAR_KEYS):
         warnings.append(f"{sidecar_path}: ignored unknown key {key!r} (allowed: {', '.join(sorted(SIDECAR_KEYS))})")
         del values[key]
+    for key in sorted(set(values) - {"date"}):
+        value = values[key]
+        if not isinstance(value, str):
+            warnings.append(f"{sidecar_path}: ignored {key}: it must be a string, not "
+                            f"{TOML_TYPES.get(type(value), type(value).__name__)}")
+            del values[key]
+        elif key == "title" and not value.strip():
+            warnings.append(f"{sidecar_path}: ignored title: it is empty")
+            del values[key]
+        else:
+            values[key] = _clean_string(value).strip() or None
     if "date" in values:
         date = values["date"]
         if isinstance(date, dt.datetime):
             values["date"] = date.date()
         elif isinstance(date, str) and parse_date(date):
             values["date"] = parse_date(date)
-        elif not isinstance(date, dt.date):
-            warnings.append(f"{sidecar_path}: ignored date {date!r}: write it as 2021-07-20")
+        elif type(date) is not dt.date:
+            shown = repr(date) if isinstance(date, str) else date
+            warnings.append(f"{sidecar_path}: ignored date {shown}: write it as 2021-07-20")
             del values["date"]
     return values
 
@@ -241,7 +317,10 @@ def _apply_sidecar(meta: ArticleMeta, sidecar: dict, *, overwrite: bool) -> Arti
 def _outlet_from_url(url: str | None) -> str | None:
     if not url:
         return None
-    host = (urlparse(url).hostname or "").removeprefix("www.")
+    try:
+        host = (urlparse(url).hostname or "").removeprefix("www.")
+    except ValueError:  # "http://[::1" and the like
+        return None
     for domain, outlet in OUTLETS_BY_DOMAIN.items():
         if host == domain or host.endswith("." + domain):
             return outlet
@@ -266,7 +345,10 @@ def _title_from_url(url: str | None) -> str | None:
     """A readable title from a URL's slug ("squid-game-season-2" -> "Squid game season 2")."""
     if not url:
         return None
-    segments = [s for s in urlparse(url).path.split("/") if s and not s.startswith("index.")]
+    try:
+        segments = [s for s in urlparse(url).path.split("/") if s and not s.startswith("index.")]
+    except ValueError:
+        return None
     slug = next((s for s in reversed(segments) if "-" in s and not s.isdigit()), None)
     if slug is None:
         return None

@@ -4,9 +4,15 @@ The passages are quoted (one block quote each) with the best-matching sentences 
 citation numbers after them; the sources follow as a numbered list with links. Passage text is
 escaped for Discord markdown, and long passages are cut around their highlighted sentence so that
 the message fits, however long the question or the passages.
+
+Text from members and from the corpus never pings (mentions get a zero-width space after "@"),
+and only http(s) URLs become links, percent-encoded so that no character ends the link early.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
 
 import discord
 from discord.utils import escape_markdown
@@ -31,6 +37,29 @@ ABSTAIN_COLOUR = discord.Colour.gold()
 INFO_COLOUR = discord.Colour.dark_teal()
 ELLIPSIS = "…"
 NO_PINGS = discord.AllowedMentions.none()
+
+MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)", re.IGNORECASE)
+"""@everyone, @here, <@123>, <@!123>, <@&123>: the "@" that would make them a mention."""
+BREAKS_LINK = re.compile(r"[\x00-\x20\x7f-\x9f\s()<>\[\]\\\"'@`]")
+"""Characters percent-encoded in a link's URL: they could end the link or make it ping."""
+
+
+def no_mentions(text: str) -> str:
+    """Text with every mention broken by a zero-width space after its "@", safe even as message content."""
+    return MENTION.sub("@\u200b", text)
+
+
+def link_target(url: str | None) -> str | None:
+    """The URL to link to, percent-encoded where markdown would end the link; None unless http(s) with a host."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1" and the like
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None  # not a web page, or "https://trusted.example@elsewhere.example"
+    return BREAKS_LINK.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "replace")), url)
 
 
 def clip(text: str, limit: int) -> str:
@@ -72,20 +101,23 @@ def quote(passage: Passage, budget: int) -> str:
             parts.append(f"{escape_markdown(lead)}**{escape_markdown(marked)}**")
         cursor = end
     parts.append(escape_markdown(text[cursor:]))
-    body = "".join(parts)
+    body = no_mentions("".join(parts))
     refs = " " + "".join(f"[{n}]" for n in passage.citations)
     lines = [line for line in body.split("\n") if line.strip()]
     return "\n".join(f"> {line}" for line in lines) + refs
 
 
 def source_line(number: int | None, article: ArticleMeta, limit: int = 300) -> str:
-    """"[1] Title · Outlet · 20 July 2021", the title linked when the whole line fits in `limit`."""
-    title = escape_markdown(clip(article.title, 150))
-    details = " · ".join(escape_markdown(part) for part in (article.outlet, format_date(article)) if part)
+    """"[1] Title · Outlet · 20 July 2021", the title linked (http(s) URLs only) when the whole line fits in `limit`."""
+    title = no_mentions(escape_markdown(clip(" ".join(article.title.split()), 150)))
+    parts = (" ".join((article.outlet or "").split()), format_date(article))
+    details = " · ".join(no_mentions(escape_markdown(part)) for part in parts if part)
     marker = f"**[{number}]**" if number is not None else "•"
     tail = f" · {details}" if details else ""
-    if article.url:
-        linked = f"{marker} [{title}]({article.url}){tail}"
+    target = link_target(article.url)
+    if target:
+        text = title.replace("[", "(").replace("]", ")")  # a bracket could end the link text early
+        linked = f"{marker} [{text}]({target}){tail}"
         if len(linked) <= limit:
             return linked
     return clip(f"{marker} {title}{tail}", limit)  # a link cut short would break: drop it instead
@@ -109,7 +141,7 @@ def _fields_from_lines(name: str, lines: list[str]) -> list[tuple[str, str]]:
 
 def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     """The whole answer as one embed that respects every limit."""
-    title = clip(answer.question.replace("\n", " "), TITLE_LIMIT)
+    title = clip(no_mentions(answer.question.replace("\n", " ")), TITLE_LIMIT)
     if answer.abstained:
         embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR, description=NOT_COVERED)
         if answer.closest:
@@ -137,5 +169,5 @@ def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
 
 def _with_footer(embed: discord.Embed, footer: str | None) -> discord.Embed:
     if footer:
-        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+        embed.set_footer(text=clip(no_mentions(footer), FOOTER_LIMIT))
     return embed

@@ -60,7 +60,10 @@ class FakeDiscord:
         self.identify: dict | None = None
         self.sockets: list[web.WebSocketResponse] = []
         self.rate_limits: list[list] = []  # [method, path regex, times left, retry_after]
-        self.files: dict[str, bytes] = {}  # attachments members upload, served at /attachments/{name}
+        self.files: dict[str, bytes] = {}  # attachments (by id) and pages (by name), served at /attachments/{key}
+        self.attachment_requests = 0
+        self.attachment_gate: asyncio.Event | None = None
+        """When set, attachment downloads wait for it (a slow upload)."""
         self._sequence = 0
         self._changed = asyncio.Condition()
         self.guild_sent = asyncio.Event()
@@ -138,7 +141,7 @@ class FakeDiscord:
         await asyncio.wait_for(self.guild_sent.wait(), timeout)
 
     async def slash(self, name: str, who: dict = p.MEMBER, files: dict[str, tuple[str, bytes]] | None = None,
-                    focused: str | None = None, **options: Any) -> str:
+                    focused: str | None = None, guild_id: int = p.GUILD_ID, **options: Any) -> str:
         """Run a slash command as `who` (attaching `files`: option -> (filename, bytes)), or with
         `focused` ask for autocomplete choices for that option; returns the interaction token."""
         command = self.commands.get(name)
@@ -146,10 +149,11 @@ class FakeDiscord:
         token = "tok-" + secrets.token_hex(8)
         attachments = {}
         for option, (filename, content) in (files or {}).items():
-            self.files[filename] = content
-            attachments[option] = p.attachment(p.snowflake(), filename, len(content),
-                                               f"http://127.0.0.1:{self.port}/attachments/{filename}")
-        payload = p.slash_command(name, command["id"], options, who, token, attachments, focused)
+            attachment_id = p.snowflake()  # served by id: a member's file name may be anything
+            self.files[str(attachment_id)] = content
+            attachments[option] = p.attachment(attachment_id, filename, len(content),
+                                               f"http://127.0.0.1:{self.port}/attachments/{attachment_id}")
+        payload = p.slash_command(name, command["id"], options, who, token, attachments, focused, guild_id)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
 
@@ -254,10 +258,15 @@ class FakeDiscord:
         return _json({"code": 0, "message": "404: Not Found"}, status=404)
 
     async def _attachment(self, request: web.Request) -> web.Response:
+        self.attachment_requests += 1
+        await self._record(Recorded(request.method, request.path, dict(request.query), None))
+        if self.attachment_gate is not None:
+            await self.attachment_gate.wait()
         content = self.files.get(request.match_info["name"])
         if content is None:
             return web.Response(status=404)
-        return web.Response(body=content, headers={"Content-Type": "application/octet-stream"})
+        kind = "text/html; charset=utf-8" if request.match_info["name"].endswith(".html") else "application/octet-stream"
+        return web.Response(body=content, headers={"Content-Type": kind})
 
     async def _unknown(self, request: web.Request) -> web.Response:
         self.problems.append(f"unknown route: {request.method} {request.path}")
@@ -371,32 +380,39 @@ class FakeDiscord:
                 self.problems.append(f"{where}: allowed_mentions names users or roles to ping")
             if mentions.get("replied_user"):
                 self.problems.append(f"{where}: allowed_mentions pings the replied-to user")
-        content = body.get("content") or ""
-        if len(content) > 2000:
-            self.problems.append(f"{where}: content of {len(content)} characters (limit 2,000)")
-        embeds = body.get("embeds") or []
-        if len(embeds) > 10:
-            self.problems.append(f"{where}: {len(embeds)} embeds (limit 10)")
-        total = 0
-        for embed in embeds:
-            fields = embed.get("fields") or []
-            sizes = {
-                "title": (len(embed.get("title") or ""), 256),
-                "description": (len(embed.get("description") or ""), 4096),
-                "footer": (len((embed.get("footer") or {}).get("text") or ""), 2048),
-                "author": (len((embed.get("author") or {}).get("name") or ""), 256),
-            }
-            for name, (size, limit) in sizes.items():
-                if size > limit:
-                    self.problems.append(f"{where}: embed {name} of {size} characters (limit {limit:,})")
-            if len(fields) > 25:
-                self.problems.append(f"{where}: {len(fields)} fields (limit 25)")
-            for item in fields:
-                if len(item.get("name") or "") > 256 or len(item.get("value") or "") > 1024:
-                    self.problems.append(f"{where}: a field over 256/1,024 characters")
-                if not (item.get("name") or "").strip() or not (item.get("value") or "").strip():
-                    self.problems.append(f"{where}: a field with an empty name or value")
-            total += sum(size for size, _ in sizes.values())
-            total += sum(len(item.get("name") or "") + len(item.get("value") or "") for item in fields)
-        if total > 6000:
-            self.problems.append(f"{where}: embeds of {total} characters in all (limit 6,000)")
+        self.problems.extend(f"{where}: {problem}" for problem in message_problems(body))
+
+
+def message_problems(body: dict) -> list[str]:
+    """Every way a message body (content and embeds, as sent to Discord) breaks one of Discord's limits."""
+    problems = []
+    content = body.get("content") or ""
+    if len(content) > 2000:
+        problems.append(f"content of {len(content)} characters (limit 2,000)")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        problems.append(f"{len(embeds)} embeds (limit 10)")
+    total = 0
+    for embed in embeds:
+        fields = embed.get("fields") or []
+        sizes = {
+            "title": (len(embed.get("title") or ""), 256),
+            "description": (len(embed.get("description") or ""), 4096),
+            "footer": (len((embed.get("footer") or {}).get("text") or ""), 2048),
+            "author": (len((embed.get("author") or {}).get("name") or ""), 256),
+        }
+        for name, (size, limit) in sizes.items():
+            if size > limit:
+                problems.append(f"embed {name} of {size} characters (limit {limit:,})")
+        if len(fields) > 25:
+            problems.append(f"{len(fields)} fields (limit 25)")
+        for item in fields:
+            if len(item.get("name") or "") > 256 or len(item.get("value") or "") > 1024:
+                problems.append("a field over 256/1,024 characters")
+            if not (item.get("name") or "").strip() or not (item.get("value") or "").strip():
+                problems.append("a field with an empty name or value")
+        total += sum(size for size, _ in sizes.values())
+        total += sum(len(item.get("name") or "") + len(item.get("value") or "") for item in fields)
+    if total > 6000:
+        problems.append(f"embeds of {total} characters in all (limit 6,000)")
+    return problems
