@@ -30,7 +30,7 @@ from pathlib import Path
 from index import CorpusError
 
 from .config import CorpusSettings
-from .corpus_admin import add_article, remove_article
+from .corpus_admin import add_source, remove_article
 from .service import Newsbot
 
 
@@ -78,12 +78,12 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
         print(f"full build: {seconds['full build'][0]:.2f} s")
         for _ in range(repeats):
             seconds.setdefault("reindex, no change", []).append(_timed(app.rebuild))
-            seconds.setdefault("add one article", []).append(_timed(lambda: add_article(app, str(article))))
+            seconds.setdefault("add one article", []).append(_timed(lambda: add_source(app, str(article))))
             passages = len(app.index.rows_by_article[doc_id])
             seconds.setdefault("remove it", []).append(_timed(lambda: remove_article(app, doc_id)))
         restarted = Newsbot(config, embedder=app.embedder, index_dir=app.index_dir)
         restarted.index  # a bot that has just started has its index loaded, but has not built anything yet
-        seconds["add one article, just after a start"] = [_timed(lambda: add_article(restarted, str(article)))]
+        seconds["add one article, just after a start"] = [_timed(lambda: add_source(restarted, str(article)))]
         remove_article(restarted, doc_id)
         full = seconds["full build"][0]
         reindex = statistics.median(seconds["reindex, no change"])

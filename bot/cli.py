@@ -35,7 +35,7 @@ from index import SEARCH_MODES, IndexMissingError, NewsbotError
 
 from .config import load_config
 from .describe import build_summary, change_summary, stats_rows
-from .json_output import answer_json
+from .json_output import SCHEMA_VERSION, answer_json
 from .cli_progress import build_with_progress
 from .progress import terminal_progress
 from .render_terminal import render_answer
@@ -200,10 +200,10 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
-    from .corpus_admin import add_article, remove_article, restore_article
+    from .corpus_admin import add_source, remove_article, restore_article
 
     if args.index_command == "add":
-        change = add_article(app, args.source, dry_run=args.dry_run)
+        change = add_source(app, args.source, dry_run=args.dry_run)
     else:
         ensure_built(app)
         change = (remove_article if args.index_command == "remove" else restore_article)(app, args.doc_id)
@@ -228,32 +228,65 @@ def cmd_dump(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
+    """Answer one question, or every line of a --batch file: a line that fails is reported in its
+    place (a JSON line with "error", or a line on stderr) and the batch goes on; exit status 2 then."""
     if args.k is not None and not 1 <= args.k <= 20:
         raise NewsbotError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
     if args.batch:
         questions = _read_questions(args.batch)
     elif args.question and args.question.strip():
-        questions = [args.question]
+        questions = [(1, args.question)]
     else:
         raise NewsbotError("no question given", 'ask like this: newsbot ask "What did the ministry say?"')
     ensure_built(app)
     console = Console()
-    for question in questions:
-        answer = app.ask(question, k=args.k)
-        if args.json:
-            sys.stdout.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+    failed = 0
+    for number, question in questions:
+        try:
+            answer = app.ask(question, k=args.k)
+        except NewsbotError as error:
+            if not args.batch:
+                raise
+            failed += 1
+            message = " ".join(error.one_line().split())
+            if not args.json:
+                print(f"newsbot: error: line {number}: {message}", file=sys.stderr)
+                continue
+            record = {"schema": SCHEMA_VERSION, "question": question, "error": message}
         else:
-            console.print(render_answer(answer))
-    return 0
+            if not args.json:
+                console.print(render_answer(answer))
+                continue
+            record = answer_json(answer)
+        line = json.dumps(record, ensure_ascii=False)
+        for separator in ("\x85", "\u2028", "\u2029"):  # a JSON line ends at its line feed, even for splitlines()
+            line = line.replace(separator, f"\\u{ord(separator):04x}")
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return EXIT_ERROR if failed else 0
 
 
-def _read_questions(source: str) -> list[str]:
+def _read_questions(source: str) -> list[tuple[int, str]]:
+    """(line number, question) for every line that is not blank; lines end at a line feed only.
+
+    A line that is not valid UTF-8 is read with its bad bytes replaced (U+FFFD), with a warning."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise NewsbotError(f"cannot read questions from {source} ({error})", "give a UTF-8 text file, one question per line") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+        stdin = getattr(sys.stdin, "buffer", sys.stdin) if source == "-" else None
+        data = stdin.read() if stdin is not None else Path(source).read_bytes()
+    except OSError as error:
+        raise NewsbotError(f"cannot read questions from {source} ({error})", "give a text file, one question per line") from None
+    if isinstance(data, str):  # a text stream with no bytes beneath it
+        data = data.encode("utf-8", "replace")
+    questions = []
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("%s: line %d is not UTF-8 text: its bad bytes are read as U+FFFD", source, number)
+            line = raw.decode("utf-8", "replace")
+        if line.strip():
+            questions.append((number, line.strip()))
+    return questions
 
 
 def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:

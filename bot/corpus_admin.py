@@ -1,35 +1,49 @@
 """Adding, removing and restoring articles in the corpus folder, each followed by an incremental build.
 
 An added article is checked on its own first (it must load, with no warning), then saved into the
-corpus folder: the first folder in `[corpus] paths`. A removed article's file moves to `.trash/` in
-that folder (hidden folders are not read as corpus), from where `restore` brings it back.
-Articles that live inside a .jsonl file are left alone: edit that file instead.
+corpus folder: the first folder in `[corpus] paths`. Local files can be added only from the CLI and
+the REPL (`add_source`); Discord gives bytes (`add_upload`) or a URL fetched through the guarded
+fetcher (`bot.fetch`), never a path of the host.
 
-Each change is an `update` of the index: the other articles' passages, vectors and term counts
-are taken from the version in use as they are. When the index cannot follow (busy, disk full),
-the files are put back as they were.
+A removed article's files move to a removal folder of their own under `.trash/` in the corpus
+folder (hidden folders are not read as corpus), keeping their path relative to the corpus folder,
+so that every removal of every version is kept and `restore` puts back exactly the article asked
+for, where it was, with the id it had. Articles that live inside a .jsonl file are left alone:
+edit that file instead.
+
+Each change is one transaction with its build: the index's build lock is taken before the corpus
+folder is touched and held until the new version is in use, so no other build reads the folder
+half-changed. When the index cannot follow (busy, disk full), the files are put back as they were.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 import shutil
 import tempfile
-import urllib.request
+import unicodedata
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
-from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, NewsbotError, load_corpus, load_corpus_file
-
+from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, load_corpus, load_corpus_file
 from index.chunking import chunk_article
 
+from .file_names import safe_stem
 from .service import Newsbot
 
 TRASH = ".trash"
+REMOVAL_RECORD = "removal.json"
+REMOVAL_STAMP = "%Y%m%dT%H%M%S.%f"
+"""A removal folder's name starts with the UTC time of the removal: names sort in removal order."""
+SIDECAR_SUFFIX = ".meta.toml"
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
-FETCH_TIMEOUT = 20
+ADDABLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+"""One article per file; a .jsonl file holds many and is added by putting it in the corpus folder."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,27 @@ class CorpusChange:
     """Passages the added article has (or would have)."""
 
 
+@dataclass(frozen=True)
+class Removal:
+    """One removal kept in the trash: its files, under `folder`, at their paths relative to the corpus."""
+
+    id: str
+    """The removal folder's name: a UTC time stamp and a few random characters (sorts by time)."""
+    doc_id: str
+    article_path: Path
+    """The article file's path relative to the corpus folder, as it was."""
+    folder: Path
+    title: str
+
+    @property
+    def removed_at(self) -> str:
+        stamp = self.id.split("-", 1)[0]
+        try:
+            return dt.datetime.strptime(stamp, REMOVAL_STAMP).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return "unknown time"
+
+
 def corpus_folder(app: Newsbot) -> Path:
     for path in app.config.corpus.paths:
         if path.is_dir():
@@ -49,57 +84,77 @@ def corpus_folder(app: Newsbot) -> Path:
     raise CorpusError("no folder among [corpus] paths to keep articles in", "add a folder to [corpus] paths")
 
 
+def safe_file_name(name: str, default_suffix: str = "") -> str:
+    """A file name that is safe to create in the corpus folder, whatever a user or a web server sent:
+    its last part only, with a safe stem (see `file_names.safe_stem`) and its suffix in lower case."""
+    name = unicodedata.normalize("NFKC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    suffix = Path(name).suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", Path(name).suffix) else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    return (safe_stem(stem) or "article") + (suffix or default_suffix)
+
+
+def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusChange:
+    """Add an article from a local file or a URL: for the CLI and the REPL only (they run as the host's user)."""
+    from .fetch import fetch_page_blocking, looks_like_url
+
+    if looks_like_url(source):
+        page = fetch_page_blocking(source, app.config.fetch.policy())
+        return add_upload(app, page.name + page.suffix, page.text.encode("utf-8"), dry_run=dry_run)
+    given = Path(source)
+    if not given.is_file():
+        raise CorpusError(f"{source} is not a file", "give the path of an article file or an http(s) URL")
+    if given.stat().st_size > MAX_ARTICLE_BYTES:
+        raise CorpusError(f"{given.name} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
+    return add_upload(app, given.name, given.read_bytes(), dry_run=dry_run)
+
+
+def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = False,
+               max_passages: int | None = None) -> CorpusChange:
+    """Add an article given as a file name and its bytes (an upload, a fetched page, a local file).
+
+    `max_passages` refuses an article that would take too long to embed (Discord adds)."""
+    name = safe_file_name(file_name)
+    suffix = Path(name).suffix
+    if suffix == ".jsonl":
+        raise CorpusError(f"{name} is a .jsonl file, which holds many articles",
+                          "add articles one by one as .txt, .md or .html, or put the .jsonl file in the corpus folder "
+                          "and reindex")
+    if suffix not in ADDABLE_SUFFIXES:
+        raise CorpusError(f"{name} is not a .txt, .md or .html file", "convert it, or add its folder")
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise CorpusError(f"{name} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
+    folder = corpus_folder(app)
+    with tempfile.TemporaryDirectory(prefix="newsbot-add-") as scratch:
+        candidate = Path(scratch) / name
+        candidate.write_bytes(data)
+        article = _check_article(candidate)
+    passages = len(chunk_article(article, app.embedder, app.config.index.chunker))
+    if max_passages is not None and passages > max_passages:
+        raise CorpusError(f"{name} would make {passages:,} passages, more than the {max_passages:,} one article may "
+                          "have when added from Discord", "split it into articles, or add it from the command line")
+    target = folder / name
+    if dry_run:
+        if target.exists():
+            raise CorpusError(f"{target.name} already exists in the corpus folder",
+                              "rename the file, or remove the article first")
+        return CorpusChange(article, target, None, passages)
+    with app.writing() as lock:
+        if target.exists():
+            raise CorpusError(f"{target.name} already exists in the corpus folder",
+                              "rename the file, or remove the article first")
+        target.write_bytes(data)
+        with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
+            report = app.update(add=_load_from_folder(target, folder), lock=lock)
+    return CorpusChange(article, target, report, len(app.index.rows_by_article.get(target.stem, ())))
+
+
 def _check_article(path: Path) -> Article:
     loaded = load_corpus([path])
     if loaded.warnings or len(loaded.articles) != 1:
         problem = loaded.warnings[0] if loaded.warnings else f"{path.name} holds {len(loaded.articles)} articles"
+        problem = problem.replace(str(path.parent) + "/", "")  # the scratch folder means nothing to the user
         raise CorpusError(f"cannot add it: {problem}", "give one readable article (.txt, .md, .html)")
     return loaded.articles[0]
-
-
-def _fetch(url: str, folder: Path) -> Path:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise CorpusError(f"{url} is not an http(s) URL", "give a link to a news article")
-    try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(MAX_ARTICLE_BYTES + 1)
-    except OSError as error:
-        raise CorpusError(f"cannot fetch {url} ({error})", "check the link and try again") from None
-    if len(data) > MAX_ARTICLE_BYTES:
-        raise CorpusError(f"{url} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
-    name = (Path(parsed.path).stem or parsed.netloc).replace(" ", "-")[:80] or "article"
-    path = folder / f"{name}.html"
-    path.write_bytes(data)
-    return path
-
-
-def add_article(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusChange:
-    """Add a file or a URL to the corpus and index it (or, with dry_run, only show what it would be)."""
-    folder = corpus_folder(app)
-    with tempfile.TemporaryDirectory(prefix="newsbot-add-") as scratch:
-        if source.startswith(("http://", "https://")):
-            candidate = _fetch(source, Path(scratch))
-        else:
-            given = Path(source)
-            if not given.is_file():
-                raise CorpusError(f"{source} is not a file", "give the path of an article file or a URL")
-            if given.suffix.lower() not in ARTICLE_SUFFIXES or given.suffix.lower() == ".jsonl":
-                raise CorpusError(f"{given.name} is not a .txt, .md or .html file", "convert it, or add its folder")
-            if given.stat().st_size > MAX_ARTICLE_BYTES:
-                raise CorpusError(f"{given.name} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
-            candidate = Path(scratch) / given.name
-            shutil.copyfile(given, candidate)
-        article = _check_article(candidate)
-        target = folder / candidate.name
-        if target.exists():
-            raise CorpusError(f"{target} already exists", "rename the file, or remove the article first")
-        if dry_run:
-            return CorpusChange(article, target, None, len(chunk_article(article, app.embedder, app.config.index.chunker)))
-        shutil.copyfile(candidate, target)
-    with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
-        report = app.update(add=_load_from_folder(target, folder))
-    return CorpusChange(article, target, report, len(app.index.rows_by_article.get(target.stem, ())))
 
 
 def _load_from_folder(path: Path, folder: Path) -> list[Article]:
@@ -127,45 +182,124 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
     folder = corpus_folder(app)
     for suffix in ARTICLE_SUFFIXES:
         candidate = folder / f"{doc_id}{suffix}"
-        if suffix != ".jsonl" and candidate.is_file() and candidate.resolve().is_relative_to(folder.resolve()):
+        if (suffix != ".jsonl" and candidate.is_file() and not candidate.is_symlink()
+                and candidate.resolve().is_relative_to(folder.resolve())):
             return candidate
-    if list((folder / TRASH).glob(f"{doc_id.rsplit('/', 1)[-1]}.*")):
+    if any(removal.doc_id == doc_id for removal in removed_articles(app)):
         raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
                           "reindex (`newsbot index build` or /reindex) to finish removing it")
-    raise CorpusError(f"article {doc_id!r} is not a file of its own in {folder}",
+    raise CorpusError(f"article {doc_id!r} is not a file of its own in {folder.name}",
                       "an article inside a .jsonl file is removed by editing that file")
 
 
-def _move_with_sidecar(source: Path, folder: Path) -> Path:
-    """Move an article file, and its NAME.meta.toml if any, into `folder`; returns its new path."""
-    moved = folder / source.name
-    shutil.move(source, moved)
-    sidecar = source.with_name(source.stem + ".meta.toml")
-    if sidecar.exists():
-        shutil.move(sidecar, folder / sidecar.name)
-    return moved
+def _files_of_article(article_file: Path) -> list[Path]:
+    """The article file and its sidecar, if any."""
+    sidecar = article_file.with_name(article_file.stem + SIDECAR_SUFFIX)
+    return [article_file, *([sidecar] if sidecar.is_file() else [])]
+
+
+def _move(files: list[Path], source_root: Path, target_root: Path) -> None:
+    """Move files from one root to another, keeping their relative paths."""
+    for file in files:
+        target = target_root / file.relative_to(source_root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(file, target)
 
 
 def remove_article(app: Newsbot, doc_id: str) -> CorpusChange:
-    source = _file_of(app, doc_id)
-    trash = corpus_folder(app) / TRASH
-    trash.mkdir(exist_ok=True)
-    moved = _move_with_sidecar(source, trash)
-    with _undone_on_failure(lambda: _move_with_sidecar(moved, source.parent)):
-        report = app.update(remove=[doc_id])
-    return CorpusChange(None, moved, report)
-
-
-def restore_article(app: Newsbot, doc_id: str) -> CorpusChange:
+    """Move an article's file (and sidecar) into a removal folder of its own in the trash, and reindex."""
     folder = corpus_folder(app)
-    name = doc_id.rsplit("/", 1)[-1]
-    found = [p for p in (folder / TRASH).glob(f"{name}.*") if not p.name.endswith(".meta.toml")]
-    if not found:
-        raise NewsbotError(f"no removed article {doc_id!r} in {folder / TRASH}", "check the id of the removed article")
-    target = folder / found[0].name
-    if target.exists():
-        raise CorpusError(f"{target} exists again", "remove or rename it first")
-    restored = _move_with_sidecar(found[0], folder)
-    with _undone_on_failure(lambda: _move_with_sidecar(restored, folder / TRASH)):
-        report = app.update(add=_load_from_folder(restored, folder))
-    return CorpusChange(None, restored, report)
+    with app.writing() as lock:
+        source = _file_of(app, doc_id)
+        title = app.index.articles[doc_id].title
+        stamp = dt.datetime.now(dt.timezone.utc).strftime(REMOVAL_STAMP)
+        removal = folder / TRASH / f"{stamp}-{uuid.uuid4().hex[:6]}"
+        files = _files_of_article(source)
+        removal.mkdir(parents=True)
+        _move(files, folder, removal)
+        record = {"doc_id": doc_id, "path": source.relative_to(folder).as_posix(), "title": title}
+        (removal / REMOVAL_RECORD).write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+        moved = [removal / f.relative_to(folder) for f in files]
+        with _undone_on_failure(lambda: _undo_removal(moved, removal, folder)):
+            report = app.update(remove=[doc_id], lock=lock)
+    return CorpusChange(None, removal / source.relative_to(folder), report)
+
+
+def _undo_removal(moved: list[Path], removal: Path, folder: Path) -> None:
+    _move(moved, removal, folder)
+    shutil.rmtree(removal, ignore_errors=True)
+
+
+def removed_articles(app: Newsbot) -> list[Removal]:
+    """Every removal kept in the corpus folder's trash, newest first."""
+    trash = corpus_folder(app) / TRASH
+    if not trash.is_dir():
+        return []
+    removals = []
+    for entry in trash.iterdir():
+        removal = _read_removal(entry, trash)
+        if removal is not None:
+            removals.append(removal)
+    return sorted(removals, key=lambda r: r.id, reverse=True)
+
+
+def _read_removal(entry: Path, trash: Path) -> Removal | None:
+    """A removal folder (or, from before removal folders, an article file lying in the trash itself)."""
+    if entry.is_symlink():
+        return None
+    if entry.is_file():  # an old-style removal: the file itself, with no record of where it was
+        if entry.suffix.lower() not in ARTICLE_SUFFIXES or entry.name.endswith(SIDECAR_SUFFIX):
+            return None
+        return Removal(entry.name, entry.stem, Path(entry.name), trash, entry.stem)
+    if not entry.is_dir():
+        return None
+    articles = [p for p in entry.rglob("*") if p.is_file() and not p.is_symlink() and p.name != REMOVAL_RECORD
+                and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.endswith(SIDECAR_SUFFIX)]
+    if len(articles) != 1:
+        return None  # an empty folder left by a removal killed before it moved anything
+    relative = articles[0].relative_to(entry)
+    doc_id = relative.with_suffix("").as_posix()
+    try:
+        record = json.loads((entry / REMOVAL_RECORD).read_text(encoding="utf-8"))
+        title = record["title"] if isinstance(record, dict) and isinstance(record.get("title"), str) else doc_id
+    except (OSError, ValueError):
+        title = doc_id
+    return Removal(entry.name, doc_id, relative, entry, title)
+
+
+def find_removal(app: Newsbot, wanted: str) -> Removal:
+    """The removal with this id, else the newest removal of the article with this id: never a pattern."""
+    removals = removed_articles(app)
+    for removal in removals:
+        if removal.id == wanted:
+            return removal
+    for removal in removals:  # newest first
+        if removal.doc_id == wanted:
+            return removal
+    known = ", ".join(sorted({r.doc_id for r in removals})[:10]) or "none"
+    raise CorpusError(f"no removed article {wanted!r} in the trash (removed articles: {known})",
+                      "give the id the article had when it was removed")
+
+
+def _files_of_removal(removal: Removal, trash: Path) -> list[Path]:
+    if removal.folder == trash:  # an old-style removal: the article and its sidecar lie in the trash itself
+        return _files_of_article(trash / removal.article_path)
+    return [p for p in removal.folder.rglob("*") if p.is_file() and p.name != REMOVAL_RECORD]
+
+
+def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
+    """Put a removed article back where it was, with the id it had, and reindex."""
+    folder = corpus_folder(app)
+    with app.writing() as lock:
+        removal = find_removal(app, wanted)
+        target = folder / removal.article_path
+        if target.exists():
+            raise CorpusError(f"{removal.article_path} exists again in the corpus folder", "remove or rename it first")
+        files = _files_of_removal(removal, folder / TRASH)
+        _move(files, removal.folder, folder)
+        restored = [folder / f.relative_to(removal.folder) for f in files]
+        with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):
+            report = app.update(add=_load_from_folder(target, folder), lock=lock)
+        if removal.folder != folder / TRASH:
+            shutil.rmtree(removal.folder, ignore_errors=True)
+    return CorpusChange(None, target, report)

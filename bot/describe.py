@@ -50,8 +50,10 @@ def change_summary(change: CorpusChange, action: str) -> list[str]:
         lines.append(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
                      f"{f' ({details})' if details else ''}: {change.passages} passage{'' if change.passages == 1 else 's'}, "
                      f"as {change.path}")
+    elif change.report and action == "remove":
+        lines.append(f"Removed {change.path.stem}: kept in the trash as {change.path}; restore it by its id.")
     elif change.report:
-        lines.append(f"{'Removed' if action == 'remove' else 'Restored'} {change.path.stem} ({change.path}).")
+        lines.append(f"Restored {change.path.stem} ({change.path}).")
     if change.report:
         lines.append(build_summary(change.report))
     return lines

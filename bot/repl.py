@@ -109,12 +109,12 @@ class Repl:
         return True
 
     def change_corpus(self, action: str, argument: str) -> bool:
-        from .corpus_admin import add_article, remove_article, restore_article
+        from .corpus_admin import add_source, remove_article, restore_article
 
         if not argument:
             self.say(f"Usage: :{action} {'PATH|URL' if action == 'add' else 'ID'}")
             return True
-        change = {"add": add_article, "remove": remove_article, "restore": restore_article}[action](self.app, argument)
+        change = {"add": add_source, "remove": remove_article, "restore": restore_article}[action](self.app, argument)
         for line in change_summary(change, action):
             self.say(line)
         return True

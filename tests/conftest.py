@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 
 import pytest
 
 from index import SentenceTransformerEmbedder, build_index
 
+from .discord_harness import ErrorRecords, copy_index, make_app
+from .fake_discord import FakeDiscord
 from .fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +51,35 @@ def reuse_real_embedder(monkeypatch, real_embedder):
     """Make every Newsbot in this test use the session's model instead of loading its own."""
     monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: real_embedder)
     return real_embedder
+
+
+# ---- the fake Discord and bots on it (tests/test_discord_bot.py, tests/test_security.py) ----
+
+@pytest.fixture
+async def fake():
+    server = await FakeDiscord().start()
+    errors = ErrorRecords()
+    logging.getLogger("discord").addHandler(errors)
+    try:
+        yield server
+    finally:
+        logging.getLogger("discord").removeHandler(errors)
+        await server.stop()
+    problems = server.problems + [f"ERROR log from {r.name}: {r.getMessage()}" for r in errors.records]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def seed_app(fake, tmp_path, real_embedder, seed_index_dir):
+    def make(**discord_settings):
+        index_dir = copy_index(seed_index_dir, tmp_path / "index")
+        return make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
+    return make
+
+
+@pytest.fixture
+def corpus_app(fake, tmp_path, real_embedder, seed_index_dir):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    index_dir = copy_index(seed_index_dir, tmp_path / "index")
+    return make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)

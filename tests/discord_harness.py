@@ -34,7 +34,8 @@ class ErrorRecords(logging.Handler):
 
 def bot_config(fake: FakeDiscord, data_dir: Path, corpus: tuple[Path, ...], **discord_settings) -> Config:
     settings = DiscordSettings(api_base_url=fake.api_base, gateway_url=fake.gateway_url, data_dir=data_dir,
-                               sync_guild_id=p.GUILD_ID, moderator_role_ids=(p.MODERATOR_ROLE_ID,))
+                               sync_guild_id=p.GUILD_ID, moderator_role_ids=(p.MODERATOR_ROLE_ID,),
+                               shared_corpus_guild_ids=(p.GUILD_ID,))
     return Config(corpus=CorpusSettings(paths=corpus), discord=replace(settings, **discord_settings))
 
 
@@ -43,7 +44,7 @@ async def running_bot(fake: FakeDiscord, app: Newsbot):
     """The bot connected to the fake and ready; closed (and checked) on the way out."""
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     point_at(app.config.discord)
-    state = BotState(app.config.discord.data_dir / "bot.sqlite")
+    state = BotState(app.config.discord.data_dir / "bot.sqlite", app.config.discord.answer_days)
     client = NewsbotClient(app, state, guild_ready_timeout=0.05)
     task = asyncio.create_task(client.start("fake-token-not-a-secret"))
     try:

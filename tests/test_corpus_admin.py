@@ -5,11 +5,12 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
+from dataclasses import replace
 
 import pytest
 
-from bot.config import Config, CorpusSettings
-from bot.corpus_admin import add_article, remove_article, restore_article
+from bot.config import Config, CorpusSettings, FetchSettings
+from bot.corpus_admin import add_source, remove_article, restore_article
 from bot.service import Newsbot
 from index import CorpusError, NewsbotError
 
@@ -31,14 +32,14 @@ def app(tmp_path):
 
 def test_add_a_file_then_remove_and_restore_it(app, tmp_path):
     (tmp_path / "harbour.txt").write_text(STORY)
-    added = add_article(app, str(tmp_path / "harbour.txt"))
+    added = add_source(app, str(tmp_path / "harbour.txt"))
     assert added.article.meta.title == "Harbour bridge reopens after repairs" and added.article.meta.outlet == "AP"
     assert added.passages == 1
     assert (added.report.added, added.report.embedded) == (1, 1)
     assert "harbour" in app.index.articles
 
     removed = remove_article(app, "harbour")
-    assert removed.path == tmp_path / "corpus" / ".trash" / "harbour.txt"
+    assert removed.path.parent.parent == tmp_path / "corpus" / ".trash" and removed.path.name == "harbour.txt"
     assert "harbour" not in app.index.articles and removed.report.removed == 1
 
     restored = restore_article(app, "harbour")
@@ -48,8 +49,8 @@ def test_add_a_file_then_remove_and_restore_it(app, tmp_path):
 
 
 def test_a_seed_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_path):
-    remove_article(app, "000_d9337505ec262534")
-    assert (tmp_path / "corpus" / ".trash" / "000_d9337505ec262534.meta.toml").exists()
+    removed = remove_article(app, "000_d9337505ec262534")
+    assert (removed.path.parent / "000_d9337505ec262534.meta.toml").exists()
     restore_article(app, "000_d9337505ec262534")
     assert app.index.articles["000_d9337505ec262534"].date.year == 2017  # the sidecar is back with it
 
@@ -57,7 +58,7 @@ def test_a_seed_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_path):
 def test_a_dry_run_changes_nothing(app, tmp_path):
     (tmp_path / "harbour.txt").write_text(STORY)
     version = app.index.version_dir
-    change = add_article(app, str(tmp_path / "harbour.txt"), dry_run=True)
+    change = add_source(app, str(tmp_path / "harbour.txt"), dry_run=True)
     assert change.report is None and change.passages == 1
     assert not (tmp_path / "corpus" / "harbour.txt").exists()
     assert app.index.version_dir == version
@@ -75,7 +76,7 @@ def test_unreadable_input_is_refused_and_changes_nothing(app, tmp_path, name, co
     (tmp_path / name).write_bytes(content)
     version = app.index.version_dir
     with pytest.raises(CorpusError, match=message):
-        add_article(app, str(tmp_path / name))
+        add_source(app, str(tmp_path / name))
     assert app.index.version_dir == version
     assert not (tmp_path / "corpus" / name).exists()
 
@@ -83,13 +84,13 @@ def test_unreadable_input_is_refused_and_changes_nothing(app, tmp_path, name, co
 def test_an_oversized_file_is_refused(app, tmp_path):
     (tmp_path / "huge.txt").write_text("word " * 1_200_000)
     with pytest.raises(CorpusError, match="huge.txt is over 5 MB"):
-        add_article(app, str(tmp_path / "huge.txt"))
+        add_source(app, str(tmp_path / "huge.txt"))
 
 
 def test_an_existing_name_and_unknown_ids_are_refused(app, tmp_path):
     (tmp_path / "001_4589706aa8a54f74.txt").write_text(STORY)
     with pytest.raises(CorpusError, match="already exists"):
-        add_article(app, str(tmp_path / "001_4589706aa8a54f74.txt"))
+        add_source(app, str(tmp_path / "001_4589706aa8a54f74.txt"))
     with pytest.raises(CorpusError, match="no article 'nope' in the index"):
         remove_article(app, "nope")
     with pytest.raises(NewsbotError, match="no removed article 'nope'"):
@@ -113,8 +114,9 @@ def test_add_a_url_served_by_a_local_server(app, tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    app.config = replace(app.config, fetch=FetchSettings(private_hosts=("127.0.0.1",)))  # an intranet host, allowed
     try:
-        change = add_article(app, f"http://127.0.0.1:{server.server_port}/news/bridge-reopens")
+        change = add_source(app, f"http://127.0.0.1:{server.server_port}/news/bridge-reopens")
     finally:
         server.shutdown()
         server.server_close()
@@ -146,7 +148,7 @@ def test_when_the_index_is_busy_the_corpus_folder_is_left_as_it_was(app, tmp_pat
     before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
     with build_lock(app.index_dir):  # another build is writing
         with pytest.raises(IndexBusyError):
-            add_article(app, str(tmp_path / "harbour.txt"))
+            add_source(app, str(tmp_path / "harbour.txt"))
         with pytest.raises(IndexBusyError):
             remove_article(app, SEED_2021)
     assert sorted(p.relative_to(corpus) for p in corpus.rglob("*") if ".trash" not in p.parts) == before
@@ -157,7 +159,7 @@ def test_the_index_after_a_change_is_the_one_a_reindex_of_the_folder_gives(app, 
     from index import corpus_fingerprint, load_corpus
 
     (tmp_path / "harbour.txt").write_text(STORY)
-    add_article(app, str(tmp_path / "harbour.txt"))
+    add_source(app, str(tmp_path / "harbour.txt"))
     remove_article(app, SEED_2021)
     restore_article(app, SEED_2021)
     remove_article(app, "000_d9337505ec262534")

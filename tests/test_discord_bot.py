@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
 
 import pytest
@@ -13,8 +12,7 @@ from bot.discord_bot.state import BotState
 from index import Embedder, build_index
 
 from .conftest import SEEDS
-from .discord_harness import ErrorRecords, copy_index, make_app, running_bot
-from .fake_discord import FakeDiscord
+from .discord_harness import copy_index, make_app, running_bot
 from .fake_discord import payloads as p
 from .fakes import FakeEmbedder
 
@@ -22,28 +20,6 @@ pytestmark = pytest.mark.model
 
 FLOUR = "How much flour did Russia deliver to North Korea?"
 REUNION = "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?"
-
-
-@pytest.fixture
-async def fake():
-    server = await FakeDiscord().start()
-    errors = ErrorRecords()
-    logging.getLogger("discord").addHandler(errors)
-    try:
-        yield server
-    finally:
-        logging.getLogger("discord").removeHandler(errors)
-        await server.stop()
-    problems = server.problems + [f"ERROR log from {r.name}: {r.getMessage()}" for r in errors.records]
-    assert not problems, "\n".join(problems)
-
-
-@pytest.fixture
-def seed_app(fake, tmp_path, real_embedder, seed_index_dir):
-    def make(**discord_settings):
-        index_dir = copy_index(seed_index_dir, tmp_path / "index")
-        return make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
-    return make
 
 
 def embed_of(message: dict) -> dict:
@@ -156,7 +132,7 @@ async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp
         assert await asyncio.to_thread(gated.waiting.wait, 30)  # the build is under way, and held
 
         busy = await fake.slash("reindex", who=p.MODERATOR)
-        assert "already running" in (await fake.callback(busy)).body["data"]["content"]
+        assert "Another change to this server" in (await fake.callback(busy)).body["data"]["content"]
         asked = await fake.slash("ask", question=FLOUR)
         during = await fake.followup(asked)  # answered while the build is held: the loop is free
         harbour = await fake.slash("ask", question="When did the harbour bridge reopen?")
@@ -174,7 +150,7 @@ async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp
     assert "harbour bridge reopened on Tuesday" in embed_of(after)["description"]
     stats_fields = {f["name"]: f["value"] for f in stats_message["embeds"][0]["fields"]}
     assert stats_fields["Articles"] == "3"
-    assert "by moderator: Indexed 3 articles" in stats_fields["Last reindex"]
+    assert ": Indexed 3 articles" in stats_fields["Last reindex"] and "moderator" not in stats_fields["Last reindex"]
 
 
 async def test_the_cooldown_answers_try_again(fake, seed_app):
@@ -252,8 +228,9 @@ async def test_everyone_and_role_pings_in_passages_and_questions_ping_nobody(fak
         at = len(fake.requests)
         await fake.say(f"<@{p.BOT_USER_ID}> @here when is the chess club meeting?")
         reply = await fake.wait_for(lambda r: r.method == "POST" and r.path.endswith("/messages"), after=at)
-    assert "@everyone" in embed_of(message)["description"]
-    assert "@everyone" in embed_of(message)["title"]
+    # the words are quoted, with a zero-width space that keeps them from ever being a mention
+    assert "@\u200beveryone" in embed_of(message)["description"] and "@everyone" not in json.dumps(message)
+    assert "@\u200beveryone" in embed_of(message)["title"]
     for body in (fake.requests[-1].body, reply.body):
         assert body["allowed_mentions"]["parse"] == []
     # and the fake has checked every message the bot sent (see the fixture)
@@ -317,18 +294,15 @@ async def test_ask_filters_by_date_and_source(fake, seed_app):
 HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after eight months of repairs.\n"
 
 
-@pytest.fixture
-def corpus_app(fake, tmp_path, real_embedder, seed_index_dir):
-    import shutil
-
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    index_dir = copy_index(seed_index_dir, tmp_path / "index")
-    return make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)
-
-
 async def test_moderators_add_files_and_urls_and_members_cannot(fake, corpus_app, tmp_path):
+    from dataclasses import replace
+
+    from bot.config import FetchSettings
+
     from .test_loaders import HTML_PAGE
+
+    # pages can be fetched only from public addresses, unless the host names a private one
+    corpus_app.config = replace(corpus_app.config, fetch=FetchSettings(private_hosts=("127.0.0.1",)))
 
     async with running_bot(fake, corpus_app):
         refused = await fake.callback(await fake.slash("add", who=p.MEMBER, files={"file": ("harbour.txt", HARBOUR)}))
@@ -367,7 +341,8 @@ async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
                       "value": "000_d9337505ec262534"}
     assert "1 removed" in embed_of(removed)["description"]
     assert "2,400 tons of flour" not in json.dumps(flour)
-    assert [c["value"] for c in trash_choices.body["data"]["choices"]] == ["000_d9337505ec262534"]
+    [removal] = trash_choices.body["data"]["choices"]
+    assert removal["name"].startswith("North Korea praises Russia's Putin on joint declaration anniversary (removed ")
     assert "1 added" in embed_of(restored)["description"]
     assert "2,400 tons of flour" in embed_of(again)["description"]
     assert member.body["data"]["content"].startswith("Only moderators can do that")

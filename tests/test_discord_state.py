@@ -15,7 +15,8 @@ def test_a_state_file_from_before_guild_corpora_is_upgraded_in_place(tmp_path):
     old.close()
     state = BotState(tmp_path / "bot.sqlite")
     assert state.last_reindex(tmp_path / "ix").summary == "Indexed 2"  # kept, and counted for every index
-    state.record_reindex(tmp_path / "club", 1, "mod", "Indexed 3")
+    state.record_reindex(tmp_path / "club", "Indexed 3")
     assert state.last_reindex(tmp_path / "club").summary == "Indexed 3"
     assert state.last_reindex(tmp_path / "ix").summary == "Indexed 2"
+    assert state._db.execute("SELECT user_name, user_hash FROM reindexes").fetchall() == [("", "")] * 2  # who: forgotten
     state.close()

@@ -36,7 +36,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from bot.config import Config, CorpusSettings
-    from bot.corpus_admin import add_article, remove_article
+    from bot.corpus_admin import add_source, remove_article
     from bot.service import Newsbot
     from tests.fakes import FakeEmbedder
 
@@ -55,7 +55,7 @@ CHILD = textwrap.dedent(
         elif "harbour" in app.index.articles:
             remove_article(app, "harbour")
         else:
-            add_article(app, story)
+            add_source(app, story)
     """
 )
 

@@ -116,7 +116,7 @@ def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):
     assert "Usage: :add PATH|URL" in text
     assert "Added 'Harbour bridge reopens after repairs' (AP): 1 passage, as" in text
     assert "harbour bridge reopened on Tuesday" in text
-    assert f"Removed harbour ({tmp_path / 'corpus' / '.trash' / 'harbour.txt'})." in text
+    assert f"Removed harbour: kept in the trash as {tmp_path / 'corpus' / '.trash'}/" in text
     assert f"Restored harbour ({tmp_path / 'corpus' / 'harbour.txt'})." in text
     assert "1 added, 0 changed, 0 removed" in text and "0 added, 0 changed, 1 removed" in text
     assert re.search(r"Now serving version \S+: 2 articles", text)  # the version before the restore

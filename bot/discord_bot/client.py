@@ -12,6 +12,7 @@ from ..config import DiscordSettings
 from ..service import Newsbot
 from . import errors
 from .cogs import EXTENSIONS
+from .cooldown import QuestionCooldown
 from .render import NO_PINGS
 from .state import BotState
 
@@ -31,6 +32,9 @@ class NewsbotClient(commands.Bot):
                          help_command=None, **options)
         self.app = app
         self.state = state
+        settings = app.config.discord
+        self.cooldown = QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        """Shared by /ask, mentions and the More button."""
 
     def app_for(self, guild_id: int | None) -> Newsbot:
         """The app that answers in this guild: its own corpus and index if configured, else the shared one."""

@@ -2,10 +2,11 @@
 
 Decision table, first match wins:
   1. NotModerator (a check)          -> "Only moderators can ..." (ephemeral)
+     NotCorpusEditor (a check)       -> "This server shares the bot's articles ..." (ephemeral)
   2. IndexMissingError               -> "No index yet: a moderator can build one with /reindex."
   3. IndexBusyError                  -> "A reindex is already running ..."
   4. FilterError                     -> what is wrong with the filter and how to write it
-  5. any other NewsbotError          -> its problem, in one sentence
+  5. any other NewsbotError          -> its problem and its fix, in one line
   6. other check failures            -> "You can't use this command here."
   7. anything else                   -> "Sorry, something went wrong ...", traceback to the log
 
@@ -35,19 +36,28 @@ class NotModerator(app_commands.CheckFailure):
     """The member lacks Manage Server and every configured moderator role."""
 
 
+class NotCorpusEditor(app_commands.CheckFailure):
+    """A moderator of a guild that shares the bot's corpus without being allowed to change it."""
+
+
 def message_for(error: BaseException) -> str:
     if isinstance(error, (app_commands.CommandInvokeError, app_commands.TransformerError)) and error.__cause__:
         error = error.__cause__
     if isinstance(error, NotModerator):
         return "Only moderators can do that: it needs the Manage Server permission or a moderator role."
+    if isinstance(error, NotCorpusEditor):
+        return ("This server answers from the articles the bot shares with other servers, and only the bot's owner "
+                "and the servers its host names may change them. Ask the bot's host to give this server articles "
+                "of its own (a [guilds.ID] section in the bot's config).")
     if isinstance(error, IndexMissingError):
         return "There is no index yet: a moderator can build one with /reindex."
     if isinstance(error, IndexBusyError):
         return "A reindex is already running; try again when it has finished."
     if isinstance(error, FilterError):
         return clip(error.one_line(), 1800)
-    if isinstance(error, NewsbotError):
-        return clip(error.problem[:1].upper() + error.problem[1:] + ".", 1800)
+    if isinstance(error, NewsbotError):  # what is wrong, and what to do about it
+        text = error.one_line()
+        return clip(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), 1800)
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
     log.error("unexpected error", exc_info=error)

@@ -32,7 +32,7 @@ def require_token(app: Newsbot) -> str:
 def run_bot(app: Newsbot, **client_options) -> None:
     token = require_token(app)
     point_at(app.config.discord)
-    state = BotState(app.config.discord.data_dir / STATE_FILE)
+    state = BotState(app.config.discord.data_dir / STATE_FILE, app.config.discord.answer_days)
     try:
         asyncio.run(_serve(NewsbotClient(app, state, **client_options), token))
     finally:

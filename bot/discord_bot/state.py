@@ -1,7 +1,9 @@
 """The bot's own small state in SQLite: answers behind buttons, feedback votes, reindex history.
 
-User ids are never stored: a salted hash stands for the user (the salt is made once per data
-folder and kept in the same file), enough to count one vote per person and nothing more.
+User ids and names are never stored: a salted hash stands for a voter (the salt is made once per
+data folder and kept in the same file), enough to count one vote per person and nothing more;
+the reindex history records what changed and when, not who changed it. Answers behind buttons
+are deleted after `keep_days` (their buttons then say the answer expired).
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ class StoredAnswer:
 @dataclass(frozen=True)
 class Reindex:
     at: str
-    user_name: str
     summary: str
 
 
@@ -54,7 +55,8 @@ def _now() -> str:
 
 
 class BotState:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_days: int = 30) -> None:
+        self.keep_days = keep_days
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
@@ -63,11 +65,15 @@ class BotState:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(reindexes)")}
             if "index_dir" not in columns:  # a state file from before guilds could have corpora of their own
                 self._db.execute("ALTER TABLE reindexes ADD COLUMN index_dir TEXT NOT NULL DEFAULT ''")
+            # state files from before kept who reindexed: forget it
+            self._db.execute("UPDATE reindexes SET user_name = '', user_hash = '' WHERE user_name != '' OR user_hash != ''")
+            self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at)")
             row = self._db.execute("SELECT value FROM settings WHERE key = 'salt'").fetchone()
             if row is None:
                 self._db.execute("INSERT INTO settings VALUES ('salt', ?)", (secrets.token_hex(16),))
                 row = self._db.execute("SELECT value FROM settings WHERE key = 'salt'").fetchone()
         self._salt = row[0]
+        self.forget_old_answers()
 
     def close(self) -> None:
         self._db.close()
@@ -75,9 +81,19 @@ class BotState:
     def user_hash(self, user_id: int) -> str:
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
 
+    def _oldest_kept(self) -> str:
+        cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=self.keep_days)
+        return cutoff.isoformat(timespec="seconds")
+
+    def forget_old_answers(self) -> int:
+        """Delete the answers older than `keep_days`; returns how many went."""
+        with self._lock:
+            return self._db.execute("DELETE FROM answers WHERE created_at < ?", (self._oldest_kept(),)).rowcount
+
     def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str]) -> str:
         answer_id = uuid.uuid4().hex[:16]
         with self._lock:
+            self._db.execute("DELETE FROM answers WHERE created_at < ?", (self._oldest_kept(),))
             self._db.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)",
                              (answer_id, question, shown, int(private), json.dumps(passage_ids), _now()))
         return answer_id
@@ -89,8 +105,8 @@ class BotState:
 
     def answer(self, answer_id: str) -> StoredAnswer | None:
         with self._lock:
-            row = self._db.execute("SELECT id, question, shown, private, passage_ids FROM answers WHERE id = ?",
-                                   (answer_id,)).fetchone()
+            row = self._db.execute("SELECT id, question, shown, private, passage_ids FROM answers "
+                                   "WHERE id = ? AND created_at >= ?", (answer_id, self._oldest_kept())).fetchone()
         if row is None:
             return None
         return StoredAnswer(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]))
@@ -115,14 +131,14 @@ class BotState:
         with self._lock:
             return self._db.execute("SELECT answer_id, user_hash, vote, question, passage_ids FROM feedback").fetchall()
 
-    def record_reindex(self, index_dir: Path, user_id: int, user_name: str, summary: str) -> None:
-        """A change to the index in `index_dir` (guilds with a corpus of their own have their own)."""
+    def record_reindex(self, index_dir: Path, summary: str) -> None:
+        """A change to the index in `index_dir` (guilds with a corpus of their own have their own); not who made it."""
         with self._lock:
-            self._db.execute("INSERT INTO reindexes (at, user_hash, user_name, summary, index_dir) VALUES (?, ?, ?, ?, ?)",
-                             (_now(), self.user_hash(user_id), user_name, summary, str(index_dir.resolve())))
+            self._db.execute("INSERT INTO reindexes (at, user_hash, user_name, summary, index_dir) VALUES (?, '', '', ?, ?)",
+                             (_now(), summary, str(index_dir.resolve())))
 
     def last_reindex(self, index_dir: Path) -> Reindex | None:
         with self._lock:
-            row = self._db.execute("SELECT at, user_name, summary FROM reindexes WHERE index_dir IN (?, '') "
+            row = self._db.execute("SELECT at, summary FROM reindexes WHERE index_dir IN (?, '') "
                                    "ORDER BY rowid DESC LIMIT 1", (str(index_dir.resolve()),)).fetchone()
         return Reindex(*row) if row else None

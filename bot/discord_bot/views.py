@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from ..answer import Answer
+from .cooldown import cooldown_message
 from .errors import friendly_errors
 from .render import NO_PINGS, answer_embed
 from .state import StoredAnswer
@@ -71,6 +72,10 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
         client = client_of(interaction)
         stored = await stored_answer(interaction, self.answer_id)
         if stored is None:
+            return
+        wait = client.cooldown.retry_after(interaction.user.id)  # More asks again: it counts like a question
+        if wait:
+            await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
         await interaction.response.defer()
         app = client.app_for(interaction.guild_id)

@@ -17,6 +17,8 @@ BOT_USER_ID = APPLICATION_ID
 GUILD_ID = 1_100_000_000_000_000_100
 CHANNEL_ID = 1_100_000_000_000_000_200
 MODERATOR_ROLE_ID = 1_100_000_000_000_000_300
+OTHER_GUILD_ID = 1_100_000_000_000_000_101
+"""A guild the bot is also in, with no say over the shared corpus unless the config names it."""
 
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11
@@ -41,6 +43,8 @@ BOT_USER = user(BOT_USER_ID, "newsbot", bot=True)
 MEMBER = user(1_100_000_000_000_000_401, "member")
 MODERATOR = user(1_100_000_000_000_000_402, "moderator")
 ROLE_HOLDER = user(1_100_000_000_000_000_403, "role-holder")
+STRANGER = user(1_100_000_000_000_000_404, "stranger")
+"""Holds Manage Server in OTHER_GUILD_ID; not the bot's owner (MODERATOR owns the application)."""
 
 
 def member(u: dict, roles: list[int] = (), permissions: int = MEMBER_PERMISSIONS) -> dict[str, Any]:
@@ -108,10 +112,11 @@ def user_message(content: str, author: dict = MEMBER, mentions: list[dict] = ())
             "member": {k: v for k, v in member(author).items() if k != "user"}}
 
 
-def _interaction(kind: int, data: dict, who: dict, token: str, permissions: int, **extra) -> dict[str, Any]:
+def _interaction(kind: int, data: dict, who: dict, token: str, permissions: int, guild_id: int = GUILD_ID,
+                 **extra) -> dict[str, Any]:
     return {
         "id": str(snowflake()), "application_id": str(APPLICATION_ID), "type": kind, "token": token, "version": 1,
-        "data": data, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID), "channel": channel(),
+        "data": data, "guild_id": str(guild_id), "channel_id": str(CHANNEL_ID), "channel": channel(),
         "member": member(who, roles=[int(r) for r in _roles_of(who)], permissions=permissions),
         "app_permissions": str(MEMBER_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
         "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [], "authorizing_integration_owners": {},
@@ -124,20 +129,21 @@ def _roles_of(who: dict) -> list[int]:
 
 
 def permissions_of(who: dict) -> int:
-    return MEMBER_PERMISSIONS | MANAGE_GUILD if who is MODERATOR else MEMBER_PERMISSIONS
+    return MEMBER_PERMISSIONS | MANAGE_GUILD if who is MODERATOR or who is STRANGER else MEMBER_PERMISSIONS
 
 
 def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict, token: str,
-                  attachments: dict[str, dict] | None = None, focused: str | None = None) -> dict[str, Any]:
-    """A command (or, with `focused`, an autocomplete request for that option)."""
+                  attachments: dict[str, dict] | None = None, focused: str | None = None,
+                  guild_id: int = GUILD_ID) -> dict[str, Any]:
+    """A command (or, with `focused`, an autocomplete request for that option), in a guild."""
     option_types = {str: 3, bool: 5, int: 4}
-    data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "guild_id": str(GUILD_ID),
+    data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "guild_id": str(guild_id),
                             "options": [{"name": k, "type": option_types[type(v)], "value": v, **(
                                 {"focused": True} if k == focused else {})} for k, v in options.items()]}
     if attachments:
         data["options"] += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
         data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
-    return _interaction(4 if focused else 2, data, who, token, permissions_of(who))
+    return _interaction(4 if focused else 2, data, who, token, permissions_of(who), guild_id)
 
 
 def attachment(attachment_id: int, filename: str, size: int, url: str) -> dict[str, Any]:

@@ -1,12 +1,23 @@
-"""Moderators: /reindex, /add, /remove, /restore. Members keep asking while they run."""
+"""Moderators: /reindex, /add, /remove, /restore. Members keep asking while they run.
+
+Who may change which corpus (checked when the command runs; `default_permissions` only hides the
+commands in the client):
+  - a guild with a [guilds.ID] section: its moderators change its own corpus, nobody else's;
+  - the shared corpus ([corpus] and [index]): the moderators of the guilds named in
+    [discord] shared_corpus_guild_ids, and the bot's owner; every other guild's moderators are
+    refused with a sentence that says why, since a moderator of one guild is a stranger to the rest.
+
+One change runs at a time per corpus (a lock per index); changes of other guilds' corpora go on.
+Discord adds never read a path of the host: an attachment's bytes, or a URL through the guarded
+fetcher (public addresses only, one deadline, a size limit).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,15 +28,15 @@ from discord.ext import commands
 from ...answer import format_date
 from ...corpus_admin import (
     MAX_ARTICLE_BYTES,
-    TRASH,
     CorpusChange,
-    add_article,
-    corpus_folder,
+    add_upload,
     remove_article,
+    removed_articles,
     restore_article,
 )
 from ...describe import build_summary, sorted_sources
-from ..errors import NotModerator, message_for
+from ...fetch import fetch_page
+from ..errors import NotCorpusEditor, NotModerator, message_for
 from ..render import INFO_COLOUR, NO_PINGS, clip
 
 if TYPE_CHECKING:
@@ -37,12 +48,21 @@ log = logging.getLogger("newsbot.discord")
 PROGRESS_EVERY = 2.0
 """Seconds between edits of the progress message (Discord rate-limits edits)."""
 STAGES = {"chunking": "splitting articles into passages", "embedding": "embedding passages", "writing": "writing the index"}
+MAX_PASSAGES_FROM_DISCORD = 1000
+"""An article added from Discord may have at most this many passages (a news article has 5 to 50):
+embedding it stays within a couple of minutes, well inside the 15 minutes an interaction lives."""
+INTERACTION_LIFETIME = 15 * 60.0
+"""Seconds an interaction token can send follow-ups; past it, the result goes to the channel."""
+Upload = tuple[str, bytes]
+"""A file name and its bytes: an attachment, or a page fetched from a URL."""
+BUSY = "Another change to this server's articles (a reindex, add, remove or restore) is running; " \
+       "try again when it has finished."
 
 
 def is_moderator(interaction: discord.Interaction) -> bool:
     """Manage Server (or Administrator) in this guild, or one of the configured moderator roles."""
     client: NewsbotClient = interaction.client  # type: ignore[assignment]
-    if interaction.guild is None:
+    if interaction.guild_id is None:
         return False
     if interaction.permissions.manage_guild or interaction.permissions.administrator:
         return True
@@ -50,13 +70,24 @@ def is_moderator(interaction: discord.Interaction) -> bool:
     return any(role.id in client.app.config.discord.moderator_role_ids for role in roles)
 
 
-def moderators_only():
+async def may_change_corpus(interaction: discord.Interaction) -> bool:
+    """Whether this user may change the corpus this guild answers from (see the module's docstring)."""
+    client: NewsbotClient = interaction.client  # type: ignore[assignment]
+    config = client.app.config
+    if await client.is_owner(interaction.user):
+        return True
+    if not is_moderator(interaction):
+        return False
+    return interaction.guild_id in config.guilds or interaction.guild_id in config.discord.shared_corpus_guild_ids
+
+
+def corpus_editors_only():
     """The run-time half of the permission check (default_permissions only hides the command)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if not is_moderator(interaction):
-            raise NotModerator()
-        return True
+        if await may_change_corpus(interaction):
+            return True
+        raise NotCorpusEditor() if is_moderator(interaction) else NotModerator()
 
     return app_commands.check(predicate)
 
@@ -64,19 +95,23 @@ def moderators_only():
 class AdminCog(commands.Cog):
     def __init__(self, bot: NewsbotClient) -> None:
         self.bot = bot
-        self.reindexing = asyncio.Lock()
+        self._changing: dict[Path, asyncio.Lock] = {}
+
+    def _lock_for(self, app: Newsbot) -> asyncio.Lock:
+        """One change at a time per corpus: the lock of the guild's index."""
+        return self._changing.setdefault(app.index_dir.resolve(), asyncio.Lock())
 
     @app_commands.command(name="reindex", description="Rebuild the index from the corpus folder (moderators)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @moderators_only()
+    @corpus_editors_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if self.reindexing.locked():
-            await interaction.response.send_message("A reindex is already running; its message shows the progress.",
-                                                    ephemeral=True)
-            return
         app = self.bot.app_for(interaction.guild_id)
-        async with self.reindexing:
+        lock = self._lock_for(app)
+        if lock.locked():
+            await interaction.response.send_message(BUSY, ephemeral=True)
+            return
+        async with lock:
             await interaction.response.send_message("🔄 Reindex started: reading the corpus…", allowed_mentions=NO_PINGS)
             loop = asyncio.get_running_loop()
             progress_text: dict[str, str] = {}
@@ -109,79 +144,92 @@ class AdminCog(commands.Cog):
             finally:
                 reporter.cancel()
             summary = build_summary(report)
-            self.bot.state.record_reindex(app.index_dir, interaction.user.id, interaction.user.display_name, summary)
-            log.info("reindex by %s done in %.1f s", interaction.user.id, time.perf_counter() - started)
+            self.bot.state.record_reindex(app.index_dir, summary)
+            log.info("reindex of %s done in %.1f s", app.index_dir, time.perf_counter() - started)
             await interaction.edit_original_response(content=f"✅ Reindex done. {summary}", allowed_mentions=NO_PINGS)
 
-
     async def _corpus_change(self, interaction: discord.Interaction,
-                             change_in_thread: Callable[[Newsbot], CorpusChange]) -> None:
-        """Run one corpus change on the guild's app in a thread, one at a time with reindexes, and report it."""
-        if self.reindexing.locked():
-            await interaction.response.send_message("A reindex is running; try again when it has finished.",
-                                                    ephemeral=True)
+                             change_in_thread: Callable[[Newsbot, Upload | None], CorpusChange],
+                             download: Callable[[], Awaitable[Upload]] | None = None) -> None:
+        """Acknowledge at once, then download (if anything), then run one change of the guild's corpus in a
+        thread, one at a time per corpus, and report it."""
+        app = self.bot.app_for(interaction.guild_id)
+        lock = self._lock_for(app)
+        if lock.locked():
+            await interaction.response.send_message(BUSY, ephemeral=True)
             return
-        async with self.reindexing:
+        async with lock:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            app = self.bot.app_for(interaction.guild_id)
-            change = await asyncio.to_thread(change_in_thread, app)
+            started = time.monotonic()
+            upload = await download() if download else None
+            change = await asyncio.to_thread(change_in_thread, app, upload)
             if change.report:
-                self.bot.state.record_reindex(app.index_dir, interaction.user.id, interaction.user.display_name,
-                                              build_summary(change.report))
-            await interaction.followup.send(embed=change_embed(change), ephemeral=True, allowed_mentions=NO_PINGS)
+                self.bot.state.record_reindex(app.index_dir, build_summary(change.report))
+            embed = change_embed(change)
+            if time.monotonic() - started < INTERACTION_LIFETIME - 60:
+                await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+            elif interaction.channel is not None:  # the interaction's token is about to expire: tell the channel
+                await interaction.channel.send(embed=embed, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
 
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
-    @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to an article",
+    @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to a public news page",
                            dry_run="Only show what would be added")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @moderators_only()
+    @corpus_editors_only()
     async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
                   url: str | None = None, dry_run: bool = False) -> None:
         if (file is None) == (url is None):
             await interaction.response.send_message("Give either a file or a url.", ephemeral=True)
             return
         if file is not None and file.size > MAX_ARTICLE_BYTES:
-            await interaction.response.send_message(f"{file.filename} is over 5 MB: give a single article.",
-                                                    ephemeral=True)
+            await interaction.response.send_message("That file is over 5 MB: give a single article.", ephemeral=True)
             return
-        if url is not None:
-            await self._corpus_change(interaction, lambda app: add_article(app, url.strip(), dry_run=dry_run))
-            return
-        data = await file.read()
-        with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as scratch:
-            path = Path(scratch) / Path(file.filename).name
-            path.write_bytes(data)
-            await self._corpus_change(interaction, lambda app: add_article(app, str(path), dry_run=dry_run))
+        policy = self.bot.app.config.fetch.policy()
+
+        async def download() -> Upload:
+            if file is not None:  # read only after the interaction is acknowledged: Discord waits 3 s at most
+                return file.filename, await file.read()
+            page = await fetch_page((url or "").strip(), policy)
+            return page.name + page.suffix, page.text.encode("utf-8")
+
+        await self._corpus_change(interaction, lambda app, upload: add_upload(
+            app, *(upload or ("", b"")), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="The article's title")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @moderators_only()
+    @corpus_editors_only()
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda app: remove_article(app, article))
+        await self._corpus_change(interaction, lambda app, _: remove_article(app, article))
 
     @remove.autocomplete("article")
     async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if not await may_change_corpus(interaction):
+            return []  # the titles of a corpus are for those who may change it
         wanted = current.casefold()
         articles = sorted_sources(self.bot.app_for(interaction.guild_id).index.articles)
         matches = [a for a in articles if wanted in a.title.casefold() or wanted in a.doc_id.casefold()]
         return [app_commands.Choice(name=clip(a.title, 100), value=a.doc_id[:100]) for a in matches[:25]]
 
     @app_commands.command(name="restore", description="Bring a removed article back (moderators)")
-    @app_commands.describe(article="The removed article's id")
+    @app_commands.describe(article="The removed article (its id, or pick one)")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    @moderators_only()
+    @corpus_editors_only()
     async def restore(self, interaction: discord.Interaction, article: str) -> None:
-        await self._corpus_change(interaction, lambda app: restore_article(app, article))
+        await self._corpus_change(interaction, lambda app, _: restore_article(app, article))
 
     @restore.autocomplete("article")
     async def restore_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        trash = corpus_folder(self.bot.app_for(interaction.guild_id)) / TRASH
-        names = sorted(p.stem for p in trash.glob("*") if p.is_file() and not p.name.endswith(".meta.toml"))
-        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names if current.casefold() in n.casefold()][:25]
+        if not await may_change_corpus(interaction):
+            return []  # what was removed is for those who may change the corpus
+        wanted = current.casefold()
+        removals = await asyncio.to_thread(removed_articles, self.bot.app_for(interaction.guild_id))
+        matches = [r for r in removals if wanted in r.title.casefold() or wanted in r.doc_id.casefold()]
+        return [app_commands.Choice(name=clip(f"{r.title} (removed {r.removed_at})", 100), value=r.id[:100])
+                for r in matches[:25]]
 
 
 def change_embed(change: CorpusChange) -> discord.Embed:
@@ -189,7 +237,7 @@ def change_embed(change: CorpusChange) -> discord.Embed:
         meta = change.article.meta
         verb = "Would add" if change.report is None else "Added"
         embed = discord.Embed(title=clip(f"{verb}: {meta.title}", 256), colour=INFO_COLOUR)
-        embed.add_field(name="Outlet", value=meta.outlet or "unknown")
+        embed.add_field(name="Outlet", value=clip(meta.outlet or "unknown", 1024))
         embed.add_field(name="Date", value=format_date(meta) or "unknown")
         embed.add_field(name="Passages", value=str(change.passages))
     else:

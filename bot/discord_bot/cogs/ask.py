@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,6 +14,7 @@ from discord.ext import commands
 from index import SearchFilters
 from index.filters import parse_filter_date
 
+from ..cooldown import cooldown_message
 from ..errors import message_for
 from ..render import NO_PINGS, answer_embed
 from ..views import DYNAMIC_ITEMS, answer_view, footer
@@ -29,34 +29,10 @@ log = logging.getLogger("newsbot.discord")
 MENTION_HINT = "Ask me a question after the mention, for example: @newsbot What did the foreign ministry say?"
 
 
-class QuestionCooldown:
-    """Per-user cooldown shared by /ask and mentions: N questions per window of S seconds."""
-
-    def __init__(self, questions: int, seconds: float) -> None:
-        self.questions = questions
-        self.seconds = seconds
-        self._buckets: dict[int, app_commands.Cooldown] = {}
-
-    def retry_after(self, user_id: int) -> float:
-        """0 when the user may ask now (and counts the question), else seconds to wait."""
-        if self.seconds <= 0:
-            return 0.0
-        now = time.monotonic()
-        if len(self._buckets) > 10_000:  # forget buckets that have fully refilled
-            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens(now) < self.questions}
-        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.questions, self.seconds))
-        return bucket.update_rate_limit(now) or 0.0
-
-
-def cooldown_message(seconds: float) -> str:
-    return f"You're asking quickly: try again in {max(1, round(seconds))} s."
-
-
 class AskCog(commands.Cog):
     def __init__(self, bot: NewsbotClient) -> None:
         self.bot = bot
-        settings = bot.app.config.discord
-        self.cooldown = QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.cooldown = bot.cooldown
 
     async def answer(
         self, app: Newsbot, question: str, k: int | None, private: bool, filters: SearchFilters = SearchFilters()

@@ -40,7 +40,7 @@ def stats_embed(bot: NewsbotClient, app: Newsbot) -> discord.Embed:
     for label, value in stats_rows(app.index.stats()):
         embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
     last = bot.state.last_reindex(app.index_dir)
-    embed.add_field(name="Last reindex", value=clip(f"{last.at} by {last.user_name}: {last.summary}", 1024)
+    embed.add_field(name="Last reindex", value=clip(f"{last.at}: {last.summary}", 1024)
                     if last else "none from Discord yet", inline=False)
     up, down = bot.state.feedback_counts()
     embed.add_field(name="Feedback", value=f"👍 {up} · 👎 {down}", inline=False)
