@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint lock
 
 run: $(INSTALLED)
 	$(BIN)/newsbot
@@ -12,14 +12,22 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check bot index tests
 
 # torch is installed first and pinned: 2.13.0 is the CPU build; an unpinned torch, asked for
-# by sentence-transformers, would pull a CUDA build of several GB.
-$(INSTALLED): pyproject.toml
+# by sentence-transformers, would pull a CUDA build of several GB. Everything else comes at the
+# exact versions of requirements.lock; `pip check` then proves they satisfy pyproject.toml.
+$(INSTALLED): pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
+	$(BIN)/python -m pip check
 	touch $(INSTALLED)
+
+# After changing the dependencies in pyproject.toml: resolve them again and write requirements.lock.
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test]' ruff==0.8.6
+	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newsbot'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock

@@ -43,3 +43,35 @@ def test_the_bundled_corpus_is_the_two_seed_articles():
     """Guards against a test (or a bot under test) saving articles into the repository's seeds/."""
     assert sorted(p.name for p in (ROOT / "seeds").iterdir()) == [
         "000_d9337505ec262534.meta.toml", "000_d9337505ec262534.txt", "001_4589706aa8a54f74.txt"]
+
+
+def test_every_imported_module_is_declared():
+    """A fresh `pip install -e .` must be able to import everything: no module may come in undeclared."""
+    import importlib.metadata
+    import re
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower().replace("_", "-") for r in requirements}
+
+    runtime = names(project["dependencies"])
+    for_tests = runtime | names(project["optional-dependencies"]["test"])
+    distributions = importlib.metadata.packages_distributions()
+    for folder, declared in (("bot", runtime), ("index", runtime), ("tests", for_tests)):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in (m.split(".")[0] for m in modules):
+                    if module in sys.stdlib_module_names or module in ("bot", "index", "tests"):
+                        continue
+                    providers = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+                    assert providers & declared, f"{path.relative_to(ROOT)} imports {module}, which pyproject.toml does not declare"
+    assert "lxml-html-clean" in runtime  # trafilatura imports lxml.html.clean (see pyproject.toml)
