@@ -23,6 +23,10 @@
 
 "question" is the question searched, with the filters taken out of it.
 
+With `--batch`, a line that cannot be answered (a bad filter, nothing left to ask) gives, in its
+place, `{"schema": 1, "question": "<the line>", "error": "<what is wrong, and the fix>"}`; the
+other lines are answered as usual and the exit status is 2.
+
 Dates are ISO 8601; unknown fields are null. New keys may be added; none is renamed or removed
 without raising "schema".
 """
