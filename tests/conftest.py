@@ -53,6 +53,36 @@ def reuse_real_embedder(monkeypatch, real_embedder):
     return real_embedder
 
 
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Runs `newsbot ...` as a user types it, with FakeEmbedder in place of the model; returns
+    (exit status, stdout, stderr)."""
+    from bot.cli import main
+
+    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: FakeEmbedder())
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+@pytest.fixture
+def fake_corpus_app(tmp_path):
+    """An app over a copy of the seeds in tmp_path/corpus, indexed in tmp_path/ix with FakeEmbedder."""
+    from bot.config import Config, CorpusSettings
+    from bot.service import Newsbot
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot.rebuild()
+    return newsbot
+
+
 # ---- the fake Discord and bots on it (tests/test_discord_bot.py, tests/test_security.py) ----
 
 @pytest.fixture

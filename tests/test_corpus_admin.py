@@ -22,12 +22,8 @@ STORY = "Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- 
 
 
 @pytest.fixture
-def app(tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
-    newsbot.rebuild()
-    return newsbot
+def app(fake_corpus_app):
+    return fake_corpus_app
 
 
 def test_add_a_file_then_remove_and_restore_it(app, tmp_path):

@@ -18,8 +18,6 @@ from dataclasses import replace
 
 import pytest
 
-from bot.cli import main
-from bot.config import Config, CorpusSettings
 from bot.discord_bot.state import BotState
 from bot.service import Newsbot
 from index import IndexBusyError, NewsIndex, NewsbotError
@@ -36,26 +34,15 @@ SECRET = "The host's secret launch code is swordfish-4711.\n\nIt must never be q
 
 
 @pytest.fixture
-def app(tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
-    newsbot.rebuild()
-    return newsbot
+def app(fake_corpus_app):
+    return fake_corpus_app
 
 
 @pytest.fixture
-def newsbot(app, tmp_path, monkeypatch, capsys):
+def newsbot(app, tmp_path, cli):
     """`newsbot ...` as a user types it, on the corpus and index of `app` (config.toml in the working folder)."""
     (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\n\n[index]\ndir = "ix"\n')
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: FakeEmbedder())
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = main(list(args))
-        out, err = capsys.readouterr()
-        return status, out, err
-    return run
+    return cli
 
 
 def articles(tmp_path) -> set[str]:

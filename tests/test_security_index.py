@@ -34,22 +34,6 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """Runs `newsbot ...` with FakeEmbedder in place of the model; returns (status, stdout, stderr)."""
-    from bot.cli import main
-
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: FakeEmbedder())
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
-
-
 def assert_one_line_error(result: tuple[int, str, str]) -> str:
     status, _, err = result
     lines = err.splitlines()
@@ -85,6 +69,15 @@ def without_digests(version: Path) -> None:
 
 # Damage done to the version in use; each names the file it damages.
 
+def built_without_digests(tmp_path: Path, corpus: Path) -> tuple[Path, Path, list[str]]:
+    """An index as versions were written before digests: (index folder, version, its passages)."""
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, FakeEmbedder())
+    version = current_version(index_dir)
+    without_digests(version)
+    return index_dir, version, passages(index_dir)
+
+
 def chunk_text_edited(version: Path) -> str:
     def change(number, line):
         record = json.loads(line)
@@ -95,14 +88,19 @@ def chunk_text_edited(version: Path) -> str:
     return CHUNKS
 
 
-def article_title_edited(version: Path) -> str:
+def set_article_field(version: Path, field: str, value, only: str | None = None) -> str:
+    """Set one field of every article line (or of article `only`) in articles.jsonl."""
     def change(number, line):
         record = json.loads(line)
-        if record["doc_id"] == SEED_2017:
-            record["title"] = TAMPERED
+        if only is None or record["doc_id"] == only:
+            record[field] = value
         return json.dumps(record, ensure_ascii=False)
     rewrite_lines(version / ARTICLES, change)
     return ARTICLES
+
+
+def article_title_edited(version: Path) -> str:
+    return set_article_field(version, "title", TAMPERED, only=SEED_2017)
 
 
 def chunk_line_not_json(version: Path) -> str:
@@ -111,21 +109,11 @@ def chunk_line_not_json(version: Path) -> str:
 
 
 def article_title_not_a_string(version: Path) -> str:
-    def change(number, line):
-        record = json.loads(line)
-        record["title"] = 42
-        return json.dumps(record, ensure_ascii=False)
-    rewrite_lines(version / ARTICLES, change)
-    return ARTICLES
+    return set_article_field(version, "title", 42)
 
 
 def article_date_not_a_date(version: Path) -> str:
-    def change(number, line):
-        record = json.loads(line)
-        record["date"] = ["2017", "07", "19"]
-        return json.dumps(record, ensure_ascii=False)
-    rewrite_lines(version / ARTICLES, change)
-    return ARTICLES
+    return set_article_field(version, "date", ["2017", "07", "19"])
 
 
 def article_line_not_an_object(version: Path) -> str:
@@ -184,11 +172,7 @@ def test_a_damaged_version_is_refused_in_one_line_and_a_build_repairs_it(tmp_pat
 @pytest.mark.parametrize("damage", LOADER_CATCHES, ids=lambda damage: damage.__name__)
 def test_damage_to_a_version_without_digests_is_refused_in_one_line_and_a_build_repairs_it(
         tmp_path, corpus, cli, damage):
-    index_dir = tmp_path / "ix"
-    build_index([corpus], index_dir, FakeEmbedder())
-    original_passages = passages(index_dir)
-    version = current_version(index_dir)
-    without_digests(version)
+    index_dir, version, original_passages = built_without_digests(tmp_path, corpus)
     damage(version)
 
     with pytest.raises(IndexMismatchError, match="is damaged"):
@@ -200,11 +184,7 @@ def test_damage_to_a_version_without_digests_is_refused_in_one_line_and_a_build_
 
 def test_a_version_without_digests_is_still_searched_but_never_reused(tmp_path, corpus):
     """It cannot be checked, so an edit to it goes unseen by search; a build takes nothing from it."""
-    index_dir = tmp_path / "ix"
-    build_index([corpus], index_dir, FakeEmbedder())
-    original_passages = passages(index_dir)
-    version = current_version(index_dir)
-    without_digests(version)
+    index_dir, version, original_passages = built_without_digests(tmp_path, corpus)
     chunk_text_edited(version)
     assert TAMPERED in passages(index_dir)
 
@@ -215,11 +195,7 @@ def test_a_version_without_digests_is_still_searched_but_never_reused(tmp_path, 
 
 
 def test_a_broken_chunk_line_in_a_version_without_digests_ends_ask_in_one_line(tmp_path, corpus, cli):
-    index_dir = tmp_path / "ix"
-    build_index([corpus], index_dir, FakeEmbedder())
-    original_passages = passages(index_dir)
-    version = current_version(index_dir)
-    without_digests(version)
+    index_dir, version, original_passages = built_without_digests(tmp_path, corpus)
     chunk_line_not_json(version)
     NewsIndex.open(index_dir, FakeEmbedder())  # passages are decoded when quoted
 
