@@ -134,18 +134,20 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = Fal
                           "have when added from Discord", "split it into articles, or add it from the command line")
     target = folder / name
     if dry_run:
-        if target.exists():
-            raise CorpusError(f"{target.name} already exists in the corpus folder",
-                              "rename the file, or remove the article first")
+        _refuse_taken(target)
         return CorpusChange(article, target, None, passages)
     with app.writing() as lock:
-        if target.exists():
-            raise CorpusError(f"{target.name} already exists in the corpus folder",
-                              "rename the file, or remove the article first")
-        target.write_bytes(data)
+        _refuse_taken(target)
+        with target.open("xb") as file:  # never through a link, never over a file
+            file.write(data)
         with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
             report = app.update(add=_load_from_folder(target, folder), lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(target.stem, ())))
+
+
+def _refuse_taken(target: Path) -> None:
+    if target.exists() or target.is_symlink():
+        raise CorpusError(f"{target.name} already exists in the corpus folder", "rename the file, or remove the article first")
 
 
 def _check_article(path: Path) -> Article:
