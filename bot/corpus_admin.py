@@ -197,7 +197,17 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
 def _files_of_article(article_file: Path) -> list[Path]:
     """The article file and its sidecar, if any."""
     sidecar = article_file.with_name(article_file.stem + SIDECAR_SUFFIX)
-    return [article_file, *([sidecar] if sidecar.is_file() else [])]
+    return [article_file, *([sidecar] if sidecar.is_file() and not sidecar.is_symlink() else [])]
+
+
+def trash_folder(app: Newsbot) -> Path:
+    """The corpus folder's trash: a plain folder inside it, never a link to somewhere else."""
+    folder = corpus_folder(app)
+    trash = folder / TRASH
+    if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
+        raise CorpusError(f"{TRASH} in {folder} is a link or not a folder, so removed articles cannot be kept there",
+                          f"make {TRASH} a plain folder inside the corpus folder")
+    return trash
 
 
 def _move(files: list[Path], source_root: Path, target_root: Path) -> None:
@@ -215,7 +225,7 @@ def remove_article(app: Newsbot, doc_id: str) -> CorpusChange:
         source = _file_of(app, doc_id)
         title = app.index.articles[doc_id].title
         stamp = dt.datetime.now(dt.timezone.utc).strftime(REMOVAL_STAMP)
-        removal = folder / TRASH / f"{stamp}-{uuid.uuid4().hex[:6]}"
+        removal = trash_folder(app) / f"{stamp}-{uuid.uuid4().hex[:6]}"
         files = _files_of_article(source)
         removal.mkdir(parents=True)
         _move(files, folder, removal)
@@ -234,7 +244,7 @@ def _undo_removal(moved: list[Path], removal: Path, folder: Path) -> None:
 
 def removed_articles(app: Newsbot) -> list[Removal]:
     """Every removal kept in the corpus folder's trash, newest first."""
-    trash = corpus_folder(app) / TRASH
+    trash = trash_folder(app)
     if not trash.is_dir():
         return []
     removals = []
@@ -255,10 +265,13 @@ def _read_removal(entry: Path, trash: Path) -> Removal | None:
         return Removal(entry.name, entry.stem, Path(entry.name), trash, entry.stem)
     if not entry.is_dir():
         return None
-    articles = [p for p in entry.rglob("*") if p.is_file() and not p.is_symlink() and p.name != REMOVAL_RECORD
-                and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.endswith(SIDECAR_SUFFIX)]
-    if len(articles) != 1:
-        return None  # an empty folder left by a removal killed before it moved anything
+    entries = list(entry.rglob("*"))
+    if any(p.is_symlink() or not (p.is_file() or p.is_dir()) for p in entries):
+        return None  # not a folder a removal made: links or special files are never restored
+    files = [p for p in entries if p.is_file() and p != entry / REMOVAL_RECORD]
+    articles = [p for p in files if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.endswith(SIDECAR_SUFFIX)]
+    if len(articles) != 1 or set(files) - set(_files_of_article(articles[0])):
+        return None  # empty (a removal killed before it moved anything), or not one article and its sidecar
     relative = articles[0].relative_to(entry)
     doc_id = relative.with_suffix("").as_posix()
     try:
@@ -283,10 +296,9 @@ def find_removal(app: Newsbot, wanted: str) -> Removal:
                       "give the id the article had when it was removed")
 
 
-def _files_of_removal(removal: Removal, trash: Path) -> list[Path]:
-    if removal.folder == trash:  # an old-style removal: the article and its sidecar lie in the trash itself
-        return _files_of_article(trash / removal.article_path)
-    return [p for p in removal.folder.rglob("*") if p.is_file() and p.name != REMOVAL_RECORD]
+def _files_of_removal(removal: Removal) -> list[Path]:
+    """The article file of a removal and its sidecar, if any (regular files: `_read_removal` saw to it)."""
+    return _files_of_article(removal.folder / removal.article_path)
 
 
 def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
@@ -295,13 +307,18 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
     with app.writing() as lock:
         removal = find_removal(app, wanted)
         target = folder / removal.article_path
-        if target.exists():
-            raise CorpusError(f"{removal.article_path} exists again in the corpus folder", "remove or rename it first")
-        files = _files_of_removal(removal, folder / TRASH)
+        files = _files_of_removal(removal)
+        for taken in (folder / f.relative_to(removal.folder) for f in files):
+            if not taken.parent.resolve().is_relative_to(folder.resolve()):
+                raise CorpusError(f"{taken.parent.relative_to(folder)} leads out of the corpus folder",
+                                  "make it a plain folder inside the corpus folder")
+            if taken.exists() or taken.is_symlink():
+                raise CorpusError(f"{taken.relative_to(folder)} exists again in the corpus folder",
+                                  "remove or rename it first")
         _move(files, removal.folder, folder)
         restored = [folder / f.relative_to(removal.folder) for f in files]
         with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):
             report = app.update(add=_load_from_folder(target, folder), lock=lock)
-        if removal.folder != folder / TRASH:
+        if removal.folder != trash_folder(app):
             shutil.rmtree(removal.folder, ignore_errors=True)
     return CorpusChange(None, target, report)

@@ -534,7 +534,7 @@ def _decode_text(body: bytes, charset: str | None) -> str:
         try:
             codecs.lookup(charset)
             return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):  # an unknown charset, or a codec that is not a text encoding
             pass
     try:
         return body.decode("utf-8-sig")

@@ -272,6 +272,9 @@ TOML_TYPES = {str: "a string", bool: "a boolean", int: "an integer", float: "a f
 
 def _read_sidecar(path: Path, warnings: list[str]) -> dict:
     sidecar_path = path.with_name(path.with_suffix("").name + SIDECAR_SUFFIX)
+    if sidecar_path.is_symlink():  # it could lead anywhere: its values would be shown to everyone
+        warnings.append(f"{sidecar_path}: ignored: a sidecar must be a file of its own, not a link")
+        return {}
     if not sidecar_path.exists():
         return {}
     try:

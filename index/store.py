@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import itertools
@@ -146,7 +147,11 @@ def _version_files(version_dir: Path) -> list[str]:
 
 
 def _file_digest(path: Path) -> str:
-    with path.open("rb") as file:
+    """The file's sha256; OSError for anything but a regular file (a FIFO would block the read forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 

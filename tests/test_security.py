@@ -286,6 +286,57 @@ def test_restore_takes_an_id_not_a_pattern(newsbot, tmp_path, pattern):
     assert "harbour" not in articles(tmp_path)
 
 
+def test_a_trash_that_is_a_link_is_refused_and_nothing_outside_is_touched(newsbot, tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "private_notes").mkdir(parents=True)
+    (outside / "private_notes" / "diary.txt").write_text(SECRET)
+    (outside / "private_notes" / "other.dat").write_text("keep me")
+    (tmp_path / "corpus" / ".trash").symlink_to(outside)
+    status, _, err = newsbot("index", "restore", "private_notes")
+    assert status == 2 and "is a link" in err
+    status, _, err = newsbot("index", "remove", SEED_2021)
+    assert status == 2 and "is a link" in err
+    assert sorted(p.name for p in (outside / "private_notes").iterdir()) == ["diary.txt", "other.dat"]
+    assert (tmp_path / "corpus" / f"{SEED_2021}.txt").exists() and SEED_2021 in articles(tmp_path)
+    assert "diary" not in articles(tmp_path)
+
+
+def test_a_removal_folder_made_by_hand_with_links_is_never_restored(newsbot, tmp_path):
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.toml").write_text('title = "from outside"\n')
+    planted = corpus / ".trash" / "20260101T000000.000000-abcdef"
+    planted.mkdir(parents=True)
+    (planted / "planted.txt").write_bytes(HARBOUR)
+    (planted / "planted.meta.toml").symlink_to(outside / "secret.toml")
+    (planted / f"{SEED_2021}.txt").symlink_to(outside / "secret.toml")  # the name of a live article
+    live = (corpus / f"{SEED_2021}.txt").read_bytes()
+    status, _, err = newsbot("index", "restore", "planted")
+    assert status == 2 and "no removed article" in err
+    assert (corpus / f"{SEED_2021}.txt").read_bytes() == live and not (corpus / "planted.txt").exists()
+
+
+def test_a_restore_never_overwrites_a_file_of_the_corpus(newsbot, tmp_path):
+    corpus = tmp_path / "corpus"
+    assert newsbot("index", "remove", "000_d9337505ec262534")[0] == 0  # the seed with a sidecar
+    (corpus / "000_d9337505ec262534.meta.toml").write_text('title = "a new sidecar, written since"\n')
+    status, _, err = newsbot("index", "restore", "000_d9337505ec262534")
+    assert status == 2 and "exists again" in err
+    assert "written since" in (corpus / "000_d9337505ec262534.meta.toml").read_text()
+    assert len(trash_files(tmp_path)) == 1  # still in the trash, whole
+
+
+def test_a_sidecar_that_is_a_link_is_not_read(app, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.toml").write_text('title = "TOP-SECRET from outside"\nbyline = "db_password=hunter2"\n')
+    (tmp_path / "corpus" / f"{SEED_2021}.meta.toml").symlink_to(outside / "secret.toml")
+    report = app.rebuild()
+    meta = app.index.articles[SEED_2021]
+    assert "SECRET" not in meta.title and meta.byline != "db_password=hunter2"
+    assert any("not a link" in warning for warning in report.warnings)
+
+
 # ---- 10. Discord: acknowledge first, big articles, .jsonl, names --------------------------------------
 
 async def test_an_attachment_is_downloaded_only_after_the_interaction_is_acknowledged(fake, corpus_app):

@@ -476,6 +476,13 @@ async def test_the_charset_of_the_content_type_is_used(serve):
     assert (await fetch_page(server.url("/story"), LOOPBACK)).text == "Café in Zürich"
 
 
+@pytest.mark.parametrize("charset", ["undefined", "punycode", "idna", "rot13", "base64"])
+async def test_a_charset_that_is_not_a_text_encoding_falls_back_to_utf8(serve, charset):
+    """Some codec names raise a bare UnicodeError (or are not text codecs at all): never a traceback."""
+    server = await serve({"/story": page(b"hello harbour", f"text/plain; charset={charset}")})
+    assert (await fetch_page(server.url("/story"), LOOPBACK)).text == "hello harbour"
+
+
 async def test_bytes_that_are_not_utf8_are_read_as_cp1252(serve):
     server = await serve({"/story": page(b"caf\xe9 \x93quoted\x94", "text/html")})
     assert (await fetch_page(server.url("/story"), LOOPBACK)).text == "café \u201cquoted\u201d"

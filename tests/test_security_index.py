@@ -373,3 +373,24 @@ def test_a_rollback_to_a_damaged_version_is_refused_and_changes_nothing(tmp_path
     line = assert_one_line_error(cli("index", "rollback", "--index", str(index_dir)))
     assert older.name in line and CHUNKS in line
     assert current_version(index_dir) == newest and len(NewsIndex.open(index_dir, FakeEmbedder()).articles) == 3
+
+
+def test_a_fifo_listed_in_a_manifest_is_damage_not_a_hang(tmp_path, corpus):
+    """Opening a FIFO to hash it would block forever: it is refused as damage, and a build repairs it."""
+    import signal
+
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, FakeEmbedder())
+    version = current_version(index_dir)
+    os.mkfifo(version / "notes")
+    edit_manifest(version, lambda manifest: manifest["files"].update(notes="0" * 64))
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("hashing the FIFO blocked"))
+    signal.alarm(20)
+    try:
+        with pytest.raises(IndexMismatchError, match="notes"):
+            NewsIndex.open(index_dir, FakeEmbedder())
+        report = build_index([corpus], index_dir, FakeEmbedder())
+    finally:
+        signal.alarm(0)
+    assert report.embedded == report.manifest.chunks
+    NewsIndex.open(index_dir, FakeEmbedder())

@@ -34,6 +34,8 @@ from ...corpus_admin import (
     removed_articles,
     restore_article,
 )
+from index import NewsbotError
+
 from ...describe import build_summary, sorted_sources
 from ...fetch import fetch_page
 from ..errors import NotCorpusEditor, NotModerator, message_for
@@ -226,7 +228,10 @@ class AdminCog(commands.Cog):
         if not await may_change_corpus(interaction):
             return []  # what was removed is for those who may change the corpus
         wanted = current.casefold()
-        removals = await asyncio.to_thread(removed_articles, self.bot.app_for(interaction.guild_id))
+        try:
+            removals = await asyncio.to_thread(removed_articles, self.bot.app_for(interaction.guild_id))
+        except NewsbotError:
+            return []  # no usable trash: /restore itself says why
         matches = [r for r in removals if wanted in r.title.casefold() or wanted in r.doc_id.casefold()]
         return [app_commands.Choice(name=clip(f"{r.title} (removed {r.removed_at})", 100), value=r.id[:100])
                 for r in matches[:25]]
