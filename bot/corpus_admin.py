@@ -98,8 +98,7 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
     from .fetch import fetch_page_blocking, looks_like_url
 
     if looks_like_url(source):
-        page = fetch_page_blocking(source, app.config.fetch.policy())
-        return add_upload(app, page.name + page.suffix, page.text.encode("utf-8"), dry_run=dry_run)
+        return add_upload(app, *fetch_page_blocking(source, app.config.fetch.policy()).as_file(), dry_run=dry_run)
     given = Path(source)
     if not given.is_file():
         raise CorpusError(f"{source} is not a file", "give the path of an article file or an http(s) URL")
@@ -305,6 +304,7 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
     """Put a removed article back where it was, with the id it had, and reindex."""
     folder = corpus_folder(app)
     with app.writing() as lock:
+        trash = trash_folder(app)
         removal = find_removal(app, wanted)
         target = folder / removal.article_path
         files = _files_of_removal(removal)
@@ -319,6 +319,6 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
         restored = [folder / f.relative_to(removal.folder) for f in files]
         with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):
             report = app.update(add=_load_from_folder(target, folder), lock=lock)
-        if removal.folder != trash_folder(app):
+        if removal.folder != trash:
             shutil.rmtree(removal.folder, ignore_errors=True)
     return CorpusChange(None, target, report)

@@ -90,6 +90,10 @@ class FetchedPage:
     name: str
     """A safe file stem from the URL's last path segment (or its host)."""
 
+    def as_file(self) -> tuple[str, bytes]:
+        """(file name, UTF-8 bytes): the page as a file the corpus folder can keep."""
+        return self.name + self.suffix, self.text.encode("utf-8")
+
 
 def looks_like_url(text: str) -> bool:
     """True for "scheme://..." in any case (HTTP://, Ftp://, file://), so a CLI can tell links from paths."""

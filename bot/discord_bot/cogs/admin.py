@@ -192,8 +192,7 @@ class AdminCog(commands.Cog):
         async def download() -> Upload:
             if file is not None:  # read only after the interaction is acknowledged: Discord waits 3 s at most
                 return file.filename, await file.read()
-            page = await fetch_page((url or "").strip(), policy)
-            return page.name + page.suffix, page.text.encode("utf-8")
+            return (await fetch_page((url or "").strip(), policy)).as_file()
 
         await self._corpus_change(interaction, lambda app, upload: add_upload(
             app, *(upload or ("", b"")), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
