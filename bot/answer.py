@@ -1,8 +1,10 @@
 """The one answer builder every front end shares.
 
 From a question and the index it makes an `Answer`: the best passages, each with the sentence or
-sentences that best match the question marked, numbered citations, and, when no passage is close
-enough, an abstention that names the closest articles instead. Passages that say the same thing
+sentences that best match the question marked, and numbered citations; or, when the articles do
+not answer it (the decision is `index.answerability.judge`), an abstention with a spelling fix
+drawn from the corpus's words, the closest articles and a hint. A question that is answered only
+once its misspelt words are fixed is answered, saying what was searched for. Passages that say the same thing
 (the same sentence in two articles, or overlapping passages of one) are shown once and cite every
 article they came from. Rendering is left to the front ends.
 """
@@ -13,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from index import ArticleMeta, Hit, NewsIndex, SearchFilters, SearchMode, sentence_spans
-from index.answer_scores import answer_scores
+from index.answerability import judge
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
@@ -55,6 +57,12 @@ class Answer:
     """When abstaining: the articles nearest to the question, best first."""
     filters: SearchFilters = field(default_factory=SearchFilters)
     """The filters the question was searched with (source, since, before)."""
+    searched_for: str | None = None
+    """When answered only once misspelt words were fixed: the question as searched."""
+    did_you_mean: str | None = None
+    """When abstaining: the question with its misspelt words fixed, if any were."""
+    missing: list[str] = field(default_factory=list)
+    """When abstaining: names and numbers of the question that the closest article lacks."""
 
     def citation(self, number: int) -> Citation:
         return self.citations[number - 1]
@@ -65,18 +73,26 @@ def build_answer(
     question: str,
     *,
     k: int = 3,
-    min_answer_score: float = 0.6,
+    min_answer_score: float | None = None,
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),
 ) -> Answer:
+    """The answer to a question; `min_answer_score` overrides the corpus's own threshold."""
     question = question.strip()
     hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-    scores = answer_scores(index, question, hits)
-    relevant = [hit for hit, score in zip(hits, scores) if score >= min_answer_score]
-    if not relevant:
-        closest = [hit for _, hit in sorted(zip(scores, hits), key=lambda pair: pair[0], reverse=True)]
-        return Answer(question, [], [], abstained=True, closest=_unique_articles(closest)[:3], filters=filters)
+    judgement = judge(index, question, hits, min_answer_score)
+    searched_for = fixed = None
+    if not judgement.answered and (fixed := index.spelling().fix(question)):
+        fixed_hits = index.search(fixed, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
+        fixed_judgement = judge(index, fixed, fixed_hits, min_answer_score)
+        hits, judgement = fixed_hits, fixed_judgement  # closest articles too are those of what was meant
+        searched_for = fixed if judgement.answered else None
+    if not judgement.answered:
+        return Answer(question, [], [], abstained=True, closest=judgement.closest_articles(hits), filters=filters,
+                      did_you_mean=fixed, missing=judgement.missing)
 
+    asked = searched_for or question
+    relevant = judgement.quotable
     passages: list[Passage] = []
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
     position = 0
@@ -84,7 +100,7 @@ def build_answer(
         # highlight a few candidates per model call: enough to fill the answer if none is a duplicate
         batch = relevant[position : position + k - len(passages) + 1]
         position += len(batch)
-        for hit, (spans, highlights) in zip(batch, _best_sentences(index, question, batch)):
+        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, batch)):
             grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
             best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
             duplicate_of = next(
@@ -106,7 +122,7 @@ def build_answer(
                 citations.append(Citation(numbers[doc_id], hit.article))
             if numbers[doc_id] not in passage.citations:
                 passage.citations.append(numbers[doc_id])
-    return Answer(question, passages, citations, abstained=False, filters=filters)
+    return Answer(question, passages, citations, abstained=False, filters=filters, searched_for=searched_for)
 
 
 def _best_sentences(
@@ -125,13 +141,6 @@ def _best_sentences(
     return result
 
 
-def _unique_articles(hits: list[Hit]) -> list[ArticleMeta]:
-    seen: dict[str, ArticleMeta] = {}
-    for hit in hits:
-        seen.setdefault(hit.article.doc_id, hit.article)
-    return list(seen.values())
-
-
 WORD = re.compile(r"\w+")
 
 
@@ -147,6 +156,18 @@ def _same(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
         return False
     shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
     return len(shorter & longer) / len(shorter) >= SAME_SENTENCE
+
+
+def abstention_hint(answer: Answer) -> str:
+    """What to try next, for an answer that abstained."""
+    if answer.missing:
+        named = ", ".join(f"“{word}”" for word in answer.missing[:4])
+        lead = f"The closest article never mentions {named}. "
+    else:
+        lead = ""
+    if answer.filters:
+        return lead + "Try again without the filters, or with other words."
+    return lead + "Try other words, or narrow the search with source:, since: or before:."
 
 
 def format_date(article: ArticleMeta) -> str | None:

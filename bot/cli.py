@@ -13,7 +13,7 @@
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
     newsbot bench-changes --corpus PATH --article FILE   time a full build, a no-change reindex, add, remove
     newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
-    newsbot calibrate --corpus PATH --answerable FILE --unanswerable FILE   abstention threshold
+    newsbot eval --abstention [--eval-dir DIR] [--show]   answered and abstained, per question set
 
 Every command that reads or writes an index takes `--index DIR`, and `--guild ID` to work on the
 corpus and index a [guilds.ID] section gives a guild; `--config PATH` picks the config.
@@ -84,24 +84,25 @@ def _parser() -> argparse.ArgumentParser:
 
     with_index(commands.add_parser("repl", help="ask questions interactively"))
 
-    evaluation = commands.add_parser("eval", help="measure retrieval on a question set with relevance judgments")
-    evaluation.add_argument("--corpus", metavar="PATH", type=Path, action="append", required=True,
+    evaluation = commands.add_parser("eval", help="measure retrieval on a question set with relevance judgments, "
+                                     "or (--abstention) how often the bot answers")
+    evaluation.add_argument("--corpus", metavar="PATH", type=Path, action="append",
                             help="corpus file or folder (BEIR corpus.jsonl)")
-    evaluation.add_argument("--queries", metavar="FILE", type=Path, required=True, help="BEIR queries.jsonl")
-    evaluation.add_argument("--qrels", metavar="FILE", type=Path, required=True, help="BEIR qrels .tsv")
+    evaluation.add_argument("--queries", metavar="FILE", type=Path, help="BEIR queries.jsonl")
+    evaluation.add_argument("--qrels", metavar="FILE", type=Path, help="BEIR qrels .tsv")
+    evaluation.add_argument("--abstention", action="store_true",
+                            help="instead: the share of questions answered and abstained on, per standard set "
+                            "(docs/quality.md), with the default settings")
+    evaluation.add_argument("--eval-dir", metavar="DIR", type=Path, default=Path("../shared/eval"),
+                            help="with --abstention: the folder holding realtimeqa-dev/ and scifact/ "
+                            "(default ../shared/eval)")
+    evaluation.add_argument("--show", action="store_true",
+                            help="with --abstention: list each question decided against its set's target")
     evaluation.add_argument("--mode", action="append", choices=SEARCH_MODES,
                             help="search mode to measure (repeatable; default: [search] mode)")
     evaluation.add_argument("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"),
                             help="where indexes of evaluated corpora are kept (default .newsbot/eval)")
     evaluation.add_argument("--json", action="store_true", help="one JSON line per mode")
-
-    calibrate = commands.add_parser("calibrate", help="choose the abstention threshold from two question sets")
-    calibrate.add_argument("--corpus", metavar="PATH", type=Path, action="append", required=True)
-    calibrate.add_argument("--answerable", metavar="FILE", type=Path, required=True,
-                           help="questions the corpus answers (one a line, or BEIR queries.jsonl)")
-    calibrate.add_argument("--unanswerable", metavar="FILE", type=Path, required=True,
-                           help="questions it does not answer")
-    calibrate.add_argument("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"))
 
     bench = with_index(commands.add_parser("bench", help="time a full build and question latency (prints figures)"))
     bench.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
-                    "bench-changes": cmd_bench_changes, "eval": cmd_eval, "calibrate": cmd_calibrate}
+                    "bench-changes": cmd_bench_changes, "eval": cmd_eval}
         return handlers[command](app, args)
     except NewsbotError as error:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
@@ -298,16 +299,17 @@ def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
+    if args.abstention:
+        from .abstention import run_abstention_eval, standard_sets
+
+        run_abstention_eval(app, standard_sets(args.eval_dir, args.cache), args.cache, args.show)
+        return 0
+    if not (args.corpus and args.queries and args.qrels):
+        raise NewsbotError("newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
+                           "give the judged corpus, its queries and its qrels")
     from .evaluate import run_eval
 
     run_eval(app, args.corpus, args.queries, args.qrels, args.mode or [app.config.search.mode], args.cache, args.json)
-    return 0
-
-
-def cmd_calibrate(app: Newsbot, args: argparse.Namespace) -> int:
-    from .calibrate import run_calibration
-
-    run_calibration(app, args.corpus, args.answerable, args.unanswerable, args.cache)
     return 0
 
 

@@ -61,7 +61,8 @@ class IndexSettings:
 class SearchSettings:
     k: int = _setting(3, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
     mode: str = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
-    min_answer_score: float = _setting(0.6, "a number from -1 to 2", lambda v: -1 <= v <= 2)
+    min_answer_score: float | None = _setting(None, "a number from -1 to 2", lambda v: -1 <= v <= 2)
+    """None: each index's own threshold, worked out when it is built (index/answerability.py)."""
 
 
 def _is_id_list(value: tuple) -> bool:
@@ -221,7 +222,7 @@ def _convert(value: Any, annotation: str, base: Path | None) -> Any:
         return value if isinstance(value, bool) else None
     if annotation == "int":
         return value if isinstance(value, int) and not isinstance(value, bool) else None
-    if annotation == "float":
+    if annotation in ("float", "float | None"):
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if annotation == "str":
         return value if isinstance(value, str) else None

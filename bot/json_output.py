@@ -18,6 +18,9 @@
         }
       ],
       "closest": [ {doc_id, title, outlet, date, url}, ... ],     # when abstained: nearest articles
+      "searched_for": null,            # when answered only with misspelt words fixed: what was searched
+      "did_you_mean": null,            # when abstained: the question with misspelt words fixed, if any
+      "hint": null,                    # when abstained: what to try next
       "filters": {"source": null, "since": "2021-01-01", "before": null}   # from source:/since:/before:
     }
 
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 from index import ArticleMeta
 
-from .answer import Answer
+from .answer import Answer, abstention_hint
 
 SCHEMA_VERSION = 1
 
@@ -73,6 +76,9 @@ def answer_json(answer: Answer) -> dict:
         "abstained": answer.abstained,
         "hits": hits,
         "closest": [article_json(article) for article in answer.closest],
+        "searched_for": answer.searched_for,
+        "did_you_mean": answer.did_you_mean,
+        "hint": abstention_hint(answer) if answer.abstained else None,
         "filters": {
             "source": answer.filters.source,
             "since": answer.filters.since.isoformat() if answer.filters.since else None,

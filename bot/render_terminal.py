@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from .answer import Answer, Passage, citation_text
+from .answer import Answer, Passage, abstention_hint, citation_text
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"
@@ -32,12 +32,17 @@ def render_answer(answer: Answer) -> Panel:
     subtitle = Text(f"filters: {answer.filters.describe()}", style="dim") if answer.filters else None
     if answer.abstained:
         body: list[Text] = [Text(NOT_COVERED, style="bold")]
+        if answer.did_you_mean:
+            body.append(Text.assemble("Did you mean: ", (answer.did_you_mean, "bold"), "?"))
         if answer.closest:
             body.append(Text("\nClosest articles:", style="dim"))
             body.extend(Text(f"• {citation_text(article)}") for article in answer.closest)
+        body.append(Text("\n" + abstention_hint(answer), style="dim"))
         return Panel(Group(*body), title=title, title_align="left", subtitle=subtitle, subtitle_align="left",
                      border_style=ABSTAIN_ACCENT)
     parts: list[Text] = []
+    if answer.searched_for:
+        parts.extend([Text.assemble("Showing passages for ", (answer.searched_for, "bold"), style="dim"), Text()])
     for passage in answer.passages:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))

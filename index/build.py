@@ -9,6 +9,7 @@ tokenized.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -18,12 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .answerability import calibrate
 from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
 from .documents import Article, Chunk
 from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
+from .search import ChunkLines, NewsIndex
+from .spelling import WORDS_FILE, count_words, write_word_counts
 from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
 from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, HeldLock, Manifest, build_lock, file_digests,
                     new_version_dir, publish, write_lines)
@@ -201,7 +205,9 @@ def _write_version(
     vector_index = VectorIndex(embedder.dimension)
     vector_index.add(np.arange(len(chunk_lines)), vectors)
     vector_index.save(version_dir / VECTORS)
-    LexicalIndex.from_counts(terms).save(version_dir / BM25)
+    lexical = LexicalIndex.from_counts(terms)
+    lexical.save(version_dir / BM25)
+    write_word_counts(version_dir / WORDS_FILE, count_words(article.text for article in articles))
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=embedder.name,
@@ -216,6 +222,11 @@ def _write_version(
         build_seconds=round(time.perf_counter() - started, 3),
         files=file_digests(version_dir),  # every other file is written: search and reuse check them
     )
+    searchable = NewsIndex(version_dir, manifest, {a.doc_id: a.meta for a in articles}, ChunkLines(chunk_lines),
+                           {doc_id: stored.rows for doc_id, stored in new_articles.items()}, vector_index, lexical,
+                           embedder)
+    manifest = dataclasses.replace(manifest, answerability=calibrate(searchable).to_json(),
+                                   build_seconds=round(time.perf_counter() - started, 3))
     manifest.write(version_dir)
     final_dir = publish(index_dir, version_dir, keep=options.keep_versions)
     if progress:

@@ -30,6 +30,15 @@ def _tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 
 
+def tokenize(text: str) -> list[str]:
+    """The stemmed words BM25 indexes for this text, stop words left out, in order."""
+    return _tokenize([text])[0] if text.strip() else []
+
+
+def tokenize_all(texts: Sequence[str]) -> list[list[str]]:
+    return _tokenize(texts) if texts else []
+
+
 class TermCounts:
     """How often each stemmed word occurs in each passage: a sparse passages x words matrix."""
 
@@ -131,19 +140,6 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]
         df = int(indptr[column + 1] - indptr[column]) if column is not None and column + 1 < len(indptr) else 0
         return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
-
-    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
-        """For each text, the share of the query's words (weighted by IDF) it contains, from 0 to 1.
-
-        High for a passage that names what the question asks about, low for one that is merely
-        on the same topic ("rice from China" against a passage on flour from Russia).
-        """
-        query_terms = set(_tokenize([query])[0])
-        weights = {term: self.idf(term) for term in query_terms}
-        total = sum(weights.values())
-        if not total:
-            return [0.0] * len(texts)
-        return [sum(weights[term] for term in query_terms & set(terms)) / total for terms in _tokenize(texts)]
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

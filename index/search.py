@@ -10,11 +10,13 @@ from typing import Literal
 
 import numpy as np
 
+from .answerability import Calibration, calibrate
 from .documents import ArticleMeta, Chunk, Hit
 from .embedding import Embedder
 from .errors import IndexMismatchError
 from .filters import SearchFilters
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, tokenize_all
+from .spelling import WORDS_FILE, SpellingFixer, count_words, read_word_counts
 from .store import (ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, passage_rows,
                     read_lines, verify_files)
 from .vectors import VectorIndex
@@ -105,6 +107,8 @@ class NewsIndex:
         self._vectors = vectors
         self._lexical = lexical
         self._embedder = embedder
+        self._calibration: Calibration | None = None
+        self._spelling: SpellingFixer | None = None
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
@@ -141,9 +145,12 @@ class NewsIndex:
                           self.version_dir.name)
 
     def search(
-        self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None
+        self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
+        *, query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The k best passages for the query, best first, among the articles the filters admit."""
+        """The k best passages for the query, best first, among the articles the filters admit.
+
+        `query_vector`, when given, is the query's embedding (from `embed_questions`)."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}")
         query = query.strip()
@@ -152,7 +159,8 @@ class NewsIndex:
         allowed = self._allowed_rows(filters) if filters else None
         if allowed is not None and len(allowed) == 0:
             return []
-        query_vector = self._embedder.embed_batch([query])[0]
+        if query_vector is None:
+            query_vector = self._embedder.embed_batch([query])[0]
         candidates = max(CANDIDATES, k)
         dense = self._vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
         lexical = self._lexical.search(query, candidates, allowed) if mode != "dense" else []
@@ -185,9 +193,51 @@ class NewsIndex:
         rows = [row for doc_id in admitted for row in self.rows_by_article.get(doc_id, ())]
         return np.asarray(sorted(rows), dtype=np.int64)
 
-    def term_coverage(self, query: str, hits: Sequence[Hit]) -> list[float]:
-        """How much of the question (IDF-weighted words) each hit's title and passage contain."""
-        return self._lexical.coverage(query, [f"{hit.article.title}\n{hit.passage}" for hit in hits])
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    def embed_questions(self, questions: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """The questions' embeddings, for `search(query_vector=...)`: one model call per batch."""
+        batches = [self._embedder.embed_batch(questions[start : start + batch_size])
+                   for start in range(0, len(questions), batch_size)]
+        return np.concatenate(batches) if batches else np.zeros((0, self._embedder.dimension), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of a stemmed term in this index."""
+        return self._lexical.idf(term)
+
+    def passage_terms(self, texts: Sequence[str]) -> list[list[str]]:
+        """The stemmed words BM25 sees in each text."""
+        return tokenize_all(texts)
+
+    def article_terms(self, doc_id: str) -> set[str]:
+        """The stemmed words of an article: its title, outlet, date and every passage."""
+        article = self.articles[doc_id]
+        date = f"{article.date.year} {article.date:%B} {article.date.day}" if article.date else ""
+        texts = [article.title or "", article.outlet or "", date,
+                 *(self.chunks[row].text for row in self.rows_by_article.get(doc_id, ()))]
+        return {term for tokens in tokenize_all(texts) for term in tokens}
+
+    def answer_threshold(self) -> float:
+        """The least passage score that answers a question on this corpus (see answerability.py)."""
+        return self.calibration().threshold
+
+    def calibration(self) -> Calibration:
+        """The answer calibration the build recorded; worked out now for a version that has none."""
+        if self._calibration is None:
+            self._calibration = Calibration.from_json(self.manifest.answerability) or calibrate(self)
+        return self._calibration
+
+    def spelling(self) -> SpellingFixer:
+        """Spelling fixes from this corpus's words (loaded on first use)."""
+        if self._spelling is None:
+            try:
+                counts = read_word_counts(self.version_dir / WORDS_FILE)
+            except (OSError, UnicodeDecodeError):  # a version built before words were counted
+                counts = dict(count_words(self.chunks[row].text for row in range(len(self.chunks))))
+            self._spelling = SpellingFixer(counts)
+        return self._spelling
 
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
         """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""

@@ -79,6 +79,9 @@ class Manifest:
     files: dict[str, str] | None = None
     """The SHA-256 digest of each other file of the version, by path within it (see `file_digests`).
     None in versions written before digests were recorded: those cannot be checked."""
+    answerability: dict | None = None
+    """The answer decision's calibration for this corpus (`index.answerability.Calibration`); None in
+    versions built before it was recorded, which work it out when they are opened."""
 
     @classmethod
     def read(cls, version_dir: Path) -> Manifest:
@@ -106,7 +109,7 @@ class Manifest:
         return manifest
 
     def write(self, version_dir: Path) -> None:
-        record = {k: v for k, v in self.__dict__.items() if k != "files" or v is not None}
+        record = {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability") or v is not None}
         _write_synced(version_dir / MANIFEST, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -125,6 +128,7 @@ _MANIFEST_TYPES = {
     "chunks": _is_int,
     "built_at": lambda v: isinstance(v, str),
     "build_seconds": lambda v: _is_int(v) or isinstance(v, float),
+    "answerability": lambda v: v is None or isinstance(v, dict),
     "files": lambda v: v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str)
                                                                  for k, d in v.items())),
 }

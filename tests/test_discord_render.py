@@ -69,7 +69,18 @@ def test_abstention_embed_lists_the_closest_articles():
     answer = make_answer(1, 100, 20, 30)
     abstained = Answer("Who won?", [], [], abstained=True, closest=[c.article for c in answer.citations])
     embed = answer_embed(abstained)
-    assert embed.description == "The articles I have don't cover this."
+    assert embed.description == ("The articles I have don't cover this.\n"
+                                 "Try other words, or narrow the search with source:, since: or before:.")
     assert embed.fields[0].name == "Closest articles"
+
+
+def test_abstention_embed_offers_the_spelling_fix_and_names_what_is_missing():
+    abstained = Answer("What did the forign ministry say about Bitcoin?", [], [], abstained=True,
+                       did_you_mean="What did the foreign ministry say about *Bitcoin*?", missing=["Bitcoin"])
+    embed = answer_embed(abstained)
+    assert embed.description == ("The articles I have don't cover this.\n"
+                                 "Did you mean: **What did the foreign ministry say about \\*Bitcoin\\*?**?\n"
+                                 "The closest article never mentions “Bitcoin”. Try other words, or narrow the "
+                                 "search with source:, since: or before:.")
     assert isinstance(embed.colour, discord.Colour)
 

@@ -22,7 +22,8 @@ def test_a_build_is_a_self_describing_folder(tmp_path, fake_embedder):
     report = build_index([SEEDS], tmp_path / "ix", fake_embedder)
     version = current_version(tmp_path / "ix")
     assert (tmp_path / "ix" / CURRENT).is_symlink()
-    assert sorted(p.name for p in version.iterdir()) == ["articles.jsonl", "bm25", "chunks.jsonl", "manifest.json", "vectors.faiss"]
+    assert sorted(p.name for p in version.iterdir()) == ["articles.jsonl", "bm25", "chunks.jsonl", "manifest.json", "vectors.faiss",
+                                                             "words.tsv"]
     manifest = json.loads((version / MANIFEST).read_text())
     assert manifest["format_version"] == 1
     assert manifest["model"] == "fake-hash" and manifest["dimension"] == 256 and manifest["max_tokens"] == 64

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from ..answer import Answer, Passage, format_date
+from ..answer import Answer, Passage, abstention_hint, format_date
 from ..render_terminal import NOT_COVERED
 from index import ArticleMeta
 
@@ -143,7 +143,11 @@ def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     """The whole answer as one embed that respects every limit."""
     title = clip(no_mentions(answer.question.replace("\n", " ")), TITLE_LIMIT)
     if answer.abstained:
-        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR, description=NOT_COVERED)
+        description = NOT_COVERED
+        if answer.did_you_mean:
+            description += f"\nDid you mean: **{clip(escape_markdown(no_mentions(answer.did_you_mean)), 300)}**?"
+        description += f"\n{abstention_hint(answer)}"
+        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR, description=clip(description, DESCRIPTION_LIMIT))
         if answer.closest:
             lines = [source_line(None, article) for article in answer.closest]
             for name, value in _fields_from_lines("Closest articles", lines)[:3]:

@@ -31,7 +31,8 @@ def footer(answer: Answer) -> str:
     filters = f" · filters: {answer.filters.describe()}" if answer.filters else ""
     if answer.abstained:
         return f"newsbot quotes news articles; it found none that answer this{filters}"
-    return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model{filters}"
+    searched = f" · searched for: {answer.searched_for}" if answer.searched_for else ""
+    return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model{filters}{searched}"
 
 
 def answer_view(answer_id: str, answer: Answer, *, private: bool, more: bool) -> discord.ui.View:

@@ -1,0 +1,152 @@
+"""The answer decision on the seeds, with the real model: answered when the articles answer,
+refused when they don't, alike from the CLI, the REPL and the Discord bot."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from rich.console import Console
+
+from bot.config import Config
+from bot.repl import Repl
+from bot.service import Newsbot
+from index import NewsIndex, build_index
+from index.answerability import BASE_THRESHOLD, Calibration
+from index.store import MANIFEST, Manifest, current_version
+
+from .conftest import SEED_2017, SEEDS
+from .discord_harness import running_bot
+
+pytestmark = pytest.mark.model
+
+ANSWERED = [
+    "How much flour did Russia deliver?",
+    "How many tons of flour did Russia give?",
+    "What did Rodong Sinmun say?",
+    "since:2021 what did the foreign ministry say",
+    "flour",
+    "putin small nations nuclear weapons",
+]
+REFUSED = [
+    "How much rice did China send to North Korea?",
+    "What did Japan say about the Hwasong-14 launch?",
+    "What did Donald Trump say after the Hwasong-14 launch?",
+    "Who won the 2018 FIFA World Cup?",
+    "source:reuters how much flour did russia send",
+]
+
+
+@pytest.fixture
+def app(seed_index_dir, real_embedder) -> Newsbot:
+    return Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir)
+
+
+@pytest.mark.parametrize("question", ANSWERED)
+def test_the_seeds_answer_rephrased_partial_and_filtered_questions(app, question):
+    answer = app.ask(question)
+    assert not answer.abstained, question
+    assert answer.searched_for is None
+
+
+@pytest.mark.parametrize("question", REFUSED)
+def test_near_misses_on_the_same_people_and_places_are_refused(app, question):
+    answer = app.ask(question)
+    assert answer.abstained, question
+
+
+def test_a_refusal_names_what_the_closest_article_lacks_and_what_to_try(app):
+    answer = app.ask("How much rice did China send to North Korea?")
+    assert answer.missing == ["China"]
+    assert answer.closest and answer.closest[0].doc_id == SEED_2017  # the flour article is the closest
+    from bot.answer import abstention_hint
+    assert abstention_hint(answer).startswith("The closest article never mentions “China”.")
+
+
+def test_a_typo_is_answered_from_the_fixed_question_and_says_so(app):
+    answer = app.ask("how much flowr did russia send")
+    assert not answer.abstained
+    assert answer.searched_for == "how much flour did russia send"
+    assert "2,400 tons of flour" in answer.passages[0].text
+    assert answer.citations[0].article.doc_id == SEED_2017
+
+
+def test_did_you_mean_on_a_typo_the_articles_still_do_not_answer(app):
+    answer = app.ask("What did the forign ministry say about Bitcoin?")
+    assert answer.abstained
+    assert answer.did_you_mean == "What did the foreign ministry say about Bitcoin?"
+    assert answer.missing == ["Bitcoin"]
+
+
+def test_the_build_records_the_corpus_threshold_in_the_manifest(seed_index_dir):
+    manifest = Manifest.read(current_version(seed_index_dir))
+    calibration = Calibration.from_json(manifest.answerability)
+    assert calibration is not None
+    assert calibration.background["questions"] >= 100
+    # two articles: off-topic questions score far below the floor, so the floor is the threshold
+    assert calibration.background["q95"] < BASE_THRESHOLD == calibration.threshold
+
+
+def test_an_index_built_before_calibration_works_it_out_when_opened(tmp_path, real_embedder):
+    build_index([SEEDS], tmp_path / "ix", real_embedder)
+    version = current_version(tmp_path / "ix")
+    record = json.loads((version / MANIFEST).read_text())
+    del record["answerability"]
+    (version / MANIFEST).write_text(json.dumps(record))
+    index = NewsIndex.open(tmp_path / "ix", real_embedder)
+    assert index.manifest.answerability is None
+    assert index.answer_threshold() == BASE_THRESHOLD
+
+
+def test_min_answer_score_overrides_the_corpus_threshold(seed_index_dir, real_embedder):
+    from bot.config import SearchSettings
+    strict = Newsbot(Config(search=SearchSettings(min_answer_score=1.9)), embedder=real_embedder,
+                     index_dir=seed_index_dir)
+    assert strict.ask("How much flour did Russia deliver to North Korea?").abstained
+
+
+QUESTIONS_FOR_EVERY_FRONT_END = ["How many tons of flour did Russia give?", "how much flowr did russia send",
+                                 "How much rice did China send to North Korea?"]
+
+
+async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_index_dir, real_embedder, cli_real):
+    cli_answers = [cli_real("ask", "--json", "--index", str(seed_index_dir), q) for q in QUESTIONS_FOR_EVERY_FRONT_END]
+    assert [a["abstained"] for a in cli_answers] == [False, False, True]
+    assert cli_answers[1]["searched_for"] == "how much flour did russia send"
+
+    out = io.StringIO()
+    repl = Repl(Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir),
+                Console(file=out, width=200, color_system=None))
+    repl_outputs = []
+    for question in QUESTIONS_FOR_EVERY_FRONT_END:
+        start = len(out.getvalue())
+        repl.run(iter([question]))
+        repl_outputs.append(out.getvalue()[start:])
+    assert ["don't cover this" in text for text in repl_outputs] == [False, False, True]
+    assert "Showing passages for how much flour did russia send" in repl_outputs[1]
+    assert "never mentions “China”" in repl_outputs[2]
+
+    embeds = []
+    async with running_bot(fake, seed_app()):
+        for question in QUESTIONS_FOR_EVERY_FRONT_END:
+            token = await fake.slash("ask", question=question)
+            [embed] = (await fake.followup(token))["embeds"]
+            embeds.append(embed)
+    assert ["don't cover this" in e["description"] for e in embeds] == [False, False, True]
+    assert "searched for: how much flour did russia send" in embeds[1]["footer"]["text"]
+    assert "never mentions “China”" in embeds[2]["description"]
+    for cli_answer, embed in zip(cli_answers[:2], embeds[:2]):
+        assert cli_answer["hits"][0]["passage"][:40].split("\n")[0][:30] in embed["description"]
+
+
+@pytest.fixture
+def cli_real(capsys, reuse_real_embedder):
+    from bot.cli import main
+
+    def run(*argv: str) -> dict:
+        capsys.readouterr()
+        assert main(list(argv)) == 0
+        return json.loads(capsys.readouterr().out)
+
+    return run
