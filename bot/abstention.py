@@ -8,6 +8,7 @@ so the figures are the ones a user meets. The standard sets (docs/quality.md):
   realtimeqa: questions   realtimeqa-dev's judged questions against its 2,109 articles
   realtimeqa: near misses each half of realtimeqa-dev's quiz weeks asked of an index of the other
                           half's articles (a question whose judged article is in both is left out)
+  realtimeqa: written     docs/abstention/realtimeqa-unanswerable.txt against realtimeqa-dev
   scifact on news         SciFact's 300 claims against realtimeqa-dev's news articles
 
 The realtimeqa half indexes start as copies of the whole corpus's index, so their passages'
@@ -74,6 +75,8 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
                     True, 0.90),
     ]
     sets.extend(near_miss_sets(realtimeqa, cache))
+    sets.append(QuestionSet("realtimeqa-dev: written unanswerable", news,
+                            read_question_file(QUESTION_SETS / "realtimeqa-unanswerable.txt"), False, 0.10))
     sets.append(QuestionSet("scifact claims on realtimeqa-dev news", news,
                             list(read_queries(scifact / "queries.jsonl").values()), False, 0.02))
     return sets

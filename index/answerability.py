@@ -28,6 +28,7 @@ alike; `[search] min_answer_score` overrides the threshold when set.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ BACKGROUND_QUANTILE = 0.95
 BACKGROUND_MARGIN = 0.09
 MAX_MISSING_KEY_SHARE = 0.2
 SHORTEST_STEM_PREFIX = 5
+CARRY_OVER_SHARE = 0.02
+"""A build keeps the version in use's calibration while under this share of passages has changed since."""
 BACKGROUND_SEARCH_K = 9
 """Hits per background question: as many as the answer builder searches for k = 3."""
 METHOD = (f"background-v1: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 100)} + {BACKGROUND_MARGIN}), "
@@ -74,11 +77,23 @@ class Calibration:
     threshold: float
     background: dict[str, float] = field(default_factory=dict)
     """Quantiles of the background questions' best scores ("q50", "q90", ...) and their count ("questions")."""
+    passages: int = 0
+    """Passages in the index when it was measured."""
+    changed: int = 0
+    """Passages added or removed since (a build measures again once they pass CARRY_OVER_SHARE)."""
     method: str = METHOD
 
     def to_json(self) -> dict:
         return {"method": self.method, "threshold": round(self.threshold, 4),
-                "background": {name: round(value, 4) for name, value in self.background.items()}}
+                "background": {name: round(value, 4) for name, value in self.background.items()},
+                "passages": self.passages, "changed": self.changed}
+
+    def carried_over(self, changed: int) -> Calibration | None:
+        """This calibration for a version that adds or removes `changed` passages, if so few that the
+        background would barely move (measuring again costs a second or two on a large corpus)."""
+        if self.changed + changed > CARRY_OVER_SHARE * self.passages:
+            return None
+        return dataclasses.replace(self, changed=self.changed + changed)
 
     @classmethod
     def from_json(cls, record: object) -> Calibration | None:
@@ -90,7 +105,10 @@ class Calibration:
             return None
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in background.values()):
             return None
-        return cls(float(threshold), {str(k): float(v) for k, v in background.items()})
+        passages, changed = record.get("passages", 0), record.get("changed", 0)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (passages, changed)):
+            return None
+        return cls(float(threshold), {str(k): float(v) for k, v in background.items()}, passages, changed)
 
 
 @dataclass(frozen=True)
@@ -213,4 +231,4 @@ def calibrate(index) -> Calibration:
     quantiles = {f"q{round(q * 100)}": float(np.quantile(best, q)) for q in (0.5, 0.75, 0.9, 0.95)} if best else {}
     background = {"questions": float(len(best)), **quantiles}
     corpus_level = float(np.quantile(best, BACKGROUND_QUANTILE)) + BACKGROUND_MARGIN if best else 0.0
-    return Calibration(max(BASE_THRESHOLD, corpus_level), background)
+    return Calibration(max(BASE_THRESHOLD, corpus_level), background, passages=len(index.chunks))

@@ -13,13 +13,14 @@ import dataclasses
 import datetime as dt
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .answerability import calibrate
+from .answerability import Calibration, calibrate
 from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
 from .documents import Article, Chunk
 from .embedding import Embedder
@@ -207,7 +208,8 @@ def _write_version(
     vector_index.save(version_dir / VECTORS)
     lexical = LexicalIndex.from_counts(terms)
     lexical.save(version_dir / BM25)
-    write_word_counts(version_dir / WORDS_FILE, count_words(article.text for article in articles))
+    words = _word_counts(articles, kept, stored)
+    write_word_counts(version_dir / WORDS_FILE, words)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=embedder.name,
@@ -225,7 +227,10 @@ def _write_version(
     searchable = NewsIndex(version_dir, manifest, {a.doc_id: a.meta for a in articles}, ChunkLines(chunk_lines),
                            {doc_id: stored.rows for doc_id, stored in new_articles.items()}, vector_index, lexical,
                            embedder)
-    manifest = dataclasses.replace(manifest, answerability=calibrate(searchable).to_json(),
+    changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
+    previous = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
+    calibration = (previous and previous.carried_over(changed)) or calibrate(searchable)
+    manifest = dataclasses.replace(manifest, answerability=calibration.to_json(),
                                    build_seconds=round(time.perf_counter() - started, 3))
     manifest.write(version_dir)
     final_dir = publish(index_dir, version_dir, keep=options.keep_versions)
@@ -236,11 +241,24 @@ def _write_version(
     return BuildReport(
         manifest=manifest, version_dir=final_dir,
         embedded=embedded, reused=len(chunk_lines) - embedded,
-        version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms),
+        version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms, words),
         added=len(new.keys() - old.keys()),
         changed=sum(1 for doc_id, digest in new.items() if doc_id in old and old[doc_id].digest != digest),
         removed=len(old.keys() - new.keys()),
     )
+
+
+def _word_counts(articles: list[Article], kept: list[bool], stored: StoredVersion | None) -> dict[str, int]:
+    """The articles' word counts: the stored version's, less those of the articles it loses or
+    changes, plus those of the new ones; counted afresh when it kept none."""
+    previous = stored.word_counts() if stored else None
+    if previous is None:
+        return dict(count_words(article.text for article in articles))
+    counts = Counter(previous)
+    staying = {article.doc_id for article, is_kept in zip(articles, kept) if is_kept}
+    counts.subtract(count_words(old.article.text for doc_id, old in stored.articles.items() if doc_id not in staying))
+    counts.update(count_words(article.text for article, is_kept in zip(articles, kept) if not is_kept))
+    return {word: count for word, count in counts.items() if count > 0}
 
 
 def _chunk(articles: list[Article], embedder: Embedder, settings: ChunkerSettings,

@@ -19,6 +19,7 @@ from .documents import Article, ArticleMeta
 from .embedding import Embedder
 from .errors import IndexMismatchError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
+from .spelling import WORDS_FILE, read_word_counts
 from .store import ARTICLES, BM25, CHUNKS, VECTORS, Manifest, current_version, passage_rows, read_lines, verify_files
 from .vectors import VectorIndex
 
@@ -59,6 +60,17 @@ class StoredVersion:
     """chunks.jsonl's lines, undecoded: most are written again as they are."""
     vectors: np.ndarray | None = None
     terms: TermCounts | None = None
+    words: dict[str, int] | None = None
+    """How often each word occurs in its articles (spelling.py), read from disk on first use."""
+
+    def word_counts(self) -> dict[str, int] | None:
+        """Its articles' word counts, or None when it kept none (a version written before they were)."""
+        if self.words is None:
+            try:
+                self.words = read_word_counts(self.version_dir / WORDS_FILE)
+            except (OSError, UnicodeDecodeError):
+                return None
+        return self.words
 
     @classmethod
     def read(cls, index_dir: Path, kept: StoredVersion | None = None) -> StoredVersion | None:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from functools import cache
 from importlib import resources
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from symspellpy import SymSpell, Verbosity
@@ -39,7 +39,7 @@ def count_words(texts: Iterable[str]) -> Counter[str]:
     return counts
 
 
-def write_word_counts(path: Path, counts: Counter[str]) -> None:
+def write_word_counts(path: Path, counts: Mapping[str, int]) -> None:
     lines = (f"{word}\t{count}\n" for word, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     path.write_text("".join(lines), encoding="utf-8")
 

@@ -150,3 +150,47 @@ def cli_real(capsys, reuse_real_embedder):
         return json.loads(capsys.readouterr().out)
 
     return run
+
+
+def test_eval_abstention_splits_the_quiz_weeks_and_prints_every_set(tmp_path, cli):
+    """The command's mechanics on a made-up judged corpus (FakeEmbedder: the shares mean nothing)."""
+    eval_dir = tmp_path / "eval"
+    news, claims = eval_dir / "realtimeqa-dev", eval_dir / "scifact"
+    (news / "qrels").mkdir(parents=True)
+    claims.mkdir()
+    stories = {"harbour": "The harbour bridge reopened on Tuesday after two years of repairs.",
+               "ferry": "Ferry crews ended their strike after the port agreed to a new contract.",
+               "flour": "Russia delivered 2,400 tons of flour to North Korea, its embassy said.",
+               "storm": "A storm closed the harbour and the ferry port for two days."}
+    (news / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in stories.items()))
+    (news / "weeks.tsv").write_text("corpus-id\tweeks\nharbour\t20220101\nferry\t20220101\n"
+                                    "flour\t20220108\nstorm\t20220101,20220108\n")
+    questions = {"20220101_0": ("When did the harbour bridge reopen?", "harbour", "Tuesday"),
+                 "20220101_1": ("Which storm closed the port?", "storm", "A storm"),
+                 "20220108_0": ("How much flour did Russia deliver?", "flour", "2,400 tons")}
+    (news / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}) + "\n"
+                                                for q, (t, _, _) in questions.items()))
+    (news / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{q}\t{doc}\t1\n" for q, (_, doc, _) in questions.items()))
+    (news / "answers.jsonl").write_text("".join(json.dumps({"_id": q, "answer": [a]}) + "\n"
+                                                for q, (_, _, a) in questions.items()))
+    (claims / "queries.jsonl").write_text('{"_id": "1", "text": "Statins lower cholesterol."}\n'
+                                          '{"_id": "2", "text": "Vitamin D prevents fractures."}\n')
+
+    status, out, err = cli("eval", "--abstention", "--eval-dir", str(eval_dir), "--cache", str(tmp_path / "cache"))
+    assert status == 0, err
+    rows = {line[:42].strip(): line[42:].split() for line in out.splitlines()[1:] if not line.startswith("  ")}
+    assert {name: int(figures[0]) for name, figures in rows.items()} == {
+        "seeds: answerable": 84, "seeds: unanswerable": 100, "realtimeqa-dev: its questions": 3,
+        "realtimeqa-dev: near misses (a)": 1,  # the week-2 flour question, against week 1's articles
+        "realtimeqa-dev: near misses (b)": 1,  # the harbour question; the storm's article is in both halves
+        "realtimeqa-dev: written unanswerable": 32, "scifact claims on realtimeqa-dev news": 2}
+    assert rows["seeds: answerable"][-1] in {"met", "MISSED"}
+    half_a = [json.loads(line)["_id"] for line in (tmp_path / "cache" / "realtimeqa-dev-half-a.jsonl").read_text().splitlines()]
+    assert half_a == ["harbour", "ferry", "storm"]
+
+
+def test_eval_abstention_names_a_missing_eval_folder(tmp_path, cli):
+    status, _, err = cli("eval", "--abstention", "--eval-dir", str(tmp_path / "nowhere"))
+    assert status == 2
+    assert "does not exist" in err and "--eval-dir" in err

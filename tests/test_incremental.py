@@ -13,6 +13,7 @@ from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_cor
 from index.build import corpus_fingerprint
 from index.lexical import TERMS_FILE, LexicalIndex
 from index.store import ARTICLES, BM25, CHUNKS, MANIFEST, VECTORS, current_version
+from index.spelling import WORDS_FILE, read_word_counts
 from index.vectors import VectorIndex
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
@@ -67,6 +68,8 @@ def snapshot(index_dir: Path) -> dict:
         "terms": term_counts,
         "bm25": bm25,
         "fingerprint": index.manifest.corpus_fingerprint,
+        "words": read_word_counts(version / WORDS_FILE),
+        "calibration": index.manifest.answerability,
     }
 
 
@@ -230,3 +233,20 @@ def test_a_kept_version_spares_reading_it_and_a_stale_one_is_not_used(corpus, tm
     (corpus / f"{SEED_2021}.txt").unlink()
     update_index(index_dir, embedder, remove=[SEED_2021], kept=added.version)  # stale: read from disk instead
     assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
+
+
+def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_again(corpus, tmp_path, monkeypatch):
+    """Measuring the background costs a second or two on a large corpus; a change of a few
+    passages in thousands would barely move it. Here "few" is made large enough for the seeds."""
+    index_dir = tmp_path / "ix"
+    first = build_index([corpus], index_dir, FakeEmbedder()).manifest.answerability
+    assert first["changed"] == 0 and first["passages"] > 0
+    monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.5)
+    (corpus / "ferry.txt").write_text(STORIES["ferry"])
+    [ferry] = load_corpus_file(corpus / "ferry.txt", corpus).articles
+    carried = update_index(index_dir, FakeEmbedder(), add=[ferry]).manifest.answerability
+    assert carried == {**first, "changed": 1}  # the ferry story is one passage
+
+    monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.0)
+    measured = update_index(index_dir, FakeEmbedder(), remove=["ferry"]).manifest.answerability
+    assert measured["changed"] == 0 and measured["passages"] == first["passages"]
