@@ -20,6 +20,8 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
         ("Built", f"{stats.built_at} in {stats.build_seconds:.1f} s"),
         ("Corpus", ", ".join(stats.corpus_paths)),
         ("Version", stats.version),
+        *([("Quotes", f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold")]
+          if stats.answer_threshold is not None else []),
     ]
 
 

@@ -82,6 +82,8 @@ class IndexStats:
     build_seconds: float
     corpus_paths: list[str]
     version: str
+    answer_threshold: float | None = None
+    """The least passage score that answers a question on this corpus, as its build recorded it."""
 
 
 class NewsIndex:
@@ -141,8 +143,9 @@ class NewsIndex:
 
     def stats(self) -> IndexStats:
         m = self.manifest
+        calibration = self._calibration or Calibration.from_json(m.answerability)
         return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
-                          self.version_dir.name)
+                          self.version_dir.name, calibration.threshold if calibration else None)
 
     def search(
         self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
