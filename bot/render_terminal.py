@@ -33,7 +33,8 @@ def render_answer(answer: Answer) -> Panel:
     if answer.abstained:
         body: list[Text] = [Text(NOT_COVERED, style="bold")]
         if answer.did_you_mean:
-            body.append(Text.assemble("Did you mean: ", (answer.did_you_mean, "bold"), "?"))
+            body.append(Text.assemble("Did you mean: ", (answer.did_you_mean, "bold"),
+                                      "" if answer.did_you_mean.endswith("?") else "?"))
         if answer.closest:
             body.append(Text("\nClosest articles:", style="dim"))
             body.extend(Text(f"• {citation_text(article)}") for article in answer.closest)

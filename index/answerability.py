@@ -5,15 +5,18 @@ and the build (which calibrates it) all call it. How it was chosen, and what eac
 is measured in docs/quality.md.
 
 A passage's score is its cosine similarity to the question plus COVERAGE_WEIGHT x the share of the
-question's content words (IDF-weighted, stemmed; question words such as "what" or "say" left out)
+question's content words (IDF-weighted, stemmed; question words and pronouns such as "what",
+"say" or "he" left out; a stem that starts another counts as held, so "deliver" finds "delivery")
 that the passage and its title contain. A passage may be quoted when
 
   1. it scores at least the corpus's threshold, and
-  2. its article holds the question's key terms: its numbers and the names it
-     capitalises ("How much rice did China send?" is not answered by an article on Russian flour,
-     however close the wording; "2021" counts as held by an article dated 2021). Key terms it
-     lacks may carry at most MAX_MISSING_KEY_SHARE of the question's IDF weight, so that one common
-     word ("American" in an article that says "U.S.") does not refuse an answer.
+  2. its article holds the question's names: capitalised words (the first too, unless it is a
+     usual start such as "What") and words neither English nor in the corpus ("lavrov"); and the
+     passage holds its numbers and codes, whole ("3,400" is not "2,400", "G7" is not "G20"; the
+     article's title, outlet and date count: "2021" is held by an article dated 2021). ("How much rice did China send?" is not answered
+     by a passage on Russian flour, however close the wording.) Names and numbers it lacks may
+     carry at most MAX_MISSING_KEY_SHARE of the question's IDF weight, so that one common word
+     ("American" where the passage says "U.S.") does not refuse an answer;
 
 and the question is answered when some passage may be quoted.
 
@@ -40,6 +43,7 @@ import numpy as np
 
 from .documents import ArticleMeta, Hit
 from .lexical import tokenize
+from .spelling import english_words
 
 COVERAGE_WEIGHT = 0.5
 BASE_THRESHOLD = 0.6
@@ -52,22 +56,33 @@ CARRY_OVER_SHARE = 0.02
 """A build keeps the version in use's calibration while under this share of passages has changed since."""
 BACKGROUND_SEARCH_K = 9
 """Hits per background question: as many as the answer builder searches for k = 3."""
-METHOD = (f"background-v1: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 100)} + {BACKGROUND_MARGIN}), "
+METHOD = (f"background-v4: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 100)} + {BACKGROUND_MARGIN}), "
           f"coverage weight {COVERAGE_WEIGHT}")
 """Recorded with each calibration: one made by another method or other settings is made again when
 the index is opened (it takes a few seconds), so changing a constant here needs no rebuild."""
 
 QUESTION_WORDS = frozenset(tokenize(
     "what which who whom whose when where why how much many did do does done say says said tell told "
-    "is are was were be been there according"
+    "is are was were be been there here according about happen happened "
+    "he him his she her hers they them their theirs we us our you your me my it its this that these those"
 ))
-"""Stemmed words that make a sentence a question but say nothing of its subject."""
-KEY_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
-NOT_KEY = frozenset(tokenize(
+"""Stemmed words that make a sentence a question, or stand for its subject, but do not name it."""
+SENTENCE_STARTS = frozenset(
+    "what which who whom whose when where why how did do does is are was were can could will would should "
+    "has have had in on at for from to by with after before during since according as the a an this that "
+    "these those there if approximately about around nearly more most some many much all any each every "
+    "one two three four five six seven eight nine ten tell show list name give find".split()
+)
+"""First words that are capitalised because they start the question, not because they are names."""
+NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december"
-))
+    "august september october november december i".split()
+)
 """Capitalised by convention, not names: an article says "this week" rather than the weekday."""
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+NUMBER = re.compile(r"[^\W_]*\d[^\W_]*(?:[-.][^\W_]+)*")
+"""A number or a code with digits, whole: "3,400" (commas taken out first), "G7", "Hwasong-15"."""
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -133,13 +148,16 @@ class Judgement:
 
 
 class QuestionTerms:
-    """A question's content terms with their IDF weights, and its key terms (numbers and names)."""
+    """A question's content terms with their IDF weights, and its key terms: the names and numbers a
+    passage that answers it must hold. Texts are held against it with THOUSANDS taken out too."""
 
-    def __init__(self, question: str, idf) -> None:
+    def __init__(self, question: str, idf, known_word) -> None:
+        question = THOUSANDS.sub("", question)  # "2,400" is one term, as in the texts it is held against
         terms = [term for term in dict.fromkeys(tokenize(question)) if term not in QUESTION_WORDS]
         self.weights = {term: idf(term) for term in terms}
         self.total = sum(self.weights.values())
-        self.key_terms = _key_terms(question, set(terms))
+        self.names = _names(question, self.weights.keys(), known_word)
+        self.numbers = _numbers(question, self.weights)
 
     def coverage(self, text_terms: set[str]) -> float:
         """The IDF-weighted share of the question's content terms among these terms, from 0 to 1."""
@@ -147,11 +165,17 @@ class QuestionTerms:
             return 0.0
         return sum(weight for term, weight in self.weights.items() if _held(term, text_terms)) / self.total
 
-    def missing_keys(self, text_terms: set[str]) -> tuple[list[str], float]:
-        """The key terms absent from these terms (as the question writes them), and their share of its weight."""
-        missing = [term for term in self.key_terms if not _held(term, text_terms)]
-        share = sum(self.weights[term] for term in missing) / self.total if self.total else 0.0
-        return [self.key_terms[term] for term in missing], share
+    def missing_keys(self, text: str, article_terms: set[str]) -> tuple[list[str], float]:
+        """The names of the question absent from an article (matched by stem, exactly) and its numbers
+        absent from a text of it (matched whole), as the question writes them, and their share of
+        the question's weight. Names are looked for in the whole article, since a passage may call
+        "Kim Jong Il" "the two leaders"; numbers in the text quoted."""
+        missing = [(word, self.weights[term]) for term, word in self.names.items() if term not in article_terms]
+        if self.numbers:
+            held = set(NUMBER.findall(text.casefold()))
+            missing.extend((word, weight) for number, (word, weight) in self.numbers.items() if number not in held)
+        share = sum(weight for _, weight in missing) / self.total if self.total else 0.0
+        return [word for word, _ in missing], share
 
 
 def _held(term: str, text_terms: set[str]) -> bool:
@@ -165,46 +189,84 @@ def _held(term: str, text_terms: set[str]) -> bool:
                for other in text_terms)
 
 
-def _key_terms(question: str, content_terms: set[str]) -> dict[str, str]:
-    """Stemmed key term -> the word as written: numbers, and capitalised words after the first."""
-    keys: dict[str, str] = {}
-    for position, match in enumerate(KEY_WORD.finditer(question)):
+def _names(question: str, content_terms, known_word) -> dict[str, str]:
+    """Stemmed name -> the word as written. A name is a capitalised word (the first word too, unless it
+    is a usual start of a question such as "What" or "After"), or a word that is neither English nor in
+    the corpus ("lavrov" written in lower case)."""
+    names: dict[str, str] = {}
+    for position, match in enumerate(WORD.finditer(_without_filters(question))):
         word = match.group()
-        if any(c.isdigit() for c in word) or (position > 0 and word[0].isupper()):
+        lowered = word.casefold()
+        if any(c.isdigit() for c in word) or lowered in NOT_NAMES:
+            continue
+        capitalised = word[0].isupper() and (position > 0 or lowered not in SENTENCE_STARTS)
+        if capitalised or not known_word(lowered):
             for term in tokenize(word):
-                if term in content_terms and len(term) > 2 and term not in NOT_KEY:
-                    keys.setdefault(term, word)
-    return keys
+                if term in content_terms:
+                    names.setdefault(term, word)
+    return names
 
 
-def passage_scores(index, terms: QuestionTerms, hits: Sequence[Hit]) -> list[float]:
-    coverage = [terms.coverage(set(tokens)) for tokens in
-                index.passage_terms([f"{hit.article.title}\n{hit.passage}" for hit in hits])]
-    return [hit.similarity + COVERAGE_WEIGHT * share for hit, share in zip(hits, coverage)]
+def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, float]]:
+    """Number as a text holds it -> (as the question writes it, its weight: that of its weightiest term)."""
+    numbers: dict[str, tuple[str, float]] = {}
+    for match in NUMBER.finditer(_without_filters(question)):
+        number = match.group()
+        weight = max((weights.get(term, 0.0) for term in tokenize(number)), default=0.0)
+        if weight:
+            numbers.setdefault(number.casefold(), (number, weight))
+    return numbers
+
+
+FILTER_WORD = re.compile(r"(?<!\S)(?:source|since|before):\S+", re.IGNORECASE)
+
+
+def _without_filters(question: str) -> str:
+    return FILTER_WORD.sub(" ", question)
 
 
 def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = None) -> Judgement:
     """Decide whether the hits answer the question (threshold: the corpus's own unless given)."""
     threshold = index.answer_threshold() if threshold is None else threshold
-    terms = QuestionTerms(question, index.idf)
-    scores = passage_scores(index, terms, hits)
+    terms = question_terms(index, question)
+    texts, scores = _passage_scores(index, terms, hits)
     if not hits:
         return Judgement(False, [], [], threshold, [])
     article_terms: dict[str, set[str]] = {}
 
-    def missing_keys(hit: Hit) -> tuple[list[str], float]:
-        if not terms.key_terms:
+    def missing_keys(i: int) -> tuple[list[str], float]:
+        if not (terms.names or terms.numbers):
             return [], 0.0
-        doc_id = hit.article.doc_id
+        doc_id = hits[i].article.doc_id
         if doc_id not in article_terms:
-            article_terms[doc_id] = index.article_terms(doc_id)
-        return terms.missing_keys(article_terms[doc_id])
+            article_terms[doc_id] = index.article_terms(doc_id) if terms.names else set()
+        return terms.missing_keys(texts[i], article_terms[doc_id])
 
-    ranked = sorted(zip(scores, range(len(hits))), key=lambda pair: (-pair[0], pair[1]))
-    quotable = [hits[i] for score, i in ranked
-                if score >= threshold and missing_keys(hits[i])[1] <= MAX_MISSING_KEY_SHARE]
-    missing = [] if quotable else missing_keys(hits[ranked[0][1]])[0]
+    ranked = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
+    quotable = [hits[i] for i in ranked if scores[i] >= threshold and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE]
+    missing = [] if quotable else missing_keys(ranked[0])[0]
     return Judgement(bool(quotable), scores, quotable, threshold, missing)
+
+
+def _passage_scores(index, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:
+    """What a quote of each hit shows, and the hit's passage score."""
+    texts = [THOUSANDS.sub("", _quoted_text(hit)) for hit in hits]
+    text_terms = [set(tokens) for tokens in index.passage_terms(texts)]
+    return texts, [hit.similarity + COVERAGE_WEIGHT * terms.coverage(held) for hit, held in zip(hits, text_terms)]
+
+
+def question_terms(index, question: str) -> QuestionTerms:
+    corpus_words = index.corpus_words()
+    english = english_words()
+    return QuestionTerms(question, index.idf, lambda word: word in corpus_words or word in english)
+
+
+def _quoted_text(hit: Hit) -> str:
+    """What a quote of the hit shows: its title, passage, outlet and date ("2021" is held by an
+    article dated 2021)."""
+    article = hit.article
+    date = f"{article.date.year} {article.date:%B} {article.date.day}" if article.date else ""
+    return "\n".join(part for part in (article.title, hit.passage, article.outlet, date) if part)
 
 
 @cache
@@ -226,8 +288,7 @@ def calibrate(index) -> Calibration:
     best = []
     for question, vector in zip(questions, vectors):
         hits = index.search(question, k=BACKGROUND_SEARCH_K, query_vector=vector)
-        scores = passage_scores(index, QuestionTerms(question, index.idf), hits)
-        best.append(max(scores, default=0.0))
+        best.append(max(_passage_scores(index, question_terms(index, question), hits)[1], default=0.0))
     quantiles = {f"q{round(q * 100)}": float(np.quantile(best, q)) for q in (0.5, 0.75, 0.9, 0.95)} if best else {}
     background = {"questions": float(len(best)), **quantiles}
     corpus_level = float(np.quantile(best, BACKGROUND_QUANTILE)) + BACKGROUND_MARGIN if best else 0.0

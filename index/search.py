@@ -111,6 +111,7 @@ class NewsIndex:
         self._embedder = embedder
         self._calibration: Calibration | None = None
         self._spelling: SpellingFixer | None = None
+        self._words: dict[str, int] | None = None
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
@@ -215,10 +216,9 @@ class NewsIndex:
         return tokenize_all(texts)
 
     def article_terms(self, doc_id: str) -> set[str]:
-        """The stemmed words of an article: its title, outlet, date and every passage."""
+        """The stemmed words of an article: its title, outlet and every passage."""
         article = self.articles[doc_id]
-        date = f"{article.date.year} {article.date:%B} {article.date.day}" if article.date else ""
-        texts = [article.title or "", article.outlet or "", date,
+        texts = [article.title or "", article.outlet or "",
                  *(self.chunks[row].text for row in self.rows_by_article.get(doc_id, ()))]
         return {term for tokens in tokenize_all(texts) for term in tokens}
 
@@ -232,14 +232,19 @@ class NewsIndex:
             self._calibration = Calibration.from_json(self.manifest.answerability) or calibrate(self)
         return self._calibration
 
-    def spelling(self) -> SpellingFixer:
-        """Spelling fixes from this corpus's words (loaded on first use)."""
-        if self._spelling is None:
+    def corpus_words(self) -> dict[str, int]:
+        """How often each word occurs in the articles (lower case), read on first use."""
+        if self._words is None:
             try:
-                counts = read_word_counts(self.version_dir / WORDS_FILE)
+                self._words = read_word_counts(self.version_dir / WORDS_FILE)
             except (OSError, UnicodeDecodeError):  # a version built before words were counted
-                counts = dict(count_words(self.chunks[row].text for row in range(len(self.chunks))))
-            self._spelling = SpellingFixer(counts)
+                self._words = dict(count_words(self.chunks[row].text for row in range(len(self.chunks))))
+        return self._words
+
+    def spelling(self) -> SpellingFixer:
+        """Spelling fixes from this corpus's words (made on first use: a second on a large corpus)."""
+        if self._spelling is None:
+            self._spelling = SpellingFixer(self.corpus_words())
         return self._spelling
 
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:

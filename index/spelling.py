@@ -71,15 +71,16 @@ class SpellingFixer:
     def fix_word(self, word: str) -> str | None:
         """The corpus word this one is most likely a misspelling of, or None."""
         lowered = _normalised(word)
+        base = lowered.split("'", 1)[0]  # "putin's": a possessive is fixed only if its base is unknown
         if (len(lowered) < SHORTEST_FIXED or lowered in self._corpus_words or lowered in english_words()
-                or not WORD.fullmatch(lowered)):
+                or base in self._corpus_words or base in english_words() or not WORD.fullmatch(lowered)):
             return None
         distance = 2 if len(lowered) >= LONG_WORD else 1
         suggestions = self._symspell.lookup(lowered, Verbosity.TOP, max_edit_distance=distance)
         if not suggestions or suggestions[0].distance == 0:
             return None
         fixed = suggestions[0].term
-        return fixed.capitalize() if word[:1].isupper() else fixed
+        return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
 
     def fix(self, question: str) -> str | None:
         """The question with its misspelt words fixed, or None when there is nothing to fix."""

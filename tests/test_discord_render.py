@@ -79,7 +79,7 @@ def test_abstention_embed_offers_the_spelling_fix_and_names_what_is_missing():
                        did_you_mean="What did the foreign ministry say about *Bitcoin*?", missing=["Bitcoin"])
     embed = answer_embed(abstained)
     assert embed.description == ("The articles I have don't cover this.\n"
-                                 "Did you mean: **What did the foreign ministry say about \\*Bitcoin\\*?**?\n"
+                                 "Did you mean: **What did the foreign ministry say about \\*Bitcoin\\*?**\n"
                                  "The closest article never mentions “Bitcoin”. Try other words, or narrow the "
                                  "search with source:, since: or before:.")
     assert isinstance(embed.colour, discord.Colour)

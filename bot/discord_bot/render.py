@@ -145,7 +145,8 @@ def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     if answer.abstained:
         description = NOT_COVERED
         if answer.did_you_mean:
-            description += f"\nDid you mean: **{clip(escape_markdown(no_mentions(answer.did_you_mean)), 300)}**?"
+            suggestion = clip(escape_markdown(no_mentions(answer.did_you_mean)), 300)
+            description += f"\nDid you mean: **{suggestion}**{'' if suggestion.endswith('?') else '?'}"
         description += f"\n{abstention_hint(answer)}"
         embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR, description=clip(description, DESCRIPTION_LIMIT))
         if answer.closest:
