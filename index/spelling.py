@@ -80,7 +80,7 @@ class SpellingFixer:
         if not suggestions or suggestions[0].distance == 0:
             return None
         fixed = suggestions[0].term
-        return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+        return fixed.capitalize() if word[:1].isupper() else fixed
 
     def fix(self, question: str) -> str | None:
         """The question with its misspelt words fixed, or None when there is nothing to fix."""

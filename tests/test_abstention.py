@@ -35,6 +35,12 @@ REFUSED = [
     "What did Donald Trump say after the Hwasong-14 launch?",
     "Who won the 2018 FIFA World Cup?",
     "source:reuters how much flour did russia send",
+    # what a first user's tries got quoted: a name first, a name in lower case, a number, a code, a pronoun
+    "Trump met Kim Jong Un when?",
+    "what did lavrov say about north korea",
+    "Did Russia deliver 3,400 tons of flour to North Korea?",
+    "What did Putin say at the G7 summit?",
+    "What did he say?",
 ]
 
 

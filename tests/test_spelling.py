@@ -25,6 +25,7 @@ def test_english_words_short_words_numbers_and_unknown_names_are_left_alone():
     assert fixer().fix("wat 2400 tonz") == "wat 2400 tons"
     assert fixer().fix("What did Marcelo Ebrard say?") is None  # nothing in the corpus within reach
     assert fixer().fix("Russia's embassy") is None  # a straight apostrophe matches the corpus's curly one
+    assert fixer().fix("What did Putin's spokesman say?") is None  # a possessive of a known word
 
 
 def test_word_counts_round_trip(tmp_path):
