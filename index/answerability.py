@@ -118,6 +118,8 @@ class Calibration:
         threshold, background = record.get("threshold"), record.get("background", {})
         if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not isinstance(background, dict):
             return None
+        if not -1.0 <= threshold <= 2.0:  # a damaged manifest (NaN too) is measured again, not trusted
+            return None
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in background.values()):
             return None
         passages, changed = record.get("passages", 0), record.get("changed", 0)

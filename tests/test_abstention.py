@@ -105,6 +105,14 @@ def test_an_index_built_before_calibration_works_it_out_when_opened(tmp_path, re
     assert index.answer_threshold() == BASE_THRESHOLD
 
 
+@pytest.mark.parametrize("threshold", [float("nan"), float("-inf"), -5, "0.6", True])
+def test_a_damaged_recorded_threshold_is_not_trusted(threshold):
+    record = {**Calibration(0.7, {"q95": 0.6}, passages=9).to_json(), "threshold": threshold}
+    assert Calibration.from_json(record) is None
+    assert Calibration.from_json(Calibration(0.7, {"q95": 0.6}, passages=9).to_json()) == \
+        Calibration(0.7, {"q95": 0.6}, passages=9)
+
+
 def test_min_answer_score_overrides_the_corpus_threshold(seed_index_dir, real_embedder):
     from bot.config import SearchSettings
     strict = Newsbot(Config(search=SearchSettings(min_answer_score=1.9)), embedder=real_embedder,
