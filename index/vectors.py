@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-# One question at a time: FAISS's OpenMP threads cost more to wake than they save (measured on the
-# realtimeqa-dev index: 5.8 ms a search on one thread, 9.8 ms on two).
-faiss.omp_set_num_threads(1)
+SEARCH_THREADS = 1
+"""One question at a time: FAISS's OpenMP threads cost more to wake than they save (measured on the
+realtimeqa-dev index: 5.8 ms a search on one thread, 9.8 ms on two)."""
+
+
+@contextmanager
+def openmp_threads(count: int) -> Iterator[None]:
+    """OpenMP threads for the work in this block, in the calling thread only, then as they were.
+
+    FAISS and PyTorch share the OpenMP runtime: a count set for the whole process (at import, say)
+    would also set how many cores the model embeds on, depending on which library came first."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 class VectorIndex:
@@ -39,7 +55,8 @@ class VectorIndex:
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
         vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(vector, min(k, len(self)), params=params)
+        with openmp_threads(SEARCH_THREADS):
+            scores, ids = self._index.search(vector, min(k, len(self)), params=params)
         # FAISS pads with id -1 when it has fewer than k results: never use it as an id.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
