@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from index import (
     Article,
     BuildProgress,
@@ -50,12 +52,54 @@ class SharedModel:
         self._settings = settings
         self._embedder = embedder
         self._lock = threading.Lock()
+        self.lazy: Embedder = embedder if embedder is not None else LazyEmbedder(self, settings.model)
+        """The model, loaded only when it embeds or counts: what an index is opened with, so that
+        commands that embed nothing (stats, dump, rollback) never load it."""
 
     def get(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
                 self._embedder = SentenceTransformerEmbedder(self._settings.model, self._settings.device)
             return self._embedder
+
+    def loaded(self) -> Embedder | None:
+        return self._embedder
+
+
+class LazyEmbedder(Embedder):
+    """Stands for the configured model under its name; loads it at the first call that needs it."""
+
+    def __init__(self, model: SharedModel, name: str) -> None:
+        self._model = model
+        self.name = name
+
+    def known_dimension(self) -> int | None:
+        loaded = self._model.loaded()
+        return loaded.dimension if loaded is not None else None
+
+    @property
+    def dimension(self) -> int:  # type: ignore[override]
+        return self._model.get().dimension
+
+    @property
+    def max_tokens(self) -> int:  # type: ignore[override]
+        return self._model.get().max_tokens
+
+    @property
+    def special_tokens(self) -> int:  # type: ignore[override]
+        return self._model.get().special_tokens
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.get().embed_batch(texts)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress=None) -> np.ndarray:
+        return self._model.get().embed(texts, batch_size, progress)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._model.get().count_tokens(texts)
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        return self._model.get().token_offsets(text)
 
 
 class Newsbot:
@@ -97,7 +141,7 @@ class Newsbot:
     def index(self) -> NewsIndex:
         """The index in use, loaded on first use; IndexMissingError when none is built."""
         if self._index is None:
-            self._index = NewsIndex.open(self.index_dir, self.embedder)
+            self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return self._index
 
     @contextmanager
@@ -152,7 +196,7 @@ class Newsbot:
     def rollback(self) -> NewsIndex:
         """Serve the previous index version again."""
         rollback(self.index_dir)
-        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return self._index
 
     def ensure_index(self, progress: BuildProgress | None = None) -> BuildReport | None:

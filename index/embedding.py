@@ -35,6 +35,10 @@ class Embedder(ABC):
     """The longest input the model reads, in word pieces, special tokens included."""
     special_tokens: int = 2
 
+    def known_dimension(self) -> int | None:
+        """The dimension, when it is known without loading the model (a lazy embedder: None)."""
+        return self.dimension
+
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Embed one batch: float32 array of shape (len(texts), dimension), rows of unit length."""

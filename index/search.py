@@ -48,6 +48,14 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> li
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
+def _check_dimension(index_dir: Path, manifest: Manifest, dimension: int) -> None:
+    if manifest.dimension != dimension:
+        raise IndexMismatchError(
+            f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {dimension}",
+            REBUILD_HINT,
+        )
+
+
 class ChunkLines(Sequence[Chunk]):
     """The passages of chunks.jsonl, decoded when asked for: a search needs a handful of thousands.
 
@@ -112,6 +120,9 @@ class NewsIndex:
         self._calibration: Calibration | None = None
         self._spelling: SpellingFixer | None = None
         self._words: dict[str, int] | None = None
+        self._dimension_checked = True
+        """False when opened with a model not yet loaded: checked at the first embedding, so that
+        commands that embed nothing (stats, dump) never load it."""
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
@@ -123,11 +134,9 @@ class NewsIndex:
                 f"the index in {index_dir} was built with the model {manifest.model!r}, but the configured model is {embedder.name!r}",
                 f"{REBUILD_HINT}, or set [index] model = {manifest.model!r}",
             )
-        if manifest.dimension != embedder.dimension:
-            raise IndexMismatchError(
-                f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {embedder.dimension}",
-                REBUILD_HINT,
-            )
+        known = embedder.known_dimension()
+        if known is not None:
+            _check_dimension(index_dir, manifest, known)
         verify_files(version_dir, manifest)  # before anything is loaded from them
         try:
             vectors = VectorIndex.load(version_dir / VECTORS)
@@ -140,7 +149,9 @@ class NewsIndex:
             raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
         if vectors.dimension != manifest.dimension or len(vectors) != len(chunks) or len(chunks) != manifest.chunks:
             raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
-        return cls(version_dir, manifest, articles, chunks, rows_by_article, vectors, lexical, embedder)
+        opened = cls(version_dir, manifest, articles, chunks, rows_by_article, vectors, lexical, embedder)
+        opened._dimension_checked = known is not None
+        return opened
 
     def stats(self) -> IndexStats:
         m = self.manifest
@@ -164,7 +175,7 @@ class NewsIndex:
         if allowed is not None and len(allowed) == 0:
             return []
         if query_vector is None:
-            query_vector = self._embedder.embed_batch([query])[0]
+            query_vector = self._embed([query])[0]
         candidates = max(CANDIDATES, k)
         dense = self._vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
         lexical = self._lexical.search(query, candidates, allowed) if mode != "dense" else []
@@ -197,15 +208,21 @@ class NewsIndex:
         rows = [row for doc_id in admitted for row in self.rows_by_article.get(doc_id, ())]
         return np.asarray(sorted(rows), dtype=np.int64)
 
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not self._dimension_checked:
+            _check_dimension(self.version_dir, self.manifest, self._embedder.dimension)
+            self._dimension_checked = True
+        return self._embedder.embed_batch(texts)
+
     @property
     def embedder(self) -> Embedder:
         return self._embedder
 
     def embed_questions(self, questions: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """The questions' embeddings, for `search(query_vector=...)`: one model call per batch."""
-        batches = [self._embedder.embed_batch(questions[start : start + batch_size])
+        batches = [self._embed(questions[start : start + batch_size])
                    for start in range(0, len(questions), batch_size)]
-        return np.concatenate(batches) if batches else np.zeros((0, self._embedder.dimension), dtype=np.float32)
+        return np.concatenate(batches) if batches else np.zeros((0, self.manifest.dimension), dtype=np.float32)
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a stemmed term in this index."""
@@ -251,5 +268,5 @@ class NewsIndex:
         """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""
         if not texts:
             return []
-        vectors = self._embedder.embed_batch([query, *texts])
+        vectors = self._embed([query, *texts])
         return [float(s) for s in vectors[1:] @ vectors[0]]

@@ -46,6 +46,14 @@ def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
     return index_dir
 
 
+def use_fake_model(monkeypatch) -> FakeEmbedder:
+    """Every Newsbot made after this uses one FakeEmbedder ("fake-hash"), to open indexes too."""
+    fake = FakeEmbedder()
+    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: fake)
+    monkeypatch.setattr("bot.service.LazyEmbedder", lambda model, name: fake)
+    return fake
+
+
 @pytest.fixture
 def reuse_real_embedder(monkeypatch, real_embedder):
     """Make every Newsbot in this test use the session's model instead of loading its own."""
@@ -59,7 +67,7 @@ def cli(monkeypatch, capsys):
     (exit status, stdout, stderr)."""
     from bot.cli import main
 
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: FakeEmbedder())
+    use_fake_model(monkeypatch)
 
     def run(*argv: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -18,7 +18,7 @@ from bot.discord_bot.render import answer_embed, source_line
 from bot.service import Newsbot
 from index import ArticleMeta, Chunk, FilterError, Hit, build_index, load_corpus, parse_query
 
-from .conftest import SEEDS
+from .conftest import SEEDS, use_fake_model
 from .fakes import FakeEmbedder
 
 GOOD = {"_id": "good", "text": "The harbour bridge reopened on Tuesday after repairs.", "source": "Coastal Times"}
@@ -28,7 +28,7 @@ INTACT_MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>")
 @pytest.fixture
 def fake_model(monkeypatch):
     """Every Newsbot the CLI makes uses a FakeEmbedder instead of loading the real model."""
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: FakeEmbedder())
+    use_fake_model(monkeypatch)
 
 
 @pytest.fixture

@@ -1,9 +1,12 @@
-"""Thread settings are made where the work runs, never at import (FAISS and PyTorch share OpenMP)."""
+"""Process-wide state: thread settings are made where the work runs, never at import (FAISS and
+PyTorch share OpenMP), and commands that embed nothing never import the model."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import ROOT
 
@@ -28,3 +31,22 @@ def test_importing_and_searching_leave_the_models_threads_alone():
     before, after_import, after_search = map(int, result.stdout.split())
     assert before == 2
     assert after_import == after_search == before
+
+
+STATS_PROBE = """
+import sys
+
+import pytest
+from bot.cli import main
+status = main(["index", "stats", "--index", sys.argv[1]])
+print(status, sorted(name for name in ("torch", "transformers", "sentence_transformers") if name in sys.modules))
+"""
+
+
+@pytest.mark.model
+def test_commands_that_embed_nothing_never_load_the_model(seed_index_dir):
+    """`newsbot index stats` opens the index under the model's name only (9 s of loading saved)."""
+    result = subprocess.run([sys.executable, "-c", STATS_PROBE, str(seed_index_dir)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 []"
