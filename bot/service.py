@@ -161,7 +161,7 @@ class Newsbot:
         report = build_index(
             corpus_paths or self.config.corpus.paths,
             self.index_dir,
-            self.embedder,
+            self._model.lazy,  # loaded once the corpus is read: a bad corpus path is told at once
             settings.chunker,
             batch_size=settings.batch_size,
             keep_versions=settings.keep_versions,
@@ -170,7 +170,7 @@ class Newsbot:
             lock=lock,
         )
         self._built = report.version
-        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return report
 
     def update(self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None) -> BuildReport:
@@ -186,11 +186,11 @@ class Newsbot:
             built_from = set()
         if built_from != {p.resolve() for p in self.config.corpus.paths}:
             return self.rebuild(lock=lock)
-        report = update_index(self.index_dir, self.embedder, settings.chunker, add=add, remove=remove,
+        report = update_index(self.index_dir, self._model.lazy, settings.chunker, add=add, remove=remove,
                               batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
                               lock=lock)
         self._built = report.version
-        self._index = NewsIndex.open(self.index_dir, self.embedder)
+        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return report
 
     def rollback(self) -> NewsIndex:
