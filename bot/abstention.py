@@ -93,17 +93,19 @@ def near_miss_sets(realtimeqa: Path, cache: Path) -> list[QuestionSet]:
     articles = {half: {doc_id for doc_id, its in weeks.items() if its & chosen} for half, chosen in halves.items()}
     queries, qrels = read_queries(realtimeqa / "queries.jsonl"), read_qrels(realtimeqa / "qrels" / "test.tsv")
     quiz_answers = read_quiz_answers(realtimeqa / "answers.jsonl")
+    answering = {query_id: {doc_id for doc_id, score in judged.items() if score >= 1}
+                 for query_id, judged in qrels.items()}
     whole = [realtimeqa / "corpus.jsonl"]
     sets = []
     for half, other in (("a", "b"), ("b", "a")):
         corpus_file = cache / f"realtimeqa-dev-half-{half}.jsonl"
         if not corpus_file.exists():
             cache.mkdir(parents=True, exist_ok=True)
+            partial = corpus_file.with_suffix(".partial")  # renamed once whole: an interrupted run leaves no half file
             with (realtimeqa / "corpus.jsonl").open(encoding="utf-8") as source, \
-                    corpus_file.open("w", encoding="utf-8") as target:
+                    partial.open("w", encoding="utf-8") as target:
                 target.writelines(line for line in source if json.loads(line)["_id"] in articles[half])
-        answering = {query_id: {doc_id for doc_id, score in judged.items() if score >= 1}
-                     for query_id, judged in qrels.items()}
+            partial.replace(corpus_file)
         asked = [query_id for query_id in queries  # a question's week: the first 8 characters of its id
                  if query_id[:8] in halves[other] and not answering.get(query_id, set()) & articles[half]]
 

@@ -4,9 +4,9 @@ From a question and the index it makes an `Answer`: the best passages, each with
 sentences that best match the question marked, and numbered citations; or, when the articles do
 not answer it (the decision is `index.answerability.judge`), an abstention with a spelling fix
 drawn from the corpus's words, the closest articles and a hint. A question that is answered only
-once its misspelt words are fixed is answered, saying what was searched for. Passages that say the same thing
-(the same sentence in two articles, or overlapping passages of one) are shown once and cite every
-article they came from. Rendering is left to the front ends.
+once its misspelt words are fixed is answered, saying what was searched for. Passages that say
+the same thing (the same sentence in two articles, or overlapping passages of one) are shown once
+and cite every article they came from. Rendering is left to the front ends.
 """
 
 from __future__ import annotations
