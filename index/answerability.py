@@ -83,6 +83,7 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 NUMBER = re.compile(r"[^\W_]*\d[^\W_]*(?:[-.][^\W_]+)*")
 """A number or a code with digits, whole: "3,400" (commas taken out first), "G7", "Hwasong-15"."""
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+NUMBER_AS_WRITTEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d|,\d)|" + NUMBER.pattern)
 
 
 @dataclass(frozen=True)
@@ -154,12 +155,12 @@ class QuestionTerms:
     passage that answers it must hold. Texts are held against it with THOUSANDS taken out too."""
 
     def __init__(self, question: str, idf, known_word) -> None:
-        question = THOUSANDS.sub("", question)  # "2,400" is one term, as in the texts it is held against
+        written, question = question, THOUSANDS.sub("", question)  # "2,400" is one term, as in the texts
         terms = [term for term in dict.fromkeys(tokenize(question)) if term not in QUESTION_WORDS]
         self.weights = {term: idf(term) for term in terms}
         self.total = sum(self.weights.values())
         self.names = _names(question, self.weights.keys(), known_word)
-        self.numbers = _numbers(question, self.weights)
+        self.numbers = _numbers(written, self.weights)
 
     def coverage(self, text_terms: set[str]) -> float:
         """The IDF-weighted share of the question's content terms among these terms, from 0 to 1."""
@@ -212,11 +213,11 @@ def _names(question: str, content_terms, known_word) -> dict[str, str]:
 def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, float]]:
     """Number as a text holds it -> (as the question writes it, its weight: that of its weightiest term)."""
     numbers: dict[str, tuple[str, float]] = {}
-    for match in NUMBER.finditer(_without_filters(question)):
-        number = match.group()
+    for match in NUMBER_AS_WRITTEN.finditer(_without_filters(question)):
+        number = THOUSANDS.sub("", match.group())
         weight = max((weights.get(term, 0.0) for term in tokenize(number)), default=0.0)
         if weight:
-            numbers.setdefault(number.casefold(), (number, weight))
+            numbers.setdefault(number.casefold(), (match.group(), weight))
     return numbers
 
 

@@ -70,6 +70,12 @@ def test_a_refusal_names_what_the_closest_article_lacks_and_what_to_try(app):
     assert abstention_hint(answer).startswith("The closest article never mentions “China”.")
 
 
+def test_a_number_the_passage_lacks_is_named_as_the_question_writes_it(app):
+    answer = app.ask("Did Russia deliver 3,400 tons of flour to North Korea?")
+    assert answer.abstained and answer.missing == ["3,400"]
+    assert not app.ask("Did Russia deliver 2,400 tons of flour to North Korea?").abstained
+
+
 def test_a_typo_is_answered_from_the_fixed_question_and_says_so(app):
     answer = app.ask("how much flowr did russia send")
     assert not answer.abstained
