@@ -4,17 +4,18 @@ Each index version keeps how often each word occurs in its articles (`words.tsv`
 always a word the articles use. A word of the question is left alone when the articles use it,
 when it is an English word (symspellpy's own dictionary of 82,765: "what" is no misspelling of
 "that" because a two-article corpus lacks it), when it is short (three letters or fewer: too many
-words are one letter away) or when it holds a digit; otherwise symspellpy offers the most frequent
-corpus word within one edit (two for words of seven letters or more), if there is one.
+words are one letter away), when it holds a digit, or when it is a possessive of a known word
+("Putin's"); otherwise symspellpy offers the most frequent corpus word within one edit (two for
+words of seven letters or more), if there is one.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from symspellpy import SymSpell, Verbosity
