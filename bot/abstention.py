@@ -142,8 +142,7 @@ def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, 
     for question_set in sets:
         if question_set.prepare:
             question_set.prepare(app, cache_dir_for(app, question_set.corpus, cache))
-        index = index_for(app, question_set.corpus, cache)
-        app._index = index  # noqa: SLF001 - the index just opened is the one to ask
+        index = index_for(app, question_set.corpus, cache)  # and the app now asks it
         print(f"newsbot: {question_set.name}: {len(question_set.questions)} questions, "
               f"threshold {index.answer_threshold():.3f}", file=sys.stderr)
         for number, question in enumerate(question_set.questions):

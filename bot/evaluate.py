@@ -28,7 +28,7 @@ def index_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> NewsIndex:
     """The cached index of this corpus when its fingerprint still matches, else a new build."""
     app.index_dir = cache_dir_for(app, corpus, cache)
     try:
-        index = NewsIndex.open(app.index_dir, app.embedder)
+        index = app.index
         if index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
             print(f"newsbot: reusing the index in {app.index_dir}", file=sys.stderr)
             return index

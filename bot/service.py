@@ -106,13 +106,24 @@ class Newsbot:
     def __init__(self, config: Config, embedder: Embedder | None = None, index_dir: Path | None = None, *,
                  model: SharedModel | None = None) -> None:
         self.config = config
-        self.index_dir = index_dir or config.index.dir
         self._model = model or SharedModel(config.index, embedder)
         self._index: NewsIndex | None = None
         self._built: StoredVersion | None = None
         """The version this app last built, kept so the next change need not read it back."""
+        self.index_dir = index_dir or config.index.dir
         self._lock = threading.Lock()
         self._guild_apps: dict[int, Newsbot] = {}
+
+    @property
+    def index_dir(self) -> Path:
+        return self._index_dir
+
+    @index_dir.setter
+    def index_dir(self, index_dir: Path) -> None:
+        """Point the app at another index folder: the index loaded from the old one is let go."""
+        self._index_dir = index_dir
+        self._index = None
+        self._built = None
 
     @property
     def embedder(self) -> Embedder:

@@ -197,7 +197,7 @@ def _names(question: str, content_terms, known_word) -> dict[str, str]:
     is a usual start of a question such as "What" or "After"), or a word that is neither English nor in
     the corpus ("lavrov" written in lower case)."""
     names: dict[str, str] = {}
-    for position, match in enumerate(WORD.finditer(_without_filters(question))):
+    for position, match in enumerate(WORD.finditer(question)):
         word = match.group()
         lowered = word.casefold()
         if any(c.isdigit() for c in word) or lowered in NOT_NAMES:
@@ -213,7 +213,7 @@ def _names(question: str, content_terms, known_word) -> dict[str, str]:
 def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, float]]:
     """Number as a text holds it -> (as the question writes it, its weight: that of its weightiest term)."""
     numbers: dict[str, tuple[str, float]] = {}
-    for match in NUMBER_AS_WRITTEN.finditer(_without_filters(question)):
+    for match in NUMBER_AS_WRITTEN.finditer(question):
         number = THOUSANDS.sub("", match.group())
         weight = max((weights.get(term, 0.0) for term in tokenize(number)), default=0.0)
         if weight:
@@ -221,15 +221,11 @@ def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, f
     return numbers
 
 
-FILTER_WORD = re.compile(r"(?<!\S)(?:source|since|before):\S+", re.IGNORECASE)
-
-
-def _without_filters(question: str) -> str:
-    return FILTER_WORD.sub(" ", question)
-
-
 def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = None) -> Judgement:
-    """Decide whether the hits answer the question (threshold: the corpus's own unless given)."""
+    """Decide whether the hits answer the question (threshold: the corpus's own unless given).
+
+    The question is the one searched: `source:`, `since:` and `before:` already taken out of it
+    (`index.parse_query`), as `Newsbot.ask` does."""
     threshold = index.answer_threshold() if threshold is None else threshold
     terms = question_terms(index, question)
     texts, scores = _passage_scores(index, terms, hits)
