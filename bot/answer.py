@@ -97,8 +97,8 @@ def build_answer(
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
     position = 0
     while position < len(relevant) and len(passages) < k:
-        # highlight a few candidates per model call: enough to fill the answer if none is a duplicate
-        batch = relevant[position : position + k - len(passages) + 1]
+        # highlight as many candidates per model call as the answer still lacks (duplicates are rare)
+        batch = relevant[position : position + k - len(passages)]
         position += len(batch)
         for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, batch)):
             grams = [_four_grams(hit.passage[s:e]) for s, e in spans]

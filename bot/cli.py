@@ -11,6 +11,7 @@
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
+    newsbot bench --compare [--corpus PATH] [--queries FILE] [--qrels FILE] [--runs N]   against the generic pipeline
     newsbot bench-changes --corpus PATH --article FILE   time a full build, a no-change reindex, add, remove
     newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
     newsbot eval --abstention [--eval-dir DIR] [--show]   answered and abstained, per question set
@@ -109,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
     bench.add_argument("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)")
     bench.add_argument("--passes", type=int, default=5, metavar="N", help="passes over the questions (default 5)")
+    bench.add_argument("--compare", action="store_true",
+                       help="race the generic pipeline (LangChain's recipe) on the same corpus and questions")
+    bench.add_argument("--runs", type=int, default=3, metavar="N",
+                       help="with --compare: builds and cold starts of each (default 3)")
+    bench.add_argument("--qrels", metavar="FILE", type=Path,
+                       help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10")
     changes = commands.add_parser("bench-changes", help="time a full build, a no-change reindex, adding and "
                                   "removing an article (prints figures)")
     changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
@@ -316,10 +323,30 @@ def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
 def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
     from .bench import read_questions, run_bench
 
-    if args.builds < 1 or args.passes < 1:
-        raise NewsbotError("--builds and --passes must be at least 1", "give positive counts")
+    if args.builds < 1 or args.passes < 1 or args.runs < 1:
+        raise NewsbotError("--builds, --passes and --runs must be at least 1", "give positive counts")
+    if args.compare:
+        return _bench_compare(app, args)
     run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes,
               existing_index=args.index)
+    return 0
+
+
+def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
+    from .bench import read_questions
+    from .bench_compare import format_table, run_compare
+
+    try:
+        import langchain_text_splitters  # noqa: F401
+    except ImportError:
+        raise NewsbotError("the generic pipeline needs LangChain's text splitter, which is not installed",
+                           "pip install -e '.[bench]'") from None
+    if args.qrels and not args.queries:
+        raise NewsbotError("--qrels needs --queries", "give the judged questions with --queries")
+    questions = read_questions(args.queries)
+    ours, generic = run_compare(app, args.corpus or list(app.config.corpus.paths), questions, args.runs, args.passes,
+                                args.queries, args.qrels, say=lambda line: print(line, file=sys.stderr, flush=True))
+    print(format_table(ours, generic, args.passes, len(questions)))
     return 0
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import BUNDLED_MODEL, SEARCH_MODES, ChunkerSettings, ConfigError
+from index import BUNDLED_MODEL, RUNTIMES, SEARCH_MODES, ChunkerSettings, ConfigError
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -46,6 +46,10 @@ class IndexSettings:
     dir: Path = _setting(Path(".newsbot/index"), "a folder path")
     model: str = _setting(BUNDLED_MODEL, "a sentence-transformers model name or folder", lambda v: bool(v.strip()))
     device: str = _setting("cpu", '"cpu", "cuda" or "mps"', lambda v: v in ("cpu", "cuda", "mps") or v.startswith("cuda:"))
+    runtime: str = _setting("auto", " or ".join(f'"{r}"' for r in RUNTIMES), lambda v: v in RUNTIMES)
+    """"auto": the bundled model runs from an int8 ONNX copy (no torch at query time); others in sentence-transformers."""
+    model_cache: Path = _setting(Path(".newsbot/models"), "a folder path")
+    """Where the int8 ONNX copy of the model is kept once made."""
     batch_size: int = _setting(32, "an integer from 1 to 1024", lambda v: 1 <= v <= 1024)
     chunk_tokens: int = _setting(ChunkerSettings.chunk_tokens, "an integer from 16 to 2048", lambda v: 16 <= v <= 2048)
     overlap_tokens: int = _setting(ChunkerSettings.overlap_tokens, "an integer from 0 to 512", lambda v: 0 <= v <= 512)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import IndexMismatchError, IndexMissingError, NewsIndex, corpus_fingerprint, load_corpus
+from index import IndexMismatchError, IndexMissingError, NewsIndex, corpus_fingerprint, embedder_name, load_corpus
 from index.evaluation import EvalReport, evaluate, read_qrels, read_queries
 
 from .cli_progress import build_with_progress
@@ -18,8 +18,9 @@ METRICS = ("ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100", "mrr@10
 
 
 def cache_dir_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Path:
-    """One index folder per corpus, model and chunker settings."""
-    key = json.dumps([sorted(str(p.resolve()) for p in corpus), app.config.index.model,
+    """One index folder per corpus, model (as it runs) and chunker settings."""
+    settings = app.config.index
+    key = json.dumps([sorted(str(p.resolve()) for p in corpus), embedder_name(settings.model, settings.runtime, settings.device),
                       app.config.index.chunker.to_json()], sort_keys=True)
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
 

@@ -25,10 +25,11 @@ from index import (
     NewsbotError,
     NewsIndex,
     SearchFilters,
-    SentenceTransformerEmbedder,
     build_index,
     corpus_fingerprint,
+    embedder_name,
     load_corpus,
+    load_embedder,
     parse_query,
     update_index,
 )
@@ -52,14 +53,16 @@ class SharedModel:
         self._settings = settings
         self._embedder = embedder
         self._lock = threading.Lock()
-        self.lazy: Embedder = embedder if embedder is not None else LazyEmbedder(self, settings.model)
+        self.lazy: Embedder = embedder if embedder is not None else LazyEmbedder(
+            self, embedder_name(settings.model, settings.runtime, settings.device))
         """The model, loaded only when it embeds or counts: what an index is opened with, so that
         commands that embed nothing (stats, dump, rollback) never load it."""
 
     def get(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = SentenceTransformerEmbedder(self._settings.model, self._settings.device)
+                settings = self._settings
+                self._embedder = load_embedder(settings.model, settings.runtime, settings.device, settings.model_cache)
             return self._embedder
 
     def loaded(self) -> Embedder | None:

@@ -10,7 +10,7 @@ This package never imports discord: the front ends live in `bot`.
 from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
 from .chunking import ChunkerSettings
 from .documents import Article, ArticleMeta, Chunk, Hit
-from .embedding import BUNDLED_MODEL, Embedder, SentenceTransformerEmbedder
+from .embedding import BUNDLED_MODEL, RUNTIMES, Embedder, SentenceTransformerEmbedder, embedder_name, load_embedder
 from .errors import (
     ConfigError,
     CorpusError,
@@ -47,13 +47,16 @@ __all__ = [
     "ModelError",
     "NewsIndex",
     "NewsbotError",
+    "RUNTIMES",
     "SEARCH_MODES",
     "SearchFilters",
     "SearchMode",
     "SentenceTransformerEmbedder",
     "build_index",
     "corpus_fingerprint",
+    "embedder_name",
     "load_corpus",
+    "load_embedder",
     "load_corpus_file",
     "parse_query",
     "sentence_spans",

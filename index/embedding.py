@@ -2,16 +2,19 @@
 
 `Embedder` has one abstract method that embeds a batch (`embed_batch`) and two that count and
 locate word pieces (`count_tokens`, `token_offsets`) for the chunker; batching, ordering by length
-and progress are built on top. `SentenceTransformerEmbedder` is the real one; tests plug in a
+and progress are built on top. `load_embedder` picks the real one: `OnnxEmbedder` (onnx_embedder.py) for
+the bundled model on a CPU, `SentenceTransformerEmbedder` for any other model; tests plug in a
 deterministic fake.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +24,11 @@ log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "sentence-transformers/all-MiniLM-L6-v2"})
+RUNTIMES = ("auto", "onnx", "sentence-transformers")
+"""How the model runs: "onnx" (int8, no torch; mean-pooling models on a CPU), "sentence-transformers"
+(any model, any device), "auto" (onnx for the bundled model on a CPU, else sentence-transformers)."""
+ONNX_SUFFIX = " (onnx int8)"
+"""Added to the model's name in an index's manifest: its vectors differ slightly from the fp32 model's."""
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as work advances."""
@@ -128,6 +136,53 @@ def _plain_tokenizer(tokenizer):
     plain.no_truncation()
     plain.no_padding()
     return plain
+
+
+def chosen_runtime(model: str, runtime: str, device: str) -> str:
+    if runtime == "auto":
+        return "onnx" if model in BUNDLED_ALIASES and device == "cpu" else "sentence-transformers"
+    return runtime
+
+
+def embedder_name(model: str, runtime: str = "auto", device: str = "cpu") -> str:
+    """The name an index records for vectors made by this model and runtime, known without loading it."""
+    if chosen_runtime(model, runtime, device) == "onnx":
+        return (BUNDLED_MODEL if model in BUNDLED_ALIASES else model) + ONNX_SUFFIX
+    return model
+
+
+def load_embedder(model: str, runtime: str = "auto", device: str = "cpu",
+                  cache_dir: Path = Path(".newsbot/models")) -> Embedder:
+    """The configured model, run the way `runtime` says (see RUNTIMES)."""
+    if chosen_runtime(model, runtime, device) == "sentence-transformers":
+        return SentenceTransformerEmbedder(model, device)
+    if device != "cpu":
+        raise ModelError(f'the onnx runtime runs on the CPU only, but [index] device is {device!r}',
+                         'set [index] runtime = "sentence-transformers" to use that device')
+    from .onnx_embedder import OnnxEmbedder
+    from .onnx_export import cached_int8_model
+
+    folder = Path(resolve_model_path(model))
+    _check_mean_pooling(folder, model)
+    return OnnxEmbedder(cached_int8_model(folder, cache_dir), embedder_name(model, runtime, device),
+                        max_tokens=_max_tokens(folder))
+
+
+def _check_mean_pooling(folder: Path, model: str) -> None:
+    try:
+        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError):
+        pooling = {}
+    if not pooling.get("pooling_mode_mean_tokens"):
+        raise ModelError(f"the onnx runtime supports mean-pooling sentence-transformers models on disk; {model!r} is not one",
+                         'set [index] runtime = "sentence-transformers" (or "auto")')
+
+
+def _max_tokens(folder: Path) -> int:
+    try:
+        return int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 256
 
 
 def resolve_model_path(model: str) -> str:

@@ -29,6 +29,8 @@ own candidates. Chosen by measurement over reciprocal-rank fusion and other weig
 realtimeqa-dev together (docs/quality.md)."""
 CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
+QUESTION_VECTORS_KEPT = 256
+"""Question embeddings kept per index: an answer searches, highlights and may search again with them."""
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -120,6 +122,7 @@ class NewsIndex:
         self._calibration: Calibration | None = None
         self._spelling: SpellingFixer | None = None
         self._words: dict[str, int] | None = None
+        self._question_vectors: dict[str, np.ndarray] = {}
         self._dimension_checked = True
         """False when opened with a model not yet loaded: checked at the first embedding, so that
         commands that embed nothing (stats, dump) never load it."""
@@ -175,7 +178,7 @@ class NewsIndex:
         if allowed is not None and len(allowed) == 0:
             return []
         if query_vector is None:
-            query_vector = self._embed([query])[0]
+            query_vector = self.question_vector(query)
         candidates = max(CANDIDATES, k)
         dense = self._vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
         lexical = self._lexical.search(query, candidates, allowed) if mode != "dense" else []
@@ -207,6 +210,15 @@ class NewsIndex:
         admitted = [doc_id for doc_id, meta in self.articles.items() if filters.admits(meta)]
         rows = [row for doc_id in admitted for row in self.rows_by_article.get(doc_id, ())]
         return np.asarray(sorted(rows), dtype=np.int64)
+
+    def question_vector(self, question: str) -> np.ndarray:
+        """The question's embedding, kept for the few model calls one answer makes about it."""
+        vector = self._question_vectors.get(question)
+        if vector is None:
+            if len(self._question_vectors) >= QUESTION_VECTORS_KEPT:
+                self._question_vectors.clear()
+            vector = self._question_vectors[question] = self._embed([question])[0]
+        return vector
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         if not self._dimension_checked:
@@ -268,5 +280,4 @@ class NewsIndex:
         """Cosine similarity of the query to each text (used to pick the sentence to highlight)."""
         if not texts:
             return []
-        vectors = self._embed([query, *texts])
-        return [float(s) for s in vectors[1:] @ vectors[0]]
+        return [float(s) for s in self._embed(texts) @ self.question_vector(query)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index import SentenceTransformerEmbedder, build_index
+from index import Embedder, build_index, load_embedder
 
 from .discord_harness import ErrorRecords, copy_index, make_app
 from .fake_discord import FakeDiscord
@@ -33,9 +33,15 @@ def fake_embedder() -> FakeEmbedder:
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> SentenceTransformerEmbedder:
-    """The bundled all-MiniLM-L6-v2, loaded once for the session."""
-    return SentenceTransformerEmbedder()
+def model_cache(tmp_path_factory) -> Path:
+    """The session's [index] model_cache: the int8 ONNX copy of the bundled model is made here once."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_cache) -> Embedder:
+    """The bundled all-MiniLM-L6-v2 as newsbot runs it by default (int8 ONNX)."""
+    return load_embedder("all-MiniLM-L6-v2", cache_dir=model_cache)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +55,7 @@ def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
 def use_fake_model(monkeypatch) -> FakeEmbedder:
     """Every Newsbot made after this uses one FakeEmbedder ("fake-hash"), to open indexes too."""
     fake = FakeEmbedder()
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: fake)
+    monkeypatch.setattr("bot.service.load_embedder", lambda *args, **kwargs: fake)
     monkeypatch.setattr("bot.service.LazyEmbedder", lambda model, name: fake)
     return fake
 
@@ -57,7 +63,7 @@ def use_fake_model(monkeypatch) -> FakeEmbedder:
 @pytest.fixture
 def reuse_real_embedder(monkeypatch, real_embedder):
     """Make every Newsbot in this test use the session's model instead of loading its own."""
-    monkeypatch.setattr("bot.service.SentenceTransformerEmbedder", lambda *args, **kwargs: real_embedder)
+    monkeypatch.setattr("bot.service.load_embedder", lambda *args, **kwargs: real_embedder)
     return real_embedder
 
 

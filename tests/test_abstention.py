@@ -34,7 +34,7 @@ REFUSED = [
     "What did Japan say about the Hwasong-14 launch?",
     "What did Donald Trump say after the Hwasong-14 launch?",
     "Who won the 2018 FIFA World Cup?",
-    "source:reuters how much flour did russia send",
+    "source:reuters how much flour did russia send to north korea",
     # what a first user's tries got quoted: a name first, a name in lower case, a number, a code, a pronoun
     "Trump met Kim Jong Un when?",
     "what did lavrov say about north korea",
@@ -63,7 +63,7 @@ def test_near_misses_on_the_same_people_and_places_are_refused(app, question):
 
 
 def test_a_refusal_names_what_the_closest_article_lacks_and_what_to_try(app):
-    answer = app.ask("How much rice did China send to North Korea?")
+    answer = app.ask("How much rice did China send to North Korea as food aid?")
     assert answer.missing == ["China"]
     assert answer.closest and answer.closest[0].doc_id == SEED_2017  # the flour article is the closest
     from bot.answer import abstention_hint
@@ -77,9 +77,9 @@ def test_a_number_the_passage_lacks_is_named_as_the_question_writes_it(app):
 
 
 def test_a_typo_is_answered_from_the_fixed_question_and_says_so(app):
-    answer = app.ask("how much flowr did russia send")
+    answer = app.ask("how much flowr did russia send to north korea")
     assert not answer.abstained
-    assert answer.searched_for == "how much flour did russia send"
+    assert answer.searched_for == "how much flour did russia send to north korea"
     assert "2,400 tons of flour" in answer.passages[0].text
     assert answer.citations[0].article.doc_id == SEED_2017
 
@@ -126,14 +126,14 @@ def test_min_answer_score_overrides_the_corpus_threshold(seed_index_dir, real_em
     assert strict.ask("How much flour did Russia deliver to North Korea?").abstained
 
 
-QUESTIONS_FOR_EVERY_FRONT_END = ["How many tons of flour did Russia give?", "how much flowr did russia send",
+QUESTIONS_FOR_EVERY_FRONT_END = ["How many tons of flour did Russia give?", "how much flowr did russia send to north korea",
                                  "How much rice did China send to North Korea?"]
 
 
 async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_index_dir, real_embedder, cli_real):
     cli_answers = [cli_real("ask", "--json", "--index", str(seed_index_dir), q) for q in QUESTIONS_FOR_EVERY_FRONT_END]
     assert [a["abstained"] for a in cli_answers] == [False, False, True]
-    assert cli_answers[1]["searched_for"] == "how much flour did russia send"
+    assert cli_answers[1]["searched_for"] == "how much flour did russia send to north korea"
 
     out = io.StringIO()
     repl = Repl(Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir),
@@ -144,7 +144,7 @@ async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_in
         repl.run(iter([question]))
         repl_outputs.append(out.getvalue()[start:])
     assert ["don't cover this" in text for text in repl_outputs] == [False, False, True]
-    assert "Showing passages for how much flour did russia send" in repl_outputs[1]
+    assert "Showing passages for how much flour did russia send to north korea" in repl_outputs[1]
     assert "never mentions “China”" in repl_outputs[2]
 
     embeds = []
@@ -154,7 +154,7 @@ async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_in
             [embed] = (await fake.followup(token))["embeds"]
             embeds.append(embed)
     assert ["don't cover this" in e["description"] for e in embeds] == [False, False, True]
-    assert "searched for: how much flour did russia send" in embeds[1]["footer"]["text"]
+    assert "searched for: how much flour did russia send to north korea" in embeds[1]["footer"]["text"]
     assert "never mentions “China”" in embeds[2]["description"]
     for cli_answer, embed in zip(cli_answers[:2], embeds[:2]):
         assert cli_answer["hits"][0]["passage"][:40].split("\n")[0][:30] in embed["description"]
