@@ -38,8 +38,10 @@ class GenericHit:
 
 def _model(model: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import transformers
     from sentence_transformers import SentenceTransformer
 
+    transformers.logging.disable_progress_bar()  # "Loading weights" bars would garble the bench's lines
     return SentenceTransformer(resolve_model_path(model), device="cpu")
 
 
