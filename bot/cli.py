@@ -130,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
     for noisy in ("sentence_transformers", "bm25s", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("index.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
     try:
         config = load_config(args.config)
         app = Newsbot(config, index_dir=getattr(args, "index", None))

@@ -61,12 +61,20 @@ METHOD = (f"background-v4: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 1
 """Recorded with each calibration: one made by another method or other settings is made again when
 the index is opened (it takes a few seconds), so changing a constant here needs no rebuild."""
 
-QUESTION_WORDS = frozenset(tokenize(
+QUESTION_WORD_TEXT = (
     "what which who whom whose when where why how much many did do does done say says said tell told "
     "is are was were be been there here according about happen happened "
     "he him his she her hers they them their theirs we us our you your me my it its this that these those"
-))
-"""Stemmed words that make a sentence a question, or stand for its subject, but do not name it."""
+)
+"""Words that make a sentence a question, or stand for its subject, but do not name it."""
+
+
+@cache
+def question_words() -> frozenset[str]:
+    """QUESTION_WORD_TEXT's stems (made at first use: stemming at import would load bm25s with it)."""
+    return frozenset(tokenize(QUESTION_WORD_TEXT))
+
+
 SENTENCE_STARTS = frozenset(
     "what which who whom whose when where why how did do does is are was were can could will would should "
     "has have had in on at for from to by with after before during since according as the a an this that "
@@ -156,7 +164,7 @@ class QuestionTerms:
 
     def __init__(self, question: str, idf, known_word) -> None:
         written, question = question, THOUSANDS.sub("", question)  # "2,400" is one term, as in the texts
-        terms = [term for term in dict.fromkeys(tokenize(question)) if term not in QUESTION_WORDS]
+        terms = [term for term in dict.fromkeys(tokenize(question)) if term not in question_words()]
         self.weights = {term: idf(term) for term in terms}
         self.total = sum(self.weights.values())
         self.names = _names(question, self.weights.keys(), known_word)

@@ -5,6 +5,9 @@ most passages takes their rows as they are and tokenizes only the new ones. The 
 are then recomputed for the whole matrix at once, with the same formulas bm25s uses by default
 (Lucene's), because bm25s's own `index()` recounts every passage in Python, which costs seconds
 on a corpus of tens of thousands of passages.
+
+bm25s and scipy are imported where they are first used: commands that only read an index's
+manifest never load them.
 """
 
 from __future__ import annotations
@@ -12,14 +15,28 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
-import scipy.sparse as sp
-import Stemmer
 
-_stemmer = Stemmer.Stemmer("english")
+if TYPE_CHECKING:
+    import bm25s
+    import scipy.sparse as sp
+
+
+@cache
+def _english_stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _sparse():
+    import scipy.sparse
+
+    return scipy.sparse
 
 TERMS_FILE = "terms.npz"
 """The term counts, saved next to bm25s's files; their columns are bm25s's vocabulary."""
@@ -27,7 +44,9 @@ BM25S_VOCABULARY_FILE = "vocab.index.json"
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+    import bm25s
+
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_english_stemmer(), return_ids=False, show_progress=False)
 
 
 def tokenize(text: str) -> list[str]:
@@ -48,7 +67,7 @@ class TermCounts:
 
     @classmethod
     def empty(cls) -> TermCounts:
-        return cls(sp.csr_matrix((0, 0), dtype=np.float32), {})
+        return cls(_sparse().csr_matrix((0, 0), dtype=np.float32), {})
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> TermCounts:
@@ -61,6 +80,7 @@ class TermCounts:
         """These rows followed by one row per text; new words join the vocabulary."""
         if not texts:
             return self
+        sp = _sparse()
         vocabulary = dict(self.vocabulary)
         rows, columns = [], []
         for row, tokens in enumerate(_tokenize(texts)):
@@ -81,7 +101,7 @@ class TermCounts:
         renumber = np.full(counts.shape[1], -1, dtype=np.int64)
         renumber[used] = np.arange(len(used))
         words = {word: int(renumber[column]) for word, column in self.vocabulary.items() if renumber[column] >= 0}
-        return TermCounts(sp.csr_matrix((counts.data, renumber[counts.indices], counts.indptr),
+        return TermCounts(_sparse().csr_matrix((counts.data, renumber[counts.indices], counts.indptr),
                                         shape=(counts.shape[0], len(used))), words)
 
 
@@ -98,6 +118,9 @@ class LexicalIndex:
     @classmethod
     def from_counts(cls, terms: TermCounts) -> LexicalIndex:
         """BM25 weights for every (passage, word): Lucene's IDF and term-frequency saturation."""
+        import bm25s
+
+        sp = _sparse()
         retriever = bm25s.BM25()
         counts = terms.counts
         passages, words = counts.shape
@@ -144,14 +167,16 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))
         if self._terms is not None:
-            sp.save_npz(folder / TERMS_FILE, self._terms.counts, compressed=False)  # compressing costs seconds
+            _sparse().save_npz(folder / TERMS_FILE, self._terms.counts, compressed=False)  # compressing costs seconds
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
+        import bm25s
+
         return cls(bm25s.BM25.load(str(folder)), size)
 
     @staticmethod
     def load_terms(folder: Path) -> TermCounts:
         """The term counts a saved index was built from (OSError or ValueError if it kept none)."""
         vocabulary = json.loads((folder / BM25S_VOCABULARY_FILE).read_text(encoding="utf-8"))
-        return TermCounts(sp.load_npz(folder / TERMS_FILE).tocsr(), vocabulary)
+        return TermCounts(_sparse().load_npz(folder / TERMS_FILE).tocsr(), vocabulary)

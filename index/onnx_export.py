@@ -54,7 +54,7 @@ def cached_int8_model(model_dir: Path, cache_dir: Path) -> Path:
         raise ModelError(f"cannot write the model cache {cache_dir} ({error.strerror})",
                          "set [index] model_cache to a folder you can write") from error
     try:
-        log.info("making an int8 ONNX copy of %s in %s (once)", model_dir.name, target)
+        log.info("making an int8 ONNX copy of the model in %s (once, about 10 s)", target)
         _export(model_dir, scratch / "model-fp32.onnx")
         _quantise(scratch / "model-fp32.onnx", scratch / MODEL_FILE)
         (scratch / "model-fp32.onnx").unlink()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,7 @@ import numpy as np
 
 from .answerability import Calibration, calibrate
 from .documents import ArticleMeta, Chunk, Hit
-from .embedding import Embedder
+from .embedding import ONNX_SUFFIX, Embedder
 from .errors import IndexMismatchError
 from .filters import SearchFilters
 from .lexical import LexicalIndex, tokenize_all
@@ -106,10 +107,12 @@ class NewsIndex:
         articles: dict[str, ArticleMeta],
         chunks: Sequence[Chunk],
         rows_by_article: dict[str, range],
-        vectors: VectorIndex,
-        lexical: LexicalIndex,
+        vectors: VectorIndex | None,
+        lexical: LexicalIndex | None,
         embedder: Embedder,
+        load_parts: Callable[[], tuple[VectorIndex, LexicalIndex]] | None = None,
     ) -> None:
+        """`vectors` and `lexical` may be None when `load_parts` gives them at the first search."""
         self.version_dir = version_dir
         self.manifest = manifest
         self.articles = articles
@@ -118,6 +121,8 @@ class NewsIndex:
         """Each article's passages: rows of `chunks`, the vectors and the BM25 index."""
         self._vectors = vectors
         self._lexical = lexical
+        self._load_parts = load_parts
+        self._parts_lock = threading.Lock()
         self._embedder = embedder
         self._calibration: Calibration | None = None
         self._spelling: SpellingFixer | None = None
@@ -133,26 +138,44 @@ class NewsIndex:
         version_dir = current_version(index_dir)
         manifest = Manifest.read(version_dir)
         if manifest.model != embedder.name:
+            if manifest.model.removesuffix(ONNX_SUFFIX) == embedder.name.removesuffix(ONNX_SUFFIX):
+                runtime = "auto" if manifest.model.endswith(ONNX_SUFFIX) else "sentence-transformers"
+                other_setting = f'set [index] runtime = "{runtime}"'
+            else:
+                other_setting = f"set [index] model = {manifest.model!r}"
             raise IndexMismatchError(
                 f"the index in {index_dir} was built with the model {manifest.model!r}, but the configured model is {embedder.name!r}",
-                f"{REBUILD_HINT}, or set [index] model = {manifest.model!r}",
+                f"{REBUILD_HINT}, or {other_setting}",
             )
         known = embedder.known_dimension()
         if known is not None:
             _check_dimension(index_dir, manifest, known)
         verify_files(version_dir, manifest)  # before anything is loaded from them
         try:
-            vectors = VectorIndex.load(version_dir / VECTORS)
             chunks = ChunkLines(read_lines(version_dir / CHUNKS), version_dir / CHUNKS)
             records = [json.loads(line) for line in read_lines(version_dir / ARTICLES)]
             articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in records}
             rows_by_article = dict(zip(articles, passage_rows(records, chunks.lines)))
-            lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
             raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
-        if vectors.dimension != manifest.dimension or len(vectors) != len(chunks) or len(chunks) != manifest.chunks:
+        if len(chunks) != manifest.chunks:
             raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
-        opened = cls(version_dir, manifest, articles, chunks, rows_by_article, vectors, lexical, embedder)
+
+        def load_parts() -> tuple[VectorIndex, LexicalIndex]:
+            """FAISS and BM25, read at the first search: commands that only show the manifest never import them."""
+            try:
+                vectors = VectorIndex.load(version_dir / VECTORS)
+                lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
+            except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
+                raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
+            if vectors.dimension != manifest.dimension or len(vectors) != len(chunks):
+                raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
+            return vectors, lexical
+
+        if manifest.files is None:  # a version older than digests: nothing vouches for its files, read them now
+            opened = cls(version_dir, manifest, articles, chunks, rows_by_article, *load_parts(), embedder)
+        else:
+            opened = cls(version_dir, manifest, articles, chunks, rows_by_article, None, None, embedder, load_parts)
         opened._dimension_checked = known is not None
         return opened
 
@@ -180,8 +203,9 @@ class NewsIndex:
         if query_vector is None:
             query_vector = self.question_vector(query)
         candidates = max(CANDIDATES, k)
-        dense = self._vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
-        lexical = self._lexical.search(query, candidates, allowed) if mode != "dense" else []
+        vectors, lexical_index = self._parts()
+        dense = vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
+        lexical = lexical_index.search(query, candidates, allowed) if mode != "dense" else []
 
         if mode == "dense":
             ranked = dense
@@ -195,7 +219,7 @@ class NewsIndex:
         ranked = ranked[:k]
 
         rows = [row for row, _ in ranked]
-        similarities = self._vectors.vectors(rows) @ query_vector if rows else np.zeros(0)
+        similarities = vectors.vectors(rows) @ query_vector if rows else np.zeros(0)
         hits = []
         for (row, score), similarity in zip(ranked, similarities):
             chunk = self.chunks[row]
@@ -205,6 +229,14 @@ class NewsIndex:
                                          f"belongs to no article", REBUILD_HINT)
             hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
         return hits
+
+    def _parts(self) -> tuple[VectorIndex, LexicalIndex]:
+        if self._vectors is None or self._lexical is None:
+            with self._parts_lock:
+                if (self._vectors is None or self._lexical is None) and self._load_parts is not None:
+                    self._vectors, self._lexical = self._load_parts()
+        assert self._vectors is not None and self._lexical is not None
+        return self._vectors, self._lexical
 
     def _allowed_rows(self, filters: SearchFilters) -> np.ndarray:
         admitted = [doc_id for doc_id, meta in self.articles.items() if filters.admits(meta)]
@@ -238,7 +270,7 @@ class NewsIndex:
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a stemmed term in this index."""
-        return self._lexical.idf(term)
+        return self._parts()[1].idf(term)
 
     def passage_terms(self, texts: Sequence[str]) -> list[list[str]]:
         """The stemmed words BM25 sees in each text."""

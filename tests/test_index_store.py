@@ -53,6 +53,8 @@ def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
     [
         (FakeEmbedder(name="another-model"), r"built with the model 'fake-hash', but the configured model is 'another-model'\. rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'"),
         (FakeEmbedder(dimension=32), r"holds 256-dimensional vectors, the model makes 32\. rebuild it with `newsbot index build`"),
+        # the same model run the other way (an index built before the int8 copy): the runtime is the other fix
+        (FakeEmbedder(name="fake-hash (onnx int8)"), r"or set \[index\] runtime = \"sentence-transformers\""),
     ],
 )
 def test_a_mismatched_model_is_refused_with_the_fix(tmp_path, fake_embedder, other, message):

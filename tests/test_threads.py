@@ -39,13 +39,15 @@ import sys
 import pytest
 from bot.cli import main
 status = main(["index", "stats", "--index", sys.argv[1]])
-print(status, sorted(name for name in ("torch", "transformers", "sentence_transformers") if name in sys.modules))
+print(status, sorted(name for name in ("torch", "transformers", "sentence_transformers", "onnxruntime", "faiss", "bm25s",
+                                       "scipy") if name in sys.modules))
 """
 
 
 @pytest.mark.model
 def test_commands_that_embed_nothing_never_load_the_model(seed_index_dir):
-    """`newsbot index stats` opens the index under the model's name only (9 s of loading saved)."""
+    """`newsbot index stats` opens the index under the model's name only (9 s of loading saved), and reads
+    its manifest without FAISS or BM25 (loaded at the first search)."""
     result = subprocess.run([sys.executable, "-c", STATS_PROBE, str(seed_index_dir)], capture_output=True, text=True,
                             cwd=ROOT, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
