@@ -64,6 +64,10 @@ def cached_int8_model(model_dir: Path, cache_dir: Path) -> Path:
         except OSError:  # another process finished first: its copy is as good as ours
             if not (target / MODEL_FILE).is_file():
                 raise
+    except Exception as error:  # whatever breaks the export reads the same to a user, and has one fix
+        raise ModelError(f"cannot make the int8 ONNX copy of {model_dir.name} ({type(error).__name__}: "
+                         f"{str(error).splitlines()[0][:200] if str(error) else ''})",
+                         'set [index] runtime = "sentence-transformers" to run the model without it') from error
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target

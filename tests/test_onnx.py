@@ -92,3 +92,15 @@ def test_answering_a_question_never_imports_torch(seed_index_dir, model_cache, t
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
     assert '"abstained": false' in result.stdout and "2,400 tons of flour" in result.stdout
+
+
+def test_a_failed_export_is_told_with_the_fix_and_leaves_no_half_copy(tmp_path, monkeypatch):
+    def broken_export(model_dir, onnx_file):
+        onnx_file.write_bytes(b"half a model")
+        raise RuntimeError("the exporter ran out of memory")
+
+    monkeypatch.setattr("index.onnx_export._export", broken_export)
+    with pytest.raises(ModelError, match="cannot make the int8 ONNX copy .* ran out of memory") as error:
+        cached_int8_model(Path(resolve_model_path("all-MiniLM-L6-v2")), tmp_path / "cache")
+    assert 'runtime = "sentence-transformers"' in error.value.fix
+    assert list((tmp_path / "cache").iterdir()) == []
