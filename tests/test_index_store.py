@@ -27,7 +27,7 @@ def test_a_build_is_a_self_describing_folder(tmp_path, fake_embedder):
     manifest = json.loads((version / MANIFEST).read_text())
     assert manifest["format_version"] == 1
     assert manifest["model"] == "fake-hash" and manifest["dimension"] == 256 and manifest["max_tokens"] == 64
-    assert manifest["chunker"] == {"chunk_tokens": 128, "overlap_tokens": 32, "title_in_embedding": True}
+    assert manifest["chunker"] == {"chunk_tokens": 128, "overlap_tokens": 0, "title_in_embedding": True}
     assert manifest["articles"] == 2 and manifest["chunks"] == report.manifest.chunks > 2
     assert len(manifest["corpus_fingerprint"]) == 64
 
