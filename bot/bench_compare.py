@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import load_corpus
+from index import NewsbotError, load_corpus
 from index.evaluation import evaluate, query_metrics, read_qrels, read_queries
 
 from .bench import percentile
@@ -62,7 +62,8 @@ def run_child(command: Sequence[str]) -> Child:
         if process.returncode:
             output.seek(0)
             tail = output.read().decode(errors="replace").strip().splitlines()[-5:]
-            raise RuntimeError(f"{' '.join(command[:4])} ... failed ({process.returncode}): " + " | ".join(tail))
+            raise NewsbotError(f"{' '.join(command)} failed with status {process.returncode}: " + " | ".join(tail),
+                               "run that command by itself to see what went wrong")
     return Child(seconds, usage.ru_maxrss / 1024)
 
 

@@ -44,3 +44,13 @@ def test_it_runs_both_pipelines_on_the_seeds_from_cold_processes(reuse_real_embe
 def test_qrels_without_queries_are_refused(cli):
     status, _, err = cli("bench", "--compare", "--qrels", "qrels.tsv")
     assert status == 2 and "--qrels needs --queries" in err
+
+
+def test_a_failing_child_process_ends_the_bench_in_one_line_naming_it():
+    from bot.bench_compare import run_child
+    from index import NewsbotError
+
+    with pytest.raises(NewsbotError, match=r"failed with status 3: boom") as error:
+        run_child(["python3", "-c", "import sys; print('boom'); sys.exit(3)"])
+    assert "by itself" in error.value.fix
+    assert run_child(["python3", "-c", "x = bytearray(50_000_000)"]).peak_rss_mb > 40
