@@ -106,7 +106,7 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
                 figures.cold_rss_mb.append(child.peak_rss_mb)
                 say(f"  cold answer {run + 1}/{runs} {name}: {child.seconds:.2f} s, {child.peak_rss_mb:.0f} MB")
 
-        app.index_dir = ours_dir
+        app = Newsbot(app.config, index_dir=ours_dir)  # the raced index, in an app of its own
         index = app.index
         ours.passages = len(index.chunks)
         ours.word_pieces = sum(chunk.tokens for chunk in index.chunks)
