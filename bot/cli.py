@@ -46,46 +46,63 @@ log = logging.getLogger("newsbot")
 EXIT_ERROR = 2
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions by quoting news articles.")
+    parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    # the same two after the command too (`newsbot ask --config FILE ...`); given there, they win
+    anywhere = argparse.ArgumentParser(add_help=False)
+    anywhere.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
+    anywhere.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add_command(group, name: str, **options) -> argparse.ArgumentParser:
+        return group.add_parser(name, parents=[anywhere], **options)
 
     def with_index(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
         sub.add_argument("--guild", metavar="ID", type=int, help="work on the corpus and index of [guilds.ID]")
         return sub
 
-    with_index(commands.add_parser("start", help="build the index if needed, then run the bot (token set) or the REPL"))
-    with_index(commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)"))
-    index = commands.add_parser("index", help="build and inspect the index")
+    with_index(add_command(commands, "start", help="build the index if needed, then run the bot (token set) or the REPL"))
+    with_index(add_command(commands, "run", help="run the Discord bot (needs DISCORD_TOKEN)"))
+    index = add_command(commands, "index", help="build and inspect the index")
     index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
-    build = with_index(index_commands.add_parser("build", help="build a new index from the corpus"))
+    build = with_index(add_command(index_commands, "build", help="build a new index from the corpus"))
     build.add_argument("--corpus", metavar="PATH", type=Path, action="append",
                        help="a file or folder of articles (repeatable; default: [corpus] paths)")
-    stats = with_index(index_commands.add_parser("stats", help="what the index holds"))
+    stats = with_index(add_command(index_commands, "stats", help="what the index holds"))
     stats.add_argument("--json", action="store_true", help="print JSON")
-    with_index(index_commands.add_parser("rollback", help="serve the previous index version again"))
-    add = with_index(index_commands.add_parser("add", help="add an article file or URL to the corpus and index it"))
+    with_index(add_command(index_commands, "rollback", help="serve the previous index version again"))
+    add = with_index(add_command(index_commands, "add", help="add an article file or URL to the corpus and index it"))
     add.add_argument("source", metavar="PATH|URL")
     add.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
-    remove = with_index(index_commands.add_parser("remove", help="move an article to the corpus trash, reindex"))
+    remove = with_index(add_command(index_commands, "remove", help="move an article to the corpus trash, reindex"))
     remove.add_argument("doc_id", metavar="ID")
-    restore = with_index(index_commands.add_parser("restore", help="bring a removed article back, reindex"))
+    restore = with_index(add_command(index_commands, "restore", help="bring a removed article back, reindex"))
     restore.add_argument("doc_id", metavar="ID")
-    dump = with_index(index_commands.add_parser("dump", help="every passage as a JSON line"))
+    dump = with_index(add_command(index_commands, "dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 
-    ask = with_index(commands.add_parser("ask", help="answer a question from the articles"))
+    ask = with_index(add_command(commands, "ask", help="answer a question from the articles"))
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--k", type=int, metavar="N", help="passages to quote (default: [search] k)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (schema: bot/json_output.py)")
     ask.add_argument("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)")
 
-    with_index(commands.add_parser("repl", help="ask questions interactively"))
+    with_index(add_command(commands, "repl", help="ask questions interactively"))
 
-    evaluation = commands.add_parser("eval", help="measure retrieval on a question set with relevance judgments, "
+    evaluation = add_command(commands, "eval", help="measure retrieval on a question set with relevance judgments, "
                                      "or (--abstention) how often the bot answers")
     evaluation.add_argument("--corpus", metavar="PATH", type=Path, action="append",
                             help="corpus file or folder (BEIR corpus.jsonl)")
@@ -105,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="where indexes of evaluated corpora are kept (default .newsbot/eval)")
     evaluation.add_argument("--json", action="store_true", help="one JSON line per mode")
 
-    bench = with_index(commands.add_parser("bench", help="time a full build and question latency (prints figures)"))
+    bench = with_index(add_command(commands, "bench", help="time a full build and question latency (prints figures)"))
     bench.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
     bench.add_argument("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl")
     bench.add_argument("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)")
@@ -116,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --compare: builds and cold starts of each (default 3)")
     bench.add_argument("--qrels", metavar="FILE", type=Path,
                        help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10")
-    changes = commands.add_parser("bench-changes", help="time a full build, a no-change reindex, adding and "
+    changes = add_command(commands, "bench-changes", help="time a full build, a no-change reindex, adding and "
                                   "removing an article (prints figures)")
     changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
     changes.add_argument("--article", metavar="FILE", type=Path, required=True, help="the article file to add")

@@ -1,0 +1,34 @@
+"""Global options work before the command and after it, and `--version` says which newsbot this is."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import SEEDS
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_is_read_before_or_after_the_command(cli, tmp_path, where):
+    index_dir = tmp_path / "elsewhere"
+    config = tmp_path / "mine.toml"
+    config.write_text(f'[corpus]\npaths = ["{SEEDS}"]\n[index]\ndir = "{index_dir}"\n')
+    assert cli("--config", str(config), "index", "build")[0] == 0
+    argv = (["--config", str(config), "index", "stats"] if where == "before"
+            else ["index", "stats", "--config", str(config)])
+    status, out, _ = cli(*argv)
+    assert status == 0 and "Articles:  2" in out
+    question = "How much flour did Russia deliver?"
+    argv = ["--config", str(config), "ask", question] if where == "before" else ["ask", question, "--config", str(config)]
+    assert cli(*argv)[0] == 0
+
+
+def test_a_config_given_after_the_command_wins_and_a_missing_one_is_named(cli):
+    status, _, err = cli("--config", "first.toml", "index", "stats", "--config", "second.toml")
+    assert status == 2 and "second.toml does not exist" in err
+
+
+def test_version(cli, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli("--version")
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("newsbot ")
