@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from index import ArticleMeta, Hit, NewsIndex, SearchFilters, SearchMode, sentence_spans
-from index.answerability import judge, question_terms
+from index.answerability import QuestionTerms, judge
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
@@ -103,7 +103,7 @@ def build_answer(
         # highlight as many candidates per model call as the answer still lacks (duplicates are rare)
         batch = relevant[position : position + k - len(passages)]
         position += len(batch)
-        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, batch)):
+        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, judgement.terms, batch)):
             grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
             best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
             duplicate_of = next(
@@ -129,17 +129,16 @@ def build_answer(
 
 
 def _best_sentences(
-    index: NewsIndex, question: str, hits: list[Hit]
+    index: NewsIndex, question: str, terms: QuestionTerms, hits: list[Hit]
 ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
     """Per hit: its sentence spans, and the one or two that match the question best.
 
-    Sentences are first held against the question's content words (IDF-weighted, as the answer
-    decision weighs them); only those within COVERAGE_MARGIN of a passage's best are embedded (one
+    Sentences are first held against the question's content words (`terms`: IDF-weighted, as the
+    answer decision weighed them); only those within COVERAGE_MARGIN of a passage's best are embedded (one
     model call for all hits), and none when one sentence leads alone. Embedding every sentence cost
     36 ms of a 58 ms answer on realtimeqa-dev (docs/performance.md)."""
     spans_per_hit = [sentence_spans(hit.passage) or [(0, len(hit.passage))] for hit in hits]
     sentences = [[hit.passage[s:e] for s, e in spans] for hit, spans in zip(hits, spans_per_hit)]
-    terms = question_terms(index, question)
     held = iter(index.passage_terms([text for texts in sentences for text in texts]))
     candidates = []
     for texts in sentences:

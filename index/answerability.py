@@ -148,6 +148,8 @@ class Judgement:
     threshold: float
     missing: list[str]
     """Key terms of the question that the best-scoring passage's article lacks, as the question writes them."""
+    terms: QuestionTerms
+    """The question's content words and key terms, as the decision weighed them (highlighting reuses them)."""
 
     def closest_articles(self, hits: Sequence[Hit], limit: int = 3) -> list[ArticleMeta]:
         """The articles of the hits, best passage score first, each once."""
@@ -238,7 +240,7 @@ def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = N
     terms = question_terms(index, question)
     texts, scores = _passage_scores(index, terms, hits)
     if not hits:
-        return Judgement(False, [], [], threshold, [])
+        return Judgement(False, [], [], threshold, [], terms)
     article_terms: dict[str, set[str]] = {}
 
     def missing_keys(i: int) -> tuple[list[str], float]:
@@ -252,7 +254,7 @@ def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = N
     ranked = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
     quotable = [hits[i] for i in ranked if scores[i] >= threshold and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE]
     missing = [] if quotable else missing_keys(ranked[0])[0]
-    return Judgement(bool(quotable), scores, quotable, threshold, missing)
+    return Judgement(bool(quotable), scores, quotable, threshold, missing, terms)
 
 
 def _passage_scores(index, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:
