@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding import BUNDLED_MODEL, resolve_model_path
+from index.embedding import BUNDLED_MODEL, Embedder, resolve_model_path
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
@@ -66,11 +66,11 @@ def build(corpus: list[Path], folder: Path, model_name: str = BUNDLED_MODEL) -> 
     return {"passages": len(chunks)}
 
 
-def embedded_word_pieces(folder: Path, counter) -> int:
-    """Word pieces the model read for the built chunks, special tokens included, each cut at 256 as
-    the model cuts it; `counter` counts word pieces without special tokens (an Embedder's)."""
+def embedded_word_pieces(folder: Path, model: Embedder) -> int:
+    """Word pieces the model read for the built chunks, special tokens included, each cut at the
+    model's limit as the model cuts it (counted with the same model's tokenizer)."""
     texts = [text for _, text in json.loads((folder / "chunks.json").read_text())]
-    return sum(min(n + 2, 256) for n in counter.count_tokens(texts))
+    return sum(min(n + model.special_tokens, model.max_tokens) for n in model.count_tokens(texts))
 
 
 class GenericSearcher:
