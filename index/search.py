@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,15 @@ CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
 QUESTION_VECTORS_KEPT = 256
 """Question embeddings kept per index: an answer searches, highlights and may search again with them."""
+
+
+@contextmanager
+def _told_as_damage(version_dir: Path) -> Iterator[None]:
+    """Whatever fails while reading a version's files is told as damage to it, with the fix."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
+        raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -151,23 +161,19 @@ class NewsIndex:
         if known is not None:
             _check_dimension(index_dir, manifest, known)
         verify_files(version_dir, manifest)  # before anything is loaded from them
-        try:
+        with _told_as_damage(version_dir):
             chunks = ChunkLines(read_lines(version_dir / CHUNKS), version_dir / CHUNKS)
             records = [json.loads(line) for line in read_lines(version_dir / ARTICLES)]
             articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in records}
             rows_by_article = dict(zip(articles, passage_rows(records, chunks.lines)))
-        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
-            raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
         if len(chunks) != manifest.chunks:
             raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
 
         def load_parts() -> tuple[VectorIndex, LexicalIndex]:
             """FAISS and BM25, read at the first search: commands that only show the manifest never import them."""
-            try:
+            with _told_as_damage(version_dir):
                 vectors = VectorIndex.load(version_dir / VECTORS)
                 lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
-            except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
-                raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
             if vectors.dimension != manifest.dimension or len(vectors) != len(chunks):
                 raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
             return vectors, lexical
