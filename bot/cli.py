@@ -60,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    # the same two after the command too (`newsbot ask --config FILE ...`); given there, they win
+    parser.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
+    parser.add_argument("--guild", metavar="ID", type=int, help="work on the corpus and index of [guilds.ID]")
+    # the same options after the command too (`newsbot ask --config FILE ...`); given there, they win
     anywhere = argparse.ArgumentParser(add_help=False)
     anywhere.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file")
     anywhere.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
@@ -70,8 +72,10 @@ def _parser() -> argparse.ArgumentParser:
         return group.add_parser(name, parents=[anywhere], **options)
 
     def with_index(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
-        sub.add_argument("--guild", metavar="ID", type=int, help="work on the corpus and index of [guilds.ID]")
+        sub.add_argument("--index", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                         help="index folder (default: [index] dir)")
+        sub.add_argument("--guild", metavar="ID", type=int, default=argparse.SUPPRESS,
+                         help="work on the corpus and index of [guilds.ID]")
         return sub
 
     with_index(add_command(commands, "start", help="build the index if needed, then run the bot (token set) or the REPL"))
@@ -145,13 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
-    for noisy in ("sentence_transformers", "bm25s", "transformers"):
+    for noisy in ("sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("index.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
     try:
         config = load_config(args.config)
-        app = Newsbot(config, index_dir=getattr(args, "index", None))
-        if getattr(args, "guild", None) is not None:
+        app = Newsbot(config, index_dir=args.index)
+        if args.guild is not None:
             if args.guild not in config.guilds:
                 raise NewsbotError(f"no [guilds.{args.guild}] section in the config",
                                    "add one with the guild's paths and index_dir, or leave out --guild")
@@ -200,7 +204,9 @@ def cmd_run(app: Newsbot, args: argparse.Namespace) -> int:
     from .discord_bot.runner import require_token, run_bot
 
     require_token(app)
-    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger().setLevel(logging.INFO)  # a running bot says what it does: connected, registered, stopping
+    if not args.verbose:
+        logging.getLogger("discord").setLevel(logging.WARNING)
     ensure_built(app)
     for guild_app in app.every_app()[1:]:  # guilds with a corpus of their own: built if missing or changed
         report = guild_app.ensure_index()

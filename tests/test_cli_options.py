@@ -32,3 +32,19 @@ def test_version(cli, capsys):
         cli("--version")
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("newsbot ")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_index_and_guild_are_read_before_or_after_the_command(cli, tmp_path, where):
+    guild_index = tmp_path / "guild-index"
+    config = tmp_path / "guilds.toml"
+    config.write_text(f'[corpus]\npaths = ["{SEEDS}"]\n[index]\ndir = "{tmp_path / "shared"}"\n'
+                      f'[guilds.42]\npaths = ["{SEEDS}"]\nindex_dir = "{guild_index}"\n')
+    options = ["--config", str(config), "--guild", "42"]
+    argv = [*options, "index", "build"] if where == "before" else ["index", "build", *options]
+    assert cli(*argv)[0] == 0
+    assert (guild_index / "current").exists() and not (tmp_path / "shared").exists()
+    elsewhere = tmp_path / "elsewhere"
+    argv = (["--config", str(config), "--index", str(elsewhere), "index", "build"] if where == "before"
+            else ["index", "build", "--config", str(config), "--index", str(elsewhere)])
+    assert cli(*argv)[0] == 0 and (elsewhere / "current").exists()

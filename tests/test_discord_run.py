@@ -57,3 +57,23 @@ def test_run_without_a_token_says_how_to_set_one(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == ("newsbot: error: no Discord bot token is set. export DISCORD_TOKEN=<your bot "
                                      "token> (or set [discord] token in config.toml), then run again")
+
+
+def test_run_with_discord_out_of_reach_says_so_in_one_line(tmp_path):
+    import socket
+    import subprocess
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npaths = ["{SEEDS}"]\n\n[discord]\napi_base_url = "http://127.0.0.1:{port}/api/v10"\n'
+        f'gateway_url = "ws://127.0.0.1:{port}/"\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "fake-token-not-a-secret"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "voice" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1] == (f"newsbot: error: could not reach Discord at http://127.0.0.1:{port}/api/v10 ([Errno 111] "
+                     f"Connect call failed ('127.0.0.1', {port})). check the network connection (or [discord] "
+                     "api_base_url), then run again")

@@ -27,6 +27,7 @@ def point_at(settings: DiscordSettings) -> None:
 
 class NewsbotClient(commands.Bot):
     def __init__(self, app: Newsbot, state: BotState, **options) -> None:
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # the bot never joins voice
         intents = discord.Intents.default()  # guilds and messages; a mention's text comes without message_content
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
                          help_command=None, **options)

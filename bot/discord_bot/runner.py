@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 import discord
 
 from index import ConfigError, NewsbotError
@@ -54,9 +55,19 @@ async def _serve(client: NewsbotClient, token: str) -> None:
                 running.result()
             except discord.LoginFailure:
                 raise NewsbotError("Discord refused the bot token", f"check {TOKEN_ENV}: copy the token again from the Developer Portal") from None
+            except (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError) as error:
+                raise NewsbotError(f"could not reach Discord at {discord.http.Route.BASE} ({_reason(error)})",
+                                   "check the network connection (or [discord] api_base_url), then run again") from None
             except discord.PrivilegedIntentsRequired:
                 raise NewsbotError("Discord refused the requested intents", "enable them for the bot in the Developer Portal") from None
             return
         log.info("shutting down")
         await client.close()
         await asyncio.gather(running, return_exceptions=True)
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause, in a few words: "Connect call failed ('127.0.0.1', 9)", "timed out"."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error).strip() or type(error).__name__
