@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: run test lint lock
 
 run: $(INSTALLED)
-	$(BIN)/newsbot
+	@$(BIN)/newsbot
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
@@ -18,13 +18,19 @@ lint: $(INSTALLED)
 # by sentence-transformers, would pull a CUDA build of several GB. Everything else comes at the
 # exact versions of requirements.lock; `pip check` then proves they satisfy pyproject.toml.
 $(INSTALLED): pyproject.toml requirements.lock
-	python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
-	$(BIN)/python -m pip check
-	touch $(INSTALLED)
+	@echo "newsbot: setting up $(VENV) (first run only, about 2 minutes)"
+	@python3 -m venv $(VENV)
+	@echo "newsbot: [1/4] upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "newsbot: [2/4] installing PyTorch 2.13.0, the CPU build (about 700 MB unpacked, under a minute)"
+	@$(BIN)/python -m pip install --quiet torch==2.13.0
+	@echo "newsbot: [3/4] installing the locked dependencies of requirements.lock (about a minute)"
+	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@echo "newsbot: [4/4] installing newsbot itself and checking the dependencies fit"
+	@$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
+	@$(BIN)/python -m pip check
+	@touch $(INSTALLED)
+	@echo "newsbot: $(VENV) is ready"
 
 # After changing the dependencies in pyproject.toml: resolve them again and write requirements.lock.
 lock: $(INSTALLED)

@@ -37,8 +37,7 @@ from index import SEARCH_MODES, IndexMissingError, NewsbotError
 from .config import load_config
 from .describe import build_summary, change_summary, stats_rows
 from .json_output import SCHEMA_VERSION, answer_json
-from .cli_progress import build_with_progress
-from .progress import terminal_progress
+from .progress import build_with_progress, terminal_progress
 from .render_terminal import render_answer
 from .service import Newsbot
 
@@ -145,10 +144,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Logs to whatever sys.stderr is when a line is logged, so that lines logged while progress is
+    drawn (which redirects stderr) are printed above the bars instead of through them."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _) -> None:
+        pass
+
+
+class PlainFormatter(logging.Formatter):
+    """`newsbot: what happens`, and `newsbot: warning: ...` for what went wrong, like the error lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno <= logging.INFO else f"{record.levelname.lower()}: "
+        line = f"newsbot: {level}{record.getMessage()}"
+        return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
+    handler = CurrentStderrHandler()
+    handler.setFormatter(PlainFormatter())
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     for noisy in ("sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("index.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
@@ -188,11 +210,8 @@ def ensure_built(app: Newsbot) -> None:
 
 
 def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
-    update, close = terminal_progress()
-    try:
-        report = app.ensure_index(progress=update)
-    finally:
-        close()
+    with terminal_progress() as update:
+        report = app.ensure_index(progress=update, say=lambda line: print(f"newsbot: {line}", file=sys.stderr))
     if report:
         print(build_summary(report), file=sys.stderr)
     if app.config.discord.resolved_token():

@@ -1,29 +1,53 @@
-"""Build progress on the terminal: one tqdm bar per stage, on stderr, only on a terminal."""
+"""Build progress on the terminal: one line per stage on stderr, gone when the build ends.
+
+A stage reported with a total of 0 has no count yet (loading the model): it shows a spinner.
+Nothing is drawn when stderr is not a terminal; the summary line that follows a build always is.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
 from index import BuildProgress
 
-STAGE_UNITS = {"chunking": "article", "embedding": "passage", "writing": "step"}
+from .describe import build_summary
+
+if TYPE_CHECKING:
+    from .service import Newsbot
+
+STAGE_LABELS = {"chunking": "Reading and splitting articles", "embedding": "Embedding passages",
+                "writing": "Writing the index"}
 
 
-def terminal_progress() -> tuple[BuildProgress, callable]:
-    """A progress callback for `build_index`, and a function that closes its bars."""
-    bars: dict[str, tqdm] = {}
+@contextmanager
+def terminal_progress(console: Console | None = None) -> Iterator[BuildProgress]:
+    """A progress callback for a build, drawn while the block runs and cleared when it ends."""
+    console = console or Console(stderr=True)
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
+                        disable=not console.is_terminal)
+    tasks: dict[str, int] = {}
 
     def update(stage: str, done: int, total: int) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit=STAGE_UNITS.get(stage, "item"), file=sys.stderr,
-                                     disable=None, leave=False, dynamic_ncols=True)
-        bar.update(done - bar.n)
+        if stage not in tasks:
+            for earlier in tasks.values():  # a new stage means the ones before it are over
+                progress.update(earlier, visible=False)
+            tasks[stage] = progress.add_task(STAGE_LABELS.get(stage, stage.capitalize()), total=total or None)
+        progress.update(tasks[stage], completed=done, total=total or None)
 
-    def close() -> None:
-        for bar in bars.values():
-            bar.close()
+    with progress:
+        yield update
 
-    return update, close
+
+def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> None:
+    """Build the index with progress on the terminal, then say what the build did on stderr."""
+    with terminal_progress() as update:
+        report = app.rebuild(corpus, progress=update)
+    print(build_summary(report), file=sys.stderr)

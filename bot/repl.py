@@ -100,11 +100,8 @@ class Repl:
         return True
 
     def reindex(self, _: str) -> bool:
-        update, close = terminal_progress()
-        try:
+        with terminal_progress() as update:
             report = self.app.rebuild(progress=update)
-        finally:
-            close()
         self.say(build_summary(report))
         return True
 

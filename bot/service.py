@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +42,8 @@ from .config import Config, CorpusSettings, IndexSettings
 
 log = logging.getLogger(__name__)
 
+LOADING_STAGE = "loading the model"
+"""The build stage reported while the model loads: it has no count."""
 MAX_QUESTION_CHARS = 2000
 """Longer questions are cut: the model reads at most 256 word pieces of them anyway."""
 
@@ -53,6 +55,7 @@ class SharedModel:
         self._settings = settings
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._announce: BuildProgress | None = None
         self.lazy: Embedder = embedder if embedder is not None else LazyEmbedder(
             self, embedder_name(settings.model, settings.runtime, settings.device))
         """The model, loaded only when it embeds or counts: what an index is opened with, so that
@@ -62,8 +65,22 @@ class SharedModel:
         with self._lock:
             if self._embedder is None:
                 settings = self._settings
+                announce = self._announce
+                if announce:
+                    announce(LOADING_STAGE, 0, 0)
                 self._embedder = load_embedder(settings.model, settings.runtime, settings.device, settings.model_cache)
+                if announce:
+                    announce(LOADING_STAGE, 1, 1)
             return self._embedder
+
+    @contextmanager
+    def announcing(self, progress: BuildProgress | None) -> Iterator[None]:
+        """Report loading the model as a build stage while the block runs (a spinner on the terminal)."""
+        self._announce = progress
+        try:
+            yield
+        finally:
+            self._announce = None
 
     def loaded(self) -> Embedder | None:
         return self._embedder
@@ -172,17 +189,18 @@ class Newsbot:
                 lock: HeldLock | None = None) -> BuildReport:
         """Build a new index version from the corpus and switch to it; answers use the old one until then."""
         settings = self.config.index
-        report = build_index(
-            corpus_paths or self.config.corpus.paths,
-            self.index_dir,
-            self._model.lazy,  # loaded once the corpus is read: a bad corpus path is told at once
-            settings.chunker,
-            batch_size=settings.batch_size,
-            keep_versions=settings.keep_versions,
-            progress=progress,
-            kept=self._built,
-            lock=lock,
-        )
+        with self._model.announcing(progress):
+            report = build_index(
+                corpus_paths or self.config.corpus.paths,
+                self.index_dir,
+                self._model.lazy,  # loaded once the corpus is read: a bad corpus path is told at once
+                settings.chunker,
+                batch_size=settings.batch_size,
+                keep_versions=settings.keep_versions,
+                progress=progress,
+                kept=self._built,
+                lock=lock,
+            )
         self._built = report.version
         self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return report
@@ -213,22 +231,25 @@ class Newsbot:
         self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return self._index
 
-    def ensure_index(self, progress: BuildProgress | None = None) -> BuildReport | None:
-        """Build the index when there is none, or when it no longer fits the corpus or the settings."""
+    def ensure_index(self, progress: BuildProgress | None = None,
+                     say: Callable[[str], None] | None = None) -> BuildReport | None:
+        """Build the index when there is none, or when it no longer fits the corpus or the settings.
+
+        `say` hears why a build starts, in a sentence, before it starts."""
         try:
             index = self.index
         except (IndexMissingError, IndexMismatchError) as reason:
-            log.info("building the index: %s", reason.problem)
-            return self.rebuild(progress=progress)
-        manifest = index.manifest
-        articles = load_corpus(self.config.corpus.paths).articles
-        if (
-            manifest.chunker != self.config.index.chunker.to_json()
-            or manifest.corpus_fingerprint != corpus_fingerprint(articles)
-        ):
-            log.info("rebuilding the index: the corpus or the chunker settings changed")
-            return self.rebuild(progress=progress)
-        return None
+            why = (f"no index in {self.index_dir} yet" if isinstance(reason, IndexMissingError)
+                   else f"the index in {self.index_dir} does not fit the settings ({reason.problem})")
+        else:
+            manifest = index.manifest
+            articles = load_corpus(self.config.corpus.paths).articles
+            if (manifest.chunker == self.config.index.chunker.to_json()
+                    and manifest.corpus_fingerprint == corpus_fingerprint(articles)):
+                return None
+            why = "the corpus or the chunker settings changed since the index was built"
+        (say or log.info)(f"{why}: building it from {', '.join(map(str, self.config.corpus.paths))}")
+        return self.rebuild(progress=progress)
 
     def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
         """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched."""
