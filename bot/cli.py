@@ -35,13 +35,31 @@ from rich.console import Console
 from index import SEARCH_MODES, IndexMissingError, NewsbotError
 
 from .config import load_config
-from .describe import build_summary, change_summary, stats_rows
+from .describe import FILTERS_HELP, build_summary, change_summary, stats_rows
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, terminal_progress
 from .render_terminal import render_answer
 from .service import Newsbot
 
 log = logging.getLogger("newsbot")
+
+EXAMPLES = """\
+examples:
+  newsbot                                   build the index from the corpus if needed, then open the REPL
+                                            (or run the Discord bot when DISCORD_TOKEN is set)
+  newsbot ask "How much flour did Russia deliver to North Korea?"
+  newsbot ask "since:2021 what did the ministry say" --json
+  newsbot index add https://example.com/story.html --dry-run
+  newsbot index stats --guild 123456789012345678
+  newsbot COMMAND --help                    the options of one command
+
+Global options (--config, --index, --guild, -v) go before or after the command."""
+
+ASK_EXAMPLES = """\
+examples:
+  newsbot ask "How much flour did Russia deliver to North Korea?"
+  newsbot ask "source:UPI flour deliveries" --k 5
+  newsbot ask --batch questions.txt --json > answers.jsonl"""
 EXIT_ERROR = 2
 
 
@@ -55,7 +73,8 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions by quoting news articles.")
+    parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions by quoting news articles.",
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -97,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     dump = with_index(add_command(index_commands, "dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 
-    ask = with_index(add_command(commands, "ask", help="answer a question from the articles"))
+    ask = with_index(add_command(commands, "ask", help="answer a question from the articles",
+                                 epilog=f"{FILTERS_HELP}\n\n{ASK_EXAMPLES}",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter))
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--k", type=int, metavar="N", help="passages to quote (default: [search] k)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (schema: bot/json_output.py)")

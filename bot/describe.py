@@ -12,6 +12,15 @@ if TYPE_CHECKING:
     from .corpus_admin import CorpusChange
 
 
+FILTERS_HELP = """\
+A question may carry filters, anywhere in it:
+  source:UPI        only articles from this outlet (part of its name will do; source:"usa today")
+  since:2021-01-01  only articles published on or after this date (a year, month or day: since:2021)
+  before:2022-07    only articles published before this date
+  e.g. since:2021 what did the foreign ministry say"""
+"""The question filters, told the same way by `newsbot ask --help` and the REPL's :help."""
+
+
 def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
     return [
         ("Articles", f"{stats.articles:,}"),

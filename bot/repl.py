@@ -16,7 +16,7 @@ from rich.text import Text
 
 from index import NewsbotError
 
-from .describe import build_summary, change_summary, source_line, sorted_sources, stats_rows
+from .describe import FILTERS_HELP, build_summary, change_summary, source_line, sorted_sources, stats_rows
 from .progress import terminal_progress
 from .render_terminal import render_answer
 from .service import Newsbot
@@ -32,7 +32,9 @@ Type a question and press Enter. Commands:
   :restore ID    bring a removed article back
   :rollback      serve the previous index version again
   :k N           quote N passages per answer (now {k})
-  :quit          leave (or Ctrl-D)"""
+  :quit          leave (or Ctrl-D)
+
+"""
 
 
 class Repl:
@@ -84,7 +86,7 @@ class Repl:
         self.console.print(text, markup=False, highlight=False)
 
     def show_help(self, _: str) -> bool:
-        self.say(HELP.format(k=self.k))
+        self.say(HELP.format(k=self.k) + FILTERS_HELP)
         return True
 
     def show_sources(self, _: str) -> bool:

@@ -48,3 +48,13 @@ def test_index_and_guild_are_read_before_or_after_the_command(cli, tmp_path, whe
     argv = (["--config", str(config), "--index", str(elsewhere), "index", "build"] if where == "before"
             else ["index", "build", "--config", str(config), "--index", str(elsewhere)])
     assert cli(*argv)[0] == 0 and (elsewhere / "current").exists()
+
+
+def test_help_has_examples_and_ask_help_tells_the_filters(cli, capsys):
+    with pytest.raises(SystemExit):
+        cli("--help")
+    assert 'examples:\n  newsbot ' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli("ask", "--help")
+    text = capsys.readouterr().out
+    assert all(f"{name}:" in text for name in ("source", "since", "before")) and "examples:" in text

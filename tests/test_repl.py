@@ -56,7 +56,7 @@ def repl(seed_index_dir, real_embedder):
 def test_help_lists_the_commands(repl):
     shell, out = repl
     shell.run(iter([":help"]))
-    for command in (":help", ":sources", ":stats", ":reindex", ":quit"):
+    for command in (":help", ":sources", ":stats", ":reindex", ":quit", "source:", "since:", "before:"):
         assert command in out.getvalue()
 
 
