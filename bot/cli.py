@@ -225,7 +225,7 @@ def ensure_built(app: Newsbot) -> None:
     try:
         app.index
     except IndexMissingError:
-        print(f"newsbot: no index in {app.index_dir} yet: building it from {', '.join(map(str, app.config.corpus.paths))}",
+        print(f"newsbot: no index in {app.index_dir} yet: building it from {', '.join(map(str, app.config.corpus.read_paths))}",
               file=sys.stderr)
         build_with_progress(app)
 
@@ -391,7 +391,7 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
         raise NewsbotError("--builds, --passes and --runs must be at least 1", "give positive counts")
     if args.compare:
         return _bench_compare(app, args)
-    run_bench(app, args.corpus or list(app.config.corpus.paths), read_questions(args.queries), args.builds, args.passes,
+    run_bench(app, args.corpus or list(app.config.corpus.read_paths), read_questions(args.queries), args.builds, args.passes,
               existing_index=args.index)
     return 0
 
@@ -408,7 +408,7 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
     if args.qrels and not args.queries:
         raise NewsbotError("--qrels needs --queries", "give the judged questions with --queries")
     questions = read_questions(args.queries)
-    ours, generic = run_compare(app, args.corpus or list(app.config.corpus.paths), questions, args.runs, args.passes,
+    ours, generic = run_compare(app, args.corpus or list(app.config.corpus.read_paths), questions, args.runs, args.passes,
                                 args.queries, args.qrels, say=lambda line: print(line, file=sys.stderr, flush=True))
     print(format_table(ours, generic, args.passes, len(questions)))
     return 0
@@ -419,7 +419,7 @@ def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
 
     if args.repeats < 1:
         raise NewsbotError("--repeats must be at least 1", "give a positive count")
-    run_change_bench(app, args.corpus or list(app.config.corpus.paths), args.article, args.repeats)
+    run_change_bench(app, args.corpus or list(app.config.corpus.read_paths), args.article, args.repeats)
     return 0
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,17 @@ def _setting(default: Any, allowed: str, check: Callable[[Any], bool] = lambda _
 @dataclass(frozen=True)
 class CorpusSettings:
     paths: tuple[Path, ...] = _setting((Path("seeds"),), "a list of files or folders", lambda v: len(v) > 0)
+    added_dir: Path = _setting(Path(".newsbot/articles"), "a folder path")
+    """Where articles added with `index add`, :add and /add are saved, and removed ones kept (in its .trash);
+    the index reads it besides `paths`. The folders of `paths` are never changed."""
+
+    @property
+    def read_paths(self) -> tuple[Path, ...]:
+        """What the index is built from: `paths`, and `added_dir` once it exists (unless `paths` hold it)."""
+        added = self.added_dir.resolve()
+        if not self.added_dir.is_dir() or any(added.is_relative_to(p.resolve()) for p in self.paths):
+            return self.paths
+        return (*self.paths, self.added_dir)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,13 @@ class GuildSettings:
 
     paths: tuple[Path, ...] = _setting((), "a list of files or folders", lambda v: len(v) > 0)
     index_dir: Path = _setting(Path(), "a folder path, not the shared [index] dir")
+    added_dir: Path | None = _setting(None, "a folder path of this guild's own")
+    """Where the guild's added articles are kept; by default a folder beside its index: INDEX_DIR-articles."""
+
+    @property
+    def corpus(self) -> CorpusSettings:
+        added = self.added_dir or self.index_dir.with_name(f"{self.index_dir.name}-articles")
+        return CorpusSettings(paths=self.paths, added_dir=added)
 
 
 def _is_host_list(value: tuple) -> bool:
@@ -198,12 +218,17 @@ def _parse_guilds(tables: dict[str, Any], config: Config, where: str, base: Path
         if settings.index_dir.resolve() in taken:
             raise ConfigError(f"{where}: [{name}] index_dir {table['index_dir']} is already in use",
                               "give every guild an index folder of its own")
+        added_taken = [config.corpus.added_dir.resolve(), *(g.corpus.added_dir.resolve() for g in guilds.values())]
+        if settings.corpus.added_dir.resolve() in added_taken:
+            raise ConfigError(f"{where}: [{name}] added_dir {settings.corpus.added_dir} is already in use",
+                              "give every guild a folder of its own for added articles")
         guilds[int(key)] = settings
     return guilds
 
 
 def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base: Path | None) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    types = typing.get_type_hints(cls)
     parsed = {}
     for key, value in table.items():
         if key not in fields:
@@ -211,7 +236,7 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
         spec = fields[key]
         allowed = spec.metadata["allowed"]
         try:
-            converted = _convert(value, spec.type, base)
+            converted = _convert(value, types[key], base)
         except (TypeError, ValueError):
             converted = None
         if converted is None or not spec.metadata["check"](converted):
@@ -220,29 +245,31 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
     return cls(**parsed)
 
 
-def _convert(value: Any, annotation: str, base: Path | None) -> Any:
-    """TOML value -> the field's type (annotations are strings under `from __future__`)."""
-    if annotation == "bool":
+def _convert(value: Any, wanted: Any, base: Path | None) -> Any:
+    """A TOML value as the field's type, or None when it is not one."""
+    if typing.get_origin(wanted) is types.UnionType:  # `X | None`: TOML has no null, so a value is an X
+        (wanted,) = [t for t in typing.get_args(wanted) if t is not type(None)]
+    if typing.get_origin(wanted) is tuple:
+        item = typing.get_args(wanted)[0]
+        if item is Path and isinstance(value, str):
+            value = [value]  # paths = "seeds" means paths = ["seeds"]
+        if not isinstance(value, list):
+            return None
+        items = [_convert(v, item, base) for v in value]
+        return None if any(i is None for i in items) else tuple(items)
+    if wanted is bool:
         return value if isinstance(value, bool) else None
-    if annotation == "int":
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-    if annotation in ("float", "float | None"):
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if annotation == "str":
-        return value if isinstance(value, str) else None
-    if annotation == "Path":
-        return _path(value, base) if isinstance(value, str) and value else None
-    if annotation == "tuple[int, ...]":
-        return tuple(value) if isinstance(value, list) else None
-    if annotation == "tuple[str, ...]":
-        return tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
-    if annotation == "tuple[Path, ...]":
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return tuple(_path(v, base) for v in value)
+    if isinstance(value, bool):  # a TOML true is no number
         return None
-    raise TypeError(annotation)
+    if wanted is int:
+        return value if isinstance(value, int) else None
+    if wanted is float:
+        return float(value) if isinstance(value, (int, float)) else None
+    if wanted is str:
+        return value if isinstance(value, str) else None
+    if wanted is Path:
+        return _path(value, base) if isinstance(value, str) and value else None
+    raise TypeError(wanted)
 
 
 def _path(value: str, base: Path | None) -> Path:

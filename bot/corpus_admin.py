@@ -1,15 +1,16 @@
-"""Adding, removing and restoring articles in the corpus folder, each followed by an incremental build.
+"""Adding, removing and restoring articles, each followed by an incremental build.
 
-An added article is checked on its own first (it must load, with no warning), then saved into the
-corpus folder: the first folder in `[corpus] paths`. Local files can be added only from the CLI and
-the REPL (`add_source`); Discord gives bytes (`add_upload`) or a URL fetched through the guarded
-fetcher (`bot.fetch`), never a path of the host.
+Changes happen in one folder only, `[corpus] added_dir` (`.newsbot/articles` by default), which the
+index reads besides `[corpus] paths`; the folders of `paths` (the bundled `seeds/`, a newsroom's
+archive) are never written to. An added article is checked on its own first (it must load, with no
+warning), then saved into the added folder. Local files can be added only from the CLI and the REPL
+(`add_source`); Discord gives bytes (`add_upload`) or a URL fetched through the guarded fetcher
+(`bot.fetch`), never a path of the host.
 
-A removed article's files move to a removal folder of their own under `.trash/` in the corpus
-folder (hidden folders are not read as corpus), keeping their path relative to the corpus folder,
-so that every removal of every version is kept and `restore` puts back exactly the article asked
-for, where it was, with the id it had. Articles that live inside a .jsonl file are left alone:
-edit that file instead.
+Only added articles can be removed. A removed article's files move to a removal folder of their
+own under `.trash/` in the added folder (hidden folders are not read as corpus), keeping their path
+relative to it, so that every removal of every version is kept and `restore` puts back exactly the
+article asked for, where it was, with the id it had.
 
 Each change is one transaction with its build: the index's build lock is taken before the corpus
 folder is touched and held until the new version is in use, so no other build reads the folder
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, load_corpus, load_corpus_file
+from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, IndexMissingError, load_corpus, load_corpus_file
 from index.chunking import chunk_article
 
 from .file_names import safe_stem
@@ -77,11 +78,29 @@ class Removal:
             return "unknown time"
 
 
-def corpus_folder(app: Newsbot) -> Path:
+def corpus_folder(app: Newsbot, *, create: bool = False) -> Path:
+    """The folder articles are added to and removed from: `[corpus] added_dir`, a plain folder."""
+    folder = app.config.corpus.added_dir
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise CorpusError(f"{folder} ([corpus] added_dir) is a link or not a folder, so articles cannot be kept there",
+                          "make it a plain folder, or set [corpus] added_dir to one")
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _id_root(app: Newsbot) -> Path:
+    """The folder ids of added articles count from: a folder of `[corpus] paths` holding the added folder
+    (their ids then read like the rest of it), else the added folder itself."""
+    folder = corpus_folder(app)
     for path in app.config.corpus.paths:
-        if path.is_dir():
+        if path.is_dir() and folder.resolve().is_relative_to(path.resolve()):
             return path
-    raise CorpusError("no folder among [corpus] paths to keep articles in", "add a folder to [corpus] paths")
+    return folder
+
+
+def _doc_id(app: Newsbot, path: Path) -> str:
+    return path.resolve().relative_to(_id_root(app).resolve()).with_suffix("").as_posix()
 
 
 def safe_file_name(name: str, default_suffix: str = "") -> str:
@@ -133,20 +152,30 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = Fal
                           "have when added from Discord", "split it into articles, or add it from the command line")
     target = folder / name
     if dry_run:
-        _refuse_taken(target)
+        _refuse_taken(app, target)
         return CorpusChange(article, target, None, passages)
     with app.writing() as lock:
-        _refuse_taken(target)
+        corpus_folder(app, create=True)
+        _refuse_taken(app, target)
         with target.open("xb") as file:  # never through a link, never over a file
             file.write(data)
         with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
-            report = app.update(add=_load_from_folder(target, folder), lock=lock)
-    return CorpusChange(article, target, report, len(app.index.rows_by_article.get(target.stem, ())))
+            added = _load_from_folder(target, _id_root(app))
+            report = app.update(add=added, lock=lock)
+    return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
 
 
-def _refuse_taken(target: Path) -> None:
+def _refuse_taken(app: Newsbot, target: Path) -> None:
     if target.exists() or target.is_symlink():
-        raise CorpusError(f"{target.name} already exists in the corpus folder", "rename the file, or remove the article first")
+        raise CorpusError(f"{target.name} already exists among the added articles",
+                          "rename the file, or remove the article first")
+    doc_id = target.stem if not target.parent.exists() else _doc_id(app, target)
+    try:
+        taken = doc_id in app.index.articles
+    except IndexMissingError:
+        taken = False
+    if taken:
+        raise CorpusError(f"the corpus already has an article with the id {doc_id!r}", "rename the file")
 
 
 def _check_article(path: Path) -> Article:
@@ -177,20 +206,21 @@ def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
-    """The article's own file inside the corpus folder; never a file anywhere else."""
+    """The article's own file inside the added folder; never a file anywhere else."""
     if doc_id not in app.index.articles:
-        raise CorpusError(f"no article {doc_id!r} in the index", "see `newsbot index dump --json` for the ids")
+        raise CorpusError(f"no article {doc_id!r} in the index", "see :sources or /sources for the ids")
     folder = corpus_folder(app)
+    root = _id_root(app)
     for suffix in ARTICLE_SUFFIXES:
-        candidate = folder / f"{doc_id}{suffix}"
+        candidate = root / f"{doc_id}{suffix}"
         if (suffix != ".jsonl" and candidate.is_file() and not candidate.is_symlink()
                 and candidate.resolve().is_relative_to(folder.resolve())):
             return candidate
     if any(removal.doc_id == doc_id for removal in removed_articles(app)):
         raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
                           "reindex (`newsbot index build` or /reindex) to finish removing it")
-    raise CorpusError(f"article {doc_id!r} is not a file of its own in {folder.name}",
-                      "an article inside a .jsonl file is removed by editing that file")
+    raise CorpusError(f"article {doc_id!r} is not one of the added articles: the folders of [corpus] paths are "
+                      "never changed", "delete its file there on the host and reindex")
 
 
 def _files_of_article(article_file: Path) -> list[Path]:
@@ -200,12 +230,12 @@ def _files_of_article(article_file: Path) -> list[Path]:
 
 
 def trash_folder(app: Newsbot) -> Path:
-    """The corpus folder's trash: a plain folder inside it, never a link to somewhere else."""
+    """The added folder's trash: a plain folder inside it, never a link to somewhere else."""
     folder = corpus_folder(app)
     trash = folder / TRASH
     if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
-        raise CorpusError(f"{TRASH} in {folder} is a link or not a folder, so removed articles cannot be kept there",
-                          f"make {TRASH} a plain folder inside the corpus folder")
+        raise CorpusError(f"{TRASH} among the added articles is a link or not a folder, so removed articles cannot be kept there",
+                          f"make {TRASH} a plain folder inside [corpus] added_dir")
     return trash
 
 
@@ -273,11 +303,14 @@ def _read_removal(entry: Path, trash: Path) -> Removal | None:
         return None  # empty (a removal killed before it moved anything), or not one article and its sidecar
     relative = articles[0].relative_to(entry)
     doc_id = relative.with_suffix("").as_posix()
+    title = doc_id
     try:
         record = json.loads((entry / REMOVAL_RECORD).read_text(encoding="utf-8"))
-        title = record["title"] if isinstance(record, dict) and isinstance(record.get("title"), str) else doc_id
     except (OSError, ValueError):
-        title = doc_id
+        record = None
+    if isinstance(record, dict):
+        doc_id = record["doc_id"] if isinstance(record.get("doc_id"), str) else doc_id  # ids may count from further up
+        title = record["title"] if isinstance(record.get("title"), str) else doc_id
     return Removal(entry.name, doc_id, relative, entry, title)
 
 
@@ -310,15 +343,15 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
         files = _files_of_removal(removal)
         for taken in (folder / f.relative_to(removal.folder) for f in files):
             if not taken.parent.resolve().is_relative_to(folder.resolve()):
-                raise CorpusError(f"{taken.parent.relative_to(folder)} leads out of the corpus folder",
+                raise CorpusError(f"{taken.parent.relative_to(folder)} leads out of the added articles' folder",
                                   "make it a plain folder inside the corpus folder")
             if taken.exists() or taken.is_symlink():
-                raise CorpusError(f"{taken.relative_to(folder)} exists again in the corpus folder",
+                raise CorpusError(f"{taken.relative_to(folder)} exists again among the added articles",
                                   "remove or rename it first")
         _move(files, removal.folder, folder)
         restored = [folder / f.relative_to(removal.folder) for f in files]
         with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):
-            report = app.update(add=_load_from_folder(target, folder), lock=lock)
+            report = app.update(add=_load_from_folder(target, _id_root(app)), lock=lock)
         if removal.folder != trash:
             shutil.rmtree(removal.folder, ignore_errors=True)
     return CorpusChange(None, target, report)

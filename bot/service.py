@@ -38,7 +38,7 @@ from index.reuse import StoredVersion
 from index.store import HeldLock, build_lock, rollback
 
 from .answer import Answer, build_answer
-from .config import Config, CorpusSettings, IndexSettings
+from .config import Config, IndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class Newsbot:
             return self
         with self._lock:
             if guild_id not in self._guild_apps:
-                config = dataclasses.replace(self.config, corpus=CorpusSettings(paths=guild.paths), guilds={})
+                config = dataclasses.replace(self.config, corpus=guild.corpus, guilds={})
                 self._guild_apps[guild_id] = Newsbot(config, index_dir=guild.index_dir, model=self._model)
             return self._guild_apps[guild_id]
 
@@ -191,7 +191,7 @@ class Newsbot:
         settings = self.config.index
         with self._model.announcing(progress):
             report = build_index(
-                corpus_paths or self.config.corpus.paths,
+                corpus_paths or self.config.corpus.read_paths,
                 self.index_dir,
                 self._model.lazy,  # loaded once the corpus is read: a bad corpus path is told at once
                 settings.chunker,
@@ -216,7 +216,7 @@ class Newsbot:
             built_from = {Path(p).resolve() for p in self.index.manifest.corpus_paths}
         except (IndexMissingError, IndexMismatchError):
             built_from = set()
-        if built_from != {p.resolve() for p in self.config.corpus.paths}:
+        if built_from != {p.resolve() for p in self.config.corpus.read_paths}:
             return self.rebuild(lock=lock)
         report = update_index(self.index_dir, self._model.lazy, settings.chunker, add=add, remove=remove,
                               batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
@@ -243,12 +243,12 @@ class Newsbot:
                    else f"the index in {self.index_dir} does not fit the settings ({reason.problem})")
         else:
             manifest = index.manifest
-            articles = load_corpus(self.config.corpus.paths).articles
+            articles = load_corpus(self.config.corpus.read_paths).articles
             if (manifest.chunker == self.config.index.chunker.to_json()
                     and manifest.corpus_fingerprint == corpus_fingerprint(articles)):
                 return None
             why = "the corpus or the chunker settings changed since the index was built"
-        (say or log.info)(f"{why}: building it from {', '.join(map(str, self.config.corpus.paths))}")
+        (say or log.info)(f"{why}: building it from {', '.join(map(str, self.config.corpus.read_paths))}")
         return self.rebuild(progress=progress)
 
     def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:

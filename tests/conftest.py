@@ -86,13 +86,15 @@ def cli(monkeypatch, capsys):
 
 @pytest.fixture
 def fake_corpus_app(tmp_path):
-    """An app over a copy of the seeds in tmp_path/corpus, indexed in tmp_path/ix with FakeEmbedder."""
+    """An app over a copy of the seeds in tmp_path/corpus, indexed in tmp_path/ix with FakeEmbedder;
+    articles it adds are kept in tmp_path/added."""
     from bot.config import Config, CorpusSettings
     from bot.service import Newsbot
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
-    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
+                      embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
     newsbot.rebuild()
     return newsbot
 

@@ -36,7 +36,8 @@ def bot_config(fake: FakeDiscord, data_dir: Path, corpus: tuple[Path, ...], **di
     settings = DiscordSettings(api_base_url=fake.api_base, gateway_url=fake.gateway_url, data_dir=data_dir,
                                sync_guild_id=p.GUILD_ID, moderator_role_ids=(p.MODERATOR_ROLE_ID,),
                                shared_corpus_guild_ids=(p.GUILD_ID,))
-    return Config(corpus=CorpusSettings(paths=corpus), discord=replace(settings, **discord_settings))
+    return Config(corpus=CorpusSettings(paths=corpus, added_dir=data_dir / "articles"),
+                  discord=replace(settings, **discord_settings))
 
 
 @asynccontextmanager

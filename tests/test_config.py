@@ -70,7 +70,7 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
         ("[guilds.42]\npaths = [\"club\"]", "[guilds.42] has no index_dir. give the guild both paths and index_dir"),
         ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \".newsbot/index\"\n[index]\ndir = \".newsbot/index\"",
          "[guilds.42] index_dir .newsbot/index is already in use. give every guild an index folder of its own"),
-        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \"club-index\"\ncolour = 3", "unknown key [guilds.42] colour. allowed keys: paths, index_dir"),
+        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \"club-index\"\ncolour = 3", "unknown key [guilds.42] colour. allowed keys: paths, index_dir, added_dir"),
     ],
 )
 def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
@@ -140,3 +140,13 @@ def test_a_guild_gets_its_own_corpus_and_index_and_others_share_the_default(tmp_
     assert club.config.search == config.search and club.for_guild(1100000000000000100) is club
     assert app.for_guild(7) is app and app.for_guild(None) is app
     assert app.every_app() == [app, club]
+
+
+def test_added_articles_have_a_folder_of_their_own_per_corpus(tmp_path):
+    config = parse_config({"guilds": {"42": {"paths": ["club"], "index_dir": "club-index"}}}, tmp_path / "c.toml")
+    assert config.corpus.added_dir == Path(".newsbot/articles") and config.corpus.read_paths == (Path("seeds"),)
+    assert config.guilds[42].corpus.added_dir == tmp_path / "club-index-articles"
+    with pytest.raises(ConfigError, match="added_dir .* is already in use"):
+        parse_config({"corpus": {"added_dir": "shared"},
+                      "guilds": {"42": {"paths": ["club"], "index_dir": "club-index", "added_dir": "shared"}}},
+                     tmp_path / "c.toml")

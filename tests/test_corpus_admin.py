@@ -35,20 +35,38 @@ def test_add_a_file_then_remove_and_restore_it(app, tmp_path):
     assert "harbour" in app.index.articles
 
     removed = remove_article(app, "harbour")
-    assert removed.path.parent.parent == tmp_path / "corpus" / ".trash" and removed.path.name == "harbour.txt"
+    assert removed.path.parent.parent == tmp_path / "added" / ".trash" and removed.path.name == "harbour.txt"
     assert "harbour" not in app.index.articles and removed.report.removed == 1
 
     restored = restore_article(app, "harbour")
-    assert restored.path == tmp_path / "corpus" / "harbour.txt"
+    assert restored.path == tmp_path / "added" / "harbour.txt"
     assert "harbour" in app.index.articles and restored.report.added == 1
     assert restored.report.embedded == 1  # the version it was removed from is no longer the one in use
 
 
-def test_a_seed_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_path):
-    removed = remove_article(app, "000_d9337505ec262534")
-    assert (removed.path.parent / "000_d9337505ec262534.meta.toml").exists()
-    restore_article(app, "000_d9337505ec262534")
-    assert app.index.articles["000_d9337505ec262534"].date.year == 2017  # the sidecar is back with it
+def test_added_articles_go_to_the_added_folder_and_the_corpus_folders_are_never_changed(app, tmp_path):
+    corpus = tmp_path / "corpus"
+    before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
+    (tmp_path / "harbour.txt").write_text(STORY)
+    add_source(app, str(tmp_path / "harbour.txt"))
+    with pytest.raises(CorpusError, match=f"article '{SEED_2021}' is not one of the added articles: the folders of "
+                                          "\\[corpus\\] paths are never changed"):
+        remove_article(app, SEED_2021)
+    remove_article(app, "harbour")
+    assert sorted(p.relative_to(corpus) for p in corpus.rglob("*")) == before
+    assert SEED_2021 in app.index.articles
+
+
+def test_an_added_article_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_path):
+    added = tmp_path / "added"
+    added.mkdir()
+    (added / "harbour.txt").write_text(STORY)
+    (added / "harbour.meta.toml").write_text("date = 2019-03-05\n")
+    app.rebuild()
+    removed = remove_article(app, "harbour")
+    assert (removed.path.parent / "harbour.meta.toml").exists()
+    restore_article(app, "harbour")
+    assert app.index.articles["harbour"].date.year == 2019  # the sidecar is back with it
 
 
 def test_a_dry_run_changes_nothing(app, tmp_path):
@@ -56,7 +74,7 @@ def test_a_dry_run_changes_nothing(app, tmp_path):
     version = app.index.version_dir
     change = add_source(app, str(tmp_path / "harbour.txt"), dry_run=True)
     assert change.report is None and change.passages == 1
-    assert not (tmp_path / "corpus" / "harbour.txt").exists()
+    assert not (tmp_path / "added" / "harbour.txt").exists()
     assert app.index.version_dir == version
 
 
@@ -85,8 +103,12 @@ def test_an_oversized_file_is_refused(app, tmp_path):
 
 def test_an_existing_name_and_unknown_ids_are_refused(app, tmp_path):
     (tmp_path / "001_4589706aa8a54f74.txt").write_text(STORY)
-    with pytest.raises(CorpusError, match="already exists"):
+    with pytest.raises(CorpusError, match="the corpus already has an article with the id '001_4589706aa8a54f74'"):
         add_source(app, str(tmp_path / "001_4589706aa8a54f74.txt"))
+    (tmp_path / "harbour.txt").write_text(STORY)
+    add_source(app, str(tmp_path / "harbour.txt"))
+    with pytest.raises(CorpusError, match="harbour.txt already exists among the added articles"):
+        add_source(app, str(tmp_path / "harbour.txt"))
     with pytest.raises(CorpusError, match="no article 'nope' in the index"):
         remove_article(app, "nope")
     with pytest.raises(NewsbotError, match="no removed article 'nope'"):
@@ -118,7 +140,7 @@ def test_add_a_url_served_by_a_local_server(app, tmp_path):
         server.server_close()
     assert change.article.meta.title == "Harbour bridge reopens after repairs"
     assert change.article.meta.outlet == "Coastal Times"
-    assert change.path == tmp_path / "corpus" / "bridge-reopens.html"
+    assert change.path == tmp_path / "added" / "bridge-reopens.html"
     assert "bridge-reopens" in app.index.articles
 
 
@@ -130,7 +152,7 @@ def test_remove_never_touches_files_outside_the_corpus_folder(tmp_path):
     corpus.mkdir()
     newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
     newsbot.rebuild([outside])
-    with pytest.raises(CorpusError, match="is not a file of its own in"):
+    with pytest.raises(CorpusError, match="is not one of the added articles"):
         remove_article(newsbot, SEED_2021)
     assert (outside / f"{SEED_2021}.txt").exists()
 
@@ -156,9 +178,11 @@ def test_the_index_after_a_change_is_the_one_a_reindex_of_the_folder_gives(app, 
 
     (tmp_path / "harbour.txt").write_text(STORY)
     add_source(app, str(tmp_path / "harbour.txt"))
-    remove_article(app, SEED_2021)
-    restore_article(app, SEED_2021)
-    remove_article(app, "000_d9337505ec262534")
-    fingerprint = corpus_fingerprint(load_corpus([tmp_path / "corpus"]).articles)
+    remove_article(app, "harbour")
+    restore_article(app, "harbour")
+    (tmp_path / "ferry.txt").write_text(STORY.replace("harbour bridge", "ferry"))
+    add_source(app, str(tmp_path / "ferry.txt"))
+    remove_article(app, "ferry")
+    fingerprint = corpus_fingerprint(load_corpus([tmp_path / "corpus", tmp_path / "added"]).articles)
     assert app.index.manifest.corpus_fingerprint == fingerprint
     assert app.ensure_index() is None  # a restart finds nothing to rebuild

@@ -329,24 +329,27 @@ async def test_moderators_add_files_and_urls_and_members_cannot(fake, corpus_app
 
 
 async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
+    harbour_question = "When did the harbour bridge reopen?"
     async with running_bot(fake, corpus_app):
-        choices = await fake.callback(await fake.slash("remove", who=p.MODERATOR, focused="article", article="praises"))
+        await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)}))
+        choices = await fake.callback(await fake.slash("remove", who=p.MODERATOR, focused="article", article="harbour"))
         [choice] = choices.body["data"]["choices"]
         removed = await fake.followup(await fake.slash("remove", who=p.MODERATOR, article=choice["value"]))
-        flour = await fake.followup(await fake.slash("ask", question=FLOUR))
-        trash_choices = await fake.callback(await fake.slash("restore", who=p.MODERATOR, focused="article", article="000"))
+        gone = await fake.followup(await fake.slash("ask", question=harbour_question))
+        trash_choices = await fake.callback(await fake.slash("restore", who=p.MODERATOR, focused="article", article="harb"))
         restored = await fake.followup(await fake.slash("restore", who=p.MODERATOR, article=choice["value"]))
-        again = await fake.followup(await fake.slash("ask", question=FLOUR))
+        again = await fake.followup(await fake.slash("ask", question=harbour_question))
         member = await fake.callback(await fake.slash("remove", who=p.MEMBER, article=choice["value"]))
-    assert choice == {"name": "North Korea praises Russia's Putin on joint declaration anniversary",
-                      "value": "000_d9337505ec262534"}
+        seed = await fake.followup(await fake.slash("remove", who=p.MODERATOR, article="000_d9337505ec262534"))
+    assert choice == {"name": "Harbour bridge reopens after repairs", "value": "harbour"}
     assert "1 removed" in embed_of(removed)["description"]
-    assert "2,400 tons of flour" not in json.dumps(flour)
+    assert "reopened on Tuesday" not in json.dumps(gone)
     [removal] = trash_choices.body["data"]["choices"]
-    assert removal["name"].startswith("North Korea praises Russia's Putin on joint declaration anniversary (removed ")
+    assert removal["name"].startswith("Harbour bridge reopens after repairs (removed ")
     assert "1 added" in embed_of(restored)["description"]
-    assert "2,400 tons of flour" in embed_of(again)["description"]
+    assert "reopened on Tuesday" in embed_of(again)["description"]
     assert member.body["data"]["content"].startswith("Only moderators can do that")
+    assert "is not one of the added articles" in seed["content"]  # the seeds' folder is never changed
     assert (tmp_path / "corpus" / "000_d9337505ec262534.meta.toml").exists()
 
 
@@ -387,25 +390,26 @@ async def test_members_get_correct_answers_while_add_remove_and_restore_run(fake
         assert "1 added" in embed_of(await fake.followup(add))["description"]
         after_add = await ask(harbour_question)
 
-        remove = await fake.slash("remove", who=p.MODERATOR, article="000_d9337505ec262534")
+        remove = await fake.slash("remove", who=p.MODERATOR, article="harbour")
         await gate.wait_until_held()
-        during_remove = await ask(FLOUR)
+        during_remove = await ask(harbour_question)
         gate.released.set()
         assert "1 removed" in embed_of(await fake.followup(remove))["description"]
-        after_remove = await ask(FLOUR)
+        after_remove = await ask(harbour_question)
 
-        restore = await fake.slash("restore", who=p.MODERATOR, article="000_d9337505ec262534")
+        restore = await fake.slash("restore", who=p.MODERATOR, article="harbour")
         await gate.wait_until_held()
-        during_restore = await ask(FLOUR)
+        during_restore = await ask(harbour_question)
         gate.released.set()
         assert "1 added" in embed_of(await fake.followup(restore))["description"]
-        after_restore = await ask(FLOUR)
+        after_restore = await ask(harbour_question)
 
     # While a change runs, answers come from the version in use, as they did before it started.
+    reopened = "harbour bridge reopened on Tuesday"
     assert "2,400 tons of flour" in during_add[0] and "harbour bridge reopened" not in during_add[1]
-    assert "harbour bridge reopened on Tuesday" in after_add
-    assert "2,400 tons of flour" in during_remove and "2,400 tons of flour" not in after_remove
-    assert "2,400 tons of flour" not in during_restore and "2,400 tons of flour" in after_restore
+    assert reopened in after_add
+    assert reopened in during_remove and reopened not in after_remove
+    assert reopened not in during_restore and reopened in after_restore
 
 
 async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(fake, tmp_path, real_embedder,
@@ -439,7 +443,8 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
     state.close()
     assert "2,400 tons of flour" not in json.dumps(flour)  # the shared seeds are not this guild's corpus
     assert "harbour bridge reopened on Tuesday" in embed_of(harbour)["description"]
-    assert embed_of(added)["title"] == "Added: Ferry strike ends" and (club / "ferry.txt").exists()
+    assert embed_of(added)["title"] == "Added: Ferry strike ends" and (tmp_path / "club-ix-articles" / "ferry.txt").exists()
+    assert sorted(p.name for p in club.iterdir()) == ["harbour.txt"]
     assert "Indexed articles (2)" in json.dumps(sources.body) and "Ferry strike ends" in json.dumps(sources.body)
     assert sorted(shared.index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]  # untouched
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == sorted(p.name for p in SEEDS.iterdir())

@@ -104,8 +104,8 @@ def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):
     (tmp_path / "harbour.txt").write_text("Harbour bridge reopens after repairs\n\nMarch 5 (AP) -- "
                                           "The harbour bridge reopened on Tuesday after eight months of repairs.\n")
     out = io.StringIO()
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(tmp_path / "corpus",))), embedder=real_embedder,
-                  index_dir=tmp_path / "ix")
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(tmp_path / "corpus",), added_dir=tmp_path / "added")),
+                  embedder=real_embedder, index_dir=tmp_path / "ix")
     app.rebuild()
     question = "When did the harbour bridge reopen?"
     Repl(app, Console(file=out, width=200, color_system=None)).run(iter([
@@ -116,8 +116,8 @@ def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):
     assert "Usage: :add PATH|URL" in text
     assert "Added 'Harbour bridge reopens after repairs' (AP): 1 passage, as" in text
     assert "harbour bridge reopened on Tuesday" in text
-    assert f"Removed harbour: kept in the trash as {tmp_path / 'corpus' / '.trash'}/" in text
-    assert f"Restored harbour ({tmp_path / 'corpus' / 'harbour.txt'})." in text
+    assert f"Removed harbour: kept in the trash as {tmp_path / 'added' / '.trash'}/" in text
+    assert f"Restored harbour ({tmp_path / 'added' / 'harbour.txt'})." in text
     assert "1 added, 0 changed, 0 removed" in text and "0 added, 0 changed, 1 removed" in text
     assert re.search(r"Now serving version \S+: 2 articles", text)  # the version before the restore
     assert "error: no article 'nope' in the index" in text

@@ -41,7 +41,7 @@ def app(fake_corpus_app):
 @pytest.fixture
 def newsbot(app, tmp_path, cli):
     """`newsbot ...` as a user types it, on the corpus and index of `app` (config.toml in the working folder)."""
-    (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\n\n[index]\ndir = "ix"\n')
+    (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\nadded_dir = "added"\n\n[index]\ndir = "ix"\n')
     return cli
 
 
@@ -52,7 +52,7 @@ def articles(tmp_path) -> set[str]:
 def trash_files(tmp_path) -> dict[str, bytes]:
     """Every article file kept in the trash, by name, with its bytes (several of one name: name#2, ...)."""
     kept: dict[str, bytes] = {}
-    for path in sorted((tmp_path / "corpus" / ".trash").rglob("*.txt")):
+    for path in sorted((tmp_path / "added" / ".trash").rglob("*.txt")):
         name = path.name
         while name in kept:
             name += "#"
@@ -190,24 +190,25 @@ class BlockingEmbedder(FakeEmbedder):
 
 def test_an_add_during_a_build_leaves_no_article_without_its_file(app, newsbot, tmp_path, monkeypatch):
     """A reindex that starts while an add is under way sees the whole add or none of it."""
-    corpus = tmp_path / "corpus"
+    added = tmp_path / "added"
     builder_embedder = BlockingEmbedder()
     builder = Newsbot(app.config, embedder=builder_embedder, index_dir=app.index_dir)
     outcome = run_with_a_build_in_between(monkeypatch, builder, builder_embedder)
     (tmp_path / "harbour.txt").write_bytes(HARBOUR)
     outcome["add"] = newsbot("index", "add", str(tmp_path / "harbour.txt"))
-    assert ("harbour" in articles(tmp_path)) == (corpus / "harbour.txt").exists(), outcome
+    assert ("harbour" in articles(tmp_path)) == (added / "harbour.txt").exists(), outcome
     assert isinstance(outcome.get("build"), IndexBusyError) or outcome["add"][0] != 0
 
 
 def test_a_remove_during_a_build_leaves_no_article_without_its_file(app, newsbot, tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    (corpus / "ferry.txt").write_bytes(FERRY)  # an article the reindex must embed, so that it blocks there
+    (tmp_path / "harbour.txt").write_bytes(HARBOUR)
+    assert newsbot("index", "add", str(tmp_path / "harbour.txt"))[0] == 0
+    (tmp_path / "corpus" / "ferry.txt").write_bytes(FERRY)  # an article the reindex must embed, so that it blocks there
     builder_embedder = BlockingEmbedder()
     builder = Newsbot(app.config, embedder=builder_embedder, index_dir=app.index_dir)
     outcome = run_with_a_build_in_between(monkeypatch, builder, builder_embedder)
-    outcome["remove"] = newsbot("index", "remove", SEED_2021)
-    assert (SEED_2021 in articles(tmp_path)) == (corpus / f"{SEED_2021}.txt").exists(), outcome
+    outcome["remove"] = newsbot("index", "remove", "harbour")
+    assert ("harbour" in articles(tmp_path)) == (tmp_path / "added" / "harbour.txt").exists(), outcome
 
 
 def run_with_a_build_in_between(monkeypatch, builder: Newsbot, embedder: BlockingEmbedder) -> dict:
@@ -241,8 +242,8 @@ def run_with_a_build_in_between(monkeypatch, builder: Newsbot, embedder: Blockin
 # ---- 8. the trash ------------------------------------------------------------------------------------
 
 def test_removing_two_articles_of_the_same_name_keeps_both(app, newsbot, tmp_path):
-    corpus = tmp_path / "corpus"
-    (corpus / "sub").mkdir()
+    corpus = tmp_path / "added"
+    (corpus / "sub").mkdir(parents=True)
     (corpus / "sub" / "harbour.txt").write_bytes(HARBOUR)
     (corpus / "harbour.txt").write_bytes(FERRY)
     assert newsbot("index", "build")[0] == 0
@@ -261,11 +262,11 @@ def test_remove_add_again_remove_again_keeps_every_removed_version(newsbot, tmp_
     assert newsbot("index", "remove", "harbour")[0] == 0
     assert sorted(trash_files(tmp_path).values()) == sorted([HARBOUR, friday])
     assert newsbot("index", "restore", "harbour")[0] == 0  # the newest removal
-    assert (tmp_path / "corpus" / "harbour.txt").read_bytes() == friday
+    assert (tmp_path / "added" / "harbour.txt").read_bytes() == friday
 
 
 def test_restore_puts_a_nested_article_back_where_it_was_with_its_id(newsbot, tmp_path):
-    corpus = tmp_path / "corpus"
+    corpus = tmp_path / "added"
     (corpus / "world" / "asia").mkdir(parents=True)
     (corpus / "world" / "asia" / "harbour.txt").write_bytes(HARBOUR)
     assert newsbot("index", "build")[0] == 0
@@ -291,38 +292,46 @@ def test_a_trash_that_is_a_link_is_refused_and_nothing_outside_is_touched(newsbo
     (outside / "private_notes").mkdir(parents=True)
     (outside / "private_notes" / "diary.txt").write_text(SECRET)
     (outside / "private_notes" / "other.dat").write_text("keep me")
-    (tmp_path / "corpus" / ".trash").symlink_to(outside)
+    (tmp_path / "harbour.txt").write_bytes(HARBOUR)
+    assert newsbot("index", "add", str(tmp_path / "harbour.txt"))[0] == 0
+    (tmp_path / "added" / ".trash").symlink_to(outside)
     status, _, err = newsbot("index", "restore", "private_notes")
     assert status == 2 and "is a link" in err
-    status, _, err = newsbot("index", "remove", SEED_2021)
+    status, _, err = newsbot("index", "remove", "harbour")
     assert status == 2 and "is a link" in err
     assert sorted(p.name for p in (outside / "private_notes").iterdir()) == ["diary.txt", "other.dat"]
-    assert (tmp_path / "corpus" / f"{SEED_2021}.txt").exists() and SEED_2021 in articles(tmp_path)
+    assert (tmp_path / "added" / "harbour.txt").exists() and "harbour" in articles(tmp_path)
     assert "diary" not in articles(tmp_path)
 
 
 def test_a_removal_folder_made_by_hand_with_links_is_never_restored(newsbot, tmp_path):
-    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus, outside = tmp_path / "added", tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.toml").write_text('title = "from outside"\n')
+    corpus.mkdir()
+    (corpus / "live.txt").write_bytes(FERRY)
+    assert newsbot("index", "build")[0] == 0
     planted = corpus / ".trash" / "20260101T000000.000000-abcdef"
     planted.mkdir(parents=True)
     (planted / "planted.txt").write_bytes(HARBOUR)
     (planted / "planted.meta.toml").symlink_to(outside / "secret.toml")
-    (planted / f"{SEED_2021}.txt").symlink_to(outside / "secret.toml")  # the name of a live article
-    live = (corpus / f"{SEED_2021}.txt").read_bytes()
+    (planted / "live.txt").symlink_to(outside / "secret.toml")  # the name of a live article
     status, _, err = newsbot("index", "restore", "planted")
     assert status == 2 and "no removed article" in err
-    assert (corpus / f"{SEED_2021}.txt").read_bytes() == live and not (corpus / "planted.txt").exists()
+    assert (corpus / "live.txt").read_bytes() == FERRY and not (corpus / "planted.txt").exists()
 
 
 def test_a_restore_never_overwrites_a_file_of_the_corpus(newsbot, tmp_path):
-    corpus = tmp_path / "corpus"
-    assert newsbot("index", "remove", "000_d9337505ec262534")[0] == 0  # the seed with a sidecar
-    (corpus / "000_d9337505ec262534.meta.toml").write_text('title = "a new sidecar, written since"\n')
-    status, _, err = newsbot("index", "restore", "000_d9337505ec262534")
+    corpus = tmp_path / "added"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_bytes(HARBOUR)
+    (corpus / "harbour.meta.toml").write_text('title = "the sidecar it had"\n')
+    assert newsbot("index", "build")[0] == 0
+    assert newsbot("index", "remove", "harbour")[0] == 0  # an article with a sidecar
+    (corpus / "harbour.meta.toml").write_text('title = "a new sidecar, written since"\n')
+    status, _, err = newsbot("index", "restore", "harbour")
     assert status == 2 and "exists again" in err
-    assert "written since" in (corpus / "000_d9337505ec262534.meta.toml").read_text()
+    assert "written since" in (corpus / "harbour.meta.toml").read_text()
     assert len(trash_files(tmp_path)) == 1  # still in the trash, whole
 
 
@@ -375,7 +384,7 @@ NAMES = {  # what a member's upload is called -> the file it is saved as (None: 
 
 
 async def test_uploaded_file_names_are_made_safe_and_survive_a_reindex(fake, corpus_app, tmp_path):
-    corpus = tmp_path / "corpus"
+    corpus = corpus_app.config.corpus.added_dir
     replies = {}
     async with running_bot(fake, corpus_app):
         for number, name in enumerate(NAMES):
