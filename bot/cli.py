@@ -6,7 +6,7 @@
     newsbot index stats [--json]
     newsbot index dump --json        every passage as a JSON line
     newsbot index rollback           serve the previous index version again
-    newsbot index add PATH|URL [--dry-run]   newsbot index remove ID   newsbot index restore ID
+    newsbot index add PATH|URL [--dry-run]   newsbot index remove ARTICLE   newsbot index restore ARTICLE
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
@@ -109,10 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     add = with_index(add_command(index_commands, "add", help="add an article file or URL to the corpus and index it"))
     add.add_argument("source", metavar="PATH|URL")
     add.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
-    remove = with_index(add_command(index_commands, "remove", help="move an article to the corpus trash, reindex"))
-    remove.add_argument("doc_id", metavar="ID")
+    remove = with_index(add_command(index_commands, "remove", help="move an added article to the trash, reindex"))
+    remove.add_argument("doc_id", metavar="ARTICLE", help="its id, its number in the REPL's :sources, or its title")
     restore = with_index(add_command(index_commands, "restore", help="bring a removed article back, reindex"))
-    restore.add_argument("doc_id", metavar="ID")
+    restore.add_argument("doc_id", metavar="ARTICLE", help="its id or its title")
     dump = with_index(add_command(index_commands, "dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, IndexMissingError, load_corpus, load_corpus_file
 from index.chunking import chunk_article
 
+from .describe import sorted_sources
 from .file_names import safe_stem
 from .service import Newsbot
 
@@ -207,8 +208,6 @@ def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
     """The article's own file inside the added folder; never a file anywhere else."""
-    if doc_id not in app.index.articles:
-        raise CorpusError(f"no article {doc_id!r} in the index", "see :sources or /sources for the ids")
     folder = corpus_folder(app)
     root = _id_root(app)
     for suffix in ARTICLE_SUFFIXES:
@@ -247,10 +246,37 @@ def _move(files: list[Path], source_root: Path, target_root: Path) -> None:
         shutil.move(file, target)
 
 
-def remove_article(app: Newsbot, doc_id: str) -> CorpusChange:
-    """Move an article's file (and sidecar) into a removal folder of its own in the trash, and reindex."""
+def find_article(app: Newsbot, wanted: str) -> str:
+    """The id of the article meant by `wanted`: its id, its number in the list of sources (`:sources`,
+    newest first), its title, or a part of its title that no other title has."""
+    articles = app.index.articles
+    wanted = wanted.strip()
+    if wanted in articles:
+        return wanted
+    listed = sorted_sources(articles)
+    if wanted.isdigit():
+        if 1 <= int(wanted) <= len(listed):
+            return listed[int(wanted) - 1].doc_id
+        raise CorpusError(f"there is no article number {wanted}: the list has {len(listed)}",
+                          "see :sources for the numbers")
+    folded = wanted.casefold()
+    for matches in ([a for a in listed if a.title.casefold() == folded],
+                    [a for a in listed if folded and folded in a.title.casefold()]):
+        if len(matches) == 1:
+            return matches[0].doc_id
+        if len(matches) > 1:
+            names = "; ".join(f"{a.doc_id} ({a.title})" for a in matches[:5])
+            raise CorpusError(f"{wanted!r} matches {len(matches)} articles: {names}", "give the id or more of the title")
+    raise CorpusError(f"no article {wanted!r} in the index", "give an id, a number or a title from :sources")
+
+
+def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
+    """Move an article's file (and sidecar) into a removal folder of its own in the trash, and reindex.
+
+    `wanted` is an id, a number from the list of sources or a title (`find_article`)."""
     folder = corpus_folder(app)
     with app.writing() as lock:
+        doc_id = find_article(app, wanted)
         source = _file_of(app, doc_id)
         title = app.index.articles[doc_id].title
         stamp = dt.datetime.now(dt.timezone.utc).strftime(REMOVAL_STAMP)
@@ -315,14 +341,16 @@ def _read_removal(entry: Path, trash: Path) -> Removal | None:
 
 
 def find_removal(app: Newsbot, wanted: str) -> Removal:
-    """The removal with this id, else the newest removal of the article with this id: never a pattern."""
+    """The removal with this id, else the newest removal of the article with this id, else of the
+    article with this title (any case): never a pattern."""
     removals = removed_articles(app)
     for removal in removals:
         if removal.id == wanted:
             return removal
-    for removal in removals:  # newest first
-        if removal.doc_id == wanted:
-            return removal
+    for matches in (lambda r: r.doc_id == wanted, lambda r: r.title.casefold() == wanted.strip().casefold()):
+        for removal in removals:  # newest first
+            if matches(removal):
+                return removal
     known = ", ".join(sorted({r.doc_id for r in removals})[:10]) or "none"
     raise CorpusError(f"no removed article {wanted!r} in the trash (removed articles: {known})",
                       "give the id the article had when it was removed")

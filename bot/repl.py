@@ -23,18 +23,20 @@ from .service import Newsbot
 
 HELP = """\
 Type a question and press Enter. Commands:
-  :help          this help
-  :sources       the indexed articles
-  :stats         what the index holds and when it was built
-  :reindex       bring the index up to date with the corpus
-  :add PATH|URL  check an article, save it into the corpus folder and index it
-  :remove ID     move an article to the corpus trash and out of the index
-  :restore ID    bring a removed article back
-  :rollback      serve the previous index version again
-  :k N           quote N passages per answer (now {k})
-  :quit          leave (or Ctrl-D)
+  :help              this help
+  :sources           the indexed articles, numbered, with their ids
+  :stats             what the index holds and when it was built
+  :reindex           bring the index up to date with the corpus
+  :add PATH|URL      check an article, save it among the added articles and index it
+  :remove ARTICLE    take an added article out: its id, its number in :sources, or its title
+  :restore ARTICLE   bring a removed article back: its id or its title
+  :rollback          serve the previous index version again
+  :k N               quote N passages per answer (now {k})
+  :quit              leave (or Ctrl-D)
 
 """
+USAGE = {"add": ":add PATH|URL", "remove": ":remove ARTICLE (an id, a number from :sources, or a title)",
+         "restore": ":restore ARTICLE (an id or a title)"}
 
 
 class Repl:
@@ -91,7 +93,7 @@ class Repl:
 
     def show_sources(self, _: str) -> bool:
         for number, article in enumerate(sorted_sources(self.app.index.articles), start=1):
-            self.say(f"{number:>3}. {source_line(article)}")
+            self.say(f"{number:>3}. {source_line(article)}  [{article.doc_id}]")
         return True
 
     def show_stats(self, _: str) -> bool:
@@ -111,7 +113,7 @@ class Repl:
         from .corpus_admin import add_source, remove_article, restore_article
 
         if not argument:
-            self.say(f"Usage: :{action} {'PATH|URL' if action == 'add' else 'ID'}")
+            self.say(f"Usage: {USAGE[action]}")
             return True
         change = {"add": add_source, "remove": remove_article, "restore": restore_article}[action](self.app, argument)
         for line in change_summary(change, action):

@@ -186,3 +186,22 @@ def test_the_index_after_a_change_is_the_one_a_reindex_of_the_folder_gives(app, 
     fingerprint = corpus_fingerprint(load_corpus([tmp_path / "corpus", tmp_path / "added"]).articles)
     assert app.index.manifest.corpus_fingerprint == fingerprint
     assert app.ensure_index() is None  # a restart finds nothing to rebuild
+
+
+def test_an_article_is_found_by_id_number_or_title(app, tmp_path):
+    from bot.corpus_admin import find_article
+
+    (tmp_path / "harbour.txt").write_text(STORY)
+    add_source(app, str(tmp_path / "harbour.txt"))
+    assert find_article(app, "harbour") == "harbour"
+    assert find_article(app, "3") == "harbour"  # undated: last in :sources, after the two seeds
+    assert find_article(app, "1") == SEED_2021  # newest first
+    assert find_article(app, "harbour bridge reopens after repairs") == "harbour"
+    assert find_article(app, "reopens after") == "harbour"
+    with pytest.raises(CorpusError, match="'North Korea' matches 2 articles"):
+        find_article(app, "North Korea")
+    with pytest.raises(CorpusError, match="there is no article number 9: the list has 3"):
+        find_article(app, "9")
+    removed = remove_article(app, "Harbour bridge reopens after repairs")
+    assert removed.report.removed == 1 and "harbour" not in app.index.articles
+    assert restore_article(app, "harbour bridge reopens after repairs").report.added == 1

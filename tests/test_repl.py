@@ -37,7 +37,8 @@ def test_start_builds_the_index_from_the_corpus_then_answers_in_the_repl(tmp_pat
     assert "2,400 tons of flour" in out
     assert "[1] North Korea praises Russia's Putin on joint declaration anniversary, UPI, 19 July 2017" in out
     assert "Passages" in out and "all-MiniLM-L6-v2" in out  # :stats
-    assert "North Korea highlights 'deepening friendship' with Russia on anniversary · UPI · 20 July 2021" in out
+    assert ("  1. North Korea highlights 'deepening friendship' with Russia on anniversary · UPI · 20 July 2021  "
+            "[001_4589706aa8a54f74]") in out  # :sources, numbered, with the ids :remove takes
     assert "The articles I have don't cover this." in out
     assert (tmp_path / ".newsbot" / "index" / "current").is_symlink()
 
@@ -109,7 +110,7 @@ def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):
     app.rebuild()
     question = "When did the harbour bridge reopen?"
     Repl(app, Console(file=out, width=200, color_system=None)).run(iter([
-        ":add", f":add {tmp_path / 'harbour.txt'}", question, ":remove harbour", ":restore harbour", ":rollback",
+        ":add", f":add {tmp_path / 'harbour.txt'}", question, ":remove 3", ":restore harbour", ":rollback",
         ":remove nope",
     ]))
     text = out.getvalue()
