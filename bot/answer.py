@@ -29,6 +29,10 @@ SAME_SENTENCE = 0.5
 """Two sentences say the same thing when this share of the shorter one's word 4-grams is in the other."""
 
 
+NOT_COVERED = "The articles I have don't cover this."
+"""What every front end says first when the articles do not answer the question."""
+
+
 @dataclass(frozen=True)
 class Citation:
     number: int

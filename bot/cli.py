@@ -38,7 +38,7 @@ from .config import load_config
 from .describe import FILTERS_HELP, build_summary, change_summary, stats_rows
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, terminal_progress
-from .render_terminal import render_answer
+from .render_terminal import print_answer
 from .service import Newsbot
 
 log = logging.getLogger("newsbot")
@@ -327,7 +327,7 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
             record = {"schema": SCHEMA_VERSION, "question": question, "error": message}
         else:
             if not args.json:
-                console.print(render_answer(answer))
+                print_answer(console, answer)
                 continue
             record = answer_json(answer)
         line = json.dumps(record, ensure_ascii=False)

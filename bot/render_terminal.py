@@ -1,17 +1,62 @@
 """An answer for the terminal, laid out like the Discord embed: quoted passages with the best
-sentences marked, citation numbers after each, and the numbered sources below."""
+sentences marked, citation numbers after each, and the numbered sources below.
+
+On a terminal it is a panel with the marked sentences in bold (and colour, unless NO_COLOR is
+set); piped or redirected, it is plain text, one line per passage, with the marked sentences
+between ** **, so that `newsbot ask ... > file` reads well and greps well.
+"""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from .answer import Answer, Passage, abstention_hint, citation_text
+from .answer import NOT_COVERED, Answer, Passage, abstention_hint, citation_text
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"
-NOT_COVERED = "The articles I have don't cover this."
+MARK = "**"
+
+
+def print_answer(console: Console, answer: Answer) -> None:
+    """The panel on a terminal, plain text anywhere else."""
+    if console.is_terminal:
+        console.print(render_answer(answer))
+    else:
+        console.print(render_plain(answer), markup=False, highlight=False, soft_wrap=True, end="\n\n")
+
+
+def render_plain(answer: Answer) -> str:
+    lines = [f"Q: {answer.question}"]
+    if answer.filters:
+        lines.append(f"filters: {answer.filters.describe()}")
+    lines.append("")
+    if answer.abstained:
+        lines.append(NOT_COVERED)
+        if answer.did_you_mean:
+            lines.append(f"Did you mean: {answer.did_you_mean}{'' if answer.did_you_mean.endswith('?') else '?'}")
+        if answer.closest:
+            lines.extend(["", "Closest articles:", *(f"- {citation_text(article)}" for article in answer.closest)])
+        lines.extend(["", abstention_hint(answer)])
+        return "\n".join(lines)
+    if answer.searched_for:
+        lines.extend([f"Showing passages for {answer.searched_for}", ""])
+    for passage in answer.passages:
+        lines.extend([f"> {_marked(passage)} {''.join(f'[{n}]' for n in passage.citations)}", ""])
+    lines.append("Sources")
+    lines.extend(f"[{c.number}] {citation_text(c.article)}" for c in answer.citations)
+    return "\n".join(lines)
+
+
+def _marked(passage: Passage) -> str:
+    """The passage on one line, its marked sentences between ** **."""
+    parts, cursor = [], 0
+    for start, end in passage.highlights:
+        parts.extend([passage.text[cursor:start], MARK, passage.text[start:end], MARK])
+        cursor = end
+    parts.append(passage.text[cursor:])
+    return " ".join("".join(parts).split())
 
 
 def passage_text(passage: Passage) -> Text:

@@ -18,7 +18,7 @@ from index import NewsbotError
 
 from .describe import FILTERS_HELP, build_summary, change_summary, source_line, sorted_sources, stats_rows
 from .progress import terminal_progress
-from .render_terminal import render_answer
+from .render_terminal import print_answer
 from .service import Newsbot
 
 HELP = """\
@@ -78,7 +78,7 @@ class Repl:
                     self.say(f"Unknown command {name}. Type :help for the list.")
                     return True
                 return command(argument.strip())
-            self.console.print(render_answer(self.app.ask(line, k=self.k)))
+            print_answer(self.console, self.app.ask(line, k=self.k))
         except NewsbotError as error:
             self.console.print(Text("error: ", style="red") + Text(error.one_line()))
         return True
