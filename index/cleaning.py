@@ -87,6 +87,38 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+MARKDOWN_EMPHASIS = "*_ "
+HEADER_SEPARATORS = re.compile(r"\s+[·|•]\s+")
+DATE_PREFIX = re.compile(r"^(?:published|updated|posted|date)\s*(?::|on)?\s*", re.IGNORECASE)
+
+
+def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, list[str]]:
+    """The byline and date lines that open a Markdown article under its heading, read and taken out:
+    "By Ana Lima", "*March 5, 2019*", "Published: 2019-03-05", "By Ana Lima · March 5, 2019".
+
+    Returns (byline, date, the lines that are left). Reading stops at the first line that is not one."""
+    byline = date = None
+    position = 0
+    while position < len(lines):
+        line = lines[position].strip().strip(MARKDOWN_EMPHASIS)
+        if line:
+            parts = [part.strip().strip(MARKDOWN_EMPHASIS) for part in HEADER_SEPARATORS.split(line)]
+            bylines = [match.group("names").strip() for part in parts
+                       if len(part) < 80 and not part.endswith(".") and (match := BYLINE.match(part))]
+            dates = [found for part in parts if len(part) <= 40 and (found := _header_date(DATE_PREFIX.sub("", part)))]
+            if len(bylines) + len(dates) != len(parts):
+                break
+            byline = byline or next(iter(bylines), None) or None
+            date = date or next(iter(dates), None)
+        position += 1
+    return byline, date, lines[position:]
+
+
+def _header_date(text: str) -> dt.date | None:
+    match = DATE_LINE.match(text)
+    return parse_date(match.group("date") if match else text)
+
+
 def is_furniture(line: str) -> bool:
     return line.strip().lower() in FURNITURE_LINES
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .cleaning import clean_text, parse_date, parse_scraped_page
+from .cleaning import clean_text, parse_date, parse_scraped_page, read_markdown_header
 from .documents import Article, ArticleMeta
 from .errors import CorpusError
 
@@ -195,7 +195,9 @@ def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
     if page is not None:
         return ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
                            date=page.date, byline=page.byline), page.text
-    return ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id)), clean_text("\n".join(lines))
+    byline, date, body = read_markdown_header(lines[position:])
+    return (ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id), date=date, byline=byline),
+            clean_text("\n".join(lines[:position] + body)))
 
 
 def _load_jsonl(path: Path, sidecar: dict, warnings: list[str]) -> Iterator[Article]:

@@ -67,6 +67,26 @@ def test_markdown_takes_its_heading_as_title(tmp_path):
     assert article.text == "The council approved the budget."
 
 
+@pytest.mark.parametrize("header", [
+    "By Ana Lima\n\nMarch 5, 2019",
+    "*By Ana Lima*\n*March 5, 2019*",
+    "**By Ana Lima** · Published: 2019-03-05",
+    "By Ana Lima | Mar. 5, 2019 / 11:56 AM",
+])
+def test_markdown_byline_and_date_lines_are_metadata_not_text(tmp_path, header):
+    (tmp_path / "bridge.md").write_text(f"# Harbour bridge reopens\n\n{header}\n\nThe bridge reopened on Tuesday.\n\n"
+                                        "By noon, 2,000 cars had crossed it.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.byline == "Ana Lima" and article.meta.date == dt.date(2019, 3, 5)
+    assert article.text == "The bridge reopened on Tuesday.\n\nBy noon, 2,000 cars had crossed it."
+
+
+def test_a_markdown_story_that_opens_with_by_keeps_its_first_sentence(tmp_path):
+    (tmp_path / "bridge.md").write_text("# Harbour bridge reopens\n\nBy noon, 2,000 cars had crossed it.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.byline is None and article.text == "By noon, 2,000 cars had crossed it."
+
+
 def test_sidecar_supplies_and_corrects_metadata(tmp_path):
     (tmp_path / "story.txt").write_text("A short title here\n\nBy Jo Park\n\nJune 2 (AP) -- Something happened today.\n")
     (tmp_path / "story.meta.toml").write_text(
