@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from index import ArticleMeta, BuildReport, IndexStats
@@ -25,13 +26,23 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
     return [
         ("Articles", f"{stats.articles:,}"),
         ("Passages", f"{stats.chunks:,}"),
-        ("Model", f"{stats.model} ({stats.dimension} dimensions)"),
-        ("Built", f"{stats.built_at} in {stats.build_seconds:.1f} s"),
+        ("Model", f"{stats.model}, {stats.dimension} dimensions"),
+        ("Built", f"{_when(stats.built_at)} in {stats.build_seconds:.1f} s"
+                  + (f": {what_changed(**stats.changes)}" if stats.changes else "")),
         ("Corpus", ", ".join(stats.corpus_paths)),
         ("Version", stats.version),
         *([("Quotes", f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold")]
           if stats.answer_threshold is not None else []),
     ]
+
+
+def _when(built_at: str) -> str:
+    """"2026-11-24 06:53 UTC" from the manifest's ISO time; the text as it is if it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(built_at)
+    except ValueError:
+        return built_at
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else built_at
 
 
 def source_line(article: ArticleMeta) -> str:
@@ -47,9 +58,16 @@ def sorted_sources(articles: dict[str, ArticleMeta]) -> list[ArticleMeta]:
 def build_summary(report: BuildReport) -> str:
     m = report.manifest
     skipped = f", {len(report.warnings)} skipped (see warnings)" if report.warnings else ""
-    return (f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}: "
-            f"{report.added:,} added, {report.changed:,} changed, {report.removed:,} removed; "
-            f"{report.embedded:,} passages embedded, {report.reused:,} reused.")
+    what = what_changed(report.added, report.changed, report.removed, report.embedded, report.reused)
+    return f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}: {what}."
+
+
+def what_changed(added: int, changed: int, removed: int, embedded: int, reused: int) -> str:
+    """What a build did, compared with the version before it."""
+    if not (added or changed or removed or embedded):
+        return f"nothing had changed, so all {reused:,} passages were kept from the version before"
+    return (f"{added:,} added, {changed:,} changed, {removed:,} removed; "
+            f"{embedded:,} passages embedded, {reused:,} reused")
 
 
 def change_summary(change: CorpusChange, action: str) -> list[str]:

@@ -230,22 +230,23 @@ def _write_version(
     changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
     previous = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
     calibration = (previous and previous.carried_over(changed)) or calibrate(searchable)
-    manifest = dataclasses.replace(manifest, answerability=calibration.to_json(),
+    new = dict(zip((a.doc_id for a in articles), digests))
+    changes = {
+        "added": len(new.keys() - old.keys()),
+        "changed": sum(1 for doc_id, digest in new.items() if doc_id in old and old[doc_id].digest != digest),
+        "removed": len(old.keys() - new.keys()),
+        "embedded": embedded,
+        "reused": len(chunk_lines) - embedded,
+    }
+    manifest = dataclasses.replace(manifest, answerability=calibration.to_json(), changes=changes,
                                    build_seconds=round(time.perf_counter() - started, 3))
     manifest.write(version_dir)
     final_dir = publish(index_dir, version_dir, keep=options.keep_versions)
     if progress:
         progress("writing", 1, 1)
-
-    new = dict(zip((a.doc_id for a in articles), digests))
-    return BuildReport(
-        manifest=manifest, version_dir=final_dir,
-        embedded=embedded, reused=len(chunk_lines) - embedded,
-        version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms, words),
-        added=len(new.keys() - old.keys()),
-        changed=sum(1 for doc_id, digest in new.items() if doc_id in old and old[doc_id].digest != digest),
-        removed=len(old.keys() - new.keys()),
-    )
+    return BuildReport(manifest=manifest, version_dir=final_dir,
+                       version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms, words),
+                       **changes)
 
 
 def _word_counts(articles: list[Article], kept: list[bool], stored: StoredVersion | None) -> dict[str, int]:

@@ -105,6 +105,8 @@ class IndexStats:
     version: str
     answer_threshold: float | None = None
     """The least passage score that answers a question on this corpus, as its build recorded it."""
+    changes: dict | None = None
+    """What the build did (`Manifest.changes`); None for versions that did not record it."""
 
 
 class NewsIndex:
@@ -189,7 +191,7 @@ class NewsIndex:
         m = self.manifest
         calibration = self._calibration or Calibration.from_json(m.answerability)
         return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
-                          self.version_dir.name, calibration.threshold if calibration else None)
+                          self.version_dir.name, calibration.threshold if calibration else None, m.changes)
 
     def search(
         self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,

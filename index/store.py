@@ -82,6 +82,9 @@ class Manifest:
     answerability: dict | None = None
     """The answer decision's calibration for this corpus (`index.answerability.Calibration`); None in
     versions built before it was recorded, which work it out when they are opened."""
+    changes: dict | None = None
+    """What the build that wrote this version did, compared with the version before it: articles
+    "added", "changed", "removed", passages "embedded" and "reused". None in older versions."""
 
     @classmethod
     def read(cls, version_dir: Path) -> Manifest:
@@ -109,7 +112,7 @@ class Manifest:
         return manifest
 
     def write(self, version_dir: Path) -> None:
-        record = {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability") or v is not None}
+        record = {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability", "changes") or v is not None}
         _write_synced(version_dir / MANIFEST, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -128,6 +131,7 @@ _MANIFEST_TYPES = {
     "chunks": _is_int,
     "built_at": lambda v: isinstance(v, str),
     "build_seconds": lambda v: _is_int(v) or isinstance(v, float),
+    "changes": lambda v: v is None or (isinstance(v, dict) and all(_is_int(n) for n in v.values())),
     "answerability": lambda v: v is None or isinstance(v, dict),
     "files": lambda v: v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str)
                                                                  for k, d in v.items())),

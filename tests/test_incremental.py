@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.config import Config, CorpusSettings
+from bot.service import Newsbot
 from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
 from index.build import corpus_fingerprint
 from index.lexical import TERMS_FILE, LexicalIndex
@@ -250,3 +253,17 @@ def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_ag
     monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.0)
     measured = update_index(index_dir, FakeEmbedder(), remove=["ferry"]).manifest.answerability
     assert measured["changed"] == 0 and measured["passages"] == first["passages"]
+
+
+def test_stats_say_what_the_last_build_did(tmp_path):
+    from bot.describe import stats_rows
+
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(SEEDS,), added_dir=tmp_path / "added")), embedder=FakeEmbedder(),
+                  index_dir=tmp_path / "ix")
+    app.rebuild()
+    assert dict(stats_rows(app.index.stats()))["Built"].endswith(
+        "2 added, 0 changed, 0 removed; 22 passages embedded, 0 reused")
+    app.rebuild()
+    built = dict(stats_rows(app.index.stats()))["Built"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC in \d+\.\d s: nothing had changed, so all 22 passages were "
+                        r"kept from the version before", built), built
