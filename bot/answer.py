@@ -70,6 +70,8 @@ class Answer:
     """When abstaining: the question with its misspelt words fixed, if any were."""
     missing: list[str] = field(default_factory=list)
     """When abstaining: names and numbers of the question that the closest article lacks."""
+    follows: str | None = None
+    """For a follow-up: the question it follows, searched together with it."""
 
     def citation(self, number: int) -> Citation:
         return self.citations[number - 1]

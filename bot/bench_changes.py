@@ -12,7 +12,7 @@ steps 2 to 4 `repeats` times each (medians, with every run listed). A running bo
 it last built, so its next change does not read it back from disk; two more figures show the
 cases without that: an add by a bot that has just started (it reads the version in use first),
 and an add from a new `newsbot index add` process (which also loads the model). The corpus is read
-where it is; the added article is saved into an empty folder listed first among the corpus paths.
+where it is; the added article is saved into an empty scratch folder, the [corpus] added_dir of the run.
 """
 
 from __future__ import annotations
@@ -44,11 +44,13 @@ def _runs(seconds: list[float]) -> str:
     return f"median {statistics.median(seconds):.2f} s [{', '.join(f'{s:.2f}' for s in seconds)}]"
 
 
-def _config_file(app: Newsbot, folder: Path, corpus_paths: list[Path]) -> Path:
+def _config_file(app: Newsbot, folder: Path) -> Path:
     """The settings of `app`, for a `newsbot` process working on the scratch corpus and index."""
     index = app.config.index
+    corpus = app.config.corpus
     lines = [
-        "[corpus]", f"paths = {json.dumps([str(p.resolve()) for p in corpus_paths])}",
+        "[corpus]", f"paths = {json.dumps([str(p.resolve()) for p in corpus.paths])}",
+        f"added_dir = {json.dumps(str(corpus.added_dir.resolve()))}",
         "[index]", f"dir = {json.dumps(str(app.index_dir.resolve()))}", f"model = {json.dumps(index.model)}",
         f"device = {json.dumps(index.device)}", f"batch_size = {index.batch_size}",
         f"chunk_tokens = {index.chunk_tokens}", f"overlap_tokens = {index.overlap_tokens}",
@@ -67,8 +69,7 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-changes-") as scratch:
         folder = Path(scratch) / "added"
         folder.mkdir()
-        corpus_paths = [folder, *corpus]
-        config = dataclasses.replace(app.config, corpus=CorpusSettings(paths=tuple(corpus_paths)))
+        config = dataclasses.replace(app.config, corpus=CorpusSettings(paths=tuple(corpus), added_dir=folder))
         app = Newsbot(config, embedder=app.embedder, index_dir=Path(scratch) / "index")  # loads the model now
         doc_id = article.with_suffix("").name
 
@@ -95,7 +96,7 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
               f"{seconds['add one article, just after a start'][0]:.2f} s")
 
         if cli_add:
-            config_file = _config_file(app, Path(scratch), corpus_paths)
+            config_file = _config_file(app, Path(scratch))
             command = [sys.executable, "-m", "bot.cli", "--config", str(config_file), "index", "add", str(article)]
             started = time.perf_counter()
             finished = subprocess.run(command, capture_output=True, text=True)

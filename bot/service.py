@@ -251,15 +251,30 @@ class Newsbot:
         (say or log.info)(f"{why}: building it from {', '.join(map(str, self.config.corpus.read_paths))}")
         return self.rebuild(progress=progress)
 
-    def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters()) -> Answer:
-        """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched."""
-        # Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
-        # characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8.
-        text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-        text = text.translate({code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)})
-        question, filters = parse_query(text, defaults=filters)
+    def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters(),
+            follows: str | None = None) -> Answer:
+        """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched.
+
+        A follow-up (`follows`: the question it follows, filters and all) is searched together with
+        that question, under its filters unless it gives its own; the answer says what it follows."""
+        question, filters = parse_query(_speakable(text), defaults=filters)
         if not question:
             raise NewsbotError("the question is empty", "write a question after the filters")
+        searched = question
+        if follows:
+            earlier, earlier_filters = parse_query(_speakable(follows))
+            _, filters = parse_query(_speakable(text), defaults=earlier_filters)  # the follow-up's own filters win
+            searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:]
         search = self.config.search
-        return build_answer(self.index, question, k=k or search.k, min_answer_score=search.min_answer_score,
-                            mode=search.mode, filters=filters)
+        answer = build_answer(self.index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
+                              mode=search.mode, filters=filters)
+        if follows:
+            answer = dataclasses.replace(answer, question=question, follows=earlier)
+        return answer
+
+
+def _speakable(text: str) -> str:
+    """Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
+    characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8."""
+    text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text.translate({code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)})

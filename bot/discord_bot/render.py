@@ -141,8 +141,10 @@ def _fields_from_lines(name: str, lines: list[str]) -> list[tuple[str, str]]:
 def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     """The whole answer as one embed that respects every limit."""
     title = clip(no_mentions(answer.question.replace("\n", " ")), TITLE_LIMIT)
+    follows = (f"↪ Following up on: *{clip(escape_markdown(no_mentions(answer.follows.replace(chr(10), ' '))), 200)}*"
+               "\n\n" if answer.follows else "")
     if answer.abstained:
-        description = NOT_COVERED
+        description = follows + NOT_COVERED
         if answer.did_you_mean:
             suggestion = clip(escape_markdown(no_mentions(answer.did_you_mean)), 300)
             description += f"\nDid you mean: **{suggestion}**{'' if suggestion.endswith('?') else '?'}"
@@ -159,9 +161,9 @@ def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     source_fields = source_fields[: FIELDS_PER_EMBED]
     fixed = len(title) + sum(len(n) + len(v) for n, v in source_fields) + len(footer or "")
     room = min(DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT - fixed - 50)
-    budget = max(120, room // max(1, len(answer.passages)) - 40)
+    budget = max(120, (room - len(follows)) // max(1, len(answer.passages)) - 40)
     while True:
-        description = "\n\n".join(quote(p, budget) for p in answer.passages)
+        description = follows + "\n\n".join(quote(p, budget) for p in answer.passages)
         if len(description) <= room or budget <= 120:
             break
         budget = int(budget * 0.85)

@@ -81,7 +81,7 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(
         await interaction.response.defer()
         app = client.app_for(interaction.guild_id)
         wanted = min(MAX_PASSAGES, stored.shown + app.config.search.k)
-        answer = await asyncio.to_thread(app.ask, stored.question, wanted)
+        answer = await asyncio.to_thread(app.ask, stored.question, wanted, follows=stored.follows)
         more = len(answer.passages) == wanted and wanted < MAX_PASSAGES
         if len(answer.passages) <= stored.shown:
             await interaction.edit_original_response(view=answer_view(stored.id, answer, private=stored.private, more=False))
@@ -132,9 +132,10 @@ class PublicButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:publ
         if stored is None:
             return
         await interaction.response.defer(thinking=True)
-        answer = await asyncio.to_thread(client.app_for(interaction.guild_id).ask, stored.question, stored.shown)
+        answer = await asyncio.to_thread(client.app_for(interaction.guild_id).ask, stored.question, stored.shown,
+                                         follows=stored.follows)
         public_id = client.state.save_answer(stored.question, len(answer.passages), False,
-                                             [p.hit.chunk.chunk_id for p in answer.passages])
+                                             [p.hit.chunk.chunk_id for p in answer.passages], stored.follows)
         more = len(answer.passages) == stored.shown and stored.shown < MAX_PASSAGES
         await interaction.followup.send(
             content=f"{interaction.user.display_name} shared this answer.",

@@ -106,10 +106,25 @@ def message(channel_id: int, author: dict, body: dict, message_id: int | None = 
     }
 
 
-def user_message(content: str, author: dict = MEMBER, mentions: list[dict] = ()) -> dict[str, Any]:
-    """MESSAGE_CREATE for a member's message in the test channel."""
-    return {**message(CHANNEL_ID, author, {"content": content}), "mentions": list(mentions),
+def user_message(content: str, author: dict = MEMBER, mentions: list[dict] = (), channel_id: int = CHANNEL_ID,
+                 reply_to: dict | None = None, mention_roles: list[int] = ()) -> dict[str, Any]:
+    """MESSAGE_CREATE for a member's message in the test channel (or a thread), maybe a reply to a message."""
+    data = {**message(channel_id, author, {"content": content}), "mentions": list(mentions),
+            "mention_roles": [str(r) for r in mention_roles],
             "member": {k: v for k, v in member(author).items() if k != "user"}}
+    if reply_to is not None:
+        data.update(type=19, message_reference={"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
+                                                "guild_id": str(GUILD_ID)}, referenced_message=reply_to)
+    return data
+
+
+def thread(thread_id: int, name: str, owner: dict = MEMBER) -> dict[str, Any]:
+    """A public thread under the test channel, as THREAD_CREATE carries it."""
+    return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(CHANNEL_ID),
+            "owner_id": owner["id"], "name": name, "last_message_id": None, "rate_limit_per_user": 0,
+            "message_count": 0, "member_count": 1, "flags": 0, "newly_created": True,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now(),
+                                "locked": False}}
 
 
 def _interaction(kind: int, data: dict, who: dict, token: str, permissions: int, guild_id: int = GUILD_ID,

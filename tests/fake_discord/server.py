@@ -166,11 +166,24 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", p.component(custom_id, message, who, token))
         return token
 
-    async def say(self, content: str, who: dict = p.MEMBER, mention_bot: bool = True) -> dict:
-        """A member posts a message in the test channel."""
-        data = p.user_message(content, who, mentions=[p.BOT_USER] if mention_bot else [])
+    async def say(self, content: str, who: dict = p.MEMBER, mention_bot: bool = True, channel_id: int = p.CHANNEL_ID,
+                  reply_to: dict | None = None, mentions: list[dict] = (), mention_roles: list[int] = ()) -> dict:
+        """A member posts a message in the test channel (or a thread), maybe as a reply to a message."""
+        data = p.user_message(content, who, mentions=[*([p.BOT_USER] if mention_bot else []), *mentions],
+                              channel_id=channel_id, reply_to=reply_to, mention_roles=mention_roles)
         await self.dispatch("MESSAGE_CREATE", data)
         return data
+
+    async def open_thread(self, thread_id: int, name: str = "follow-ups") -> None:
+        """A member opens a thread under the test channel (on a message, when thread_id is that message's id)."""
+        await self.dispatch("THREAD_CREATE", p.thread(thread_id, name))
+
+    async def reply_to(self, asked: dict, after: int = 0, timeout: float = 20.0) -> dict:
+        """The message the bot posted in reply to a member's message."""
+        request = await self.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{asked['channel_id']}/messages"
+                                      and str((r.body or {}).get("message_reference", {}).get("message_id")) == asked["id"]
+                                      and r.message_id is not None, timeout, after)
+        return self.messages[request.message_id]
 
     async def followup(self, token: str, after: int = 0, timeout: float = 20.0) -> dict:
         """The message a follow-up on this interaction created."""

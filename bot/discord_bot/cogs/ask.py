@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +15,7 @@ from index.filters import parse_filter_date
 
 from ..cooldown import cooldown_message
 from ..errors import message_for
+from ..markup import channel_names, plain_question
 from ..render import NO_PINGS, answer_embed
 from ..views import DYNAMIC_ITEMS, answer_view, footer
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsbot.discord")
 
 MENTION_HINT = "Ask me a question after the mention, for example: @newsbot What did the foreign ministry say?"
+MAX_CONTEXT_CHARS = 600
+"""A follow-up of a follow-up carries the questions before it, up to this many characters."""
 
 
 class AskCog(commands.Cog):
@@ -35,14 +37,32 @@ class AskCog(commands.Cog):
         self.cooldown = bot.cooldown
 
     async def answer(
-        self, app: Newsbot, question: str, k: int | None, private: bool, filters: SearchFilters = SearchFilters()
+        self, app: Newsbot, question: str, k: int | None, private: bool, filters: SearchFilters = SearchFilters(),
+        follows: str | None = None,
     ) -> tuple[Answer, str, discord.ui.View]:
         k = k or app.config.search.k
-        answer = await asyncio.to_thread(app.ask, question, k, filters)
+        answer = await asyncio.to_thread(app.ask, question, k, filters, follows)
         question = filters.to_query() + question  # buttons re-ask with the same filters
-        answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages])
+        answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages],
+                                               follows)
         view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
         return answer, answer_id, view
+
+    def remember(self, sent: discord.Message, question: str, follows: str | None) -> None:
+        """Keep what this answer answered, for a reply to it or a mention later in its thread."""
+        keys = [sent.id, *([sent.channel.id] if isinstance(sent.channel, discord.Thread) else [])]
+        self.bot.state.remember_conversation(keys, f"{follows} {question}"[-MAX_CONTEXT_CHARS:] if follows else question)
+
+    def follows(self, message: discord.Message) -> str | None:
+        """For a reply to one of the bot's answers, or a mention in a thread it answered in: what it follows."""
+        state = self.bot.state
+        if message.reference and message.reference.message_id:
+            earlier = state.conversation(message.reference.message_id)
+            if earlier:
+                return earlier
+        if isinstance(message.channel, discord.Thread):
+            return state.conversation(message.channel.id)  # a thread opened on an answer has the answer's id
+        return None
 
     @app_commands.command(name="ask", description="Answer a question by quoting the news articles")
     @app_commands.describe(
@@ -72,18 +92,21 @@ class AskCog(commands.Cog):
             since=parse_filter_date(since, "since") if since else None,
             before=parse_filter_date(before, "before") if before else None,
         )
+        question = plain_question(question, channel_names(interaction.guild))
         await interaction.response.defer(ephemeral=private, thinking=True)
         app = self.bot.app_for(interaction.guild_id)
         answer, _, view = await self.answer(app, question, passages, private, filters)
-        await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view, ephemeral=private,
-                                        allowed_mentions=NO_PINGS)
+        sent = await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view,
+                                               ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
+        if not private:
+            self.remember(sent, filters.to_query() + question, None)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
         if message.author.bot or me is None or me not in message.mentions:
             return
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        question = plain_question(message.content, channel_names(message.guild, message))
         try:
             if not question:
                 await message.reply(MENTION_HINT, mention_author=False, allowed_mentions=NO_PINGS)
@@ -92,11 +115,13 @@ class AskCog(commands.Cog):
             if wait:
                 await message.reply(cooldown_message(wait), mention_author=False, allowed_mentions=NO_PINGS)
                 return
+            follows = self.follows(message)
             async with message.channel.typing():
                 app = self.bot.app_for(message.guild.id if message.guild else None)
-                answer, _, view = await self.answer(app, question, None, private=False)
-            await message.reply(embed=answer_embed(answer, footer(answer)), view=view, mention_author=False,
-                                allowed_mentions=NO_PINGS)
+                answer, _, view = await self.answer(app, question, None, private=False, follows=follows)
+            sent = await message.reply(embed=answer_embed(answer, footer(answer)), view=view, mention_author=False,
+                                       allowed_mentions=NO_PINGS)
+            self.remember(sent, question, follows)
         except Exception as error:  # a mention has no interaction: the same table, as a reply
             text = message_for(error)
             try:
