@@ -18,10 +18,10 @@ from .chunking import ChunkerSettings
 from .documents import Article, ArticleMeta
 from .embedding import Embedder
 from .errors import IndexMismatchError, IndexMissingError
-from .lexical import LexicalIndex, TermCounts
+from .lexical import TermCounts
 from .spelling import WORDS_FILE, read_word_counts
-from .store import ARTICLES, BM25, CHUNKS, VECTORS, Manifest, current_version, passage_rows, read_lines, verify_files
-from .vectors import VectorIndex
+from .store import Manifest, current_version
+from .version_files import VersionFiles
 
 
 def text_digest(text: str) -> str:
@@ -90,30 +90,15 @@ class StoredVersion:
             manifest = Manifest.read(version)
             if manifest.files is None:
                 return None  # cannot be checked
-            verify_files(version, manifest)
-            article_lines = read_lines(version / ARTICLES)
-            chunk_lines = read_lines(version / CHUNKS)
-            records = [json.loads(line) for line in article_lines]
-            vectors = VectorIndex.load(version / VECTORS)
-        except (IndexMissingError, IndexMismatchError, OSError, ValueError, RuntimeError):
-            return None
-        stored = cls(version, manifest, chunk_lines=chunk_lines)
-        try:
-            stored.vectors = vectors.all_vectors() if len(vectors) == len(chunk_lines) else None
-        except ValueError:
-            stored.vectors = None  # not one vector per passage row: every passage is embedded again
-        try:
-            stored.terms = LexicalIndex.load_terms(version / BM25)
-        except (OSError, ValueError):
-            stored.terms = None  # made before term counts were kept: passages are tokenized again
-        try:
-            rows_by_article = passage_rows(records, chunk_lines)
-            for record, line, rows in zip(records, article_lines, rows_by_article):
+            files = VersionFiles.read(version, manifest)
+            vectors = files.vectors().all_vectors()
+            stored = cls(version, manifest, chunk_lines=files.chunk_lines, vectors=vectors, terms=files.terms())
+            for record, line, rows in zip(files.records, files.article_lines, files.rows):
                 article = Article(ArticleMeta.from_json(record), record["text"])
                 stored.articles[article.doc_id] = StoredArticle(
                     article, record.get("digest") or article_digest(article), line, rows)
-        except (KeyError, TypeError, ValueError):
-            return None  # damaged: its rows cannot be trusted
+        except (IndexMissingError, IndexMismatchError, KeyError, TypeError, ValueError):
+            return None  # none, or damaged: nothing in it can be trusted, so the build embeds everything
         return stored
 
     def same_vectors(self, embedder: Embedder) -> bool:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,9 +18,9 @@ from .errors import IndexMismatchError
 from .filters import SearchFilters
 from .lexical import LexicalIndex, tokenize_all
 from .spelling import WORDS_FILE, SpellingFixer, count_words, read_word_counts
-from .store import (ARTICLES, BM25, CHUNKS, REBUILD_HINT, VECTORS, Manifest, current_version, passage_rows,
-                    read_lines, verify_files)
+from .store import CHUNKS, REBUILD_HINT, Manifest, current_version
 from .vectors import VectorIndex
+from .version_files import VersionFiles, told_as_damage
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -33,15 +32,6 @@ CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
 QUESTION_VECTORS_KEPT = 256
 """Question embeddings kept per index: an answer searches, highlights and may search again with them."""
-
-
-@contextmanager
-def _told_as_damage(version_dir: Path) -> Iterator[None]:
-    """Whatever fails while reading a version's files is told as damage to it, with the fix."""
-    try:
-        yield
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as error:
-        raise IndexMismatchError(f"the index in {version_dir} is damaged ({error})", REBUILD_HINT) from None
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -162,23 +152,15 @@ class NewsIndex:
         known = embedder.known_dimension()
         if known is not None:
             _check_dimension(index_dir, manifest, known)
-        verify_files(version_dir, manifest)  # before anything is loaded from them
-        with _told_as_damage(version_dir):
-            chunks = ChunkLines(read_lines(version_dir / CHUNKS), version_dir / CHUNKS)
-            records = [json.loads(line) for line in read_lines(version_dir / ARTICLES)]
-            articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in records}
-            rows_by_article = dict(zip(articles, passage_rows(records, chunks.lines)))
-        if len(chunks) != manifest.chunks:
-            raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
+        files = VersionFiles.read(version_dir, manifest)
+        chunks = ChunkLines(files.chunk_lines, version_dir / CHUNKS)
+        with told_as_damage(version_dir):
+            articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in files.records}
+        rows_by_article = dict(zip(articles, files.rows))
 
         def load_parts() -> tuple[VectorIndex, LexicalIndex]:
             """FAISS and BM25, read at the first search: commands that only show the manifest never import them."""
-            with _told_as_damage(version_dir):
-                vectors = VectorIndex.load(version_dir / VECTORS)
-                lexical = LexicalIndex.load(version_dir / BM25, len(chunks))
-            if vectors.dimension != manifest.dimension or len(vectors) != len(chunks):
-                raise IndexMismatchError(f"the index in {version_dir} does not match its manifest", REBUILD_HINT)
-            return vectors, lexical
+            return files.vectors(), files.lexical()
 
         if manifest.files is None:  # a version older than digests: nothing vouches for its files, read them now
             opened = cls(version_dir, manifest, articles, chunks, rows_by_article, *load_parts(), embedder)

@@ -227,7 +227,7 @@ def test_a_kept_version_spares_reading_it_and_a_stale_one_is_not_used(corpus, tm
         raise AssertionError(f"read {path} although the caller kept that version")
 
     with monkeypatch.context() as patch:
-        patch.setattr("index.reuse.read_lines", no_disk)
+        patch.setattr("index.version_files.read_lines", no_disk)
         added = update_index(index_dir, embedder, add=[ferry], kept=first.version)
     assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
 

@@ -41,7 +41,9 @@ CHILD = textwrap.dedent(
     from tests.fakes import FakeEmbedder
 
     workload, corpus, index_dir, story = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=index_dir)
+    added = corpus.parent / "added"
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=added)), embedder=FakeEmbedder(),
+                  index_dir=index_dir)
     print("ready", flush=True)
     edits = 0
     while True:
@@ -50,7 +52,7 @@ CHILD = textwrap.dedent(
             with open(corpus / "story-007.txt", "a") as file:
                 file.write(f"\\nEdit number {{edits}} added a sentence about the harbour.\\n")
             app.rebuild()
-        elif ("harbour" in app.index.articles) != (corpus / "harbour.txt").exists():
+        elif ("harbour" in app.index.articles) != (added / "harbour.txt").exists():
             app.rebuild()  # a change killed between the file and the index: a reindex (or a restart) finishes it
         elif "harbour" in app.index.articles:
             remove_article(app, "harbour")
@@ -99,7 +101,8 @@ def test_killed_changes_never_break_the_index_or_lose_an_article(tmp_path, workl
         assert set(index.articles) <= held_before | {"harbour"}
         assert len(index.search("ships and cranes at berth 3", k=3)) == 3
 
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=embedder, index_dir=index_dir)
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")), embedder=embedder,
+                  index_dir=index_dir)
     app.rebuild()  # the next change clears what the killed ones left and goes through
     assert held_before <= set(app.index.articles)
     assert not [p for p in (index_dir / "versions").iterdir() if p.name.startswith(".")]
