@@ -55,15 +55,15 @@ def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
 def use_fake_model(monkeypatch) -> FakeEmbedder:
     """Every Newsbot made after this uses one FakeEmbedder ("fake-hash"), to open indexes too."""
     fake = FakeEmbedder()
-    monkeypatch.setattr("bot.service.load_embedder", lambda *args, **kwargs: fake)
-    monkeypatch.setattr("bot.service.LazyEmbedder", lambda model, name: fake)
+    monkeypatch.setattr("bot.core.service.load_embedder", lambda *args, **kwargs: fake)
+    monkeypatch.setattr("bot.core.service.LazyEmbedder", lambda model, name: fake)
     return fake
 
 
 @pytest.fixture
 def reuse_real_embedder(monkeypatch, real_embedder):
     """Make every Newsbot in this test use the session's model instead of loading its own."""
-    monkeypatch.setattr("bot.service.load_embedder", lambda *args, **kwargs: real_embedder)
+    monkeypatch.setattr("bot.core.service.load_embedder", lambda *args, **kwargs: real_embedder)
     return real_embedder
 
 
@@ -71,7 +71,7 @@ def reuse_real_embedder(monkeypatch, real_embedder):
 def cli(monkeypatch, capsys):
     """Runs `newsbot ...` as a user types it, with FakeEmbedder in place of the model; returns
     (exit status, stdout, stderr)."""
-    from bot.cli import main
+    from bot.terminal.cli import main
 
     use_fake_model(monkeypatch)
 
@@ -88,8 +88,8 @@ def cli(monkeypatch, capsys):
 def fake_corpus_app(tmp_path):
     """An app over a copy of the seeds in tmp_path/corpus, indexed in tmp_path/ix with FakeEmbedder;
     articles it adds are kept in tmp_path/added."""
-    from bot.config import Config, CorpusSettings
-    from bot.service import Newsbot
+    from bot.core.config import Config, CorpusSettings
+    from bot.core.service import Newsbot
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

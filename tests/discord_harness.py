@@ -11,10 +11,10 @@ from pathlib import Path
 
 import discord
 
-from bot.config import Config, CorpusSettings, DiscordSettings
+from bot.core.config import Config, CorpusSettings, DiscordSettings
 from bot.discord_bot.client import NewsbotClient, point_at
 from bot.discord_bot.state import BotState
-from bot.service import Newsbot
+from bot.core.service import Newsbot
 from index import Embedder
 
 from .fake_discord import FakeDiscord

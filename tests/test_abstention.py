@@ -9,9 +9,9 @@ import json
 import pytest
 from rich.console import Console
 
-from bot.config import Config
-from bot.repl import Repl
-from bot.service import Newsbot
+from bot.core.config import Config
+from bot.terminal.repl import Repl
+from bot.core.service import Newsbot
 from index import NewsIndex, build_index
 from index.answerability import BASE_THRESHOLD, Calibration
 from index.store import MANIFEST, Manifest, current_version
@@ -66,7 +66,7 @@ def test_a_refusal_names_what_the_closest_article_lacks_and_what_to_try(app):
     answer = app.ask("How much rice did China send to North Korea as food aid?")
     assert answer.missing == ["China"]
     assert answer.closest and answer.closest[0].doc_id == SEED_2017  # the flour article is the closest
-    from bot.answer import abstention_hint
+    from bot.core.answer import abstention_hint
     assert abstention_hint(answer).startswith("The closest article never mentions “China”.")
 
 
@@ -120,7 +120,7 @@ def test_a_damaged_recorded_threshold_is_not_trusted(threshold):
 
 
 def test_min_answer_score_overrides_the_corpus_threshold(seed_index_dir, real_embedder):
-    from bot.config import SearchSettings
+    from bot.core.config import SearchSettings
     strict = Newsbot(Config(search=SearchSettings(min_answer_score=1.9)), embedder=real_embedder,
                      index_dir=seed_index_dir)
     assert strict.ask("How much flour did Russia deliver to North Korea?").abstained
@@ -162,7 +162,7 @@ async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_in
 
 @pytest.fixture
 def cli_real(capsys, reuse_real_embedder):
-    from bot.cli import main
+    from bot.terminal.cli import main
 
     def run(*argv: str) -> dict:
         capsys.readouterr()

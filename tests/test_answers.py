@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from bot.answer import citation_text
-from bot.cli import main
-from bot.service import Newsbot
-from bot.config import Config
+from bot.core.answer import citation_text
+from bot.terminal.cli import main
+from bot.core.service import Newsbot
+from bot.core.config import Config
 
 from .conftest import SEED_2017, SEED_2021
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.bench_compare import Figures, format_table
-from bot.cli import main
+from bot.measure.bench_compare import Figures, format_table
+from bot.terminal.cli import main
 
 from .conftest import SEEDS
 
@@ -47,7 +47,7 @@ def test_qrels_without_queries_are_refused(cli):
 
 
 def test_a_failing_child_process_ends_the_bench_in_one_line_naming_it():
-    from bot.bench_compare import run_child
+    from bot.measure.bench_compare import run_child
     from index import NewsbotError
 
     with pytest.raises(NewsbotError, match=r"failed with status 3: boom") as error:

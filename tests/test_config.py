@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import Config, load_config, parse_config
+from bot.terminal.cli import main
+from bot.core.config import Config, load_config, parse_config
 from index import ConfigError
 
 from .conftest import ROOT
@@ -119,7 +119,7 @@ def test_asking_with_no_question_says_how(capsys):
 
 def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
     (tmp_path / "config.toml").write_text("[index]\nmodel = 12\n")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "index", "stats"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "bot.terminal.cli", "index", "stats"], capture_output=True, text=True,
                             cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -129,7 +129,7 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
 
 
 def test_a_guild_gets_its_own_corpus_and_index_and_others_share_the_default(tmp_path):
-    from bot.service import Newsbot
+    from bot.core.service import Newsbot
 
     path = tmp_path / "config.toml"
     path.write_text('[guilds.1100000000000000100]\npaths = ["club"]\nindex_dir = "club-index"\n')

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.config import Config, CorpusSettings, FetchSettings
-from bot.corpus_admin import add_source, remove_article, restore_article
-from bot.service import Newsbot
+from bot.core.config import Config, CorpusSettings, FetchSettings
+from bot.core.corpus_admin import add_source, remove_article, restore_article
+from bot.core.service import Newsbot
 from index import CorpusError, NewsbotError
 
 from .conftest import SEED_2021, SEEDS
@@ -189,7 +189,7 @@ def test_the_index_after_a_change_is_the_one_a_reindex_of_the_folder_gives(app, 
 
 
 def test_an_article_is_found_by_id_number_or_title(app, tmp_path):
-    from bot.corpus_admin import find_article
+    from bot.core.corpus_admin import find_article
 
     (tmp_path / "harbour.txt").write_text(STORY)
     add_source(app, str(tmp_path / "harbour.txt"))

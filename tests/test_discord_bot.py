@@ -298,7 +298,7 @@ HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) 
 async def test_moderators_add_files_and_urls_and_members_cannot(fake, corpus_app, tmp_path):
     from dataclasses import replace
 
-    from bot.config import FetchSettings
+    from bot.core.config import FetchSettings
 
     from .test_loaders import HTML_PAGE
 
@@ -416,7 +416,7 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
                                                                                 seed_index_dir):
     from dataclasses import replace
 
-    from bot.config import GuildSettings
+    from bot.core.config import GuildSettings
 
     club = tmp_path / "club"
     club.mkdir()

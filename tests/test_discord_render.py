@@ -7,7 +7,7 @@ import datetime as dt
 import discord
 import pytest
 
-from bot.answer import Answer, Citation, Passage
+from bot.core.answer import Answer, Citation, Passage
 from bot.discord_bot.render import answer_embed, clip, quote, window
 from index import ArticleMeta, Chunk, Hit
 

@@ -8,7 +8,7 @@ import random
 import pytest
 import pytrec_eval
 
-from bot.cli import main
+from bot.terminal.cli import main
 from index import NewsIndex, build_index
 from index.evaluation import evaluate, query_metrics, read_qrels, read_queries
 

@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from bot.config import Config
+from bot.core.config import Config
 from bot.discord_bot.render import answer_embed
 from bot.discord_bot.views import footer
-from bot.json_output import answer_json
-from bot.render_terminal import render_answer
-from bot.service import Newsbot
+from bot.terminal.json_output import answer_json
+from bot.terminal.render import render_answer
+from bot.core.service import Newsbot
 from index import CorpusError, NewsbotError, NewsIndex, build_index, load_corpus
 
 from .conftest import SEEDS

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import Config, CorpusSettings
-from bot.service import Newsbot
+from bot.core.config import Config, CorpusSettings
+from bot.core.service import Newsbot
 from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
 from index.build import corpus_fingerprint
 from index.lexical import TERMS_FILE, LexicalIndex
@@ -256,7 +256,7 @@ def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_ag
 
 
 def test_stats_say_what_the_last_build_did(tmp_path):
-    from bot.describe import stats_rows
+    from bot.core.describe import stats_rows
 
     app = Newsbot(Config(corpus=CorpusSettings(paths=(SEEDS,), added_dir=tmp_path / "added")), embedder=FakeEmbedder(),
                   index_dir=tmp_path / "ix")

@@ -190,7 +190,7 @@ def test_a_rebuild_embeds_only_passages_it_has_not_seen(tmp_path):
 
 
 def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path, fake_embedder, capsys):
-    from bot.cli import main
+    from bot.terminal.cli import main
     from index.store import rollback
 
     build_index([SEEDS], tmp_path / "ix", fake_embedder)

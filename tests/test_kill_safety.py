@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from bot.config import Config, CorpusSettings
-from bot.service import Newsbot
+from bot.core.config import Config, CorpusSettings
+from bot.core.service import Newsbot
 from index import NewsIndex, build_index
 
 from .conftest import ROOT, SEEDS
@@ -35,9 +35,9 @@ CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from bot.config import Config, CorpusSettings
-    from bot.corpus_admin import add_source, remove_article
-    from bot.service import Newsbot
+    from bot.core.config import Config, CorpusSettings
+    from bot.core.corpus_admin import add_source, remove_article
+    from bot.core.service import Newsbot
     from tests.fakes import FakeEmbedder
 
     workload, corpus, index_dir, story = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]

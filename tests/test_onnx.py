@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import ConfigError, parse_config
+from bot.core.config import ConfigError, parse_config
 from index import ModelError, SentenceTransformerEmbedder, embedder_name, load_embedder
 from index.embedding import chosen_runtime, resolve_model_path
 from index.onnx_export import MODEL_FILE, cached_int8_model
@@ -75,7 +75,7 @@ def test_int8_vectors_stay_close_to_the_fp32_models_and_count_the_same_word_piec
 ASK_PROBE = """
 import sys
 from pathlib import Path
-from bot.cli import main
+from bot.terminal.cli import main
 status = main(["--config", sys.argv[1], "ask", "--json", "How much flour did Russia deliver to North Korea?"])
 heavy = sorted(name for name in ("torch", "transformers", "sentence_transformers", "sklearn", "onnx") if name in sys.modules)
 print(status, heavy, file=sys.stderr)

@@ -7,7 +7,7 @@ import re
 
 from rich.console import Console
 
-from bot.progress import terminal_progress
+from bot.terminal.progress import terminal_progress
 
 
 def test_progress_leaves_a_clean_line_for_what_follows():

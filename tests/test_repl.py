@@ -11,9 +11,9 @@ import sys
 import pytest
 from rich.console import Console
 
-from bot.config import Config, CorpusSettings
-from bot.repl import Repl
-from bot.service import Newsbot
+from bot.core.config import Config, CorpusSettings
+from bot.terminal.repl import Repl
+from bot.core.service import Newsbot
 
 from .conftest import ROOT, SEEDS
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.model
 
 def run_newsbot(args, stdin, cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "bot.terminal.cli", *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
 
 

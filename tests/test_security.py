@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 
 from bot.discord_bot.state import BotState
-from bot.service import Newsbot
+from bot.core.service import Newsbot
 from index import IndexBusyError, NewsIndex, NewsbotError
 
 from .conftest import SEED_2021, SEEDS
@@ -146,7 +146,7 @@ async def test_the_bots_owner_may_change_the_shared_corpus_from_any_guild(fake, 
 
 async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fake, tmp_path, real_embedder,
                                                                             seed_index_dir):
-    from bot.config import GuildSettings
+    from bot.core.config import GuildSettings
 
     from .discord_harness import copy_index, make_app
 

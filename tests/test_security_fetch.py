@@ -1,4 +1,4 @@
-"""Articles given by URL (bot.fetch): only public addresses, one deadline, bounded and checked bodies.
+"""Articles given by URL (bot.core.fetch): only public addresses, one deadline, bounded and checked bodies.
 
 Every server here listens on loopback, which the fetcher refuses by default; so the tests that must
 fetch allow 127.0.0.1 (or a name) with `private_hosts`, and the tests of refusals count the requests
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from bot import fetch as fetch_module
-from bot.config import Config, FetchSettings, parse_config
-from bot.fetch import (
+from bot.core import fetch as fetch_module
+from bot.core.config import Config, FetchSettings, parse_config
+from bot.core.fetch import (
     FetchError,
     FetchPolicy,
     fetch_page,

@@ -11,11 +11,11 @@ import re
 
 import pytest
 
-from bot.answer import Answer, Citation, Passage
-from bot.cli import main
-from bot.config import Config
+from bot.core.answer import Answer, Citation, Passage
+from bot.terminal.cli import main
+from bot.core.config import Config
 from bot.discord_bot.render import answer_embed, source_line
-from bot.service import Newsbot
+from bot.core.service import Newsbot
 from index import ArticleMeta, Chunk, FilterError, Hit, build_index, load_corpus, parse_query
 
 from .conftest import SEEDS, use_fake_model

@@ -19,7 +19,7 @@ COLOUR = "\x1b[3"  # a foreground colour: ESC [ 3x m
 
 
 def ask(index_dir, *, terminal: bool, env: dict[str, str] | None = None) -> str:
-    argv = [sys.executable, "-m", "bot.cli", "--index", str(index_dir), "ask", QUESTION]
+    argv = [sys.executable, "-m", "bot.terminal.cli", "--index", str(index_dir), "ask", QUESTION]
     inherited = {name: value for name, value in os.environ.items() if name != "NO_COLOR"}
     env = {**inherited, "PYTHONPATH": str(ROOT), "COLUMNS": "100", "TERM": "xterm-256color", **(env or {})}
     if not terminal:

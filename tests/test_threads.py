@@ -37,7 +37,7 @@ STATS_PROBE = """
 import sys
 
 import pytest
-from bot.cli import main
+from bot.terminal.cli import main
 status = main(["index", "stats", "--index", sys.argv[1]])
 print(status, sorted(name for name in ("torch", "transformers", "sentence_transformers", "onnxruntime", "faiss", "bm25s",
                                        "scipy") if name in sys.modules))

@@ -8,8 +8,8 @@ import discord
 import yarl
 from discord.ext import commands
 
-from ..config import DiscordSettings
-from ..service import Newsbot
+from ..core.config import DiscordSettings
+from ..core.service import Newsbot
 from . import errors
 from .cogs import EXTENSIONS
 from .cooldown import QuestionCooldown

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from ..answer import NOT_COVERED, Answer, Passage, abstention_hint, format_date
+from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, format_date
 from index import ArticleMeta
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)

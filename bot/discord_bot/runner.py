@@ -11,8 +11,8 @@ import discord
 
 from index import ConfigError, NewsbotError
 
-from ..config import TOKEN_ENV
-from ..service import Newsbot
+from ..core.config import TOKEN_ENV
+from ..core.service import Newsbot
 from .client import NewsbotClient, point_at
 from .state import BotState
 

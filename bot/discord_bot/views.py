@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ..answer import Answer
+from ..core.answer import Answer
 from .cooldown import cooldown_message
 from .errors import friendly_errors
 from .render import NO_PINGS, answer_embed

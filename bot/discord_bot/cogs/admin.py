@@ -25,8 +25,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...answer import format_date
-from ...corpus_admin import (
+from ...core.answer import format_date
+from ...core.corpus_admin import (
     MAX_ARTICLE_BYTES,
     CorpusChange,
     add_upload,
@@ -36,13 +36,13 @@ from ...corpus_admin import (
 )
 from index import NewsbotError
 
-from ...describe import build_summary, sorted_sources
-from ...fetch import fetch_page
+from ...core.describe import build_summary, sorted_sources
+from ...core.fetch import fetch_page
 from ..errors import NotCorpusEditor, NotModerator, message_for
 from ..render import INFO_COLOUR, NO_PINGS, clip
 
 if TYPE_CHECKING:
-    from ...service import Newsbot
+    from ...core.service import Newsbot
     from ..client import NewsbotClient
 
 log = logging.getLogger("newsbot.discord")

@@ -20,8 +20,8 @@ from ..render import NO_PINGS, answer_embed
 from ..views import DYNAMIC_ITEMS, answer_view, footer
 
 if TYPE_CHECKING:
-    from ...answer import Answer
-    from ...service import Newsbot
+    from ...core.answer import Answer
+    from ...core.service import Newsbot
     from ..client import NewsbotClient
 
 log = logging.getLogger("newsbot.discord")

@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...describe import sorted_sources, stats_rows
+from ...core.describe import sorted_sources, stats_rows
 from ..render import INFO_COLOUR, NO_PINGS, clip, source_line
 from ..views import SourcesPageButton
 
 if TYPE_CHECKING:
-    from ...service import Newsbot
+    from ...core.service import Newsbot
     from ..client import NewsbotClient
 
 SOURCES_PER_PAGE = 10

@@ -5,7 +5,7 @@ index reads besides `[corpus] paths`; the folders of `paths` (the bundled `seeds
 archive) are never written to. An added article is checked on its own first (it must load, with no
 warning), then saved into the added folder. Local files can be added only from the CLI and the REPL
 (`add_source`); Discord gives bytes (`add_upload`) or a URL fetched through the guarded fetcher
-(`bot.fetch`), never a path of the host.
+(`bot.core.fetch`), never a path of the host.
 
 Only added articles can be removed. A removed article's files move to a removal folder of their
 own under `.trash/` in the added folder (hidden folders are not read as corpus), keeping their path

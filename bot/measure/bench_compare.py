@@ -1,7 +1,7 @@
 """`newsbot bench --compare`: newsbot and the generic pipeline, on the same corpus and questions.
 
 Each figure is taken the way a user meets it. Builds and cold starts run as fresh processes (the
-`newsbot` command; `python -m bot.generic_pipeline` for the generic recipe), timed from process
+`newsbot` command; `python -m bot.measure.generic_pipeline` for the generic recipe), timed from process
 start to exit, peak RSS read from the process's own resource usage; the two systems take turns,
 so a busy moment of the machine falls on both. Query latency is measured in this process after a
 warm-up: for newsbot the whole answer (search, decision, highlighting), for the generic pipeline
@@ -27,7 +27,7 @@ from index.evaluation import evaluate, query_metrics, read_qrels, read_queries
 
 from .bench import percentile
 from .generic_pipeline import GenericSearcher, embedded_word_pieces
-from .service import Newsbot
+from ..core.service import Newsbot
 
 NDCG_DEPTH = 400
 """Chunks the generic pipeline returns per judged question for nDCG: as many as newsbot's eval."""
@@ -69,7 +69,7 @@ def run_child(command: Sequence[str]) -> Child:
 
 def newsbot_command(app: Newsbot) -> list[str]:
     script = Path(sys.executable).with_name("newsbot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot.terminal.cli"]
     return command + (["--config", str(app.config.source)] if app.config.source else [])
 
 
@@ -81,7 +81,7 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
         f"{runs} run(s) of each build and cold start")
     app.embedder  # the model's int8 copy is made before anything is timed (once per machine)
     ours, generic = Figures(), Figures()
-    generic_cli = [sys.executable, "-m", "bot.generic_pipeline"]
+    generic_cli = [sys.executable, "-m", "bot.measure.generic_pipeline"]
     with tempfile.TemporaryDirectory(prefix="newsbot-compare-") as scratch:
         ours_dir, generic_dir = Path(scratch) / "newsbot", Path(scratch) / "generic"
         for run in range(runs):

@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from index import BuildProgress
 
-from .describe import build_summary
+from ..core.describe import build_summary
 
 if TYPE_CHECKING:
-    from .service import Newsbot
+    from ..core.service import Newsbot
 
 STAGE_LABELS = {"chunking": "Reading and splitting articles", "embedding": "Embedding passages",
                 "writing": "Writing the index"}

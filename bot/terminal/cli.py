@@ -34,12 +34,12 @@ from rich.console import Console
 
 from index import SEARCH_MODES, IndexMissingError, NewsbotError
 
-from .config import load_config
-from .describe import FILTERS_HELP, build_summary, change_summary, stats_rows
+from ..core.config import load_config
+from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_rows
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, terminal_progress
-from .render_terminal import print_answer
-from .service import Newsbot
+from .render import print_answer
+from ..core.service import Newsbot
 
 log = logging.getLogger("newsbot")
 
@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter))
     ask.add_argument("question", nargs="?", help="the question")
     ask.add_argument("--k", type=int, metavar="N", help="passages to quote (default: [search] k)")
-    ask.add_argument("--json", action="store_true", help="print the answer as JSON (schema: bot/json_output.py)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (schema: bot/terminal/json_output.py)")
     ask.add_argument("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)")
 
     with_index(add_command(commands, "repl", help="ask questions interactively"))
@@ -241,7 +241,7 @@ def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_run(app: Newsbot, args: argparse.Namespace) -> int:
-    from .discord_bot.runner import require_token, run_bot
+    from ..discord_bot.runner import require_token, run_bot
 
     require_token(app)
     logging.getLogger().setLevel(logging.INFO)  # a running bot says what it does: connected, registered, stopping
@@ -272,7 +272,7 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
-    from .corpus_admin import add_source, remove_article, restore_article
+    from ..core.corpus_admin import add_source, remove_article, restore_article
 
     if args.index_command == "add":
         change = add_source(app, args.source, dry_run=args.dry_run)
@@ -371,21 +371,21 @@ def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
 
 def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
     if args.abstention:
-        from .abstention import run_abstention_eval, standard_sets
+        from ..measure.abstention import run_abstention_eval, standard_sets
 
         run_abstention_eval(app, standard_sets(args.eval_dir, args.cache), args.cache, args.show)
         return 0
     if not (args.corpus and args.queries and args.qrels):
         raise NewsbotError("newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
                            "give the judged corpus, its queries and its qrels")
-    from .evaluate import run_eval
+    from ..measure.evaluate import run_eval
 
     run_eval(app, args.corpus, args.queries, args.qrels, args.mode or [app.config.search.mode], args.cache, args.json)
     return 0
 
 
 def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
-    from .bench import read_questions, run_bench
+    from ..measure.bench import read_questions, run_bench
 
     if args.builds < 1 or args.passes < 1 or args.runs < 1:
         raise NewsbotError("--builds, --passes and --runs must be at least 1", "give positive counts")
@@ -397,8 +397,8 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
-    from .bench import read_questions
-    from .bench_compare import format_table, run_compare
+    from ..measure.bench import read_questions
+    from ..measure.bench_compare import format_table, run_compare
 
     try:
         import langchain_text_splitters  # noqa: F401
@@ -415,7 +415,7 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
-    from .bench_changes import run_change_bench
+    from ..measure.bench_changes import run_change_bench
 
     if args.repeats < 1:
         raise NewsbotError("--repeats must be at least 1", "give a positive count")

@@ -11,8 +11,8 @@ from pathlib import Path
 from index import IndexMismatchError, IndexMissingError, NewsIndex, corpus_fingerprint, embedder_name, load_corpus
 from index.evaluation import EvalReport, evaluate, read_qrels, read_queries
 
-from .progress import build_with_progress
-from .service import Newsbot
+from ..terminal.progress import build_with_progress
+from ..core.service import Newsbot
 
 METRICS = ("ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100", "mrr@10")
 

@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from .answer import NOT_COVERED, Answer, Passage, abstention_hint, citation_text
+from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, citation_text
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"

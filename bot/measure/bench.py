@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from .questions import read_question_file
-from .service import Newsbot
+from ..core.service import Newsbot
 
 DEFAULT_QUESTIONS = [
     "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?",

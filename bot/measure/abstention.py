@@ -29,10 +29,11 @@ from index.evaluation import read_qrels, read_queries
 
 from .evaluate import cache_dir_for, index_for
 from .questions import read_question_file
-from .service import Newsbot
+from ..core.service import Newsbot
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-QUESTION_SETS = Path(__file__).resolve().parent.parent / "docs" / "abstention"
+PROJECT = Path(__file__).resolve().parents[2]
+SEEDS = PROJECT / "seeds"
+QUESTION_SETS = PROJECT / "docs" / "abstention"
 
 
 @dataclass

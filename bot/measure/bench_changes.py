@@ -29,9 +29,9 @@ from pathlib import Path
 
 from index import CorpusError
 
-from .config import CorpusSettings
-from .corpus_admin import add_source, remove_article
-from .service import Newsbot
+from ..core.config import CorpusSettings
+from ..core.corpus_admin import add_source, remove_article
+from ..core.service import Newsbot
 
 
 def _timed(action: Callable[[], object]) -> float:
@@ -97,7 +97,7 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
 
         if cli_add:
             config_file = _config_file(app, Path(scratch))
-            command = [sys.executable, "-m", "bot.cli", "--config", str(config_file), "index", "add", str(article)]
+            command = [sys.executable, "-m", "bot.terminal.cli", "--config", str(config_file), "index", "add", str(article)]
             started = time.perf_counter()
             finished = subprocess.run(command, capture_output=True, text=True)
             seconds["add one article, new process"] = [time.perf_counter() - started]

@@ -16,10 +16,10 @@ from rich.text import Text
 
 from index import NewsbotError
 
-from .describe import FILTERS_HELP, build_summary, change_summary, source_line, sorted_sources, stats_rows
+from ..core.describe import FILTERS_HELP, build_summary, change_summary, source_line, sorted_sources, stats_rows
 from .progress import terminal_progress
-from .render_terminal import print_answer
-from .service import Newsbot
+from .render import print_answer
+from ..core.service import Newsbot
 
 HELP = """\
 Type a question and press Enter. Commands:
@@ -110,7 +110,7 @@ class Repl:
         return True
 
     def change_corpus(self, action: str, argument: str) -> bool:
-        from .corpus_admin import add_source, remove_article, restore_article
+        from ..core.corpus_admin import add_source, remove_article, restore_article
 
         if not argument:
             self.say(f"Usage: {USAGE[action]}")

@@ -134,7 +134,7 @@ class FetchSettings:
     max_redirects: int = _setting(5, "an integer from 0 to 20", lambda v: 0 <= v <= 20)
 
     def policy(self) -> FetchPolicy:
-        from .fetch import FetchPolicy  # imported here: bot.fetch loads aiohttp, which start-up does not need
+        from .fetch import FetchPolicy  # imported here: bot.core.fetch loads aiohttp, which start-up does not need
 
         hosts = frozenset(h.strip().lower() for h in self.private_hosts)
         return FetchPolicy(private_hosts=hosts, timeout=self.timeout_seconds, max_redirects=self.max_redirects)

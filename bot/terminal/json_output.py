@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from index import ArticleMeta
 
-from .answer import Answer, abstention_hint
+from ..core.answer import Answer, abstention_hint
 
 SCHEMA_VERSION = 1
 

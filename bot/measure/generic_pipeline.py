@@ -7,8 +7,8 @@ FAISS flat inner-product index, and the 4 nearest chunks as the answer (LangChai
 It reads the same cleaned article texts newsbot reads, so the race is between the pipelines, not
 the loaders.
 
-    python -m bot.generic_pipeline build FOLDER PATH...   prints one JSON line: passages
-    python -m bot.generic_pipeline ask FOLDER "question"  prints the 4 nearest chunks
+    python -m bot.measure.generic_pipeline build FOLDER PATH...   prints one JSON line: passages
+    python -m bot.measure.generic_pipeline ask FOLDER "question"  prints the 4 nearest chunks
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The application core the front ends share: the app (service), settings, answers, corpus changes."""

@@ -1,0 +1,1 @@
+"""The terminal front ends: the `newsbot` command, the REPL, and how answers and progress look there."""
