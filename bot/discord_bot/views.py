@@ -1,4 +1,8 @@
-"""Buttons under answers and source lists.
+"""Answers as Discord messages, and the buttons under them and under source lists.
+
+`answer_message` is the one sequence every way of asking goes through (/ask, a mention, More,
+Post publicly): ask the app in a worker thread, keep the answer for its buttons, render the embed,
+build the buttons.
 
 Every button is a `DynamicItem`: its custom id carries what it needs (an answer id, a page), and
 the answer behind an id lives in SQLite, so buttons keep working after the bot restarts. An id
@@ -9,22 +13,57 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
+from index import SearchFilters
+
 from ..core.answer import Answer
+from ..core.describe import sorted_sources
 from .cooldown import cooldown_message
 from .errors import friendly_errors
-from .render import NO_PINGS, answer_embed
+from .render import INFO_COLOUR, NO_PINGS, answer_embed, clip, source_line
 from .state import StoredAnswer
 
 if TYPE_CHECKING:
+    from ..core.service import Newsbot
     from .client import NewsbotClient
 
 MAX_PASSAGES = 10
+SOURCES_PER_PAGE = 10
 EXPIRED = "This answer has expired (it is no longer stored). Ask again with /ask."
 THANKS = {1: "Thanks! Your 👍 was recorded.", -1: "Thanks! Your 👎 was recorded: it helps us find weak answers."}
+NEVER = r"(?!)"
+"""The template of the base classes below, which are never buttons themselves."""
+
+
+@dataclass(frozen=True)
+class AnswerMessage:
+    answer: Answer
+    answer_id: str
+    embed: discord.Embed
+    view: discord.ui.View
+
+
+async def answer_message(client: NewsbotClient, guild_id: int | None, question: str, k: int | None, *,
+                         private: bool, filters: SearchFilters = SearchFilters(), follows: str | None = None,
+                         answer_id: str | None = None) -> AnswerMessage:
+    """Answer in this guild, keep the answer for its buttons (unless it is kept already as `answer_id`:
+    More), and render it with its buttons. The question is kept with its filters, for the buttons."""
+    app = client.app_for(guild_id)
+    k = k or app.config.search.k
+    answer = await asyncio.to_thread(app.ask, question, k, filters, follows)
+    if answer_id is None:
+        answer_id = client.state.save_answer(filters.to_query() + question, k, private, passage_ids(answer), follows)
+    more = len(answer.passages) == k and k < MAX_PASSAGES
+    return AnswerMessage(answer, answer_id, answer_embed(answer, footer(answer)),
+                         answer_view(answer_id, answer, private=private, more=more))
+
+
+def passage_ids(answer: Answer) -> list[str]:
+    return [passage.hit.chunk.chunk_id for passage in answer.passages]
 
 
 def footer(answer: Answer) -> str:
@@ -39,8 +78,8 @@ def answer_view(answer_id: str, answer: Answer, *, private: bool, more: bool) ->
     view = discord.ui.View(timeout=None)
     if not answer.abstained:
         view.add_item(MoreButton(answer_id, disabled=not more))
-        view.add_item(VoteButton(answer_id, 1))
-        view.add_item(VoteButton(answer_id, -1))
+        view.add_item(VoteButton(answer_id, "up"))
+        view.add_item(VoteButton(answer_id, "down"))
     if private:
         view.add_item(PublicButton(answer_id))
     return view
@@ -50,119 +89,115 @@ def client_of(interaction: discord.Interaction) -> NewsbotClient:
     return interaction.client  # type: ignore[return-value]
 
 
-async def stored_answer(interaction: discord.Interaction, answer_id: str) -> StoredAnswer | None:
-    """The answer behind a button, or None after telling the user it expired."""
-    stored = client_of(interaction).state.answer(answer_id)
-    if stored is None:
-        await interaction.response.send_message(EXPIRED, ephemeral=True)
-    return stored
-
-
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:more:(?P<answer>[0-9a-f]{16})"):
-    def __init__(self, answer_id: str, disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label="More", emoji="➕", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"nb:more:{answer_id}", disabled=disabled))
-        self.answer_id = answer_id
+class Button(discord.ui.DynamicItem[discord.ui.Button], template=NEVER):
+    """A button made again from its custom id: the template's named groups are the arguments of
+    the subclass's constructor."""
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["answer"])
+        return cls(**match.groupdict())
+
+
+class AnswerButton(Button, template=NEVER):
+    """A button under an answer: pressing it finds the stored answer (or says it expired) and
+    hands it to `pressed`."""
+
+    def __init__(self, answer_id: str, button: discord.ui.Button) -> None:
+        super().__init__(button)
+        self.answer_id = answer_id
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
-        stored = await stored_answer(interaction, self.answer_id)
+        stored = client.state.answer(self.answer_id)
         if stored is None:
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
+        await self.pressed(interaction, client, stored)
+
+    async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
+        raise NotImplementedError
+
+
+class MoreButton(AnswerButton, template=r"nb:more:(?P<answer_id>[0-9a-f]{16})"):
+    def __init__(self, answer_id: str, disabled: bool = False) -> None:
+        super().__init__(answer_id, discord.ui.Button(label="More", emoji="➕", style=discord.ButtonStyle.secondary,
+                                                      custom_id=f"nb:more:{answer_id}", disabled=disabled))
+
+    async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         wait = client.cooldown.retry_after(interaction.user.id)  # More asks again: it counts like a question
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
         await interaction.response.defer()
-        app = client.app_for(interaction.guild_id)
-        wanted = min(MAX_PASSAGES, stored.shown + app.config.search.k)
-        answer = await asyncio.to_thread(app.ask, stored.question, wanted, follows=stored.follows)
-        more = len(answer.passages) == wanted and wanted < MAX_PASSAGES
-        if len(answer.passages) <= stored.shown:
-            await interaction.edit_original_response(view=answer_view(stored.id, answer, private=stored.private, more=False))
+        wanted = min(MAX_PASSAGES, stored.shown + client.app_for(interaction.guild_id).config.search.k)
+        shown = await answer_message(client, interaction.guild_id, stored.question, wanted, private=stored.private,
+                                     follows=stored.follows, answer_id=stored.id)
+        if len(shown.answer.passages) <= stored.shown:
+            await interaction.edit_original_response(
+                view=answer_view(stored.id, shown.answer, private=stored.private, more=False))
             await interaction.followup.send("That's every passage that answers this question.", ephemeral=True)
             return
-        client.state.update_answer(stored.id, len(answer.passages), [p.hit.chunk.chunk_id for p in answer.passages])
-        await interaction.edit_original_response(
-            embed=answer_embed(answer, footer(answer)), view=answer_view(stored.id, answer, private=stored.private, more=more)
-        )
+        client.state.update_answer(stored.id, len(shown.answer.passages), passage_ids(shown.answer))
+        await interaction.edit_original_response(embed=shown.embed, view=shown.view)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:vote:(?P<answer>[0-9a-f]{16}):(?P<vote>up|down)"):
-    def __init__(self, answer_id: str, vote: int) -> None:
-        name = "up" if vote > 0 else "down"
-        super().__init__(discord.ui.Button(emoji="👍" if vote > 0 else "👎", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"nb:vote:{answer_id}:{name}"))
-        self.answer_id = answer_id
-        self.vote = vote
+class VoteButton(AnswerButton, template=r"nb:vote:(?P<answer_id>[0-9a-f]{16}):(?P<vote>up|down)"):
+    def __init__(self, answer_id: str, vote: str) -> None:
+        super().__init__(answer_id, discord.ui.Button(emoji="👍" if vote == "up" else "👎",
+                                                      style=discord.ButtonStyle.secondary,
+                                                      custom_id=f"nb:vote:{answer_id}:{vote}"))
+        self.vote = 1 if vote == "up" else -1
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["answer"], 1 if match["vote"] == "up" else -1)
-
-    @friendly_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = client_of(interaction)
-        stored = await stored_answer(interaction, self.answer_id)
-        if stored is None:
-            return
+    async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         client.state.vote(stored, interaction.user.id, self.vote)
         await interaction.response.send_message(THANKS[self.vote], ephemeral=True)
 
 
-class PublicButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:public:(?P<answer>[0-9a-f]{16})"):
+class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16})"):
     def __init__(self, answer_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Post publicly", emoji="📣", style=discord.ButtonStyle.primary,
-                                           custom_id=f"nb:public:{answer_id}"))
-        self.answer_id = answer_id
+        super().__init__(answer_id, discord.ui.Button(label="Post publicly", emoji="📣",
+                                                      style=discord.ButtonStyle.primary,
+                                                      custom_id=f"nb:public:{answer_id}"))
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["answer"])
-
-    @friendly_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = client_of(interaction)
-        stored = await stored_answer(interaction, self.answer_id)
-        if stored is None:
-            return
+    async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         await interaction.response.defer(thinking=True)
-        answer = await asyncio.to_thread(client.app_for(interaction.guild_id).ask, stored.question, stored.shown,
-                                         follows=stored.follows)
-        public_id = client.state.save_answer(stored.question, len(answer.passages), False,
-                                             [p.hit.chunk.chunk_id for p in answer.passages], stored.follows)
-        more = len(answer.passages) == stored.shown and stored.shown < MAX_PASSAGES
-        await interaction.followup.send(
-            content=f"{interaction.user.display_name} shared this answer.",
-            embed=answer_embed(answer, footer(answer)),
-            view=answer_view(public_id, answer, private=False, more=more),
-            allowed_mentions=NO_PINGS,
-        )
+        shown = await answer_message(client, interaction.guild_id, stored.question, stored.shown, private=False,
+                                     follows=stored.follows)
+        await interaction.followup.send(content=f"{interaction.user.display_name} shared this answer.",
+                                        embed=shown.embed, view=shown.view, allowed_mentions=NO_PINGS)
 
 
-class SourcesPageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nb:sources:(?P<page>\d+):(?P<dir>prev|next)"):
+def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.View]:
+    """One page of the indexed articles, newest first, with buttons to turn it (reads the index: call it
+    in a worker thread)."""
+    articles = sorted_sources(app.index.articles)
+    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * SOURCES_PER_PAGE
+    lines = [source_line(first + i + 1, a, limit=380) for i, a in enumerate(articles[first : first + SOURCES_PER_PAGE])]
+    embed = discord.Embed(title=f"Indexed articles ({len(articles):,})", colour=INFO_COLOUR,
+                          description=clip("\n".join(lines) or "No articles are indexed.", 4096))
+    embed.set_footer(text=f"Page {page + 1} of {pages}")
+    view = discord.ui.View(timeout=None)
+    view.add_item(SourcesPageButton(max(page - 1, 0), "prev", disabled=page == 0))
+    view.add_item(SourcesPageButton(page + 1, "next", disabled=page >= pages - 1))
+    return embed, view
+
+
+class SourcesPageButton(Button, template=r"nb:sources:(?P<page>\d+):(?P<direction>prev|next)"):
     """Turns the /sources list to another page; the page number is all it needs."""
 
-    def __init__(self, page: int, direction: str, disabled: bool = False) -> None:
+    def __init__(self, page: int | str, direction: str, disabled: bool = False) -> None:
         super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
                                            style=discord.ButtonStyle.secondary,
                                            custom_id=f"nb:sources:{page}:{direction}", disabled=disabled))
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["page"]), match["dir"])
+        self.page = int(page)
 
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
-        from .cogs.info import sources_page
-
-        embed, view = sources_page(client_of(interaction).app_for(interaction.guild_id), self.page)
+        app = client_of(interaction).app_for(interaction.guild_id)
+        embed, view = await asyncio.to_thread(sources_page, app, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -16,12 +15,10 @@ from index.filters import parse_filter_date
 from ..cooldown import cooldown_message
 from ..errors import message_for
 from ..markup import channel_names, plain_question
-from ..render import NO_PINGS, answer_embed
-from ..views import DYNAMIC_ITEMS, answer_view, footer
+from ..render import NO_PINGS
+from ..views import DYNAMIC_ITEMS, answer_message
 
 if TYPE_CHECKING:
-    from ...core.answer import Answer
-    from ...core.service import Newsbot
     from ..client import NewsbotClient
 
 log = logging.getLogger("newsbot.discord")
@@ -35,18 +32,6 @@ class AskCog(commands.Cog):
     def __init__(self, bot: NewsbotClient) -> None:
         self.bot = bot
         self.cooldown = bot.cooldown
-
-    async def answer(
-        self, app: Newsbot, question: str, k: int | None, private: bool, filters: SearchFilters = SearchFilters(),
-        follows: str | None = None,
-    ) -> tuple[Answer, str, discord.ui.View]:
-        k = k or app.config.search.k
-        answer = await asyncio.to_thread(app.ask, question, k, filters, follows)
-        question = filters.to_query() + question  # buttons re-ask with the same filters
-        answer_id = self.bot.state.save_answer(question, k, private, [p.hit.chunk.chunk_id for p in answer.passages],
-                                               follows)
-        view = answer_view(answer_id, answer, private=private, more=len(answer.passages) == k)
-        return answer, answer_id, view
 
     def remember(self, sent: discord.Message, question: str, follows: str | None) -> None:
         """Keep what this answer answered, for a reply to it or a mention later in its thread."""
@@ -94,10 +79,10 @@ class AskCog(commands.Cog):
         )
         question = plain_question(question, channel_names(interaction.guild))
         await interaction.response.defer(ephemeral=private, thinking=True)
-        app = self.bot.app_for(interaction.guild_id)
-        answer, _, view = await self.answer(app, question, passages, private, filters)
-        sent = await interaction.followup.send(embed=answer_embed(answer, footer(answer)), view=view,
-                                               ephemeral=private, allowed_mentions=NO_PINGS, wait=True)
+        shown = await answer_message(self.bot, interaction.guild_id, question, passages, private=private,
+                                     filters=filters)
+        sent = await interaction.followup.send(embed=shown.embed, view=shown.view, ephemeral=private,
+                                               allowed_mentions=NO_PINGS, wait=True)
         if not private:
             self.remember(sent, filters.to_query() + question, None)
 
@@ -117,9 +102,9 @@ class AskCog(commands.Cog):
                 return
             follows = self.follows(message)
             async with message.channel.typing():
-                app = self.bot.app_for(message.guild.id if message.guild else None)
-                answer, _, view = await self.answer(app, question, None, private=False, follows=follows)
-            sent = await message.reply(embed=answer_embed(answer, footer(answer)), view=view, mention_author=False,
+                shown = await answer_message(self.bot, message.guild.id if message.guild else None, question, None,
+                                             private=False, follows=follows)
+            sent = await message.reply(embed=shown.embed, view=shown.view, mention_author=False,
                                        allowed_mentions=NO_PINGS)
             self.remember(sent, question, follows)
         except Exception as error:  # a mention has no interaction: the same table, as a reply

@@ -9,30 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ...core.describe import sorted_sources, stats_rows
-from ..render import INFO_COLOUR, NO_PINGS, clip, source_line
-from ..views import SourcesPageButton
+from ...core.describe import stats_rows
+from ..render import INFO_COLOUR, NO_PINGS, clip
+from ..views import sources_page
 
 if TYPE_CHECKING:
     from ...core.service import Newsbot
     from ..client import NewsbotClient
-
-SOURCES_PER_PAGE = 10
-
-
-def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.View]:
-    articles = sorted_sources(app.index.articles)
-    pages = max(1, -(-len(articles) // SOURCES_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    first = page * SOURCES_PER_PAGE
-    lines = [source_line(first + i + 1, a, limit=380) for i, a in enumerate(articles[first : first + SOURCES_PER_PAGE])]
-    embed = discord.Embed(title=f"Indexed articles ({len(articles):,})", colour=INFO_COLOUR,
-                          description=clip("\n".join(lines) or "No articles are indexed.", 4096))
-    embed.set_footer(text=f"Page {page + 1} of {pages}")
-    view = discord.ui.View(timeout=None)
-    view.add_item(SourcesPageButton(max(page - 1, 0), "prev", disabled=page == 0))
-    view.add_item(SourcesPageButton(page + 1, "next", disabled=page >= pages - 1))
-    return embed, view
 
 
 def stats_embed(bot: NewsbotClient, app: Newsbot) -> discord.Embed:
