@@ -7,58 +7,54 @@
 This package never imports discord: the front ends live in `bot`.
 """
 
+from .answerability import QuestionTerms, judge
 from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
-from .chunking import ChunkerSettings
+from .chunking import ChunkerSettings, chunk_article
 from .documents import Article, ArticleMeta, Chunk, Hit
-from .embedding import BUNDLED_MODEL, RUNTIMES, Embedder, SentenceTransformerEmbedder, embedder_name, load_embedder
+from .embedding import (
+    BUNDLED_MODEL,
+    RUNTIMES,
+    Embedder,
+    SentenceTransformerEmbedder,
+    embedder_name,
+    load_embedder,
+    resolve_model_path,
+)
 from .errors import (
     ConfigError,
     CorpusError,
+    DiscordError,
+    FilterError,
     IndexBusyError,
     IndexMismatchError,
     IndexMissingError,
+    MeasurementError,
     ModelError,
     NewsbotError,
+    UsageError,
 )
-from .filters import FilterError, SearchFilters, parse_query
+from .evaluation import EvalReport, evaluate, query_metrics, read_qrels, read_queries
+from .filters import SearchFilters, parse_filter_date, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
+from .reuse import StoredVersion
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .sentences import sentence_spans
+from .store import HeldLock, build_lock, rollback
 
 __all__ = [
-    "ARTICLE_SUFFIXES",
-    "Article",
-    "ArticleMeta",
-    "BUNDLED_MODEL",
-    "BuildProgress",
-    "BuildReport",
-    "Chunk",
-    "ChunkerSettings",
-    "ConfigError",
-    "CorpusError",
-    "CorpusLoad",
-    "Embedder",
-    "FilterError",
-    "Hit",
-    "IndexBusyError",
-    "IndexMismatchError",
-    "IndexMissingError",
-    "IndexStats",
-    "ModelError",
-    "NewsIndex",
-    "NewsbotError",
-    "RUNTIMES",
-    "SEARCH_MODES",
-    "SearchFilters",
-    "SearchMode",
-    "SentenceTransformerEmbedder",
-    "build_index",
-    "corpus_fingerprint",
-    "embedder_name",
-    "load_corpus",
-    "load_embedder",
-    "load_corpus_file",
-    "parse_query",
-    "sentence_spans",
-    "update_index",
+    # corpus and building
+    "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
+    "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
+    "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
+    # the model
+    "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
+    "resolve_model_path",
+    # searching and answering
+    "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
+    "parse_filter_date", "parse_query",
+    # measuring
+    "EvalReport", "evaluate", "query_metrics", "read_qrels", "read_queries",
+    # errors (index/errors.py draws the tree)
+    "ConfigError", "CorpusError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
+    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
 ]

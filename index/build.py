@@ -27,11 +27,23 @@ from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
+from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
 from .search import ChunkLines, NewsIndex
 from .spelling import WORDS_FILE, count_words, write_word_counts
-from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
-from .store import (ARTICLES, BM25, CHUNKS, FORMAT_VERSION, VECTORS, HeldLock, Manifest, build_lock, file_digests,
-                    new_version_dir, publish, write_lines)
+from .store import (
+    ARTICLES,
+    BM25,
+    CHUNKS,
+    FORMAT_VERSION,
+    VECTORS,
+    HeldLock,
+    Manifest,
+    build_lock,
+    file_digests,
+    new_version_dir,
+    publish,
+    write_lines,
+)
 from .vectors import VectorIndex
 
 BuildProgress = Callable[[str, int, int], None]
@@ -220,7 +232,7 @@ def _write_version(
         corpus_paths=corpus_paths,
         articles=len(articles),
         chunks=len(chunk_lines),
-        built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
         files=file_digests(version_dir),  # every other file is written: search and reuse check them
     )

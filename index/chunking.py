@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 
 from .documents import Article, Chunk
 from .embedding import Embedder
+from .errors import ConfigError
 from .sentences import sentence_spans
 
 TITLE_TOKEN_CAP = 32
@@ -64,7 +65,8 @@ def chunk_articles(articles: Sequence[Article], embedder: Embedder, settings: Ch
     budgets = [min(settings.chunk_tokens, embedder.max_tokens - embedder.special_tokens - (n if t else 0))
                for t, n in zip(titles, title_tokens)]
     if any(budget < 8 for budget in budgets):
-        raise ValueError(f"a chunk budget of {min(budgets)} word pieces is too small to hold a sentence")
+        raise ConfigError(f"a passage budget of {min(budgets)} word pieces is too small to hold a sentence",
+                          "raise [index] chunk_tokens, or give the model more room (a shorter title, another model)")
 
     spans = [sentence_spans(article.text) for article in articles]
     counts = iter(embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans]))

@@ -149,7 +149,7 @@ def paragraphs(lines: list[str]) -> list[str]:
     """Join lines into paragraphs: blank lines separate them."""
     result: list[str] = []
     current: list[str] = []
-    for line in lines + [""]:
+    for line in [*lines, ""]:
         if line:
             current.append(line)
         elif current:

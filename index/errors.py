@@ -3,13 +3,17 @@
 Every error carries what went wrong and how to fix it. The front ends turn them into one line
 (CLI, REPL) or a short reply (Discord); a traceback is never shown for these.
 
-    NewsbotError
+    NewsbotError              (a base: never raised itself)
      ├── ConfigError          a setting is unknown or has a bad value
+     ├── UsageError           a command, an option or a question newsbot cannot take as given
+     │    └── FilterError     a source:, since: or before: filter that cannot be used
      ├── CorpusError          the corpus cannot be read (no files, a missing path)
      ├── IndexMissingError    no index has been built at the given place yet
      ├── IndexMismatchError   the index on disk does not fit this program or its settings
      ├── IndexBusyError       another build is writing the same index
-     └── ModelError           the embedding model cannot be loaded
+     ├── ModelError           the embedding model cannot be loaded
+     ├── DiscordError         Discord cannot be reached, or refuses the bot
+     └── MeasurementError     a benchmark or an evaluation cannot run (its data, a child process)
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ class ConfigError(NewsbotError):
     pass
 
 
+class UsageError(NewsbotError):
+    pass
+
+
+class FilterError(UsageError):
+    pass
+
+
 class CorpusError(NewsbotError):
     pass
 
@@ -48,4 +60,12 @@ class IndexBusyError(NewsbotError):
 
 
 class ModelError(NewsbotError):
+    pass
+
+
+class DiscordError(NewsbotError):
+    pass
+
+
+class MeasurementError(NewsbotError):
     pass

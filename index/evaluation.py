@@ -44,7 +44,7 @@ class EvalReport:
 def read_queries(path: Path) -> dict[str, str]:
     queries = {}
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for _number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
                 record = json.loads(line)
                 queries[str(record["_id"])] = record["text"]

@@ -15,13 +15,9 @@ import re
 from dataclasses import dataclass
 
 from .documents import ArticleMeta
-from .errors import NewsbotError
+from .errors import FilterError
 
 FILTER = re.compile(r'(?<!\S)(source|since|before):("[^"]*"|\'[^\']*\'|\S+)', re.IGNORECASE)
-
-
-class FilterError(NewsbotError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 from .answerability import Calibration, calibrate
 from .documents import ArticleMeta, Chunk, Hit
 from .embedding import ONNX_SUFFIX, Embedder
-from .errors import IndexMismatchError
+from .errors import ConfigError, IndexMismatchError
 from .filters import SearchFilters
 from .lexical import LexicalIndex, tokenize_all
 from .spelling import WORDS_FILE, SpellingFixer, count_words, read_word_counts
@@ -183,7 +183,7 @@ class NewsIndex:
 
         `query_vector`, when given, is the query's embedding (from `embed_questions`)."""
         if mode not in SEARCH_MODES:
-            raise ValueError(f"unknown search mode {mode!r}")
+            raise ConfigError(f"unknown search mode {mode!r}", f"use one of {', '.join(SEARCH_MODES)}")
         query = query.strip()
         if not query or k <= 0:
             return []

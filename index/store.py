@@ -210,7 +210,7 @@ def new_version_dir(index_dir: Path) -> Path:
     """A fresh, hidden folder to write a version into."""
     versions = index_dir / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
-    name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%f")  # sorts in build order
+    name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")  # sorts in build order
     path = versions / (TEMPORARY_PREFIX + name)
     path.mkdir()
     return path
@@ -248,7 +248,7 @@ def _move_copied_current_aside(index_dir: Path) -> Path | None:
     if link.is_symlink() or not link.is_dir():
         return None
     versions = index_dir / VERSIONS
-    moved = versions / (dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%f") + COPIED_SUFFIX)
+    moved = versions / (dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f") + COPIED_SUFFIX)
     try:
         versions.mkdir(parents=True, exist_ok=True)
         os.rename(link, moved)

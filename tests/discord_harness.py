@@ -12,9 +12,9 @@ from pathlib import Path
 import discord
 
 from bot.core.config import Config, CorpusSettings, DiscordSettings
+from bot.core.service import Newsbot
 from bot.discord_bot.client import NewsbotClient, point_at
 from bot.discord_bot.state import BotState
-from bot.core.service import Newsbot
 from index import Embedder
 
 from .fake_discord import FakeDiscord

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from bot.core.config import Config
-from bot.terminal.repl import Repl
 from bot.core.service import Newsbot
+from bot.terminal.repl import Repl
 from index import NewsIndex, build_index
 from index.answerability import BASE_THRESHOLD, Calibration
 from index.store import MANIFEST, Manifest, current_version

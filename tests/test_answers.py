@@ -7,9 +7,9 @@ import json
 import pytest
 
 from bot.core.answer import citation_text
-from bot.terminal.cli import main
-from bot.core.service import Newsbot
 from bot.core.config import Config
+from bot.core.service import Newsbot
+from bot.terminal.cli import main
 
 from .conftest import SEED_2017, SEED_2021
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.measure.bench_changes import run_change_bench
 from bot.core.config import Config
 from bot.core.service import Newsbot
+from bot.measure.bench_changes import run_change_bench
 
 from .conftest import SEEDS
 from .fakes import FakeEmbedder

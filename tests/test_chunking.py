@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from index import Article, ArticleMeta, ChunkerSettings, load_corpus, sentence_spans
@@ -39,7 +41,7 @@ def test_chunks_cover_the_text_and_keep_sentences_whole(fake_embedder):
 def test_overlap_repeats_the_last_sentences(fake_embedder):
     article = _article(" ".join(f"Fact {i} is stated here plainly." for i in range(30)))
     chunks = chunk_article(article, fake_embedder, ChunkerSettings(chunk_tokens=30, overlap_tokens=10))
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in itertools.pairwise(chunks):
         assert after.start < before.end  # they share text
         assert before.text.endswith(article.text[after.start : before.end])
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.terminal.cli import main
 from bot.core.config import Config, load_config, parse_config
+from bot.terminal.cli import main
 from index import ConfigError
 
 from .conftest import ROOT

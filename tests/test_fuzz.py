@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from bot.core.config import Config
+from bot.core.service import Newsbot
 from bot.discord_bot.render import answer_embed
 from bot.discord_bot.views import footer
 from bot.terminal.json_output import answer_json
 from bot.terminal.render import render_answer
-from bot.core.service import Newsbot
 from index import CorpusError, NewsbotError, NewsIndex, build_index, load_corpus
 
 from .conftest import SEEDS
@@ -100,7 +100,7 @@ VALID_RECORDS = st.fixed_dictionaries(
         "extra": JSON_VALUES,
     },
 )
-RANDOM_RECORDS = st.dictionaries(st.sampled_from(RECORD_FIELDS + ["extra"]) | TEXT, JSON_VALUES, max_size=9)
+RANDOM_RECORDS = st.dictionaries(st.sampled_from([*RECORD_FIELDS, "extra"]) | TEXT, JSON_VALUES, max_size=9)
 OTHER_LINES = st.sampled_from(["", "   ", "{", "[1, 2]", "null", '"text"', "{\"_id\": \"x\", \"text\": ", "\ufeff{}"])
 LINES = st.lists(
     st.one_of(VALID_RECORDS.map(lambda r: ("valid", r)), RANDOM_RECORDS.map(lambda r: ("random", r)),
@@ -125,7 +125,7 @@ def _toml_value(value) -> str:
 
 
 TOML_SCALARS = st.one_of(st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(), TEXT,
-                         st.sampled_from(NASTY + ["2021-07-20", "July 20, 2021", "bogus", ""]),
+                         st.sampled_from([*NASTY, "2021-07-20", "July 20, 2021", "bogus", ""]),
                          st.dates(), st.datetimes(), st.times())
 TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
     st.text(max_size=5), inner, max_size=3), max_leaves=5)

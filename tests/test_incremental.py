@@ -15,8 +15,8 @@ from bot.core.service import Newsbot
 from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
 from index.build import corpus_fingerprint
 from index.lexical import TERMS_FILE, LexicalIndex
-from index.store import ARTICLES, BM25, CHUNKS, MANIFEST, VECTORS, current_version
 from index.spelling import WORDS_FILE, read_word_counts
+from index.store import ARTICLES, BM25, CHUNKS, MANIFEST, VECTORS, current_version
 from index.vectors import VectorIndex
 
 from .conftest import SEED_2017, SEED_2021, SEEDS

@@ -135,9 +135,8 @@ def test_a_build_killed_at_any_stage_leaves_the_previous_index_loadable(tmp_path
 
 
 def test_only_one_build_at_a_time(tmp_path, fake_embedder):
-    with build_lock(tmp_path / "ix"):
-        with pytest.raises(IndexBusyError, match="another build is writing the index"):
-            build_index([SEEDS], tmp_path / "ix", fake_embedder)
+    with build_lock(tmp_path / "ix"), pytest.raises(IndexBusyError, match="another build is writing the index"):
+        build_index([SEEDS], tmp_path / "ix", fake_embedder)
 
 
 def test_old_versions_are_pruned_to_keep_versions(tmp_path, fake_embedder):

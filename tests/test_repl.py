@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from bot.core.config import Config, CorpusSettings
-from bot.terminal.repl import Repl
 from bot.core.service import Newsbot
+from bot.terminal.repl import Repl
 
 from .conftest import ROOT, SEEDS
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.discord_bot.state import BotState
 from bot.core.service import Newsbot
-from index import IndexBusyError, NewsIndex, NewsbotError
+from bot.discord_bot.state import BotState
+from index import IndexBusyError, NewsbotError, NewsIndex
 
 from .conftest import SEED_2021, SEEDS
 from .discord_harness import running_bot

@@ -22,16 +22,40 @@ def test_index_never_imports_discord():
 
 
 def test_the_public_surface_of_index_is_pinned():
-    assert sorted(index.__all__) == [
-        "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BUNDLED_MODEL", "BuildProgress", "BuildReport", "Chunk",
-        "ChunkerSettings", "ConfigError", "CorpusError", "CorpusLoad", "Embedder", "FilterError", "Hit", "IndexBusyError",
-        "IndexMismatchError", "IndexMissingError", "IndexStats", "ModelError", "NewsIndex", "NewsbotError",
-        "RUNTIMES", "SEARCH_MODES", "SearchFilters", "SearchMode", "SentenceTransformerEmbedder", "build_index",
-        "corpus_fingerprint", "embedder_name", "load_corpus", "load_corpus_file", "load_embedder", "parse_query",
-        "sentence_spans", "update_index",
-    ]
+    assert sorted(index.__all__) == sorted([
+        "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
+        "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
+        "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
+        "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
+        "resolve_model_path",
+        "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
+        "parse_filter_date", "parse_query",
+        "EvalReport", "evaluate", "query_metrics", "read_qrels", "read_queries",
+        "ConfigError", "CorpusError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
+        "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
+    ])
     for name in index.__all__:
         assert hasattr(index, name)
+
+
+def test_bot_uses_only_the_public_surface_of_index():
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("index."):
+                raise AssertionError(f"{path.relative_to(ROOT)} imports {node.module}: import it from `index`")
+            if isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("index.") for alias in node.names), path
+
+
+def test_every_error_is_one_of_the_tree_and_the_base_is_never_raised():
+    errors = [getattr(index, name) for name in index.__all__ if name.endswith("Error")]
+    assert all(issubclass(error, index.NewsbotError) for error in errors)
+    for folder in ("bot", "index"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                    name = getattr(node.exc.func, "id", None)
+                    assert name != "NewsbotError", f"{path.relative_to(ROOT)}:{node.lineno} raises the base class"
 
 
 def test_readme_commands_are_what_ci_runs():

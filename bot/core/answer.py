@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import ArticleMeta, Hit, NewsIndex, SearchFilters, SearchMode, sentence_spans
-from index.answerability import QuestionTerms, judge
+from index import ArticleMeta, Hit, NewsIndex, QuestionTerms, SearchFilters, SearchMode, judge, sentence_spans
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates

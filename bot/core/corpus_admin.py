@@ -31,8 +31,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import ARTICLE_SUFFIXES, Article, BuildReport, CorpusError, IndexMissingError, load_corpus, load_corpus_file
-from index.chunking import chunk_article
+from index import (
+    ARTICLE_SUFFIXES,
+    Article,
+    BuildReport,
+    CorpusError,
+    IndexMissingError,
+    chunk_article,
+    load_corpus,
+    load_corpus_file,
+)
 
 from .describe import sorted_sources
 from .file_names import safe_stem
@@ -279,7 +287,7 @@ def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
         doc_id = find_article(app, wanted)
         source = _file_of(app, doc_id)
         title = app.index.articles[doc_id].title
-        stamp = dt.datetime.now(dt.timezone.utc).strftime(REMOVAL_STAMP)
+        stamp = dt.datetime.now(dt.UTC).strftime(REMOVAL_STAMP)
         removal = trash_folder(app) / f"{stamp}-{uuid.uuid4().hex[:6]}"
         files = _files_of_article(source)
         removal.mkdir(parents=True)

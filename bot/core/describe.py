@@ -42,7 +42,7 @@ def _when(built_at: str) -> str:
         moment = dt.datetime.fromisoformat(built_at)
     except ValueError:
         return built_at
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else built_at
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment.tzinfo else built_at
 
 
 def source_line(article: ArticleMeta) -> str:

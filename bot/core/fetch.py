@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import ipaddress
 import re
 import socket
@@ -308,12 +309,10 @@ async def _getaddrinfo(host: str, port: int, family: int) -> list[tuple[Any, ...
         result, error = None, None
         try:
             result = socket.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+        except BaseException as exc:
             error = exc
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the fetch gave up already
             loop.call_soon_threadsafe(settle, result, error)
-        except RuntimeError:
-            pass  # the loop is gone: the fetch gave up already
 
     threading.Thread(target=work, name=f"newsbot-lookup-{host}", daemon=True).start()
     return await future

@@ -20,22 +20,23 @@ from index import (
     BuildProgress,
     BuildReport,
     Embedder,
+    HeldLock,
     IndexMismatchError,
     IndexMissingError,
-    NewsbotError,
     NewsIndex,
     SearchFilters,
+    StoredVersion,
+    UsageError,
     build_index,
+    build_lock,
     corpus_fingerprint,
     embedder_name,
     load_corpus,
     load_embedder,
     parse_query,
+    rollback,
     update_index,
 )
-
-from index.reuse import StoredVersion
-from index.store import HeldLock, build_lock, rollback
 
 from .answer import Answer, build_answer
 from .config import Config, IndexSettings
@@ -259,7 +260,7 @@ class Newsbot:
         that question, under its filters unless it gives its own; the answer says what it follows."""
         question, filters = parse_query(_speakable(text), defaults=filters)
         if not question:
-            raise NewsbotError("the question is empty", "write a question after the filters")
+            raise UsageError("the question is empty", "write a question after the filters")
         searched = question
         if follows:
             earlier, earlier_filters = parse_query(_speakable(follows))

@@ -37,7 +37,7 @@ def plain_question(text: str, channel_name: ChannelName = lambda channel_id: Non
             return f" {channel_name(int(match['channel'])) or ''} "
         if match["time"]:
             try:
-                day = dt.datetime.fromtimestamp(int(match["time"]), dt.timezone.utc).date()
+                day = dt.datetime.fromtimestamp(int(match["time"]), dt.UTC).date()
             except (OverflowError, OSError, ValueError):
                 return " "
             return f" {day.day} {day:%B %Y} "

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 import discord
 from discord.utils import escape_markdown
 
-from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, format_date
 from index import ArticleMeta
+
+from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, format_date
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256

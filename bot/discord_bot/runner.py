@@ -9,7 +9,7 @@ import signal
 import aiohttp
 import discord
 
-from index import ConfigError, NewsbotError
+from index import ConfigError, DiscordError
 
 from ..core.config import TOKEN_ENV
 from ..core.service import Newsbot
@@ -54,12 +54,12 @@ async def _serve(client: NewsbotClient, token: str) -> None:
             try:
                 running.result()
             except discord.LoginFailure:
-                raise NewsbotError("Discord refused the bot token", f"check {TOKEN_ENV}: copy the token again from the Developer Portal") from None
-            except (aiohttp.ClientConnectionError, OSError, asyncio.TimeoutError) as error:
-                raise NewsbotError(f"could not reach Discord at {discord.http.Route.BASE} ({_reason(error)})",
+                raise DiscordError("Discord refused the bot token", f"check {TOKEN_ENV}: copy the token again from the Developer Portal") from None
+            except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
+                raise DiscordError(f"could not reach Discord at {discord.http.Route.BASE} ({_reason(error)})",
                                    "check the network connection (or [discord] api_base_url), then run again") from None
             except discord.PrivilegedIntentsRequired:
-                raise NewsbotError("Discord refused the requested intents", "enable them for the bot in the Developer Portal") from None
+                raise DiscordError("Discord refused the requested intents", "enable them for the bot in the Developer Portal") from None
             return
         log.info("shutting down")
         await client.close()

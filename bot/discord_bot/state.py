@@ -58,7 +58,7 @@ class Reindex:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class BotState:
@@ -91,7 +91,7 @@ class BotState:
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
 
     def _oldest_kept(self) -> str:
-        cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=self.keep_days)
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=self.keep_days)
         return cutoff.isoformat(timespec="seconds")
 
     def forget_old_answers(self) -> int:

@@ -24,12 +24,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import NewsbotError
-from index.evaluation import read_qrels, read_queries
+from index import MeasurementError, read_qrels, read_queries
 
+from ..core.service import Newsbot
 from .evaluate import cache_dir_for, index_for
 from .questions import read_question_file
-from ..core.service import Newsbot
 
 PROJECT = Path(__file__).resolve().parents[2]
 SEEDS = PROJECT / "seeds"
@@ -65,7 +64,7 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
     realtimeqa, scifact = eval_dir / "realtimeqa-dev", eval_dir / "scifact"
     for needed in (realtimeqa / "corpus.jsonl", realtimeqa / "weeks.tsv", scifact / "queries.jsonl"):
         if not needed.is_file():
-            raise NewsbotError(f"{needed} does not exist", "give the folder of the evaluation sets with --eval-dir")
+            raise MeasurementError(f"{needed} does not exist", "give the folder of the evaluation sets with --eval-dir")
     news = [realtimeqa / "corpus.jsonl"]
     sets = [
         QuestionSet("seeds: answerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-answerable.txt"),

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .questions import read_question_file
 from ..core.service import Newsbot
+from .questions import read_question_file
 
 DEFAULT_QUESTIONS = [
     "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?",
@@ -36,7 +36,7 @@ def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: in
     """Time `builds` full builds into a scratch folder (or none: query `existing_index`), then queries."""
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
         app.index_dir = existing_index or Path(scratch) / "index"
-        app.embedder  # load the model before timing
+        app.embedder  # noqa: B018 - loads the model before timing
         build_seconds = []
         for _ in range(0 if existing_index else builds):
             started = time.perf_counter()

@@ -83,7 +83,7 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
             passages = len(app.index.rows_by_article[doc_id])
             seconds.setdefault("remove it", []).append(_timed(lambda: remove_article(app, doc_id)))
         restarted = Newsbot(config, embedder=app.embedder, index_dir=app.index_dir)
-        restarted.index  # a bot that has just started has its index loaded, but has not built anything yet
+        restarted.index  # noqa: B018 - a bot that has just started has its index loaded, but has not built anything yet
         seconds["add one article, just after a start"] = [_timed(lambda: add_source(restarted, str(article)))]
         remove_article(restarted, doc_id)
         full = seconds["full build"][0]

@@ -22,12 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import NewsbotError, load_corpus
-from index.evaluation import evaluate, query_metrics, read_qrels, read_queries
+from index import MeasurementError, evaluate, load_corpus, query_metrics, read_qrels, read_queries
 
+from ..core.service import Newsbot
 from .bench import percentile
 from .generic_pipeline import GenericSearcher, embedded_word_pieces
-from ..core.service import Newsbot
 
 NDCG_DEPTH = 400
 """Chunks the generic pipeline returns per judged question for nDCG: as many as newsbot's eval."""
@@ -62,7 +61,7 @@ def run_child(command: Sequence[str]) -> Child:
         if process.returncode:
             output.seek(0)
             tail = output.read().decode(errors="replace").strip().splitlines()[-5:]
-            raise NewsbotError(f"{' '.join(command)} failed with status {process.returncode}: " + " | ".join(tail),
+            raise MeasurementError(f"{' '.join(command)} failed with status {process.returncode}: " + " | ".join(tail),
                                "run that command by itself to see what went wrong")
     return Child(seconds, usage.ru_maxrss / 1024)
 
@@ -79,7 +78,7 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
     articles = load_corpus(corpus).articles
     say(f"corpus: {', '.join(map(str, corpus))}: {len(articles):,} articles; {len(questions)} question(s); "
         f"{runs} run(s) of each build and cold start")
-    app.embedder  # the model's int8 copy is made before anything is timed (once per machine)
+    app.embedder  # noqa: B018 - the model's int8 copy is made before anything is timed (once per machine)
     ours, generic = Figures(), Figures()
     generic_cli = [sys.executable, "-m", "bot.measure.generic_pipeline"]
     with tempfile.TemporaryDirectory(prefix="newsbot-compare-") as scratch:

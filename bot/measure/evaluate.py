@@ -8,11 +8,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index import IndexMismatchError, IndexMissingError, NewsIndex, corpus_fingerprint, embedder_name, load_corpus
-from index.evaluation import EvalReport, evaluate, read_qrels, read_queries
+from index import (
+    EvalReport,
+    IndexMismatchError,
+    IndexMissingError,
+    NewsIndex,
+    corpus_fingerprint,
+    embedder_name,
+    evaluate,
+    load_corpus,
+    read_qrels,
+    read_queries,
+)
 
-from ..terminal.progress import build_with_progress
 from ..core.service import Newsbot
+from ..terminal.progress import build_with_progress
 
 METRICS = ("ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100", "mrr@10")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding import BUNDLED_MODEL, Embedder, resolve_model_path
+from index import BUNDLED_MODEL, Embedder, resolve_model_path
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200

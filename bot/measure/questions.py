@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index import NewsbotError
+from index import MeasurementError
 
 
 def read_question_file(path: Path) -> list[str]:
@@ -14,8 +14,8 @@ def read_question_file(path: Path) -> list[str]:
         questions = [json.loads(line)["text"] if line.startswith("{") else line
                      for line in lines if line and not line.startswith("#")]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise NewsbotError(f"cannot read questions from {path} ({error})",
+        raise MeasurementError(f"cannot read questions from {path} ({error})",
                            'give one question a line, or JSON lines with a "text" field') from None
     if not questions:
-        raise NewsbotError(f"{path} holds no questions", "write one question per line")
+        raise MeasurementError(f"{path} holds no questions", "write one question per line")
     return questions

@@ -32,14 +32,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from index import SEARCH_MODES, IndexMissingError, NewsbotError
+from index import SEARCH_MODES, ConfigError, IndexMissingError, NewsbotError, UsageError
 
 from ..core.config import load_config
 from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_rows
+from ..core.service import Newsbot
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, terminal_progress
 from .render import print_answer
-from ..core.service import Newsbot
 
 log = logging.getLogger("newsbot")
 
@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = Newsbot(config, index_dir=args.index)
         if args.guild is not None:
             if args.guild not in config.guilds:
-                raise NewsbotError(f"no [guilds.{args.guild}] section in the config",
+                raise ConfigError(f"no [guilds.{args.guild}] section in the config",
                                    "add one with the guild's paths and index_dir, or leave out --guild")
             app = app.for_guild(args.guild)
         command = args.command or "start"
@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def ensure_built(app: Newsbot) -> None:
     """Build the index from the configured corpus when there is none yet."""
     try:
-        app.index
+        app.index  # noqa: B018 - loads it, or raises IndexMissingError
     except IndexMissingError:
         print(f"newsbot: no index in {app.index_dir} yet: building it from {', '.join(map(str, app.config.corpus.read_paths))}",
               file=sys.stderr)
@@ -303,13 +303,13 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     """Answer one question, or every line of a --batch file: a line that fails is reported in its
     place (a JSON line with "error", or a line on stderr) and the batch goes on; exit status 2 then."""
     if args.k is not None and not 1 <= args.k <= 20:
-        raise NewsbotError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
+        raise UsageError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
     if args.batch:
         questions = _read_questions(args.batch)
     elif args.question and args.question.strip():
         questions = [(1, args.question)]
     else:
-        raise NewsbotError("no question given", 'ask like this: newsbot ask "What did the ministry say?"')
+        raise UsageError("no question given", 'ask like this: newsbot ask "What did the ministry say?"')
     ensure_built(app)
     console = Console()
     failed = 0
@@ -346,7 +346,7 @@ def _read_questions(source: str) -> list[tuple[int, str]]:
         stdin = getattr(sys.stdin, "buffer", sys.stdin) if source == "-" else None
         data = stdin.read() if stdin is not None else Path(source).read_bytes()
     except OSError as error:
-        raise NewsbotError(f"cannot read questions from {source} ({error})", "give a text file, one question per line") from None
+        raise UsageError(f"cannot read questions from {source} ({error})", "give a text file, one question per line") from None
     if isinstance(data, str):  # a text stream with no bytes beneath it
         data = data.encode("utf-8", "replace")
     questions = []
@@ -376,7 +376,7 @@ def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
         run_abstention_eval(app, standard_sets(args.eval_dir, args.cache), args.cache, args.show)
         return 0
     if not (args.corpus and args.queries and args.qrels):
-        raise NewsbotError("newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
+        raise UsageError("newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
                            "give the judged corpus, its queries and its qrels")
     from ..measure.evaluate import run_eval
 
@@ -388,7 +388,7 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
     from ..measure.bench import read_questions, run_bench
 
     if args.builds < 1 or args.passes < 1 or args.runs < 1:
-        raise NewsbotError("--builds, --passes and --runs must be at least 1", "give positive counts")
+        raise UsageError("--builds, --passes and --runs must be at least 1", "give positive counts")
     if args.compare:
         return _bench_compare(app, args)
     run_bench(app, args.corpus or list(app.config.corpus.read_paths), read_questions(args.queries), args.builds, args.passes,
@@ -403,10 +403,10 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
     try:
         import langchain_text_splitters  # noqa: F401
     except ImportError:
-        raise NewsbotError("the generic pipeline needs LangChain's text splitter, which is not installed",
+        raise UsageError("the generic pipeline needs LangChain's text splitter, which is not installed",
                            "pip install -e '.[bench]'") from None
     if args.qrels and not args.queries:
-        raise NewsbotError("--qrels needs --queries", "give the judged questions with --queries")
+        raise UsageError("--qrels needs --queries", "give the judged questions with --queries")
     questions = read_questions(args.queries)
     ours, generic = run_compare(app, args.corpus or list(app.config.corpus.read_paths), questions, args.runs, args.passes,
                                 args.queries, args.qrels, say=lambda line: print(line, file=sys.stderr, flush=True))
@@ -418,7 +418,7 @@ def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
     from ..measure.bench_changes import run_change_bench
 
     if args.repeats < 1:
-        raise NewsbotError("--repeats must be at least 1", "give a positive count")
+        raise UsageError("--repeats must be at least 1", "give a positive count")
     run_change_bench(app, args.corpus or list(app.config.corpus.read_paths), args.article, args.repeats)
     return 0
 

@@ -16,10 +16,10 @@ from rich.text import Text
 
 from index import NewsbotError
 
-from ..core.describe import FILTERS_HELP, build_summary, change_summary, source_line, sorted_sources, stats_rows
+from ..core.describe import FILTERS_HELP, build_summary, change_summary, sorted_sources, source_line, stats_rows
+from ..core.service import Newsbot
 from .progress import terminal_progress
 from .render import print_answer
-from ..core.service import Newsbot
 
 HELP = """\
 Type a question and press Enter. Commands:

@@ -31,7 +31,7 @@ def snowflake() -> int:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def user(user_id: int, name: str, bot: bool = False) -> dict[str, Any]:

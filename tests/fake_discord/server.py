@@ -8,6 +8,7 @@ fixture's log handler) any ERROR record from `discord.*`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import secrets
@@ -130,10 +131,8 @@ class FakeDiscord:
                 if remaining <= 0:
                     seen = "\n".join(f"  {r.method} {r.path}" for r in self.requests[after:])
                     raise AssertionError(f"no matching request within {timeout} s; seen:\n{seen}")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
         """Until the bot has registered its commands and been sent its guild over the gateway."""

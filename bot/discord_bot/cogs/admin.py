@@ -25,6 +25,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from index import NewsbotError
+
 from ...core.answer import format_date
 from ...core.corpus_admin import (
     MAX_ARTICLE_BYTES,
@@ -34,8 +36,6 @@ from ...core.corpus_admin import (
     removed_articles,
     restore_article,
 )
-from index import NewsbotError
-
 from ...core.describe import build_summary, sorted_sources
 from ...core.fetch import fetch_page
 from ..errors import NotCorpusEditor, NotModerator, message_for

@@ -9,8 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import SearchFilters
-from index.filters import parse_filter_date
+from index import SearchFilters, parse_filter_date
 
 from ..cooldown import cooldown_message
 from ..errors import message_for
