@@ -10,6 +10,7 @@ This package never imports discord: the front ends live in `bot`.
 from .answerability import QuestionTerms, judge
 from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
 from .chunking import ChunkerSettings, chunk_article
+from .defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER, VERSIONS_KEPT
 from .documents import Article, ArticleMeta, Chunk, Hit
 from .embedding import (
     BUNDLED_MODEL,
@@ -17,6 +18,7 @@ from .embedding import (
     Embedder,
     SentenceTransformerEmbedder,
     embedder_name,
+    hub_offline,
     load_embedder,
     resolve_model_path,
 )
@@ -33,7 +35,7 @@ from .errors import (
     NewsbotError,
     UsageError,
 )
-from .evaluation import EvalReport, evaluate, query_metrics, read_qrels, read_queries
+from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
 from .filters import SearchFilters, parse_filter_date, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
 from .reuse import StoredVersion
@@ -42,18 +44,20 @@ from .sentences import sentence_spans
 from .store import HeldLock, build_lock, rollback
 
 __all__ = [
+    # defaults the settings share
+    "EMBEDDING_BATCH", "PASSAGES_PER_ANSWER", "VERSIONS_KEPT",
     # corpus and building
     "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
     "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
     "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
     # the model
     "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
-    "resolve_model_path",
+    "hub_offline", "resolve_model_path",
     # searching and answering
     "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
     "parse_filter_date", "parse_query",
     # measuring
-    "EvalReport", "evaluate", "query_metrics", "read_qrels", "read_queries",
+    "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
     # errors (index/errors.py draws the tree)
     "ConfigError", "CorpusError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
     "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",

@@ -22,6 +22,7 @@ import numpy as np
 
 from .answerability import Calibration, calibrate
 from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
+from .defaults import EMBEDDING_BATCH, VERSIONS_KEPT
 from .documents import Article, Chunk
 from .embedding import Embedder
 from .errors import CorpusError, IndexMissingError
@@ -73,8 +74,8 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class BuildOptions:
-    batch_size: int = 32
-    keep_versions: int = 3
+    batch_size: int = EMBEDDING_BATCH
+    keep_versions: int = VERSIONS_KEPT
     progress: BuildProgress | None = None
 
 
@@ -93,8 +94,8 @@ def build_index(
     embedder: Embedder,
     settings: ChunkerSettings = ChunkerSettings(),
     *,
-    batch_size: int = 32,
-    keep_versions: int = 3,
+    batch_size: int = EMBEDDING_BATCH,
+    keep_versions: int = VERSIONS_KEPT,
     progress: BuildProgress | None = None,
     kept: StoredVersion | None = None,
     lock: HeldLock | None = None,
@@ -124,8 +125,8 @@ def update_index(
     *,
     add: Iterable[Article] = (),
     remove: Iterable[str] = (),
-    batch_size: int = 32,
-    keep_versions: int = 3,
+    batch_size: int = EMBEDDING_BATCH,
+    keep_versions: int = VERSIONS_KEPT,
     progress: BuildProgress | None = None,
     kept: StoredVersion | None = None,
     lock: HeldLock | None = None,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .defaults import EMBEDDING_BATCH
 from .errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class Embedder(ABC):
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character span of each word piece of `text`."""
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = EMBEDDING_BATCH, progress: Progress | None = None) -> np.ndarray:
         """Embed any number of texts in batches of similar length (less padding), in input order."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -75,9 +76,6 @@ class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model, by name or path; "all-MiniLM-L6-v2" is the bundled copy."""
 
     def __init__(self, model: str = BUNDLED_MODEL, device: str = "cpu") -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")  # counting word pieces is the chunker's cost
         import transformers
         from sentence_transformers import SentenceTransformer
 
@@ -85,7 +83,8 @@ class SentenceTransformerEmbedder(Embedder):
         transformers.logging.disable_progress_bar()
         self.name = model
         try:
-            self._model = SentenceTransformer(resolve_model_path(model), device=device)
+            self._model = SentenceTransformer(resolve_model_path(model), device=device,
+                                              local_files_only=hub_offline())
         except Exception as error:  # any failure to find or read the model reads the same to a user
             raise ModelError(
                 f"cannot load the embedding model {model!r} ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
@@ -183,6 +182,12 @@ def _max_tokens(folder: Path) -> int:
         return int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
     except (OSError, ValueError, KeyError, TypeError):
         return 256
+
+
+def hub_offline() -> bool:
+    """Models load from disk only (the bundled one, a folder, the Hugging Face cache) unless
+    HF_HUB_OFFLINE=0 allows downloads: read from the environment, never written to it."""
+    return os.environ.get("HF_HUB_OFFLINE", "1").strip().lower() not in ("0", "false", "no")
 
 
 def resolve_model_path(model: str) -> str:

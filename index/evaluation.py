@@ -28,6 +28,12 @@ PASSAGES_PER_QUERY = 400
 """Passages searched per query for the metrics: enough to rank at least 100 documents."""
 
 
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The value `share` of the way through the sorted values (the nearest rank): 0.5 is the median."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
 @dataclass(frozen=True)
 class EvalReport:
     mode: str
@@ -105,5 +111,4 @@ def evaluate(
         per_query.append(query_metrics(run[qid], qrels[qid]))
     metrics = {name: statistics.fmean(m[name] for m in per_query) for name in per_query[0]}
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
-    return EvalReport(mode, len(judged), metrics, statistics.median(latencies), p95), run
+    return EvalReport(mode, len(judged), metrics, statistics.median(latencies), percentile(latencies, 0.95)), run

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from .answerability import Calibration, calibrate
+from .defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER
 from .documents import ArticleMeta, Chunk, Hit
 from .embedding import ONNX_SUFFIX, Embedder
 from .errors import ConfigError, IndexMismatchError
@@ -176,7 +177,7 @@ class NewsIndex:
                           self.version_dir.name, calibration.threshold if calibration else None, m.changes)
 
     def search(
-        self, query: str, k: int = 3, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
+        self, query: str, k: int = PASSAGES_PER_ANSWER, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
         *, query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """The k best passages for the query, best first, among the articles the filters admit.
@@ -252,7 +253,7 @@ class NewsIndex:
     def embedder(self) -> Embedder:
         return self._embedder
 
-    def embed_questions(self, questions: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def embed_questions(self, questions: Sequence[str], batch_size: int = EMBEDDING_BATCH) -> np.ndarray:
         """The questions' embeddings, for `search(query_vector=...)`: one model call per batch."""
         batches = [self._embed(questions[start : start + batch_size])
                    for start in range(0, len(questions), batch_size)]

@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .defaults import VERSIONS_KEPT
 from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
 
 FORMAT_VERSION = 1
@@ -216,7 +217,7 @@ def new_version_dir(index_dir: Path) -> Path:
     return path
 
 
-def publish(index_dir: Path, partial_dir: Path, keep: int = 3) -> Path:
+def publish(index_dir: Path, partial_dir: Path, keep: int = VERSIONS_KEPT) -> Path:
     """Make a completely written version the current one, atomically; prune old versions."""
     for file in partial_dir.rglob("*"):
         if file.is_file():

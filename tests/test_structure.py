@@ -23,14 +23,15 @@ def test_index_never_imports_discord():
 
 def test_the_public_surface_of_index_is_pinned():
     assert sorted(index.__all__) == sorted([
+        "EMBEDDING_BATCH", "PASSAGES_PER_ANSWER", "VERSIONS_KEPT",
         "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
         "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
         "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
         "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
-        "resolve_model_path",
+        "hub_offline", "resolve_model_path",
         "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
         "parse_filter_date", "parse_query",
-        "EvalReport", "evaluate", "query_metrics", "read_qrels", "read_queries",
+        "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
         "ConfigError", "CorpusError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
         "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
     ])

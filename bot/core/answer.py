@@ -14,7 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index import ArticleMeta, Hit, NewsIndex, QuestionTerms, SearchFilters, SearchMode, judge, sentence_spans
+from index import (
+    PASSAGES_PER_ANSWER,
+    ArticleMeta,
+    Hit,
+    NewsIndex,
+    QuestionTerms,
+    SearchFilters,
+    SearchMode,
+    judge,
+    sentence_spans,
+)
 
 CANDIDATES_PER_PASSAGE = 3
 """Search this many hits per passage wanted, so that duplicates can be merged away. Candidates
@@ -80,7 +90,7 @@ def build_answer(
     index: NewsIndex,
     question: str,
     *,
-    k: int = 3,
+    k: int = PASSAGES_PER_ANSWER,
     min_answer_score: float | None = None,
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import BUNDLED_MODEL, RUNTIMES, SEARCH_MODES, ChunkerSettings, ConfigError
+from index import (
+    BUNDLED_MODEL,
+    EMBEDDING_BATCH,
+    PASSAGES_PER_ANSWER,
+    RUNTIMES,
+    SEARCH_MODES,
+    VERSIONS_KEPT,
+    ChunkerSettings,
+    ConfigError,
+)
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -63,11 +72,11 @@ class IndexSettings:
     """"auto": the bundled model runs from an int8 ONNX copy (no torch at query time); others in sentence-transformers."""
     model_cache: Path = _setting(Path(".newsbot/models"), "a folder path")
     """Where the int8 ONNX copy of the model is kept once made."""
-    batch_size: int = _setting(32, "an integer from 1 to 1024", lambda v: 1 <= v <= 1024)
+    batch_size: int = _setting(EMBEDDING_BATCH, "an integer from 1 to 1024", lambda v: 1 <= v <= 1024)
     chunk_tokens: int = _setting(ChunkerSettings.chunk_tokens, "an integer from 16 to 2048", lambda v: 16 <= v <= 2048)
     overlap_tokens: int = _setting(ChunkerSettings.overlap_tokens, "an integer from 0 to 512", lambda v: 0 <= v <= 512)
     title_in_embedding: bool = _setting(ChunkerSettings.title_in_embedding, "true or false")
-    keep_versions: int = _setting(3, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
+    keep_versions: int = _setting(VERSIONS_KEPT, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
 
     @property
     def chunker(self) -> ChunkerSettings:
@@ -76,7 +85,7 @@ class IndexSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    k: int = _setting(3, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
+    k: int = _setting(PASSAGES_PER_ANSWER, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
     mode: str = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
     min_answer_score: float | None = _setting(None, "a number from -1 to 2", lambda v: -1 <= v <= 2)
     """None: each index's own threshold, worked out when it is built (index/answerability.py)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index import (
+    EMBEDDING_BATCH,
     Article,
     BuildProgress,
     BuildReport,
@@ -113,7 +114,7 @@ class LazyEmbedder(Embedder):
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return self._model.get().embed_batch(texts)
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32, progress=None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = EMBEDDING_BATCH, progress=None) -> np.ndarray:
         return self._model.get().embed(texts, batch_size, progress)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -131,20 +132,18 @@ class Newsbot:
         self._index: NewsIndex | None = None
         self._built: StoredVersion | None = None
         """The version this app last built, kept so the next change need not read it back."""
-        self.index_dir = index_dir or config.index.dir
+        self._index_dir = index_dir or config.index.dir
         self._lock = threading.Lock()
         self._guild_apps: dict[int, Newsbot] = {}
 
     @property
     def index_dir(self) -> Path:
+        """The folder of this app's index; an app never moves (`at` makes one that works elsewhere)."""
         return self._index_dir
 
-    @index_dir.setter
-    def index_dir(self, index_dir: Path) -> None:
-        """Point the app at another index folder: the index loaded from the old one is let go."""
-        self._index_dir = index_dir
-        self._index = None
-        self._built = None
+    def at(self, index_dir: Path) -> Newsbot:
+        """An app with these settings and this (loaded or not) model, on the index in another folder."""
+        return Newsbot(self.config, index_dir=index_dir, model=self._model)
 
     @property
     def embedder(self) -> Embedder:

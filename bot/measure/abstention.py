@@ -26,9 +26,9 @@ from pathlib import Path
 
 from index import MeasurementError, read_qrels, read_queries
 
+from ..core.questions import read_question_file
 from ..core.service import Newsbot
-from .evaluate import cache_dir_for, index_for
-from .questions import read_question_file
+from .evaluate import app_for_corpus, cache_dir_for
 
 PROJECT = Path(__file__).resolve().parents[2]
 SEEDS = PROJECT / "seeds"
@@ -138,15 +138,14 @@ def _normalised(text: str) -> str:
 
 
 def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, show: bool) -> list[QuestionSet]:
-    index_dir = app.index_dir
     for question_set in sets:
         if question_set.prepare:
             question_set.prepare(app, cache_dir_for(app, question_set.corpus, cache))
-        index = index_for(app, question_set.corpus, cache)  # and the app now asks it
+        asking = app_for_corpus(app, question_set.corpus, cache)
         print(f"newsbot: {question_set.name}: {len(question_set.questions)} questions, "
-              f"threshold {index.answer_threshold():.3f}", file=sys.stderr)
+              f"threshold {asking.index.answer_threshold():.3f}", file=sys.stderr)
         for number, question in enumerate(question_set.questions):
-            answer = app.ask(question)
+            answer = asking.ask(question)
             question_set.answered.append(not answer.abstained)
             if question_set.quiz_answers and not answer.abstained:
                 quoted = _normalised(" ".join(passage.text for passage in answer.passages))
@@ -154,7 +153,6 @@ def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, 
             if show and (not answer.abstained) != question_set.should_answer:
                 verb = "abstained" if answer.abstained else "answered"
                 print(f"  {verb}: {question}", file=sys.stderr)
-    app.index_dir = index_dir
     print(format_table(sets))
     return list(sets)
 

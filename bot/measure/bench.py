@@ -12,8 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from index import percentile
+
+from ..core.questions import read_question_file
 from ..core.service import Newsbot
-from .questions import read_question_file
 
 DEFAULT_QUESTIONS = [
     "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?",
@@ -26,16 +28,11 @@ def read_questions(path: Path | None) -> list[str]:
     return DEFAULT_QUESTIONS if path is None else read_question_file(path)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int,
               existing_index: Path | None = None) -> None:
     """Time `builds` full builds into a scratch folder (or none: query `existing_index`), then queries."""
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
-        app.index_dir = existing_index or Path(scratch) / "index"
+        app = app.at(existing_index or Path(scratch) / "index")
         app.embedder  # noqa: B018 - loads the model before timing
         build_seconds = []
         for _ in range(0 if existing_index else builds):

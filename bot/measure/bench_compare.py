@@ -22,10 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import MeasurementError, evaluate, load_corpus, query_metrics, read_qrels, read_queries
+from index import MeasurementError, evaluate, load_corpus, percentile, query_metrics, read_qrels, read_queries
 
 from ..core.service import Newsbot
-from .bench import percentile
 from .generic_pipeline import GenericSearcher, embedded_word_pieces
 
 NDCG_DEPTH = 400
@@ -105,7 +104,7 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
                 figures.cold_rss_mb.append(child.peak_rss_mb)
                 say(f"  cold answer {run + 1}/{runs} {name}: {child.seconds:.2f} s, {child.peak_rss_mb:.0f} MB")
 
-        app = Newsbot(app.config, index_dir=ours_dir)  # the raced index, in an app of its own
+        app = app.at(ours_dir)  # the raced index, in an app of its own
         index = app.index
         ours.passages = len(index.chunks)
         ours.word_pieces = sum(chunk.tokens for chunk in index.chunks)

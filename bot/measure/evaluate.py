@@ -12,7 +12,6 @@ from index import (
     EvalReport,
     IndexMismatchError,
     IndexMissingError,
-    NewsIndex,
     corpus_fingerprint,
     embedder_name,
     evaluate,
@@ -35,19 +34,19 @@ def cache_dir_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Path:
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def index_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> NewsIndex:
-    """The cached index of this corpus when its fingerprint still matches, else a new build."""
-    app.index_dir = cache_dir_for(app, corpus, cache)
+def app_for_corpus(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Newsbot:
+    """`app` (its settings and model) on the cached index of this corpus when its fingerprint still
+    matches, else on a new build of it."""
+    app = app.at(cache_dir_for(app, corpus, cache))
     try:
-        index = app.index
-        if index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
+        if app.index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
             print(f"newsbot: reusing the index in {app.index_dir}", file=sys.stderr)
-            return index
+            return app
     except (IndexMissingError, IndexMismatchError):
         pass
     print(f"newsbot: building an index of {', '.join(map(str, corpus))} in {app.index_dir}", file=sys.stderr)
     build_with_progress(app, list(corpus))
-    return app.index
+    return app
 
 
 def format_report(report: EvalReport) -> str:
@@ -59,7 +58,7 @@ def format_report(report: EvalReport) -> str:
 def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_path: Path, modes: Sequence[str],
              cache: Path, as_json: bool) -> list[EvalReport]:
     queries, qrels = read_queries(queries_path), read_qrels(qrels_path)
-    index = index_for(app, corpus, cache)
+    index = app_for_corpus(app, corpus, cache).index
     stats = index.stats()
     if not as_json:
         print(f"corpus: {', '.join(map(str, corpus))}: {stats.articles:,} articles, {stats.chunks:,} passages, "

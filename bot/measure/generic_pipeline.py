@@ -14,14 +14,13 @@ the loaders.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index import BUNDLED_MODEL, Embedder, resolve_model_path
+from index import BUNDLED_MODEL, Embedder, hub_offline, resolve_model_path
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
@@ -37,12 +36,11 @@ class GenericHit:
 
 
 def _model(model: str):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import transformers
     from sentence_transformers import SentenceTransformer
 
     transformers.logging.disable_progress_bar()  # "Loading weights" bars would garble the bench's lines
-    return SentenceTransformer(resolve_model_path(model), device="cpu")
+    return SentenceTransformer(resolve_model_path(model), device="cpu", local_files_only=hub_offline())
 
 
 def build(corpus: list[Path], folder: Path, model_name: str = BUNDLED_MODEL) -> dict:

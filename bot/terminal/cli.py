@@ -36,6 +36,7 @@ from index import SEARCH_MODES, ConfigError, IndexMissingError, NewsbotError, Us
 
 from ..core.config import load_config
 from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_rows
+from ..core.questions import question_lines
 from ..core.service import Newsbot
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, terminal_progress
@@ -305,7 +306,7 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     if args.k is not None and not 1 <= args.k <= 20:
         raise UsageError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
     if args.batch:
-        questions = _read_questions(args.batch)
+        questions = question_lines(args.batch)
     elif args.question and args.question.strip():
         questions = [(1, args.question)]
     else:
@@ -336,29 +337,6 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
     return EXIT_ERROR if failed else 0
-
-
-def _read_questions(source: str) -> list[tuple[int, str]]:
-    """(line number, question) for every line that is not blank; lines end at a line feed only.
-
-    A line that is not valid UTF-8 is read with its bad bytes replaced (U+FFFD), with a warning."""
-    try:
-        stdin = getattr(sys.stdin, "buffer", sys.stdin) if source == "-" else None
-        data = stdin.read() if stdin is not None else Path(source).read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read questions from {source} ({error})", "give a text file, one question per line") from None
-    if isinstance(data, str):  # a text stream with no bytes beneath it
-        data = data.encode("utf-8", "replace")
-    questions = []
-    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            log.warning("%s: line %d is not UTF-8 text: its bad bytes are read as U+FFFD", source, number)
-            line = raw.decode("utf-8", "replace")
-        if line.strip():
-            questions.append((number, line.strip()))
-    return questions
 
 
 def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
