@@ -11,8 +11,10 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+# ruff over everything, mypy over the retrieval library (both pinned in the lint extra).
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot index tests
+	$(BIN)/mypy
 
 # torch is installed first and pinned: 2.13.0 is the CPU build; an unpinned torch, asked for
 # by sentence-transformers, would pull a CUDA build of several GB. Everything else comes at the
@@ -34,6 +36,6 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 # After changing the dependencies in pyproject.toml: resolve them again and write requirements.lock.
 lock: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[test]' ruff==0.8.6
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newsbot'; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock

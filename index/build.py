@@ -183,6 +183,7 @@ def _write_version(
     fresh_by_id = dict(zip((a.doc_id for a in fresh), fresh_chunks))
     for article, digest, is_kept in zip(articles, digests, kept):
         if is_kept:
+            assert stored is not None  # articles are kept only from a stored version
             previous = old[article.doc_id]
             rows = range(len(chunk_lines), len(chunk_lines) + len(previous.rows))
             kept_positions.append(rows)
@@ -202,10 +203,14 @@ def _write_version(
     fresh_to = np.setdiff1d(np.arange(len(chunk_lines)), kept_to, assume_unique=True)
 
     vectors = np.empty((len(chunk_lines), embedder.dimension), dtype=np.float32)
-    vectors[kept_to] = stored.vectors[kept_from] if len(kept_from) else 0
+    kept_terms = TermCounts.empty()
+    if len(kept_from):
+        assert stored is not None and stored.vectors is not None and stored.terms is not None  # same_passages
+        vectors[kept_to] = stored.vectors[kept_from]
+        kept_terms = stored.terms.take(kept_from)
     vectors[fresh_to] = fresh_vectors
     # Term counts: kept rows first, then fresh ones; then put into row order.
-    terms = (stored.terms.take(kept_from) if len(kept_from) else TermCounts.empty()).extended(fresh_row_texts)
+    terms = kept_terms.extended(fresh_row_texts)
     order = np.empty(len(chunk_lines), dtype=np.int64)
     order[kept_to] = np.arange(len(kept_to))
     order[fresh_to] = np.arange(len(kept_to), len(chunk_lines))
@@ -241,8 +246,8 @@ def _write_version(
                            {doc_id: stored.rows for doc_id, stored in new_articles.items()}, vector_index, lexical,
                            embedder)
     changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
-    previous = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
-    calibration = (previous and previous.carried_over(changed)) or calibrate(searchable)
+    carried = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
+    calibration = (carried and carried.carried_over(changed)) or calibrate(searchable)
     new = dict(zip((a.doc_id for a in articles), digests))
     changes = {
         "added": len(new.keys() - old.keys()),
@@ -259,14 +264,15 @@ def _write_version(
         progress("writing", 1, 1)
     return BuildReport(manifest=manifest, version_dir=final_dir,
                        version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms, words),
-                       **changes)
+                       added=changes["added"], changed=changes["changed"], removed=changes["removed"],
+                       embedded=changes["embedded"], reused=changes["reused"])
 
 
 def _word_counts(articles: list[Article], kept: list[bool], stored: StoredVersion | None) -> dict[str, int]:
     """The articles' word counts: the stored version's, less those of the articles it loses or
     changes, plus those of the new ones; counted afresh when it kept none."""
     previous = stored.word_counts() if stored else None
-    if previous is None:
+    if stored is None or previous is None:
         return dict(count_words(article.text for article in articles))
     counts = Counter(previous)
     staying = {article.doc_id for article, is_kept in zip(articles, kept) if is_kept}
@@ -312,13 +318,14 @@ def _fresh_vectors(
                 reusable[text_digest(embedded_text(title, record["text"], settings))] = row
     all_texts = [text for article in fresh for text in texts[article.doc_id]]
     vectors = np.zeros((len(all_texts), embedder.dimension), dtype=np.float32)
-    missing = []
+    missing: list[int] = []
     for position, text in enumerate(all_texts):
-        row = reusable.get(text_digest(text))
-        if row is None:
+        reused_row = reusable.get(text_digest(text))
+        if reused_row is None:
             missing.append(position)
         else:
-            vectors[position] = stored.vectors[row]
+            assert stored is not None and stored.vectors is not None  # rows are reusable only then
+            vectors[position] = stored.vectors[reused_row]
     if missing:
         progress = options.progress
         vectors[missing] = embedder.embed(

@@ -90,8 +90,11 @@ class SentenceTransformerEmbedder(Embedder):
                 f"cannot load the embedding model {model!r} ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
                 f"set [index] model to {BUNDLED_MODEL!r} (bundled) or to a sentence-transformers model folder on disk",
             ) from error
-        self.dimension = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        dimension, max_tokens = self._model.get_embedding_dimension(), self._model.max_seq_length
+        if dimension is None or max_tokens is None:
+            raise ModelError(f"the embedding model {model!r} does not say its dimension or its input limit",
+                             "use a sentence-transformers model that does (any saved with a recent version)")
+        self.dimension, self.max_tokens = int(dimension), int(max_tokens)
         self._tokenizer = _plain_tokenizer(self._model.tokenizer)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -79,13 +79,17 @@ def _unquoted(raw: str) -> str:
 
 def parse_query(text: str, defaults: SearchFilters = SearchFilters()) -> tuple[str, SearchFilters]:
     """Split `source:`, `since:` and `before:` out of a question; the rest is the question."""
-    values = {"source": defaults.source, "since": defaults.since, "before": defaults.before}
+    source, since, before = defaults.source, defaults.since, defaults.before
     for match in FILTER.finditer(text):
-        key, raw = match.group(1).lower(), match.group(2)
-        value = _unquoted(raw)
-        values[key] = value if key == "source" else parse_filter_date(value, key)
+        key, value = match.group(1).lower(), _unquoted(match.group(2))
+        if key == "source":
+            source = value
+        elif key == "since":
+            since = parse_filter_date(value, key)
+        else:
+            before = parse_filter_date(value, key)
     question = " ".join(FILTER.sub(" ", text).split())
-    filters = SearchFilters(**values)
+    filters = SearchFilters(source, since, before)
     if filters.since and filters.before and filters.since >= filters.before:
         raise FilterError(f"since:{filters.since} is not before before:{filters.before}", "give a range that is not empty")
     return question, filters

@@ -82,7 +82,8 @@ class TermCounts:
             return self
         sp = _sparse()
         vocabulary = dict(self.vocabulary)
-        rows, columns = [], []
+        rows: list[int] = []
+        columns: list[int] = []
         for row, tokens in enumerate(_tokenize(texts)):
             rows.extend([row] * len(tokens))
             columns.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)

@@ -170,6 +170,8 @@ def _from_html(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
     import trafilatura
 
     document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, favor_precision=True)
+    if isinstance(document, dict):  # as_dict=True would give a dict: not asked for here
+        raise TypeError("trafilatura gave a dict where a Document was asked for")
     if document is None or not (document.text or "").strip():
         raise SkipFile("trafilatura found no article text in this page")
     meta = ArticleMeta(
@@ -180,7 +182,7 @@ def _from_html(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
         date=parse_date(document.date) if document.date else None,
         byline=document.author,
     )
-    return meta, clean_text(document.text)
+    return meta, clean_text(document.text or "")
 
 
 def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
@@ -243,7 +245,8 @@ def _json_type(value: object) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {str: "a string", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {str: "a string", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _record_problem(record: dict) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class VectorIndex:
         if index is None:
             faiss = _faiss()
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
-        self._index = index
+        self._index: Any = index  # an IndexIDMap2: faiss's stubs know only the base Index
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
