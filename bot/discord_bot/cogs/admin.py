@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -83,15 +83,25 @@ async def may_change_corpus(interaction: discord.Interaction) -> bool:
     return interaction.guild_id in config.guilds or interaction.guild_id in config.discord.shared_corpus_guild_ids
 
 
-def corpus_editors_only():
-    """The run-time half of the permission check (default_permissions only hides the command)."""
+def for_corpus_editors(command):
+    """A moderator command on the guild's corpus: shown to Manage Server holders (default_permissions
+    only hides it), in guilds only, and checked when it runs (`may_change_corpus`)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
         if await may_change_corpus(interaction):
             return True
         raise NotCorpusEditor() if is_moderator(interaction) else NotModerator()
 
-    return app_commands.check(predicate)
+    command = app_commands.check(predicate)(command)
+    return app_commands.default_permissions(manage_guild=True)(app_commands.guild_only()(command))
+
+
+def choices(items: Iterable, current: str, name: Callable[[Any], str], value: Callable[[Any], str]
+            ) -> list[app_commands.Choice[str]]:
+    """Autocomplete: the items (articles or removals) whose title or id holds what was typed, 25 at most."""
+    wanted = current.casefold()
+    matches = [item for item in items if wanted in item.title.casefold() or wanted in item.doc_id.casefold()]
+    return [app_commands.Choice(name=clip(name(item), 100), value=value(item)[:100]) for item in matches[:25]]
 
 
 class AdminCog(commands.Cog):
@@ -104,9 +114,7 @@ class AdminCog(commands.Cog):
         return self._changing.setdefault(app.index_dir.resolve(), asyncio.Lock())
 
     @app_commands.command(name="reindex", description="Rebuild the index from the corpus folder (moderators)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @corpus_editors_only()
+    @for_corpus_editors
     async def reindex(self, interaction: discord.Interaction) -> None:
         app = self.bot.app_for(interaction.guild_id)
         lock = self._lock_for(app)
@@ -176,9 +184,7 @@ class AdminCog(commands.Cog):
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
     @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to a public news page",
                            dry_run="Only show what would be added")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @corpus_editors_only()
+    @for_corpus_editors
     async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
                   url: str | None = None, dry_run: bool = False) -> None:
         if (file is None) == (url is None):
@@ -199,9 +205,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="The article's title")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @corpus_editors_only()
+    @for_corpus_editors
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
         await self._corpus_change(interaction, lambda app, _: remove_article(app, article))
 
@@ -209,16 +213,12 @@ class AdminCog(commands.Cog):
     async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if not await may_change_corpus(interaction):
             return []  # the titles of a corpus are for those who may change it
-        wanted = current.casefold()
         articles = sorted_sources(self.bot.app_for(interaction.guild_id).index.articles)
-        matches = [a for a in articles if wanted in a.title.casefold() or wanted in a.doc_id.casefold()]
-        return [app_commands.Choice(name=clip(a.title, 100), value=a.doc_id[:100]) for a in matches[:25]]
+        return choices(articles, current, lambda article: article.title, lambda article: article.doc_id)
 
     @app_commands.command(name="restore", description="Bring a removed article back (moderators)")
     @app_commands.describe(article="The removed article (its id, or pick one)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    @corpus_editors_only()
+    @for_corpus_editors
     async def restore(self, interaction: discord.Interaction, article: str) -> None:
         await self._corpus_change(interaction, lambda app, _: restore_article(app, article))
 
@@ -226,14 +226,12 @@ class AdminCog(commands.Cog):
     async def restore_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if not await may_change_corpus(interaction):
             return []  # what was removed is for those who may change the corpus
-        wanted = current.casefold()
         try:
             removals = await asyncio.to_thread(removed_articles, self.bot.app_for(interaction.guild_id))
         except NewsbotError:
             return []  # no usable trash: /restore itself says why
-        matches = [r for r in removals if wanted in r.title.casefold() or wanted in r.doc_id.casefold()]
-        return [app_commands.Choice(name=clip(f"{r.title} (removed {r.removed_at})", 100), value=r.id[:100])
-                for r in matches[:25]]
+        return choices(removals, current, lambda removal: f"{removal.title} (removed {removal.removed_at})",
+                       lambda removal: removal.id)
 
 
 def change_embed(change: CorpusChange) -> discord.Embed:
