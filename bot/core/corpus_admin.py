@@ -34,6 +34,7 @@ from pathlib import Path
 from index import (
     ARTICLE_SUFFIXES,
     Article,
+    ArticleMeta,
     BuildReport,
     CorpusError,
     IndexMissingError,
@@ -214,8 +215,8 @@ def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
         raise
 
 
-def _file_of(app: Newsbot, doc_id: str) -> Path:
-    """The article's own file inside the added folder; never a file anywhere else."""
+def _added_file(app: Newsbot, doc_id: str) -> Path | None:
+    """The article's own file inside the added folder, if it has one there; never a file anywhere else."""
     folder = corpus_folder(app)
     root = _id_root(app)
     for suffix in ARTICLE_SUFFIXES:
@@ -223,6 +224,19 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
         if (suffix != ".jsonl" and candidate.is_file() and not candidate.is_symlink()
                 and candidate.resolve().is_relative_to(folder.resolve())):
             return candidate
+    return None
+
+
+def removable_articles(app: Newsbot) -> list[ArticleMeta]:
+    """The indexed articles that can be removed (the added ones), newest first."""
+    return [article for article in sorted_sources(app.index.articles) if _added_file(app, article.doc_id)]
+
+
+def _file_of(app: Newsbot, doc_id: str) -> Path:
+    """The article's own file inside the added folder; never a file anywhere else."""
+    found = _added_file(app, doc_id)
+    if found is not None:
+        return found
     if any(removal.doc_id == doc_id for removal in removed_articles(app)):
         raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
                           "reindex (`newsbot index build` or /reindex) to finish removing it")

@@ -32,11 +32,12 @@ from ...core.corpus_admin import (
     MAX_ARTICLE_BYTES,
     CorpusChange,
     add_upload,
+    removable_articles,
     remove_article,
     removed_articles,
     restore_article,
 )
-from ...core.describe import build_summary, sorted_sources
+from ...core.describe import build_summary
 from ...core.fetch import fetch_page
 from ..errors import NotCorpusEditor, NotModerator, message_for
 from ..render import INFO_COLOUR, NO_PINGS, clip
@@ -204,7 +205,7 @@ class AdminCog(commands.Cog):
             app, *(upload or ("", b"")), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
-    @app_commands.describe(article="The article's title")
+    @app_commands.describe(article="An added article (the bundled and the host's folders are never changed)")
     @for_corpus_editors
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
         await self._corpus_change(interaction, lambda app, _: remove_article(app, article))
@@ -213,7 +214,10 @@ class AdminCog(commands.Cog):
     async def remove_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         if not await may_change_corpus(interaction):
             return []  # the titles of a corpus are for those who may change it
-        articles = sorted_sources(self.bot.app_for(interaction.guild_id).index.articles)
+        try:
+            articles = await asyncio.to_thread(removable_articles, self.bot.app_for(interaction.guild_id))
+        except NewsbotError:
+            return []  # no index, or no usable added folder: /remove itself says why
         return choices(articles, current, lambda article: article.title, lambda article: article.doc_id)
 
     @app_commands.command(name="restore", description="Bring a removed article back (moderators)")
