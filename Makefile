@@ -16,6 +16,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check bot index tests
 	$(BIN)/mypy
 
+# pip runs with -qq: the steps say what they do, and pip speaks only of errors.
 # torch is installed first and pinned: 2.13.0 is the CPU build; an unpinned torch, asked for
 # by sentence-transformers, would pull a CUDA build of several GB. Everything else comes at the
 # exact versions of requirements.lock; `pip check` then proves they satisfy pyproject.toml.
@@ -23,19 +24,19 @@ $(INSTALLED): pyproject.toml requirements.lock
 	@echo "newsbot: setting up $(VENV) (first run only, about 2 minutes)"
 	@python3 -m venv $(VENV)
 	@echo "newsbot: [1/4] upgrading pip"
-	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install -qq --upgrade pip
 	@echo "newsbot: [2/4] installing PyTorch 2.13.0, the CPU build (about 700 MB unpacked, under a minute)"
-	@$(BIN)/python -m pip install --quiet torch==2.13.0
+	@$(BIN)/python -m pip install -qq torch==2.13.0
 	@echo "newsbot: [3/4] installing the locked dependencies of requirements.lock (about a minute)"
-	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@$(BIN)/python -m pip install -qq -r requirements.lock
 	@echo "newsbot: [4/4] installing newsbot itself and checking the dependencies fit"
-	@$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
+	@$(BIN)/python -m pip install -qq --no-deps -e '.[test]'
 	@$(BIN)/python -m pip check
 	@touch $(INSTALLED)
 	@echo "newsbot: $(VENV) is ready"
 
 # After changing the dependencies in pyproject.toml: resolve them again and write requirements.lock.
 lock: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	{ sed -n '1,3p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable | grep -iv '^newsbot'; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock

@@ -92,8 +92,13 @@ class Repl:
         return True
 
     def show_sources(self, _: str) -> bool:
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(ratio=1)  # the title wraps in its own column on a narrow terminal
+        table.add_column(no_wrap=True, style="dim")
         for number, article in enumerate(sorted_sources(self.app.index.articles), start=1):
-            self.say(f"{number:>3}. {source_line(article)}  [{article.doc_id}]")
+            table.add_row(f"{number}.", Text(source_line(article)), Text(article.doc_id))
+        self.console.print(table)
         return True
 
     def show_stats(self, _: str) -> bool:
