@@ -35,6 +35,8 @@ from .store import (
     ARTICLES,
     BM25,
     CHUNKS,
+    COPIED_SUFFIX,
+    CURRENT,
     FORMAT_VERSION,
     VECTORS,
     HeldLock,
@@ -70,6 +72,8 @@ class BuildReport:
     """Articles, compared with the previous version."""
     version: StoredVersion | None = field(default=None, repr=False)
     """The new version's contents, for the next build to start from without reading them back."""
+    unchanged: bool = False
+    """True when nothing had changed: no version was written, the one in use stays."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,13 @@ def _write_version(
                for a in articles]
     keeps = stored is not None and stored.same_passages(embedder, settings)
     kept = [keeps and a.doc_id in old and old[a.doc_id].digest == d for a, d in zip(articles, digests)]
+    if (stored is not None and all(kept) and list(old) == [a.doc_id for a in articles]
+            and all(old[a.doc_id].article.meta == a.meta for a in articles)
+            and stored.manifest.corpus_paths == list(corpus_paths) and (index_dir / CURRENT).is_symlink()
+            and not stored.version_dir.name.endswith(COPIED_SUFFIX)):  # a copied folder is made a version again
+        # Nothing changed: the version in use stays, and the versions kept before it are not pushed out.
+        return BuildReport(manifest=stored.manifest, version_dir=stored.version_dir, version=stored,
+                           reused=len(stored.chunk_lines), unchanged=True)
 
     fresh = [a for a, k in zip(articles, kept) if not k]
     fresh_chunks = _chunk(fresh, embedder, settings, progress)

@@ -58,3 +58,20 @@ def test_help_has_examples_and_ask_help_tells_the_filters(cli, capsys):
         cli("ask", "--help")
     text = capsys.readouterr().out
     assert all(f"{name}:" in text for name in ("source", "since", "before")) and "examples:" in text
+
+
+@pytest.mark.parametrize("argv", [["ask", "flour", "--k", "abc"], ["bogus"], ["index"], ["ask", "--nope"]])
+def test_usage_mistakes_end_in_one_line(cli, capsys, argv):
+    with pytest.raises(SystemExit) as exited:
+        cli(*argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("newsbot: error: ") and "--help" in err
+
+
+def test_verbose_says_what_happens(cli, tmp_path):
+    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n')
+    assert cli("index", "build")[0] == 0
+    status, _, err = cli("ask", "How much flour did Russia deliver?", "-v")
+    assert status == 0
+    assert "newsbot: opened the index in" in err and ("answered with" in err or "abstained in" in err), err

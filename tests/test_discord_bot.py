@@ -92,7 +92,7 @@ async def test_reindex_is_for_moderators_only(fake, seed_app):
                                    and "Reindex done" in (r.body.get("content") or ""), timeout=60)
     assert refused.body["type"] == 4 and refused.body["data"]["flags"] == 64
     assert refused.body["data"]["content"].startswith("Only moderators can do that")
-    assert "Indexed 2 articles" in done.body["content"]
+    assert "Nothing had changed" in done.body["content"] and "(2 articles, 9 passages) stays in use" in done.body["content"]
 
 
 class GatedEmbedder(Embedder):
@@ -349,7 +349,7 @@ async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
     assert "1 added" in embed_of(restored)["description"]
     assert "reopened on Tuesday" in embed_of(again)["description"]
     assert member.body["data"]["content"].startswith("Only moderators can do that")
-    assert "is not one of the added articles" in seed["content"]  # the seeds' folder is never changed
+    assert "was not added here" in seed["content"]  # the seeds' folder is never changed
     assert (tmp_path / "corpus" / "000_d9337505ec262534.meta.toml").exists()
 
 

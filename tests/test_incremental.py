@@ -258,12 +258,15 @@ def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_ag
 def test_stats_say_what_the_last_build_did(tmp_path):
     from bot.core.describe import stats_rows
 
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(SEEDS,), added_dir=tmp_path / "added")), embedder=FakeEmbedder(),
-                  index_dir=tmp_path / "ix")
-    app.rebuild()
-    assert dict(stats_rows(app.index.stats()))["Built"].endswith(
-        "2 added, 0 changed, 0 removed; 22 passages embedded, 0 reused")
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
+                  embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
     app.rebuild()
     built = dict(stats_rows(app.index.stats()))["Built"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC in \d+\.\d s: nothing had changed, so all 22 passages were "
-                        r"kept from the version before", built), built
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC in \d+\.\d s: 2 added, 0 changed, 0 removed; "
+                        r"22 passages embedded, 0 reused", built), built
+    (corpus / "note.txt").write_text("Harbour note\n\nThe harbour opened a gate today.\n")
+    app.rebuild()
+    assert dict(stats_rows(app.index.stats()))["Built"].endswith(
+        "1 added, 0 changed, 0 removed; 1 passage embedded, 22 reused")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,12 +141,22 @@ def test_only_one_build_at_a_time(tmp_path, fake_embedder):
 
 
 def test_old_versions_are_pruned_to_keep_versions(tmp_path, fake_embedder):
-    for _ in range(4):
-        build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    for edit in range(4):
+        (corpus / "note.txt").write_text(f"Harbour note number {edit}\n\nThe harbour opened gate {edit} today.\n")
+        build_index([corpus], tmp_path / "ix", fake_embedder, keep_versions=2)
     versions = sorted(p.name for p in (tmp_path / "ix" / VERSIONS).iterdir())
     assert len(versions) == 2
     assert current_version(tmp_path / "ix").name == versions[-1]
     assert os.path.islink(tmp_path / "ix" / CURRENT)
+
+
+def test_a_build_with_nothing_changed_keeps_the_version_in_use(tmp_path, fake_embedder):
+    first = build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
+    again = build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
+    assert again.unchanged and again.version_dir == first.version_dir == current_version(tmp_path / "ix")
+    assert len(list((tmp_path / "ix" / VERSIONS).iterdir())) == 1  # history is not pushed out by no-op builds
 
 
 class CountingEmbedder(FakeEmbedder):

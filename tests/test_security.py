@@ -169,7 +169,7 @@ async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fak
         added = await fake.followup(slow)
     assert deferred.body["type"] == 5  # acknowledged before the download
     assert "Another change to this server's articles" in same_guild.body["data"]["content"]
-    assert "Indexed 1 articles" in done.body["content"]
+    assert "(1 article, 1 passage) stays in use" in done.body["content"]
     assert embed_of(added)["title"] == "Added: Harbour bridge reopens after repairs"
 
 

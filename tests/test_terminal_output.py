@@ -54,3 +54,9 @@ def test_a_terminal_gets_the_panel_in_colour_unless_no_color_is_set(seed_index_d
     assert "╭" in coloured and COLOUR in coloured and "2,400 tons of flour" in coloured
     plain = ask(seed_index_dir, terminal=True, env={"NO_COLOR": "1"})
     assert "╭" in plain and COLOUR not in plain and "\x1b[1m" in plain  # bold stays: the highlight shows
+
+
+def test_only_the_quote_bar_is_dim_not_the_passage(seed_index_dir):
+    shown = ask(seed_index_dir, terminal=True, env={"NO_COLOR": "1"})
+    dim_runs = [run.split("\x1b[", 1)[0] for run in shown.split("\x1b[2m")[1:]]
+    assert dim_runs and all(run.strip() in ("▌", "") or "filters" in run for run in dim_runs), dim_runs

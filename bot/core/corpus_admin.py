@@ -39,7 +39,6 @@ from index import (
     CorpusError,
     IndexMissingError,
     chunk_article,
-    load_corpus,
     load_corpus_file,
 )
 
@@ -189,7 +188,7 @@ def _refuse_taken(app: Newsbot, target: Path) -> None:
 
 
 def _check_article(path: Path) -> Article:
-    loaded = load_corpus([path])
+    loaded = load_corpus_file(path, path.parent)  # read quietly: the one problem is told as the error
     if loaded.warnings or len(loaded.articles) != 1:
         problem = loaded.warnings[0] if loaded.warnings else f"{path.name} holds {len(loaded.articles)} articles"
         problem = problem.replace(str(path.parent) + "/", "")  # the scratch folder means nothing to the user
@@ -240,8 +239,10 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
     if any(removal.doc_id == doc_id for removal in removed_articles(app)):
         raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
                           "reindex (`newsbot index build` or /reindex) to finish removing it")
-    raise CorpusError(f"article {doc_id!r} is not one of the added articles: the folders of [corpus] paths are "
-                      "never changed", "delete its file there on the host and reindex")
+    raise CorpusError(f"article {doc_id!r} was not added here but comes with the corpus folders (the bundled "
+                      "seeds, or [corpus] paths), which newsbot never changes, so it cannot be removed",
+                      "only articles added with add, :add or /add can be; the host can take a folder out of "
+                      "[corpus] paths")
 
 
 def _files_of_article(article_file: Path) -> list[Path]:

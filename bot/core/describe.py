@@ -57,9 +57,13 @@ def sorted_sources(articles: dict[str, ArticleMeta]) -> list[ArticleMeta]:
 
 def build_summary(report: BuildReport) -> str:
     m = report.manifest
+    if report.unchanged:
+        return (f"Nothing had changed: version {report.version_dir.name} ({m.articles:,} "
+                f"{plural(m.articles, 'article')}, {m.chunks:,} {plural(m.chunks, 'passage')}) stays in use.")
     skipped = f", {len(report.warnings)} skipped (see warnings)" if report.warnings else ""
     what = what_changed(report.added, report.changed, report.removed, report.embedded, report.reused)
-    return f"Indexed {m.articles:,} articles into {m.chunks:,} passages in {m.build_seconds:.1f} s{skipped}: {what}."
+    return (f"Indexed {m.articles:,} {plural(m.articles, 'article')} into {m.chunks:,} {plural(m.chunks, 'passage')} "
+            f"in {m.build_seconds:.1f} s{skipped}: {what}.")
 
 
 def what_changed(added: int, changed: int, removed: int, embedded: int, reused: int) -> str:
@@ -67,7 +71,11 @@ def what_changed(added: int, changed: int, removed: int, embedded: int, reused: 
     if not (added or changed or removed or embedded):
         return f"nothing had changed, so all {reused:,} passages were kept from the version before"
     return (f"{added:,} added, {changed:,} changed, {removed:,} removed; "
-            f"{embedded:,} passages embedded, {reused:,} reused")
+            f"{embedded:,} {plural(embedded, 'passage')} embedded, {reused:,} reused")
+
+
+def plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
 
 
 def change_summary(change: CorpusChange, action: str) -> list[str]:
@@ -77,10 +85,15 @@ def change_summary(change: CorpusChange, action: str) -> list[str]:
         meta = change.article.meta
         details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
         lines.append(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
-                     f"{f' ({details})' if details else ''}: {change.passages} passage{'' if change.passages == 1 else 's'}, "
+                     f"{f' ({details})' if details else ''}: {change.passages} {plural(change.passages, 'passage')}, "
                      f"as {change.path}")
+        missing = [name for name, value in (("date", meta.date), ("outlet", meta.outlet)) if not value]
+        if missing:
+            lines.append(f"No {' or '.join(missing)} found in it, so answers cite it without; set "
+                         f"{' and '.join(missing)} in {change.path.stem}.meta.toml beside it "
+                         "(like seeds/000_d9337505ec262534.meta.toml) and reindex.")
     elif change.report and action == "remove":
-        lines.append(f"Removed {change.path.stem}: kept in the trash as {change.path}; restore it by its id.")
+        lines.append(f"Removed {change.path.stem}: kept in the trash as {change.path}; restore it by its id or title.")
     elif change.report:
         lines.append(f"Restored {change.path.stem} ({change.path}).")
     if change.report:

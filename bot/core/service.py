@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,7 +71,9 @@ class SharedModel:
                 announce = self._announce
                 if announce:
                     announce(LOADING_STAGE, 0, 0)
+                started = time.perf_counter()
                 self._embedder = load_embedder(settings.model, settings.runtime, settings.device, settings.model_cache)
+                log.info("loaded the model %s in %.2f s", self._embedder.name, time.perf_counter() - started)
                 if announce:
                     announce(LOADING_STAGE, 1, 1)
             return self._embedder
@@ -173,6 +176,9 @@ class Newsbot:
         """The index in use, loaded on first use; IndexMissingError when none is built."""
         if self._index is None:
             self._index = NewsIndex.open(self.index_dir, self._model.lazy)
+            manifest = self._index.manifest
+            log.info("opened the index in %s: version %s, %d articles, %d passages", self.index_dir,
+                     self._index.version_dir.name, manifest.articles, manifest.chunks)
         return self._index
 
     @contextmanager
@@ -266,8 +272,12 @@ class Newsbot:
             _, filters = parse_query(_speakable(text), defaults=earlier_filters)  # the follow-up's own filters win
             searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:]
         search = self.config.search
+        started = time.perf_counter()
         answer = build_answer(self.index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
                               mode=search.mode, filters=filters)
+        log.info("%s in %.0f ms (%s search, k=%d%s)", "abstained" if answer.abstained else
+                 f"answered with {len(answer.passages)} passages", 1000 * (time.perf_counter() - started),
+                 search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
         if follows:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
         return answer

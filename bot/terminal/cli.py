@@ -29,6 +29,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -39,7 +40,7 @@ from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_r
 from ..core.questions import question_lines
 from ..core.service import Newsbot
 from .json_output import SCHEMA_VERSION, answer_json
-from .progress import build_with_progress, terminal_progress
+from .progress import build_with_progress, tell, terminal_progress
 from .render import print_answer
 
 log = logging.getLogger("newsbot")
@@ -73,8 +74,16 @@ def _version() -> str:
         return "unknown"
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """Usage mistakes end in one line and status 2, like every other error; --help has the rest.
+    Subcommands' parsers are made by this class too (argparse uses the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"newsbot: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description="Answer questions by quoting news articles.",
+    parser = OneLineErrors(prog="newsbot", description="Answer questions by quoting news articles.",
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
@@ -192,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = CurrentStderrHandler()
     handler.setFormatter(PlainFormatter())
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler], force=True)
     for noisy in ("sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("index.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
@@ -233,9 +242,9 @@ def ensure_built(app: Newsbot) -> None:
 
 def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
     with terminal_progress() as update:
-        report = app.ensure_index(progress=update, say=lambda line: print(f"newsbot: {line}", file=sys.stderr))
+        report = app.ensure_index(progress=update, say=lambda line: tell(f"newsbot: {line}"))
     if report:
-        print(build_summary(report), file=sys.stderr)
+        tell(build_summary(report))
     if app.config.discord.resolved_token():
         return cmd_run(app, args)
     return cmd_repl(app, args)

@@ -6,7 +6,6 @@ Nothing is drawn when stderr is not a terminal; the summary line that follows a 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,4 +49,9 @@ def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> N
     """Build the index with progress on the terminal, then say what the build did on stderr."""
     with terminal_progress() as update:
         report = app.rebuild(corpus, progress=update)
-    print(build_summary(report), file=sys.stderr)
+    tell(build_summary(report))
+
+
+def tell(line: str) -> None:
+    """A line on stderr, wrapped between words on a terminal (the terminal itself would cut words)."""
+    Console(stderr=True, highlight=False).print(line, markup=False)

@@ -61,7 +61,8 @@ def _marked(passage: Passage) -> str:
 
 def passage_text(passage: Passage) -> Text:
     """The passage as a quote: a bar before it, the marked sentences in bold, citations after."""
-    text = Text("▌ ", style="dim")
+    text = Text()
+    text.append("▌ ", style="dim")  # the bar only: a style given to Text() would dim the whole passage
     cursor = 0
     for start, end in passage.highlights:
         text.append(passage.text[cursor:start])
