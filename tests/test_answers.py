@@ -123,3 +123,19 @@ def test_an_on_topic_near_miss_abstains(capsys, seed_index_dir, reuse_real_embed
     """As close to the flour passage as the flour question, but it asks about rice from China."""
     answer = ask_json(capsys, seed_index_dir, "How much rice did China send to North Korea?")
     assert answer["abstained"] is True
+
+
+def test_a_follow_up_is_searched_with_what_it_follows_under_its_filters(seed_index_dir, real_embedder):
+    from bot.core.config import Config
+    from bot.core.service import Newsbot
+    from index import SearchFilters
+
+    app = Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir)
+    answer = app.ask("and when was that?", follows="source:UPI How much flour did Russia deliver to North Korea?")
+    assert answer.question == "and when was that?" and answer.follows == "How much flour did Russia deliver to North Korea?"
+    assert answer.filters.source == "UPI" and not answer.abstained
+    assert "2,400 tons of flour" in " ".join(passage.text for passage in answer.passages)
+    layered = app.ask("since:2021 and then?", follows="before:2022 source:AP What did North Korea say about Russia?",
+                      filters=SearchFilters(source="UPI"))
+    # the earlier question's filters, overridden by those given apart, overridden by those in the text
+    assert (layered.filters.source, layered.filters.since.year, layered.filters.before.year) == ("UPI", 2021, 2022)

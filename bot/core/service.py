@@ -263,14 +263,13 @@ class Newsbot:
 
         A follow-up (`follows`: the question it follows, filters and all) is searched together with
         that question, under its filters unless it gives its own; the answer says what it follows."""
-        question, filters = parse_query(_speakable(text), defaults=filters)
+        earlier, earlier_filters = parse_query(_speakable(follows)) if follows else ("", SearchFilters())
+        given = {name: value for name, value in vars(filters).items() if value}
+        # filters: the earlier question's, then those given apart, then those in the text, each winning over the last
+        question, filters = parse_query(_speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
             raise UsageError("the question is empty", "write a question after the filters")
-        searched = question
-        if follows:
-            earlier, earlier_filters = parse_query(_speakable(follows))
-            _, filters = parse_query(_speakable(text), defaults=earlier_filters)  # the follow-up's own filters win
-            searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:]
+        searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
         answer = build_answer(self.index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
@@ -278,7 +277,7 @@ class Newsbot:
         log.info("%s in %.0f ms (%s search, k=%d%s)", "abstained" if answer.abstained else
                  f"answered with {len(answer.passages)} passages", 1000 * (time.perf_counter() - started),
                  search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
-        if follows:
+        if earlier:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
         return answer
 
