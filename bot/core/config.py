@@ -171,6 +171,8 @@ SECTIONS: dict[str, type] = {
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
     if explicit:
         path = Path(explicit)
+        if path.is_dir():
+            raise ConfigError(f"config file {path} is a folder", "give --config the path of a .toml file")
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist", "check the path given to --config")
         return path
@@ -201,6 +203,9 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     base = path.parent if path else None
     sections: dict[str, Any] = {}
     for name, table in values.items():
+        if not isinstance(table, dict) and name not in SECTIONS and name != "guilds":
+            raise ConfigError(f"{where}: {name} = {table!r} is outside any section",
+                              f"put it under its section (allowed: {', '.join(SECTIONS)}), or remove it")
         if name not in SECTIONS and name != "guilds":
             raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
         if not isinstance(table, dict):

@@ -23,7 +23,8 @@ def question_lines(source: str | Path) -> list[tuple[int, str]]:
         stdin = getattr(sys.stdin, "buffer", sys.stdin) if str(source) == "-" else None
         data = stdin.read() if stdin is not None else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read questions from {source} ({error})", "give a text file, one question per line") from None
+        raise UsageError(f"cannot read questions from {source} ({error.strerror or error})",
+                         "give a text file, one question per line") from None
     if isinstance(data, str):  # a text stream with no bytes beneath it
         data = data.encode("utf-8", "replace")
     questions = []
