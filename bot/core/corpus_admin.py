@@ -178,7 +178,7 @@ def _refuse_taken(app: Newsbot, target: Path) -> None:
     if target.exists() or target.is_symlink():
         raise CorpusError(f"{target.name} already exists among the added articles",
                           "rename the file, or remove the article first")
-    doc_id = target.stem if not target.parent.exists() else _doc_id(app, target)
+    doc_id = _doc_id(app, target)
     try:
         taken = doc_id in app.index.articles
     except IndexMissingError:
@@ -216,19 +216,24 @@ def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
 
 def _added_file(app: Newsbot, doc_id: str) -> Path | None:
     """The article's own file inside the added folder, if it has one there; never a file anywhere else."""
-    folder = corpus_folder(app)
-    root = _id_root(app)
+    return _added_file_in(corpus_folder(app).resolve(), _id_root(app), doc_id)
+
+
+def _added_file_in(folder: Path, root: Path, doc_id: str) -> Path | None:
+    """`_added_file` with the (resolved) added folder and the folder ids count from worked out already."""
     for suffix in ARTICLE_SUFFIXES:
         candidate = root / f"{doc_id}{suffix}"
         if (suffix != ".jsonl" and candidate.is_file() and not candidate.is_symlink()
-                and candidate.resolve().is_relative_to(folder.resolve())):
+                and candidate.resolve().is_relative_to(folder)):
             return candidate
     return None
 
 
 def removable_articles(app: Newsbot) -> list[ArticleMeta]:
-    """The indexed articles that can be removed (the added ones), newest first."""
-    return [article for article in sorted_sources(app.index.articles) if _added_file(app, article.doc_id)]
+    """The indexed articles that can be removed (the added ones), newest first; the folders are worked
+    out once, not for each article (autocomplete asks at every key)."""
+    folder, root = corpus_folder(app).resolve(), _id_root(app)
+    return [article for article in sorted_sources(app.index.articles) if _added_file_in(folder, root, article.doc_id)]
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:

@@ -237,17 +237,22 @@ class Newsbot:
         self._index = NewsIndex.open(self.index_dir, self._model.lazy)
         return self._index
 
-    def ensure_index(self, progress: BuildProgress | None = None,
-                     say: Callable[[str], None] | None = None) -> BuildReport | None:
-        """Build the index when there is none, or when it no longer fits the corpus or the settings.
+    def ensure_index(self, progress: BuildProgress | None = None, say: Callable[[str], None] | None = None, *,
+                     when_stale: bool = True) -> BuildReport | None:
+        """Build the index when there is none, or (`when_stale`) when it no longer fits the corpus or the
+        settings; without `when_stale`, an index that does not fit is refused as it is.
 
         `say` hears why a build starts, in a sentence, before it starts."""
         try:
             index = self.index
         except (IndexMissingError, IndexMismatchError) as reason:
+            if not when_stale and isinstance(reason, IndexMismatchError):
+                raise
             why = (f"no index in {self.index_dir} yet" if isinstance(reason, IndexMissingError)
                    else f"the index in {self.index_dir} does not fit the settings ({reason.problem})")
         else:
+            if not when_stale:
+                return None
             manifest = index.manifest
             articles = load_corpus(self.config.corpus.read_paths).articles
             if (manifest.chunker == self.config.index.chunker.to_json()
@@ -282,8 +287,12 @@ class Newsbot:
         return answer
 
 
+CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}
+"""str.translate's table that drops control characters but tab and newline."""
+
+
 def _speakable(text: str) -> str:
     """Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
     characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8."""
     text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text.translate({code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)})
+    return text.translate(CONTROL_CHARACTERS)

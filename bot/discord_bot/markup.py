@@ -46,7 +46,7 @@ def plain_question(text: str, channel_name: ChannelName = lambda channel_id: Non
         return " "  # a member, a role (the bot itself too), or a custom emoji: no word of the question
 
     text = " ".join(discord.utils.remove_markdown(EVERYONE.sub(" ", MARKUP.sub(replace, text))).split())
-    return re.sub(r" (?=[?!.,;:](?:\s|$))", "", text)  # "deliver 2017-07-14 ?" -> "deliver 2017-07-14?"
+    return re.sub(r" (?=[?!.,;:](?:\s|$))", "", text)  # "deliver 14 July 2017 ?" -> "deliver 14 July 2017?"
 
 
 def channel_names(guild: discord.Guild | None, message: discord.Message | None = None) -> ChannelName:

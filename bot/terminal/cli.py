@@ -33,7 +33,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from index import SEARCH_MODES, ConfigError, IndexMissingError, NewsbotError, UsageError
+from index import SEARCH_MODES, ConfigError, NewsbotError, UsageError
 
 from ..core.config import load_config
 from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_rows
@@ -230,21 +230,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def ensure_built(app: Newsbot) -> None:
-    """Build the index from the configured corpus when there is none yet."""
-    try:
-        app.index  # noqa: B018 - loads it, or raises IndexMissingError
-    except IndexMissingError:
-        print(f"newsbot: no index in {app.index_dir} yet: building it from {', '.join(map(str, app.config.corpus.read_paths))}",
-              file=sys.stderr)
-        build_with_progress(app)
+def ensure_built(app: Newsbot, *, when_stale: bool = False) -> None:
+    """Build the index from the configured corpus when there is none yet (or, `when_stale`, when it
+    no longer fits the corpus or the settings), saying why and then what the build did."""
+    with terminal_progress() as update:
+        report = app.ensure_index(progress=update, say=lambda line: tell(f"newsbot: {line}"), when_stale=when_stale)
+    if report:
+        tell(build_summary(report))
 
 
 def cmd_start(app: Newsbot, args: argparse.Namespace) -> int:
-    with terminal_progress() as update:
-        report = app.ensure_index(progress=update, say=lambda line: tell(f"newsbot: {line}"))
-    if report:
-        tell(build_summary(report))
+    ensure_built(app, when_stale=True)
     if app.config.discord.resolved_token():
         return cmd_run(app, args)
     return cmd_repl(app, args)
