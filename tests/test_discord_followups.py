@@ -50,12 +50,16 @@ async def test_a_reply_to_an_answer_is_a_follow_up(fake, seed_app):
         await fake.wait_for(lambda r: r.method == "PATCH" and token in r.path, after=more_at)
         unrelated = await fake.say(f"<@{p.BOT_USER_ID}> And who blocked a statement at the UN?")
         alone = await fake.reply_to(unrelated)
+        elsewhere = {**answer, "channel_id": str(p.CHANNEL_ID + 1)}  # a reference to another channel: a forward
+        forwarded = await fake.say(f"<@{p.BOT_USER_ID}> And who blocked a statement at the UN?", reply_to=elsewhere)
+        not_followed = await fake.reply_to(forwarded)
     description = embed_of(followed)["description"]
     assert description.startswith(f"↪ Following up on: *{FLOUR}*\n\n"), description
     assert embed_of(followed)["title"] == "And who blocked a statement at the UN?"
     assert "Security Council" in description
     assert embed_of(fake.messages[followed["id"]])["description"].startswith("↪ Following up on:")  # More keeps it
     assert "Following up" not in embed_of(alone)["description"]  # a mention that replies to nothing stands alone
+    assert "Following up" not in embed_of(not_followed)["description"]  # nor one that points to another channel
 
 
 async def test_a_mention_in_a_thread_follows_the_answer_the_thread_was_opened_on(fake, seed_app):

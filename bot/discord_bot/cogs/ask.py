@@ -40,8 +40,10 @@ class AskCog(commands.Cog):
     def follows(self, message: discord.Message) -> str | None:
         """For a reply to one of the bot's answers, or a mention in a thread it answered in: what it follows."""
         state = self.bot.state
-        if message.reference and message.reference.message_id:
-            earlier = state.conversation(message.reference.message_id)
+        reference = message.reference
+        # a reply is in the channel of what it replies to; a reference to elsewhere (a forward) follows nothing
+        if reference and reference.message_id and reference.channel_id == message.channel.id:
+            earlier = state.conversation(reference.message_id)
             if earlier:
                 return earlier
         if isinstance(message.channel, discord.Thread):
