@@ -25,6 +25,7 @@ from .embedding import (
 from .errors import (
     ConfigError,
     CorpusError,
+    DatabaseError,
     DiscordError,
     FilterError,
     IndexBusyError,
@@ -40,8 +41,10 @@ from .filters import SearchFilters, parse_filter_date, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
 from .reuse import StoredVersion
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
+from .postgres_store import PostgresStore, copy_version
 from .sentences import sentence_spans
-from .store import HeldLock, build_lock, rollback
+from .store import HeldLock
+from .version_store import NewVersion, VersionChanged, VersionStore, as_store, build_lock, rollback
 
 __all__ = [
     # defaults the settings share
@@ -50,6 +53,8 @@ __all__ = [
     "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
     "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
     "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
+    # where versions live
+    "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "copy_version",
     # the model
     "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
     "hub_offline", "resolve_model_path",
@@ -59,6 +64,6 @@ __all__ = [
     # measuring
     "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
     # errors (index/errors.py draws the tree)
-    "ConfigError", "CorpusError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
+    "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
     "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
 ]

@@ -30,24 +30,10 @@ from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
 from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
 from .search import ChunkLines, NewsIndex
-from .spelling import WORDS_FILE, count_words, write_word_counts
-from .store import (
-    ARTICLES,
-    BM25,
-    CHUNKS,
-    COPIED_SUFFIX,
-    CURRENT,
-    FORMAT_VERSION,
-    VECTORS,
-    HeldLock,
-    Manifest,
-    build_lock,
-    file_digests,
-    new_version_dir,
-    publish,
-    write_lines,
-)
+from .spelling import count_words
+from .store import FORMAT_VERSION, HeldLock, Manifest
 from .vectors import VectorIndex
+from .version_store import NewVersion, VersionStore, as_store
 
 BuildProgress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages are "chunking", "embedding" and "writing"."""
@@ -94,7 +80,7 @@ def _fingerprint(article_digests: Iterable[str]) -> str:
 
 def build_index(
     corpus_paths: Sequence[str | Path],
-    index_dir: Path,
+    index_dir: Path | VersionStore,
     embedder: Embedder,
     settings: ChunkerSettings = ChunkerSettings(),
     *,
@@ -106,16 +92,18 @@ def build_index(
 ) -> BuildReport:
     """Build a complete new version from the whole corpus and switch to it atomically.
 
-    `lock`: the build lock, when the caller already holds it (see `store.build_lock`)."""
+    `index_dir`: an index folder, or any store (`version_store.py`).
+    `lock`: the build lock, when the caller already holds it (see `VersionStore.lock`)."""
     started = time.perf_counter()
-    with build_lock(index_dir, lock):
+    store = as_store(index_dir)
+    with store.lock(lock):
         loaded = load_corpus(corpus_paths)
         if not loaded.articles:
             raise CorpusError(
                 f"no articles found in {', '.join(map(str, corpus_paths))}",
                 "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
             )
-        report = _write_version(index_dir, loaded.articles, StoredVersion.read(index_dir, kept), embedder, settings,
+        report = _write_version(store, loaded.articles, store.read_current(kept), embedder, settings,
                                 [str(p) for p in corpus_paths], BuildOptions(batch_size, keep_versions, progress),
                                 started)
     report.warnings = loaded.warnings
@@ -123,7 +111,7 @@ def build_index(
 
 
 def update_index(
-    index_dir: Path,
+    index_dir: Path | VersionStore,
     embedder: Embedder,
     settings: ChunkerSettings = ChunkerSettings(),
     *,
@@ -138,10 +126,11 @@ def update_index(
     """A new version: the version in use without the `remove` ids, with the `add` articles."""
     started = time.perf_counter()
     add, remove = list(add), set(remove)
-    with build_lock(index_dir, lock):
-        stored = StoredVersion.read(index_dir, kept)
+    store = as_store(index_dir)
+    with store.lock(lock):
+        stored = store.read_current(kept)
         if stored is None:
-            raise IndexMissingError(f"there is no readable index in {index_dir} to change",
+            raise IndexMissingError(f"there is no readable index in {store.location} to change",
                                     "build one with `newsbot index build`")
         unknown = sorted(remove - stored.articles.keys())
         if unknown:
@@ -152,12 +141,12 @@ def update_index(
         articles = [s.article for doc_id, s in stored.articles.items() if doc_id not in remove] + add
         if not articles:
             raise CorpusError("that would leave the index with no articles", "add another article first")
-        return _write_version(index_dir, articles, stored, embedder, settings, stored.manifest.corpus_paths,
+        return _write_version(store, articles, stored, embedder, settings, stored.manifest.corpus_paths,
                               BuildOptions(batch_size, keep_versions, progress), started)
 
 
 def _write_version(
-    index_dir: Path,
+    store: VersionStore,
     articles: list[Article],
     stored: StoredVersion | None,
     embedder: Embedder,
@@ -172,10 +161,9 @@ def _write_version(
                for a in articles]
     keeps = stored is not None and stored.same_passages(embedder, settings)
     kept = [keeps and a.doc_id in old and old[a.doc_id].digest == d for a, d in zip(articles, digests)]
-    if (stored is not None and all(kept) and list(old) == [a.doc_id for a in articles]
+    if (stored is not None and all(kept) and old.keys() == {a.doc_id for a in articles} and len(old) == len(articles)
             and all(old[a.doc_id].article.meta == a.meta for a in articles)
-            and stored.manifest.corpus_paths == list(corpus_paths) and (index_dir / CURRENT).is_symlink()
-            and not stored.version_dir.name.endswith(COPIED_SUFFIX)):  # a copied folder is made a version again
+            and stored.manifest.corpus_paths == list(corpus_paths) and store.keeps_unchanged(stored)):
         # Nothing changed: the version in use stays, and the versions kept before it are not pushed out.
         return BuildReport(manifest=stored.manifest, version_dir=stored.version_dir, version=stored,
                            reused=len(stored.chunk_lines), unchanged=True)
@@ -229,16 +217,10 @@ def _write_version(
 
     if progress:
         progress("writing", 0, 1)
-    version_dir = new_version_dir(index_dir)
-    write_lines(version_dir / ARTICLES, [stored_article.line for stored_article in new_articles.values()])
-    write_lines(version_dir / CHUNKS, chunk_lines)
     vector_index = VectorIndex(embedder.dimension)
     vector_index.add(np.arange(len(chunk_lines)), vectors)
-    vector_index.save(version_dir / VECTORS)
     lexical = LexicalIndex.from_counts(terms)
-    lexical.save(version_dir / BM25)
     words = _word_counts(articles, kept, stored)
-    write_word_counts(version_dir / WORDS_FILE, words)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=embedder.name,
@@ -251,11 +233,11 @@ def _write_version(
         chunks=len(chunk_lines),
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
-        files=file_digests(version_dir),  # every other file is written: search and reuse check them
     )
-    searchable = NewsIndex(version_dir, manifest, {a.doc_id: a.meta for a in articles}, ChunkLines(chunk_lines),
-                           {doc_id: stored.rows for doc_id, stored in new_articles.items()}, vector_index, lexical,
-                           embedder)
+    searchable = NewsIndex(Path(store.location), manifest, {a.doc_id: a.meta for a in articles},
+                           ChunkLines(chunk_lines), {doc_id: stored.rows for doc_id, stored in new_articles.items()},
+                           vector_index, lexical, embedder)
+    searchable.use_words(words)
     changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
     carried = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
     calibration = (carried and carried.carried_over(changed)) or calibrate(searchable)
@@ -269,12 +251,11 @@ def _write_version(
     }
     manifest = dataclasses.replace(manifest, answerability=calibration.to_json(), changes=changes,
                                    build_seconds=round(time.perf_counter() - started, 3))
-    manifest.write(version_dir)
-    final_dir = publish(index_dir, version_dir, keep=options.keep_versions)
+    version = store.publish(NewVersion(manifest, new_articles, chunk_lines, vectors, terms, words, vector_index, lexical),
+                            keep=options.keep_versions)
     if progress:
         progress("writing", 1, 1)
-    return BuildReport(manifest=manifest, version_dir=final_dir,
-                       version=StoredVersion(final_dir, manifest, new_articles, chunk_lines, vectors, terms, words),
+    return BuildReport(manifest=version.manifest, version_dir=version.version_dir, version=version,
                        added=changes["added"], changed=changes["changed"], removed=changes["removed"],
                        embedded=changes["embedded"], reused=changes["reused"])
 

@@ -12,6 +12,7 @@ Every error carries what went wrong and how to fix it. The front ends turn them 
      ├── IndexMismatchError   the index on disk does not fit this program or its settings
      ├── IndexBusyError       another build is writing the same index
      ├── ModelError           the embedding model cannot be loaded
+     ├── DatabaseError        PostgreSQL cannot be reached, lacks pgvector, or refuses a statement
      ├── DiscordError         Discord cannot be reached, or refuses the bot
      └── MeasurementError     a benchmark or an evaluation cannot run (its data, a child process)
 """
@@ -60,6 +61,10 @@ class IndexBusyError(NewsbotError):
 
 
 class ModelError(NewsbotError):
+    pass
+
+
+class DatabaseError(NewsbotError):
     pass
 
 

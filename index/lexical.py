@@ -41,6 +41,9 @@ def _sparse():
 TERMS_FILE = "terms.npz"
 """The term counts, saved next to bm25s's files; their columns are bm25s's vocabulary."""
 BM25S_VOCABULARY_FILE = "vocab.index.json"
+BM25_K1 = 1.5
+BM25_B = 0.75
+"""BM25's term-frequency saturation and length normalisation: bm25s's defaults (Lucene's)."""
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -122,7 +125,7 @@ class LexicalIndex:
         import bm25s
 
         sp = _sparse()
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         counts = terms.counts
         passages, words = counts.shape
         lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()

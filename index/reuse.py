@@ -11,17 +11,19 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .chunking import ChunkerSettings
-from .documents import Article, ArticleMeta
+from .documents import Article
 from .embedding import Embedder
-from .errors import IndexMismatchError, IndexMissingError
 from .lexical import TermCounts
 from .spelling import WORDS_FILE, read_word_counts
-from .store import Manifest, current_version
-from .version_files import VersionFiles
+from .store import Manifest
+
+if TYPE_CHECKING:
+    from .version_store import VersionStore
 
 
 def text_digest(text: str) -> str:
@@ -73,33 +75,15 @@ class StoredVersion:
         return self.words
 
     @classmethod
-    def read(cls, index_dir: Path, kept: StoredVersion | None = None) -> StoredVersion | None:
-        """The version in use, or None when there is none or it cannot be read (a full build follows).
+    def read(cls, where: Path | VersionStore, kept: StoredVersion | None = None) -> StoredVersion | None:
+        """The version in use of an index folder or a store, or None when there is none or it cannot
+        be read (a full build follows).
 
         `kept` is returned as it is when it is that version: a running bot keeps the version it
-        last built, so its next change need not read it back from disk.
+        last built, so its next change need not read it back."""
+        from .version_store import as_store
 
-        Its lines are written again as they are, so its files must match the digests its manifest
-        records: a version whose files differ, or that records none (written before digests were),
-        is not reused.
-        """
-        try:
-            version = current_version(index_dir)
-            if kept is not None and kept.version_dir == version:
-                return kept
-            manifest = Manifest.read(version)
-            if manifest.files is None:
-                return None  # cannot be checked
-            files = VersionFiles.read(version, manifest)
-            vectors = files.vectors().all_vectors()
-            stored = cls(version, manifest, chunk_lines=files.chunk_lines, vectors=vectors, terms=files.terms())
-            for record, line, rows in zip(files.records, files.article_lines, files.rows):
-                article = Article(ArticleMeta.from_json(record), record["text"])
-                stored.articles[article.doc_id] = StoredArticle(
-                    article, record.get("digest") or article_digest(article), line, rows)
-        except (IndexMissingError, IndexMismatchError, KeyError, TypeError, ValueError):
-            return None  # none, or damaged: nothing in it can be trusted, so the build embeds everything
-        return stored
+        return as_store(where).read_current(kept)
 
     def same_vectors(self, embedder: Embedder) -> bool:
         """Whether its vectors are the ones this model would make."""

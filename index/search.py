@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .spelling import WORDS_FILE, SpellingFixer, count_words, read_word_counts
 from .store import CHUNKS, REBUILD_HINT, Manifest, current_version
 from .vectors import VectorIndex
 from .version_files import VersionFiles, told_as_damage
+from .version_store import VersionStore, as_store
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -33,6 +34,24 @@ CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
 QUESTION_VECTORS_KEPT = 256
 """Question embeddings kept per index: an answer searches, highlights and may search again with them."""
+
+
+class VectorSearch(Protocol):
+    """What a search needs of the vectors: FAISS (`VectorIndex`) or pgvector (`PostgresVectors`)."""
+
+    dimension: int
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
+
+    def vectors(self, ids: list[int]) -> np.ndarray: ...
+
+
+class LexicalSearch(Protocol):
+    """What a search needs of BM25: bm25s (`LexicalIndex`) or SQL (`PostgresLexical`)."""
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
+
+    def idf(self, token: str) -> float: ...
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -52,7 +71,22 @@ def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> li
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _check_dimension(index_dir: Path, manifest: Manifest, dimension: int) -> None:
+def check_model(where: str, manifest: Manifest, embedder: Embedder) -> None:
+    """IndexMismatchError, with the setting to change, when the index was built with another model."""
+    if manifest.model == embedder.name:
+        return
+    if manifest.model.removesuffix(ONNX_SUFFIX) == embedder.name.removesuffix(ONNX_SUFFIX):
+        runtime = "auto" if manifest.model.endswith(ONNX_SUFFIX) else "sentence-transformers"
+        other_setting = f'set [index] runtime = "{runtime}"'
+    else:
+        other_setting = f"set [index] model = {manifest.model!r}"
+    raise IndexMismatchError(
+        f"{where} was built with the model {manifest.model!r}, but the configured model is {embedder.name!r}",
+        f"{REBUILD_HINT}, or {other_setting}",
+    )
+
+
+def _check_dimension(index_dir: Path | str, manifest: Manifest, dimension: int) -> None:
     if manifest.dimension != dimension:
         raise IndexMismatchError(
             f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {dimension}",
@@ -110,10 +144,10 @@ class NewsIndex:
         articles: dict[str, ArticleMeta],
         chunks: Sequence[Chunk],
         rows_by_article: dict[str, range],
-        vectors: VectorIndex | None,
-        lexical: LexicalIndex | None,
+        vectors: VectorSearch | None,
+        lexical: LexicalSearch | None,
         embedder: Embedder,
-        load_parts: Callable[[], tuple[VectorIndex, LexicalIndex]] | None = None,
+        load_parts: Callable[[], tuple[VectorSearch, LexicalSearch]] | None = None,
     ) -> None:
         """`vectors` and `lexical` may be None when `load_parts` gives them at the first search."""
         self.version_dir = version_dir
@@ -136,20 +170,17 @@ class NewsIndex:
         commands that embed nothing (stats, dump) never load it."""
 
     @classmethod
-    def open(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
-        """Load the current version, refusing one built by another format, model or dimension."""
+    def open(cls, where: Path | VersionStore, embedder: Embedder) -> NewsIndex:
+        """Load the version in use of an index folder or a store, refusing one built by another
+        format, model or dimension."""
+        return as_store(where).open(embedder)
+
+    @classmethod
+    def open_folder(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
+        """The version in use of an index folder (what `FileStore.open` gives)."""
         version_dir = current_version(index_dir)
         manifest = Manifest.read(version_dir)
-        if manifest.model != embedder.name:
-            if manifest.model.removesuffix(ONNX_SUFFIX) == embedder.name.removesuffix(ONNX_SUFFIX):
-                runtime = "auto" if manifest.model.endswith(ONNX_SUFFIX) else "sentence-transformers"
-                other_setting = f'set [index] runtime = "{runtime}"'
-            else:
-                other_setting = f"set [index] model = {manifest.model!r}"
-            raise IndexMismatchError(
-                f"the index in {index_dir} was built with the model {manifest.model!r}, but the configured model is {embedder.name!r}",
-                f"{REBUILD_HINT}, or {other_setting}",
-            )
+        check_model(f"the index in {index_dir}", manifest, embedder)
         known = embedder.known_dimension()
         if known is not None:
             _check_dimension(index_dir, manifest, known)
@@ -221,7 +252,7 @@ class NewsIndex:
             hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
         return hits
 
-    def _parts(self) -> tuple[VectorIndex, LexicalIndex]:
+    def _parts(self) -> tuple[VectorSearch, LexicalSearch]:
         if self._vectors is None or self._lexical is None:
             with self._parts_lock:
                 if (self._vectors is None or self._lexical is None) and self._load_parts is not None:
@@ -283,6 +314,10 @@ class NewsIndex:
         if self._calibration is None:
             self._calibration = Calibration.from_json(self.manifest.answerability) or calibrate(self)
         return self._calibration
+
+    def use_words(self, words: dict[str, int]) -> None:
+        """The corpus's word counts, when the caller has them already (a build)."""
+        self._words = words
 
     def corpus_words(self) -> dict[str, int]:
         """How often each word occurs in the articles (lower case), read on first use."""

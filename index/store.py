@@ -94,27 +94,34 @@ class Manifest:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise IndexMismatchError(f"the index manifest {path} cannot be read ({error})", REBUILD_HINT) from None
+        return cls.from_record(record, f"the index manifest {path}", f"the index at {version_dir}")
+
+    @classmethod
+    def from_record(cls, record: object, what: str, where: str) -> Manifest:
+        """A manifest from its JSON record; IndexMismatchError naming `what` (the manifest) or
+        `where` (its index) unless it is one this newsbot reads."""
         if not isinstance(record, dict):
-            raise IndexMismatchError(f"the index manifest {path} is not a JSON object", REBUILD_HINT)
+            raise IndexMismatchError(f"{what} is not a JSON object", REBUILD_HINT)
         found = record.get("format_version")
         if found != FORMAT_VERSION:
-            raise IndexMismatchError(
-                f"the index at {version_dir} has format version {found}, this newsbot reads version {FORMAT_VERSION}",
-                REBUILD_HINT,
-            )
+            raise IndexMismatchError(f"{where} has format version {found}, this newsbot reads version {FORMAT_VERSION}",
+                                     REBUILD_HINT)
         try:
             manifest = cls(**record)
         except TypeError as error:
-            raise IndexMismatchError(f"the index manifest {path} is incomplete ({error})", REBUILD_HINT) from None
+            raise IndexMismatchError(f"{what} is incomplete ({error})", REBUILD_HINT) from None
         for name, check in _MANIFEST_TYPES.items():
             if not check(getattr(manifest, name)):
-                raise IndexMismatchError(f"the index manifest {path} is damaged: its {name} is "
+                raise IndexMismatchError(f"{what} is damaged: its {name} is "
                                          f"{json.dumps(getattr(manifest, name))[:80]}", REBUILD_HINT)
         return manifest
 
+    def to_record(self) -> dict:
+        """Its JSON record, without the fields an older version did not record."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability", "changes") or v is not None}
+
     def write(self, version_dir: Path) -> None:
-        record = {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability", "changes") or v is not None}
-        _write_synced(version_dir / MANIFEST, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        _write_synced(version_dir / MANIFEST, json.dumps(self.to_record(), indent=2, ensure_ascii=False) + "\n")
 
 
 def _is_int(value) -> bool:
@@ -309,7 +316,17 @@ class HeldLock:
     A corpus change takes the lock before it touches the corpus folder and builds under the same
     hold, so no other build can read the folder half-changed."""
 
-    index_dir: Path
+    key: str
+    """Which index it locks: `file:` and the folder, or `postgres:` and the corpus."""
+
+
+def lock_key(index_dir: Path) -> str:
+    return f"file:{index_dir.resolve()}"
+
+
+def check_held(held: HeldLock, key: str) -> None:
+    if held.key != key:
+        raise ValueError(f"the lock held is for {held.key}, not {key}")
 
 
 @contextmanager
@@ -318,8 +335,7 @@ def build_lock(index_dir: Path, held: HeldLock | None = None) -> Iterator[HeldLo
 
     With `held` (the lock already taken for this index by the caller) nothing more is locked."""
     if held is not None:
-        if held.index_dir.resolve() != index_dir.resolve():
-            raise ValueError(f"the lock held is for {held.index_dir}, not {index_dir}")
+        check_held(held, lock_key(index_dir))
         yield held
         return
     lock_file = _open_lock_file(index_dir)
@@ -335,7 +351,7 @@ def build_lock(index_dir: Path, held: HeldLock | None = None) -> Iterator[HeldLo
             copied = _move_copied_current_aside(index_dir)
             if copied is not None:  # serve the copy from versions/ at once: the build may take minutes
                 _point_current_at(index_dir, copied)
-            yield HeldLock(index_dir)
+            yield HeldLock(lock_key(index_dir))
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
     finally:

@@ -18,6 +18,8 @@ SHARED_EVAL = ROOT.parent / "shared" / "eval"
 SEED_2017 = "000_d9337505ec262534"
 SEED_2021 = "001_4589706aa8a54f74"
 
+pytest_plugins = ["tests.postgres"]  # postgres_server, postgres_url, and index_at (both backends)
+
 
 @pytest.fixture(autouse=True)
 def _work_in_tmp(tmp_path, monkeypatch):

@@ -14,10 +14,10 @@ from bot.core.config import Config, CorpusSettings
 from bot.core.service import Newsbot
 from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
 from index.build import corpus_fingerprint
-from index.lexical import TERMS_FILE, LexicalIndex
-from index.spelling import WORDS_FILE, read_word_counts
-from index.store import ARTICLES, BM25, CHUNKS, MANIFEST, VECTORS, current_version
-from index.vectors import VectorIndex
+from index.lexical import TERMS_FILE
+from index.reuse import StoredVersion
+from index.store import ARTICLES, BM25, MANIFEST, current_version
+from index.version_store import as_store
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
 from .fakes import FakeEmbedder
@@ -47,31 +47,29 @@ class CountingEmbedder(FakeEmbedder):
         return super().count_tokens(texts)
 
 
-def snapshot(index_dir: Path) -> dict:
-    """The current version's content by passage id, whatever order its rows are in."""
-    version = current_version(index_dir)
-    chunks = [json.loads(line) for line in (version / CHUNKS).read_text().splitlines()]
+def snapshot(where) -> dict:
+    """The version in use's content by passage id, whatever order its rows are in (either backend)."""
+    version = StoredVersion.read(where)
+    chunks = [json.loads(line) for line in version.chunk_lines]
     articles = {}
-    for line in (version / ARTICLES).read_text().splitlines():
-        record = json.loads(line)
+    for stored in version.articles.values():
+        record = json.loads(stored.line)
         record.pop("source_path")
         articles[record["doc_id"]] = record
-    vectors = VectorIndex.load(version / VECTORS).all_vectors()
-    terms = LexicalIndex.load_terms(version / BM25)
-    words = {column: word for word, column in terms.vocabulary.items()}
-    counts = terms.counts.tocoo()
+    words = {column: word for word, column in version.terms.vocabulary.items()}
+    counts = version.terms.counts.tocoo()
     term_counts = {(chunks[r]["chunk_id"], words[c]): v for r, c, v in zip(counts.row, counts.col, counts.data)}
-    index = NewsIndex.open(index_dir, FakeEmbedder())
-    bm25 = {q: sorted((h.chunk.chunk_id, round(h.score, 4)) for h in index.search(q, k=50, mode="bm25"))
+    index = NewsIndex.open(where, FakeEmbedder())
+    bm25 = {q: sorted((h.chunk.chunk_id, round(h.score, 3)) for h in index.search(q, k=50, mode="bm25"))
             for q in ("harbour bridge cable", "flour Russia embassy", "ferry strike contract", "president Peru")}
     return {
         "articles": articles,
         "chunks": {c["chunk_id"]: c for c in chunks},
-        "vectors": {c["chunk_id"]: vectors[row].round(5).tolist() for row, c in enumerate(chunks)},
+        "vectors": {c["chunk_id"]: version.vectors[row].round(5).tolist() for row, c in enumerate(chunks)},
         "terms": term_counts,
         "bm25": bm25,
         "fingerprint": index.manifest.corpus_fingerprint,
-        "words": read_word_counts(version / WORDS_FILE),
+        "words": version.word_counts(),
         "calibration": index.manifest.answerability,
     }
 
@@ -91,9 +89,9 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
-def test_adding_and_removing_articles_gives_the_index_a_full_build_gives(corpus, tmp_path):
+def test_adding_and_removing_articles_gives_the_index_a_full_build_gives(corpus, tmp_path, index_at):
     embedder = CountingEmbedder()
-    index_dir = tmp_path / "ix"
+    index_dir = index_at
     first = build_index([corpus], index_dir, embedder)
 
     (corpus / "ferry.txt").write_text(STORIES["ferry"])
@@ -112,43 +110,45 @@ def test_adding_and_removing_articles_gives_the_index_a_full_build_gives(corpus,
     assert removed.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus([corpus]).articles)
 
 
-def test_a_reindex_with_no_change_chunks_and_embeds_nothing(corpus, tmp_path):
+def test_a_reindex_with_no_change_chunks_and_embeds_nothing(corpus, tmp_path, index_at):
     embedder = CountingEmbedder()
-    build_index([corpus], tmp_path / "ix", embedder)
+    first = build_index([corpus], index_at, embedder)
     embedder.embedded = embedder.counted = 0
-    report = build_index([corpus], tmp_path / "ix", embedder)
+    report = build_index([corpus], index_at, embedder)
     assert (embedder.embedded, embedder.counted, report.embedded) == (0, 0, 0)
     assert (report.added, report.changed, report.removed) == (0, 0, 0)
-    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+    assert report.unchanged and as_store(index_at).current_name() == first.version_dir.name
+    assert snapshot(index_at) == full_build_of(corpus, tmp_path)
 
 
-def test_an_edited_article_embeds_only_its_edited_passages(corpus, tmp_path):
+def test_an_edited_article_embeds_only_its_edited_passages(corpus, tmp_path, index_at):
     embedder = CountingEmbedder()
-    build_index([corpus], tmp_path / "ix", embedder)
+    build_index([corpus], index_at, embedder)
     story = corpus / f"{SEED_2017}.txt"
     story.write_text(story.read_text().replace("2,400 tons of flour", "2,500 tons of flour"))
     embedder.embedded = 0
-    report = build_index([corpus], tmp_path / "ix", embedder)
+    report = build_index([corpus], index_at, embedder)
     assert (report.added, report.changed, report.removed) == (0, 1, 0)
     assert 0 < report.embedded < 4 and report.reused > report.embedded
-    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
+    assert snapshot(index_at) == full_build_of(corpus, tmp_path)
 
 
-def test_other_chunker_settings_chunk_everything_again(corpus, tmp_path):
+def test_other_chunker_settings_chunk_everything_again(corpus, tmp_path, index_at):
     embedder = CountingEmbedder()
-    build_index([corpus], tmp_path / "ix", embedder)
+    build_index([corpus], index_at, embedder)
     settings = ChunkerSettings(chunk_tokens=40, overlap_tokens=0)
     embedder.counted = 0
-    report = build_index([corpus], tmp_path / "ix", embedder, settings)
+    report = build_index([corpus], index_at, embedder, settings)
     assert embedder.counted > 20 and report.embedded > 0
-    assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path, settings)
+    assert snapshot(index_at) == full_build_of(corpus, tmp_path, settings)
 
 
-def test_another_model_embeds_everything_again(corpus, tmp_path):
-    build_index([corpus], tmp_path / "ix", FakeEmbedder())
+def test_another_model_embeds_everything_again(corpus, tmp_path, index_at):
+    build_index([corpus], index_at, FakeEmbedder())
     other = CountingEmbedder(name="other-model")
-    report = build_index([corpus], tmp_path / "ix", other)
+    report = build_index([corpus], index_at, other)
     assert report.reused == 0 and other.embedded == report.manifest.chunks
+    assert NewsIndex.open(index_at, other).search("harbour bridge cable", k=1)[0].article.doc_id == "harbour"
 
 
 def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_and_is_built_again(corpus, tmp_path):
@@ -173,18 +173,18 @@ def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_a
     assert snapshot(tmp_path / "ix") == full_build_of(corpus, tmp_path)
 
 
-def test_update_refuses_unknown_and_clashing_ids_and_changes_nothing(corpus, tmp_path):
+def test_update_refuses_unknown_and_clashing_ids_and_changes_nothing(corpus, tmp_path, index_at):
     embedder = FakeEmbedder()
-    build_index([corpus], tmp_path / "ix", embedder)
-    before = current_version(tmp_path / "ix")
+    build_index([corpus], index_at, embedder)
+    before = as_store(index_at).current_name()
     with pytest.raises(CorpusError, match="no article 'nope'"):
-        update_index(tmp_path / "ix", embedder, remove=["nope"])
+        update_index(index_at, embedder, remove=["nope"])
     [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
     with pytest.raises(CorpusError, match="already in the index"):
-        update_index(tmp_path / "ix", embedder, add=[harbour])
+        update_index(index_at, embedder, add=[harbour])
     with pytest.raises(CorpusError, match="no articles"):
-        update_index(tmp_path / "ix", embedder, remove=[SEED_2017, SEED_2021, "harbour"])
-    assert current_version(tmp_path / "ix") == before
+        update_index(index_at, embedder, remove=[SEED_2017, SEED_2021, "harbour"])
+    assert as_store(index_at).current_name() == before
 
 
 def test_bm25_weights_match_bm25s_own_indexing():
@@ -238,10 +238,10 @@ def test_a_kept_version_spares_reading_it_and_a_stale_one_is_not_used(corpus, tm
     assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
 
 
-def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_again(corpus, tmp_path, monkeypatch):
+def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_again(corpus, index_at, monkeypatch):
     """Measuring the background costs a second or two on a large corpus; a change of a few
     passages in thousands would barely move it. Here "few" is made large enough for the seeds."""
-    index_dir = tmp_path / "ix"
+    index_dir = index_at
     first = build_index([corpus], index_dir, FakeEmbedder()).manifest.answerability
     assert first["changed"] == 0 and first["passages"] > 0
     monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.5)

@@ -32,6 +32,8 @@ from index import (
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
+DATABASE_URL_ENV = "NEWSBOT_DATABASE_URL"
+STORE_BACKENDS = ("faiss", "postgres")
 DEFAULT_CONFIG_FILE = "config.toml"
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
@@ -81,6 +83,21 @@ class IndexSettings:
     @property
     def chunker(self) -> ChunkerSettings:
         return ChunkerSettings(self.chunk_tokens, self.overlap_tokens, self.title_in_embedding)
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where index versions live: "faiss" (files in [index] dir, one machine) or "postgres" (one database
+    that every bot process shares; each index is a corpus named after its folder: `.newsbot/index` is "index")."""
+
+    backend: str = _setting("faiss", " or ".join(f'"{b}"' for b in STORE_BACKENDS), lambda v: v in STORE_BACKENDS)
+    url: str = field(default="", repr=False, metadata={
+        "allowed": "a postgresql:// URL (better: NEWSBOT_DATABASE_URL)",
+        "check": lambda v: v == "" or v.startswith(("postgresql://", "postgres://"))})
+
+    def resolved_url(self) -> str:
+        """NEWSBOT_DATABASE_URL wins over the file, so the file can be shared without the password."""
+        return os.environ.get(DATABASE_URL_ENV, "").strip() or self.url.strip()
 
 
 @dataclass(frozen=True)
@@ -154,6 +171,7 @@ class Config:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     guilds: dict[int, GuildSettings] = field(default_factory=dict)
@@ -163,8 +181,8 @@ class Config:
 
 
 SECTIONS: dict[str, type] = {
-    "corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings, "discord": DiscordSettings,
-    "fetch": FetchSettings,
+    "corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings, "store": StoreSettings,
+    "discord": DiscordSettings, "fetch": FetchSettings,
 }
 
 

@@ -21,27 +21,30 @@ from index import (
     Article,
     BuildProgress,
     BuildReport,
+    ConfigError,
     Embedder,
     HeldLock,
     IndexMismatchError,
     IndexMissingError,
     NewsIndex,
+    PostgresStore,
     SearchFilters,
     StoredVersion,
     UsageError,
+    VersionChanged,
+    VersionStore,
+    as_store,
     build_index,
-    build_lock,
     corpus_fingerprint,
     embedder_name,
     load_corpus,
     load_embedder,
     parse_query,
-    rollback,
     update_index,
 )
 
 from .answer import Answer, build_answer
-from .config import Config, IndexSettings
+from .config import DATABASE_URL_ENV, Config, IndexSettings, StoreSettings
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,7 @@ class Newsbot:
         self._built: StoredVersion | None = None
         """The version this app last built, kept so the next change need not read it back."""
         self._index_dir = index_dir or config.index.dir
+        self._store: VersionStore | None = None
         self._lock = threading.Lock()
         self._guild_apps: dict[int, Newsbot] = {}
 
@@ -143,6 +147,14 @@ class Newsbot:
     def index_dir(self) -> Path:
         """The folder of this app's index; an app never moves (`at` makes one that works elsewhere)."""
         return self._index_dir
+
+    @property
+    def store(self) -> VersionStore:
+        """Where this app's index versions live ([store] backend): its index folder, or a corpus named
+        after that folder in PostgreSQL."""
+        if self._store is None:
+            self._store = open_store(self.config.store, self.index_dir)
+        return self._store
 
     def at(self, index_dir: Path) -> Newsbot:
         """An app with these settings and this (loaded or not) model, on the index in another folder."""
@@ -175,9 +187,9 @@ class Newsbot:
     def index(self) -> NewsIndex:
         """The index in use, loaded on first use; IndexMissingError when none is built."""
         if self._index is None:
-            self._index = NewsIndex.open(self.index_dir, self._model.lazy)
+            self._index = NewsIndex.open(self.store, self._model.lazy)
             manifest = self._index.manifest
-            log.info("opened the index in %s: version %s, %d articles, %d passages", self.index_dir,
+            log.info("opened the index in %s: version %s, %d articles, %d passages", self.store.location,
                      self._index.version_dir.name, manifest.articles, manifest.chunks)
         return self._index
 
@@ -188,7 +200,7 @@ class Newsbot:
         The model is loaded first (it takes seconds), so the lock is held only for the change itself.
         Pass the lock on to `rebuild` or `update` within the hold."""
         self.embedder  # noqa: B018 - loaded before the lock is taken
-        with build_lock(self.index_dir) as held:
+        with self.store.lock() as held:
             yield held
 
     def rebuild(self, corpus_paths: Sequence[Path] | None = None, progress: BuildProgress | None = None,
@@ -198,7 +210,7 @@ class Newsbot:
         with self._model.announcing(progress):
             report = build_index(
                 corpus_paths or self.config.corpus.read_paths,
-                self.index_dir,
+                self.store,
                 self._model.lazy,  # loaded once the corpus is read: a bad corpus path is told at once
                 settings.chunker,
                 batch_size=settings.batch_size,
@@ -208,7 +220,7 @@ class Newsbot:
                 lock=lock,
             )
         self._built = report.version
-        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
+        self._index = NewsIndex.open(self.store, self._model.lazy)
         return report
 
     def update(self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None) -> BuildReport:
@@ -224,18 +236,28 @@ class Newsbot:
             built_from = set()
         if built_from != {p.resolve() for p in self.config.corpus.read_paths}:
             return self.rebuild(lock=lock)
-        report = update_index(self.index_dir, self._model.lazy, settings.chunker, add=add, remove=remove,
+        report = update_index(self.store, self._model.lazy, settings.chunker, add=add, remove=remove,
                               batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
                               lock=lock)
         self._built = report.version
-        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
+        self._index = NewsIndex.open(self.store, self._model.lazy)
         return report
 
     def rollback(self) -> NewsIndex:
         """Serve the previous index version again."""
-        rollback(self.index_dir)
-        self._index = NewsIndex.open(self.index_dir, self._model.lazy)
+        self.store.rollback()
+        self._index = NewsIndex.open(self.store, self._model.lazy)
         return self._index
+
+    def current_index(self) -> NewsIndex:
+        """The index in use, opened again when another process (another bot, the CLI) has switched
+        versions since: every process that shares an index answers from its newest version."""
+        index = self.index
+        if self.store.current_name() != index.version_dir.name:
+            log.info("the index in %s changed: opening version %s", self.store.location, self.store.current_name())
+            self._index = None
+            index = self.index
+        return index
 
     def ensure_index(self, progress: BuildProgress | None = None, say: Callable[[str], None] | None = None, *,
                      when_stale: bool = True) -> BuildReport | None:
@@ -277,14 +299,34 @@ class Newsbot:
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
-        answer = build_answer(self.index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
-                              mode=search.mode, filters=filters)
+        try:
+            answer = build_answer(self.current_index(), searched, k=k or search.k,
+                                  min_answer_score=search.min_answer_score, mode=search.mode, filters=filters)
+        except VersionChanged:
+            answer = build_answer(self.current_index(), searched, k=k or search.k,  # switched while answering
+                                  min_answer_score=search.min_answer_score, mode=search.mode, filters=filters)
         log.info("%s in %.0f ms (%s search, k=%d%s)", "abstained" if answer.abstained else
                  f"answered with {len(answer.passages)} passages", 1000 * (time.perf_counter() - started),
                  search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
         if earlier:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
         return answer
+
+
+def open_store(settings: StoreSettings, index_dir: Path) -> VersionStore:
+    """The store [store] names for an index folder: the folder itself, or the corpus named after it in PostgreSQL."""
+    if settings.backend != "postgres":
+        return as_store(index_dir)
+    url = settings.resolved_url()
+    if not url:
+        raise ConfigError('[store] backend is "postgres" but no database URL is set',
+                          f"export {DATABASE_URL_ENV}=postgresql://USER:PASSWORD@HOST/DATABASE, or set [store] url")
+    return PostgresStore(url, corpus_name(index_dir))
+
+
+def corpus_name(index_dir: Path) -> str:
+    """A corpus's name in the database: its index folder's name (`.newsbot/index` is "index")."""
+    return index_dir.name or "index"
 
 
 CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}

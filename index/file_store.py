@@ -1,0 +1,107 @@
+"""The default store: an index folder of complete versions on disk (the layout is in store.py).
+
+A version is a folder of files: articles and passages as JSON Lines, FAISS vectors, the bm25s
+index and its term counts, the corpus's word counts, and a manifest with the digest of each file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import numpy as np
+
+from .documents import Article, ArticleMeta
+from .embedding import Embedder
+from .errors import IndexMismatchError, IndexMissingError
+from .lexical import LexicalIndex
+from .reuse import StoredArticle, StoredVersion, article_digest
+from .search import NewsIndex
+from .spelling import WORDS_FILE, write_word_counts
+from .store import (
+    ARTICLES,
+    BM25,
+    CHUNKS,
+    COPIED_SUFFIX,
+    CURRENT,
+    VECTORS,
+    HeldLock,
+    Manifest,
+    build_lock,
+    current_version,
+    file_digests,
+    new_version_dir,
+    publish,
+    rollback,
+    write_lines,
+)
+from .vectors import VectorIndex
+from .version_files import VersionFiles
+from .version_store import NewVersion, VersionStore
+
+
+class FileStore(VersionStore):
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.location = str(index_dir)
+
+    def __repr__(self) -> str:
+        return f"FileStore({self.index_dir})"
+
+    def lock(self, held: HeldLock | None = None) -> AbstractContextManager[HeldLock]:
+        return build_lock(self.index_dir, held)
+
+    def read_current(self, kept: StoredVersion | None = None) -> StoredVersion | None:
+        """Its lines are written again as they are, so its files must match the digests its manifest
+        records: a version whose files differ, or that records none (written before digests were),
+        is not reused."""
+        try:
+            version = current_version(self.index_dir)
+            if kept is not None and kept.version_dir == version:
+                return kept
+            manifest = Manifest.read(version)
+            if manifest.files is None:
+                return None  # cannot be checked
+            files = VersionFiles.read(version, manifest)
+            vectors = files.vectors().all_vectors()
+            stored = StoredVersion(version, manifest, chunk_lines=files.chunk_lines, vectors=vectors, terms=files.terms())
+            for record, line, rows in zip(files.records, files.article_lines, files.rows):
+                article = Article(ArticleMeta.from_json(record), record["text"])
+                stored.articles[article.doc_id] = StoredArticle(
+                    article, record.get("digest") or article_digest(article), line, rows)
+        except (IndexMissingError, IndexMismatchError, KeyError, TypeError, ValueError):
+            return None  # none, or damaged: nothing in it can be trusted, so the build embeds everything
+        return stored
+
+    def keeps_unchanged(self, stored: StoredVersion) -> bool:
+        # a copied folder in place of `current` is made a version again
+        return (self.index_dir / CURRENT).is_symlink() and not stored.version_dir.name.endswith(COPIED_SUFFIX)
+
+    def publish(self, new: NewVersion, keep: int) -> StoredVersion:
+        version_dir = new_version_dir(self.index_dir)
+        write_lines(version_dir / ARTICLES, [stored_article.line for stored_article in new.articles.values()])
+        write_lines(version_dir / CHUNKS, new.chunk_lines)
+        vector_index = new.vector_index
+        if vector_index is None:
+            vector_index = VectorIndex(new.manifest.dimension)
+            vector_index.add(np.arange(len(new.chunk_lines)), new.vectors)
+        vector_index.save(version_dir / VECTORS)
+        (new.lexical or LexicalIndex.from_counts(new.terms)).save(version_dir / BM25)
+        write_word_counts(version_dir / WORDS_FILE, new.words)
+        manifest = dataclasses.replace(new.manifest, files=file_digests(version_dir))  # search and reuse check them
+        manifest.write(version_dir)
+        final_dir = publish(self.index_dir, version_dir, keep=keep)
+        return StoredVersion(final_dir, manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
+
+    def open(self, embedder: Embedder) -> NewsIndex:
+        return NewsIndex.open_folder(self.index_dir, embedder)
+
+    def current_name(self) -> str | None:
+        try:
+            return current_version(self.index_dir).name
+        except IndexMissingError:
+            return None
+
+    def rollback(self) -> str:
+        return rollback(self.index_dir).name

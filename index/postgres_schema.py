@@ -1,0 +1,173 @@
+"""Connecting to PostgreSQL, and the project's schema as numbered migrations.
+
+Every table lives in the `newsbot` schema, so a database shared with other applications keeps
+them apart. `connect` applies the migrations a database lacks, in order, each in its own
+transaction, under an advisory lock (two processes starting at once apply each migration once),
+and records them in `newsbot.migrations`. A migration is never edited once released: a change is
+a new one at the end of the list.
+
+psycopg and pgvector are imported here, when a PostgreSQL store is first used: the embedded
+default never loads them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .errors import DatabaseError
+
+if TYPE_CHECKING:
+    import psycopg
+
+MIGRATION_LOCK = 0x6E657773  # "news": the advisory lock key migrations are applied under
+
+MIGRATIONS: list[str] = [
+    # 1: the index. A version is a number per corpus; an article or a passage belongs to the versions
+    # from `added_in` up to, not including, `removed_in` (NULL: still in use). The version in use is
+    # always the newest (a rollback drops the versions after the one it returns to), so the rows
+    # in use are exactly those with `removed_in IS NULL`.
+    """
+    CREATE SCHEMA IF NOT EXISTS newsbot;
+    CREATE TABLE newsbot.corpora (
+        name text PRIMARY KEY,
+        current integer
+    );
+    CREATE TABLE newsbot.versions (
+        corpus text NOT NULL REFERENCES newsbot.corpora ON DELETE CASCADE,
+        number integer NOT NULL,
+        name text NOT NULL,
+        manifest jsonb NOT NULL,
+        words jsonb NOT NULL,
+        passages bigint NOT NULL,
+        total_terms double precision NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (corpus, number)
+    );
+    CREATE TABLE newsbot.articles (
+        corpus text NOT NULL,
+        doc_id text NOT NULL,
+        added_in integer NOT NULL,
+        removed_in integer,
+        digest text NOT NULL,
+        meta jsonb NOT NULL,
+        record text NOT NULL,
+        first_passage bigint NOT NULL,
+        passages integer NOT NULL,
+        PRIMARY KEY (corpus, doc_id, added_in)
+    );
+    CREATE INDEX articles_in_use ON newsbot.articles (corpus, first_passage) WHERE removed_in IS NULL;
+    CREATE SEQUENCE newsbot.passage_ids;
+    CREATE TABLE newsbot.passages (
+        id bigint PRIMARY KEY,
+        corpus text NOT NULL,
+        doc_id text NOT NULL,
+        added_in integer NOT NULL,
+        removed_in integer,
+        chunk text NOT NULL,
+        terms_length real NOT NULL,
+        embedding vector NOT NULL
+    );
+    CREATE INDEX passages_by_corpus ON newsbot.passages (corpus, removed_in, added_in);
+    CREATE TABLE newsbot.postings (
+        term text NOT NULL,
+        passage_id bigint NOT NULL REFERENCES newsbot.passages ON DELETE CASCADE,
+        tf real NOT NULL,
+        PRIMARY KEY (term, passage_id)
+    );
+    CREATE INDEX postings_by_passage ON newsbot.postings (passage_id);
+    CREATE TABLE newsbot.term_df (
+        corpus text NOT NULL,
+        term text NOT NULL,
+        df integer NOT NULL,
+        PRIMARY KEY (corpus, term)
+    );
+    """,
+    # 2: the Discord bot's own state, shared by every bot process (bot/discord_bot/state.py).
+    """
+    CREATE TABLE newsbot.bot_settings (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE newsbot.answers (
+        id text PRIMARY KEY, question text NOT NULL, shown integer NOT NULL, private boolean NOT NULL,
+        passage_ids text NOT NULL, created_at timestamptz NOT NULL, follows text
+    );
+    CREATE INDEX answers_by_age ON newsbot.answers (created_at);
+    CREATE TABLE newsbot.feedback (
+        answer_id text NOT NULL, user_hash text NOT NULL, vote integer NOT NULL, question text NOT NULL,
+        passage_ids text NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (answer_id, user_hash)
+    );
+    CREATE TABLE newsbot.conversations (key bigint PRIMARY KEY, question text NOT NULL, created_at timestamptz NOT NULL);
+    CREATE TABLE newsbot.reindexes (
+        id bigserial PRIMARY KEY, at timestamptz NOT NULL, summary text NOT NULL, index_name text NOT NULL
+    );
+    CREATE TABLE newsbot.cooldowns (
+        user_hash text PRIMARY KEY, window_ends timestamptz NOT NULL, questions integer NOT NULL
+    );
+    """,
+]
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
+    """An autocommit connection with pgvector's types, after the migrations are applied.
+
+    DatabaseError, in one line, when the server cannot be reached or lacks the vector extension."""
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError as error:
+        raise DatabaseError(f"the PostgreSQL backend needs {error.name}, which is not installed",
+                            "run `make run` again (or pip install 'psycopg[binary]' pgvector)") from None
+    try:
+        connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise DatabaseError(f"cannot reach the database at {redacted(url)} ({reason})",
+                            "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)") from None
+    try:
+        _ensure_vector(connection, url)
+        register_vector(connection)
+        if migrate:
+            apply_migrations(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
+    import psycopg
+
+    if connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+        return
+    try:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[0]
+        raise DatabaseError(f"the database at {redacted(url)} lacks the vector extension ({reason})",
+                            "install pgvector on the server and run CREATE EXTENSION vector as its owner") from None
+
+
+def apply_migrations(connection: psycopg.Connection[Any]) -> int:
+    """Apply the migrations the database lacks; returns how many were applied."""
+    applied = 0
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        connection.execute("CREATE SCHEMA IF NOT EXISTS newsbot")
+        connection.execute("CREATE TABLE IF NOT EXISTS newsbot.migrations "
+                           "(number integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        done = {row[0] for row in connection.execute("SELECT number FROM newsbot.migrations")}
+        for number, sql in enumerate(MIGRATIONS, start=1):
+            if number in done:
+                continue
+            connection.execute(sql.replace("CREATE SCHEMA IF NOT EXISTS newsbot;", ""))
+            connection.execute("INSERT INTO newsbot.migrations (number) VALUES (%s)", (number,))
+            applied += 1
+    newer = max(done, default=0)
+    if newer > len(MIGRATIONS):
+        raise DatabaseError(f"the database holds newsbot's schema version {newer}, this newsbot knows {len(MIGRATIONS)}",
+                            "upgrade newsbot on this machine")
+    return applied
