@@ -51,9 +51,9 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, discord, fetch, guilds.ID"),
+        ("[serch]\nk = 3", "unknown section [serch]. allowed sections: corpus, index, search, store, discord, fetch, guilds.ID"),
         ("k = 3\n[search]\nmode = \"bm25\"", "k = 3 is outside any section. put it under its section (allowed: "
-                                                "corpus, index, search, discord, fetch), or remove it"),
+                                                "corpus, index, search, store, discord, fetch), or remove it"),
         ("[search]\nkk = 3", "unknown key [search] kk. allowed keys: k, mode, min_answer_score"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. it must be an integer from 1 to 20"),
         ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. it must be an integer from 1 to 20"),
