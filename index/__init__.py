@@ -39,9 +39,9 @@ from .errors import (
 from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
 from .filters import SearchFilters, parse_filter_date, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
+from .postgres_store import PostgresStore, copy_version
 from .reuse import StoredVersion
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
-from .postgres_store import PostgresStore, copy_version
 from .sentences import sentence_spans
 from .store import HeldLock
 from .version_store import NewVersion, VersionChanged, VersionStore, as_store, build_lock, rollback

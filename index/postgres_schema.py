@@ -69,11 +69,16 @@ MIGRATIONS: list[str] = [
         embedding vector NOT NULL
     );
     CREATE INDEX passages_by_corpus ON newsbot.passages (corpus, removed_in, added_in);
+    CREATE INDEX passages_removed ON newsbot.passages (corpus, id) WHERE removed_in IS NOT NULL;
+    -- A passage's stemmed words, with what BM25 needs beside them (its length), so that scoring reads
+    -- this index alone; the few passages kept only for rollback are left out through passages_removed.
     CREATE TABLE newsbot.postings (
+        corpus text NOT NULL,
         term text NOT NULL,
-        passage_id bigint NOT NULL REFERENCES newsbot.passages ON DELETE CASCADE,
+        passage_id bigint NOT NULL,  -- no foreign key: checking one per row halved the insert rate
         tf real NOT NULL,
-        PRIMARY KEY (term, passage_id)
+        length real NOT NULL,
+        PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)
     );
     CREATE INDEX postings_by_passage ON newsbot.postings (passage_id);
     CREATE TABLE newsbot.term_df (

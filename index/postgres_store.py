@@ -53,6 +53,8 @@ ID_LOCK = 0x6E657774
 EF_SEARCH = 200
 """HNSW candidates examined per search (pgvector's ef_search): at least the 100 fusion takes."""
 VERSION_NAME = "%Y%m%dT%H%M%S.%f"
+VACUUM_AFTER = 10_000
+"""Passages written by one change from which the tables are vacuumed at once, not when autovacuum comes."""
 
 
 class PostgresStore(VersionStore):
@@ -222,7 +224,7 @@ class PostgresStore(VersionStore):
                 self._insert(connection, new, fresh, number)
             timings["insert"] = time.perf_counter() - started
             started = time.perf_counter()
-            ensure_vector_index(connection, new.manifest.dimension)
+            ensure_vector_index(connection, self.corpus, new.manifest.dimension)  # after the rows: built in bulk once
             timings["vector_index"] = time.perf_counter() - started
             connection.execute(
                 "INSERT INTO newsbot.versions (corpus, number, name, manifest, words, passages, total_terms) "
@@ -231,6 +233,9 @@ class PostgresStore(VersionStore):
                  float(new.terms.counts.sum())))
             connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
             self._prune(connection, keep)
+        if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
+            with self._told():  # marks the new rows visible to all, so BM25 reads its index alone
+                connection.execute("VACUUM (ANALYZE) newsbot.postings, newsbot.passages")
         self.last_publish = timings
         log.info("stored version %s of %s: %d articles kept, %d written, %d gone (%.1f s rows, %.1f s vector index)",
                  name, self.location, len(kept), len(fresh), len(gone), timings["insert"], timings["vector_index"])
@@ -274,7 +279,7 @@ class PostgresStore(VersionStore):
             for passage_id, position, doc_id in zip(ids.tolist(), positions.tolist(), doc_ids):
                 copy.write_row((passage_id, self.corpus, doc_id, number, new.chunk_lines[position].decode(),
                                 float(lengths[position]), new.vectors[position]))
-        insert_postings(connection, new.terms, positions, ids)
+        insert_postings(connection, self.corpus, new.terms, positions, ids)
         connection.execute(
             "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
             "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.added_in = %s GROUP BY po.term "
@@ -287,8 +292,14 @@ class PostgresStore(VersionStore):
             "SELECT number FROM newsbot.versions WHERE corpus = %s ORDER BY number DESC", (self.corpus,))]
         oldest = min(numbers[: max(keep, 1)])
         connection.execute("DELETE FROM newsbot.versions WHERE corpus = %s AND number < %s", (self.corpus, oldest))
-        for table in ("passages", "articles"):  # a passage's postings go with it
-            connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND removed_in <= %s", (self.corpus, oldest))
+        self._delete_rows(connection, "removed_in <= %s", oldest)
+
+    def _delete_rows(self, connection: psycopg.Connection[Any], condition: str, number: int) -> None:
+        """Delete the corpus's articles and passages (and their postings) that meet `condition` on `number`."""
+        connection.execute("DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.passage_id = p.id "
+                           f"AND p.corpus = %s AND p.{condition}", (self.corpus, number))
+        for table in ("passages", "articles"):
+            connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (self.corpus, number))
 
     def rollback(self) -> str:
         with self.lock():
@@ -307,9 +318,8 @@ class PostgresStore(VersionStore):
                     raise IndexMissingError(f"there is no version older than {name} in {self.location} to go back to",
                                             "keep more versions with [index] keep_versions")
                 number = older[0]
+                self._delete_rows(connection, "added_in > %s", number)
                 for table in ("passages", "articles"):
-                    connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND added_in > %s",
-                                       (self.corpus, number))
                     connection.execute(f"UPDATE newsbot.{table} SET removed_in = NULL WHERE corpus = %s AND removed_in > %s",
                                        (self.corpus, number))
                 connection.execute("DELETE FROM newsbot.versions WHERE corpus = %s AND number > %s", (self.corpus, number))
@@ -344,31 +354,50 @@ class PostgresStore(VersionStore):
         return PostgresIndex(self, number, name, manifest, articles, rows_by_article, passages, total_terms, embedder)
 
 
-def ensure_vector_index(connection: psycopg.Connection[Any], dimension: int) -> None:
-    """The HNSW index over the passages in use of this dimension (made once; then kept up by inserts)."""
-    connection.execute(
-        f"CREATE INDEX IF NOT EXISTS passages_hnsw_{int(dimension)} ON newsbot.passages USING hnsw "
-        f"((embedding::vector({int(dimension)})) vector_ip_ops) WHERE removed_in IS NULL "
-        f"AND vector_dims(embedding) = {int(dimension)}")
+def vector_index_name(corpus: str, dimension: int) -> str:
+    """Each corpus has an HNSW index of its own: a guild's search never walks another guild's graph."""
+    import hashlib
+
+    return f"passages_hnsw_{hashlib.sha256(corpus.encode()).hexdigest()[:16]}_{int(dimension)}"
 
 
-def insert_postings(connection: psycopg.Connection[Any], terms: TermCounts, positions: np.ndarray,
+def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimension: int) -> None:
+    """The corpus's HNSW index over its passages in use (made once, after its first rows: in bulk;
+    then kept up by each insert)."""
+    from psycopg import sql
+
+    name = vector_index_name(corpus, dimension)
+    if connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,):
+        return
+    connection.execute("SET LOCAL maintenance_work_mem = '2GB'")  # the graph is built in memory when it fits
+    connection.execute(sql.SQL(
+        "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
+        "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}").format(
+            name=sql.Identifier(name), d=sql.Literal(int(dimension)), corpus=sql.Literal(corpus)))
+
+
+def insert_postings(connection: psycopg.Connection[Any], corpus: str, terms: TermCounts, positions: np.ndarray,
                     ids: np.ndarray) -> None:
-    """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`."""
+    """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`, written
+    word by word (a word's postings then sit together on disk, where a search reads them)."""
+    if not len(positions):
+        return
     words = np.empty(len(terms.vocabulary), dtype=object)
     for word, column in terms.vocabulary.items():
-        words[column] = word
-    counts = terms.counts[positions] if len(positions) else None
-    with connection.cursor().copy("COPY newsbot.postings (term, passage_id, tf) FROM STDIN") as copy:
-        if counts is None:
-            return
-        per_row = np.diff(counts.indptr)
-        passage_ids = np.repeat(ids, per_row)
-        for start in range(0, len(counts.indices), 200_000):  # text COPY in blocks: a row at a time is slow
-            stop = start + 200_000
-            block = zip(words[counts.indices[start:stop]], passage_ids[start:stop].tolist(),
-                        counts.data[start:stop].tolist())
-            copy.write("".join(f"{_copy_text(word)}\t{passage_id}\t{tf:g}\n" for word, passage_id, tf in block))
+        words[column] = _copy_text(word)
+    counts = terms.counts[positions]
+    lengths = np.asarray(counts.sum(axis=1)).ravel()
+    per_row = np.diff(counts.indptr)
+    passage_ids = np.repeat(ids, per_row)
+    passage_lengths = np.repeat(lengths, per_row)
+    order = np.argsort(counts.indices, kind="stable")
+    prefix = _copy_text(corpus) + "\t"
+    with connection.cursor().copy("COPY newsbot.postings (corpus, term, passage_id, tf, length) FROM STDIN") as copy:
+        for start in range(0, len(order), 200_000):  # text COPY in blocks: a row at a time is slow
+            block = order[start : start + 200_000]
+            rows = zip(words[counts.indices[block]], passage_ids[block].tolist(), counts.data[block].tolist(),
+                       passage_lengths[block].tolist())
+            copy.write("".join(f"{prefix}{word}\t{passage_id}\t{tf:g}\t{length:g}\n" for word, passage_id, tf, length in rows))
 
 
 def _copy_text(value: str) -> str:
@@ -486,18 +515,25 @@ class PostgresVectors:
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         if k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        d = int(self.dimension)
-        only = " AND id = ANY(%(allowed)s)" if allowed is not None else ""
         with self._store.snapshot() as connection:
             connection.execute("SELECT set_config('hnsw.ef_search', %s, true), "
                                "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(max(EF_SEARCH, k)),))
-            rows = connection.execute(
-                f"SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
-                f"WHERE corpus = %(corpus)s AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
-                f"ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s",
-                {"query": np.asarray(query, dtype=np.float32), "corpus": self._store.corpus, "k": k,
-                 "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
+            rows = connection.execute(self._query(allowed is not None), {
+                "query": np.asarray(query, dtype=np.float32), "k": k,
+                "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda item: (-item[1], item[0]))  # relaxed order
+
+    def _query(self, filtered: bool):
+        """The nearest passages in use of the corpus; its name a literal, so the planner takes its own
+        partial HNSW index (with filters, pgvector's iterative scan goes on until k rows pass them)."""
+        from psycopg import sql
+
+        return sql.SQL(
+            "SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
+            "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
+            "ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s").format(
+                d=sql.Literal(int(self.dimension)), corpus=sql.Literal(self._store.corpus),
+                only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""))
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         if not ids:
@@ -520,15 +556,16 @@ class PostgresLexical:
         tokens = tokenize(query)
         if not tokens or self._size == 0 or k <= 0:
             return []
-        only = " AND p.id = ANY(%(allowed)s)" if allowed is not None else ""
+        only = " AND po.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
         with self._store.snapshot() as connection:
             rows = connection.execute(
                 "WITH q AS (SELECT u.term, ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
                 "FROM unnest(%(terms)s::text[]) AS u(term) JOIN newsbot.term_df t ON t.corpus = %(corpus)s AND t.term = u.term) "
-                "SELECT p.id, sum(q.idf * po.tf / (po.tf + %(k1)s * (1 - %(b)s + %(b)s * p.terms_length / %(average)s))) AS score "
-                "FROM q JOIN newsbot.postings po ON po.term = q.term JOIN newsbot.passages p ON p.id = po.passage_id "
-                f"WHERE p.corpus = %(corpus)s AND p.removed_in IS NULL{only} "
-                "GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(k)s",
+                "SELECT po.passage_id, sum(q.idf * po.tf / (po.tf + %(k1)s * (1 - %(b)s + %(b)s * po.length / %(average)s))) "
+                "AS score FROM q JOIN newsbot.postings po ON po.corpus = %(corpus)s AND po.term = q.term "
+                "WHERE po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
+                f"AND removed_in IS NOT NULL){only} "
+                "GROUP BY po.passage_id ORDER BY score DESC, po.passage_id LIMIT %(k)s",
                 {"n": self._size, "terms": tokens, "corpus": self._store.corpus, "k1": BM25_K1, "b": BM25_B,
                  "average": self._average or 1.0, "k": k,
                  "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()

@@ -35,6 +35,7 @@ from index import (
     VersionStore,
     as_store,
     build_index,
+    copy_version,
     corpus_fingerprint,
     embedder_name,
     load_corpus,
@@ -248,6 +249,20 @@ class Newsbot:
         self.store.rollback()
         self._index = NewsIndex.open(self.store, self._model.lazy)
         return self._index
+
+    def copy_to_postgres(self) -> tuple[StoredVersion, PostgresStore]:
+        """Copy the version in use of this app's index folder into PostgreSQL ([store] url), vectors and
+        all, as the corpus named after the folder: `newsbot index migrate --to postgres`. Returns the
+        version copied and where it went."""
+        stored = as_store(self.index_dir).read_current()
+        if stored is None:
+            raise IndexMissingError(f"there is no readable index in {self.index_dir} to copy",
+                                    "build one with `newsbot index build` first (with [store] backend = \"faiss\")")
+        target = open_store(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
+        assert isinstance(target, PostgresStore)
+        with target.lock():
+            copy_version(stored, target, self.config.index.keep_versions)
+        return stored, target
 
     def current_index(self) -> NewsIndex:
         """The index in use, opened again when another process (another bot, the CLI) has switched

@@ -40,11 +40,11 @@ def app_for_corpus(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Newsbot
     app = app.at(cache_dir_for(app, corpus, cache))
     try:
         if app.index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
-            print(f"newsbot: reusing the index in {app.index_dir}", file=sys.stderr)
+            print(f"newsbot: reusing the index in {app.store.location}", file=sys.stderr)
             return app
     except (IndexMissingError, IndexMismatchError):
         pass
-    print(f"newsbot: building an index of {', '.join(map(str, corpus))} in {app.index_dir}", file=sys.stderr)
+    print(f"newsbot: building an index of {', '.join(map(str, corpus))} in {app.store.location}", file=sys.stderr)
     build_with_progress(app, list(corpus))
     return app
 

@@ -27,6 +27,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -123,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("doc_id", metavar="ARTICLE", help="its id, its number in the REPL's :sources, or its title")
     restore = with_index(add_command(index_commands, "restore", help="bring a removed article back, reindex"))
     restore.add_argument("doc_id", metavar="ARTICLE", help="its id or its title")
+    migrate = with_index(add_command(index_commands, "migrate", help="copy the index folder's version in use into "
+                                     "PostgreSQL ([store] url), without embedding again"))
+    migrate.add_argument("--to", choices=["postgres"], required=True, help="the backend to copy it to")
     dump = with_index(add_command(index_commands, "dump", help="every passage as a JSON line"))
     dump.add_argument("--json", action="store_true", help="JSON lines (the only format)")
 
@@ -216,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "start"
         if command == "index":
             actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback,
+                       "migrate": cmd_migrate,
                        "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
@@ -294,6 +299,17 @@ def cmd_rollback(app: Newsbot, args: argparse.Namespace) -> int:
     stats = app.rollback().stats()
     print(f"Now serving version {stats.version}: {stats.articles:,} articles, {stats.chunks:,} passages, "
           f"built {stats.built_at}.")
+    return 0
+
+
+def cmd_migrate(app: Newsbot, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    stored, target = app.copy_to_postgres()
+    m = stored.manifest
+    print(f"Copied version {stored.version_dir.name} of {app.index_dir} ({m.articles:,} articles, {m.chunks:,} passages, "
+          f"model {m.model}) into {target.location} in {time.perf_counter() - started:.1f} s; nothing was embedded again.")
+    if app.config.store.backend != "postgres":
+        print('Serve it with [store] backend = "postgres" in the config file.')
     return 0
 
 
