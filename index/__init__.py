@@ -39,6 +39,7 @@ from .errors import (
 from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
 from .filters import SearchFilters, parse_filter_date, parse_query
 from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
+from .postgres_schema import connect as connect_database
 from .postgres_store import PostgresStore, copy_version
 from .reuse import StoredVersion
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
@@ -54,7 +55,7 @@ __all__ = [
     "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
     "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
     # where versions live
-    "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "copy_version",
+    "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "connect_database", "copy_version",
     # the model
     "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
     "hub_offline", "resolve_model_path",

@@ -65,6 +65,9 @@ class PostgresStore(VersionStore):
         self.corpus = corpus
         self.location = f"corpus {corpus!r} of {redacted(url)}"
         self._local = threading.local()
+        self._connections: list[psycopg.Connection[Any]] = []
+        """Every thread's connection, so that `close` closes them all."""
+        self._connections_lock = threading.Lock()
         self._migrated = False
         self.last_publish: dict[str, float] = {}
         """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""
@@ -80,13 +83,19 @@ class PostgresStore(VersionStore):
 
         connection = getattr(self._local, "connection", None)
         if connection is None or connection.closed or connection.broken:
+            if connection is not None:
+                connection.close()
             connection = self._local.connection = connect(self.url, migrate=not self._migrated)
             self._migrated = True
+            with self._connections_lock:
+                self._connections = [c for c in self._connections if not c.closed] + [connection]
         return connection
 
     def close(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
+        """Close every thread's connection (a thread that reads again opens a new one)."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
             connection.close()
 
     @contextmanager
@@ -301,6 +310,20 @@ class PostgresStore(VersionStore):
         for table in ("passages", "articles"):
             connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (self.corpus, number))
 
+    def drop(self) -> None:
+        """Delete the corpus: every version, row and index of it (benchmarks start from nothing)."""
+        from psycopg import sql
+
+        connection = self.connection()
+        with self._told(), connection.transaction():
+            for table in ("postings", "passages", "articles", "term_df", "versions"):
+                connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s", (self.corpus,))
+            connection.execute("DELETE FROM newsbot.corpora WHERE name = %s", (self.corpus,))
+            prefix = vector_index_name(self.corpus, 0).removesuffix("_0")
+            for (name,) in connection.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'newsbot' "
+                                              "AND indexname LIKE %s", (prefix + "%",)).fetchall():
+                connection.execute(sql.SQL("DROP INDEX newsbot.{}").format(sql.Identifier(name)))
+
     def rollback(self) -> str:
         with self.lock():
             connection = self.connection()
@@ -369,7 +392,7 @@ def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimens
     name = vector_index_name(corpus, dimension)
     if connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,):
         return
-    connection.execute("SET LOCAL maintenance_work_mem = '2GB'")  # the graph is built in memory when it fits
+    connection.execute("SET LOCAL maintenance_work_mem = '4GB'")  # the graph is built in memory when it fits
     connection.execute(sql.SQL(
         "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
         "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}").format(
@@ -508,16 +531,17 @@ class PostgresChunks(Sequence[Chunk]):
 class PostgresVectors:
     """pgvector's HNSW index, searched as `VectorIndex` is."""
 
-    def __init__(self, store: PostgresStore, dimension: int) -> None:
+    def __init__(self, store: PostgresStore, dimension: int, ef_search: int = EF_SEARCH) -> None:
         self._store = store
         self.dimension = dimension
+        self.ef_search = ef_search
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         if k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         with self._store.snapshot() as connection:
             connection.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                               "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(max(EF_SEARCH, k)),))
+                               "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(max(self.ef_search, k)),))
             rows = connection.execute(self._query(allowed is not None), {
                 "query": np.asarray(query, dtype=np.float32), "k": k,
                 "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()

@@ -92,6 +92,9 @@ class VersionStore(ABC):
     def rollback(self) -> str:
         """Serve the version before the one in use again; returns its name."""
 
+    def close(self) -> None:  # noqa: B027 - a folder holds nothing open
+        """Let go of what it holds open (a database's connections); it opens them again when used."""
+
 
 def as_store(where: Path | str | VersionStore) -> VersionStore:
     """A store as it is; an index folder as the file store in it."""

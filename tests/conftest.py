@@ -125,9 +125,22 @@ def seed_app(fake, tmp_path, real_embedder, seed_index_dir):
     return make
 
 
-@pytest.fixture
-def corpus_app(fake, tmp_path, real_embedder, seed_index_dir):
+@pytest.fixture(params=["faiss", "postgres"])
+def corpus_app(request, fake, tmp_path, real_embedder, seed_index_dir):
+    """An app over a copy of the seeds, on each backend: its index a copy of the seeds' index, in a
+    folder or copied into PostgreSQL (`newsbot index migrate`)."""
+    from dataclasses import replace
+
+    from bot.core.config import StoreSettings
+    from bot.core.service import Newsbot
+
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     index_dir = copy_index(seed_index_dir, tmp_path / "index")
-    return make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)
+    app = make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)
+    if request.param == "postgres":
+        store = StoreSettings(backend="postgres", url=request.getfixturevalue("postgres_url"))
+        app = Newsbot(replace(app.config, store=store), embedder=real_embedder, index_dir=index_dir)
+        app.copy_to_postgres()
+    yield app
+    app.close()

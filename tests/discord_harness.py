@@ -13,8 +13,8 @@ import discord
 
 from bot.core.config import Config, CorpusSettings, DiscordSettings
 from bot.core.service import Newsbot
-from bot.discord_bot.client import NewsbotClient, point_at
-from bot.discord_bot.state import BotState
+from bot.discord_bot.client import make_client, point_at
+from bot.discord_bot.state import open_state
 from index import Embedder
 
 from .fake_discord import FakeDiscord
@@ -45,8 +45,8 @@ async def running_bot(fake: FakeDiscord, app: Newsbot):
     """The bot connected to the fake and ready; closed (and checked) on the way out."""
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     point_at(app.config.discord)
-    state = BotState(app.config.discord.data_dir / "bot.sqlite", app.config.discord.answer_days)
-    client = NewsbotClient(app, state, guild_ready_timeout=0.05)
+    state = open_state(app, app.config.discord.data_dir / "bot.sqlite")
+    client = make_client(app, state, guild_ready_timeout=0.05)
     task = asyncio.create_task(client.start("fake-token-not-a-secret"))
     try:
         await fake.wait_ready()

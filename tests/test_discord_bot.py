@@ -373,10 +373,8 @@ class PublishGate:
 
 
 async def test_members_get_correct_answers_while_add_remove_and_restore_run(fake, corpus_app, monkeypatch):
-    import index.build
-
     gate = PublishGate()
-    monkeypatch.setattr(index.build, "publish", gate.around(index.build.publish))
+    monkeypatch.setattr(corpus_app.store, "publish", gate.around(corpus_app.store.publish))
     harbour_question = "When did the harbour bridge reopen?"
 
     async def ask(question: str) -> str:

@@ -27,7 +27,7 @@ def test_the_public_surface_of_index_is_pinned():
         "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
         "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
         "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
-        "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "copy_version",
+        "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "connect_database", "copy_version",
         "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
         "hub_offline", "resolve_model_path",
         "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",

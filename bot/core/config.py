@@ -126,6 +126,12 @@ class DiscordSettings:
     """Guilds whose moderators may change the shared corpus ([corpus] and [index]); the bot's owner always may."""
     answer_days: int = _setting(30, "a number of days from 1 to 3650", lambda v: 1 <= v <= 3650)
     """Answers behind buttons are kept this long, then forgotten (their buttons say so)."""
+    shard_count: int = _setting(0, "0 (no sharding) or a number of shards from 1 to 10000", lambda v: 0 <= v <= 10_000)
+    """Shards the bot's guilds are split into (Discord requires it from 2,500 guilds); 0: one connection."""
+    shard_ids: tuple[int, ...] = _setting((), "a list of shard numbers from 0 to shard_count - 1",
+                                          lambda v: all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v))
+    """The shards this process runs; empty: all of them. Several `newsbot run` processes with different
+    shard_ids share the guilds between them (they need [store] backend = "postgres" to share one index)."""
 
     def resolved_token(self) -> str:
         """DISCORD_TOKEN wins over the file, so the file can be shared without the secret."""
@@ -231,6 +237,13 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
         if name != "guilds":
             sections[name] = _parse_section(name, SECTIONS[name], table, where, base)
     config = Config(**sections, source=path)
+    discord = config.discord
+    if discord.shard_ids and not discord.shard_count:
+        raise ConfigError(f"{where}: [discord] shard_ids is set but shard_count is not",
+                          "set [discord] shard_count to the number of shards of all processes together")
+    if any(i >= discord.shard_count for i in discord.shard_ids):
+        raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
+                          f"{discord.shard_count}", f"use numbers from 0 to {discord.shard_count - 1}")
     return dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
 
 

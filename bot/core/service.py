@@ -157,6 +157,12 @@ class Newsbot:
             self._store = open_store(self.config.store, self.index_dir)
         return self._store
 
+    def close(self) -> None:
+        """Close what this app and its guilds' apps hold open (database connections)."""
+        for app in [self, *self._guild_apps.values()]:
+            if app._store is not None:
+                app._store.close()
+
     def at(self, index_dir: Path) -> Newsbot:
         """An app with these settings and this (loaded or not) model, on the index in another folder."""
         return Newsbot(self.config, index_dir=index_dir, model=self._model)
@@ -258,10 +264,16 @@ class Newsbot:
         if stored is None:
             raise IndexMissingError(f"there is no readable index in {self.index_dir} to copy",
                                     "build one with `newsbot index build` first (with [store] backend = \"faiss\")")
-        target = open_store(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
+        target = self.store if self.config.store.backend == "postgres" else \
+            open_store(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
         assert isinstance(target, PostgresStore)
-        with target.lock():
-            copy_version(stored, target, self.config.index.keep_versions)
+        try:
+            with target.lock():
+                copy_version(stored, target, self.config.index.keep_versions)
+        finally:
+            if target is not self.store:
+                target.close()
+        self._index = None
         return stored, target
 
     def current_index(self) -> NewsIndex:

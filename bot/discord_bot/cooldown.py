@@ -26,5 +26,19 @@ class QuestionCooldown:
         return bucket.update_rate_limit(now) or 0.0
 
 
+class SharedCooldown:
+    """The same cooldown kept in PostgreSQL, so it holds whichever bot process a question reaches."""
+
+    def __init__(self, state, questions: int, seconds: float) -> None:
+        self._state = state
+        self.questions = questions
+        self.seconds = seconds
+
+    def retry_after(self, user_id: int) -> float:
+        if self.seconds <= 0:
+            return 0.0
+        return self._state.cooldown(user_id, self.questions, self.seconds)
+
+
 def cooldown_message(seconds: float) -> str:
     return f"You're asking quickly: try again in {max(1, round(seconds))} s."

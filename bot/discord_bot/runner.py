@@ -13,8 +13,8 @@ from index import ConfigError, DiscordError
 
 from ..core.config import TOKEN_ENV
 from ..core.service import Newsbot
-from .client import NewsbotClient, point_at
-from .state import BotState
+from .client import NewsbotClient, ShardedNewsbotClient, make_client, point_at
+from .state import open_state
 
 log = logging.getLogger("newsbot.discord")
 STATE_FILE = "bot.sqlite"
@@ -33,14 +33,14 @@ def require_token(app: Newsbot) -> str:
 def run_bot(app: Newsbot, **client_options) -> None:
     token = require_token(app)
     point_at(app.config.discord)
-    state = BotState(app.config.discord.data_dir / STATE_FILE, app.config.discord.answer_days)
+    state = open_state(app, app.config.discord.data_dir / STATE_FILE)
     try:
-        asyncio.run(_serve(NewsbotClient(app, state, **client_options), token))
+        asyncio.run(_serve(make_client(app, state, **client_options), token))
     finally:
         state.close()
 
 
-async def _serve(client: NewsbotClient, token: str) -> None:
+async def _serve(client: NewsbotClient | ShardedNewsbotClient, token: str) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,4 +1,5 @@
-"""The bot's own small state in SQLite: answers behind buttons, feedback votes, reindex history.
+"""The bot's own small state: answers behind buttons, feedback votes, reindex history, in SQLite
+(`BotState`) or, when [store] backend is "postgres", in that database for every process (`PostgresBotState`).
 
 User ids and names are never stored: a salted hash stands for a voter (the salt is made once per
 data folder and kept in the same file), enough to count one vote per person and nothing more;
@@ -19,6 +20,10 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from index import connect_database
+
+from ..core.service import Newsbot, corpus_name
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -168,3 +173,111 @@ class BotState:
             row = self._db.execute("SELECT at, summary FROM reindexes WHERE index_dir IN (?, '') "
                                    "ORDER BY rowid DESC LIMIT 1", (str(index_dir.resolve()),)).fetchone()
         return Reindex(*row) if row else None
+
+
+class PostgresBotState:
+    """The same state in PostgreSQL ([store] backend = "postgres"): every bot process reads and writes
+    one copy, so a button pressed on an answer one process gave works in another, votes and the
+    reindex history are counted once, and the cooldown holds across processes (`SharedCooldown`).
+    The tables are created by the project's migrations (index/postgres_schema.py)."""
+
+    def __init__(self, url: str, keep_days: int = 30) -> None:
+        self.keep_days = keep_days
+        self._db = connect_database(url)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING",
+                             (secrets.token_hex(16),))
+            self._salt = self._db.execute("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]
+        self.forget_old_answers()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def user_hash(self, user_id: int) -> str:
+        return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
+
+    def _oldest_kept(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) - dt.timedelta(days=self.keep_days)
+
+    def _run(self, sql: str, params: tuple = ()):
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    def forget_old_answers(self) -> int:
+        with self._lock:
+            self._db.execute("DELETE FROM newsbot.conversations WHERE created_at < %s", (self._oldest_kept(),))
+            return self._db.execute("DELETE FROM newsbot.answers WHERE created_at < %s", (self._oldest_kept(),)).rowcount
+
+    def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str],
+                    follows: str | None = None) -> str:
+        answer_id = uuid.uuid4().hex[:16]
+        self._run("INSERT INTO newsbot.answers (id, question, shown, private, passage_ids, created_at, follows) "
+                  "VALUES (%s, %s, %s, %s, %s, now(), %s)",
+                  (answer_id, question, shown, private, json.dumps(passage_ids), follows))
+        return answer_id
+
+    def remember_conversation(self, keys: list[int], question: str) -> None:
+        for key in keys:
+            self._run("INSERT INTO newsbot.conversations VALUES (%s, %s, now()) ON CONFLICT (key) DO UPDATE SET "
+                      "question = excluded.question, created_at = excluded.created_at", (key, question))
+
+    def conversation(self, key: int) -> str | None:
+        row = self._run("SELECT question FROM newsbot.conversations WHERE key = %s AND created_at >= %s",
+                        (key, self._oldest_kept())).fetchone()
+        return row[0] if row else None
+
+    def update_answer(self, answer_id: str, shown: int, passage_ids: list[str]) -> None:
+        self._run("UPDATE newsbot.answers SET shown = %s, passage_ids = %s WHERE id = %s",
+                  (shown, json.dumps(passage_ids), answer_id))
+
+    def answer(self, answer_id: str) -> StoredAnswer | None:
+        row = self._run("SELECT id, question, shown, private, passage_ids, follows FROM newsbot.answers "
+                        "WHERE id = %s AND created_at >= %s", (answer_id, self._oldest_kept())).fetchone()
+        if row is None:
+            return None
+        return StoredAnswer(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]), row[5])
+
+    def vote(self, answer: StoredAnswer, user_id: int, vote: int) -> None:
+        self._run("INSERT INTO newsbot.feedback VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT (answer_id, user_hash) "
+                  "DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
+                  (answer.id, self.user_hash(user_id), vote, answer.question, json.dumps(answer.passage_ids)))
+
+    def feedback_counts(self) -> tuple[int, int]:
+        up, down = self._run("SELECT count(*) FILTER (WHERE vote > 0), count(*) FILTER (WHERE vote < 0) "
+                             "FROM newsbot.feedback").fetchone()
+        return int(up), int(down)
+
+    def feedback_rows(self) -> list[tuple]:
+        return self._run("SELECT answer_id, user_hash, vote, question, passage_ids FROM newsbot.feedback").fetchall()
+
+    def record_reindex(self, index_dir: Path, summary: str) -> None:
+        """Under the corpus's name in the database, which every process shares whatever its paths."""
+        self._run("INSERT INTO newsbot.reindexes (at, summary, index_name) VALUES (now(), %s, %s)",
+                  (summary, corpus_name(index_dir)))
+
+    def last_reindex(self, index_dir: Path) -> Reindex | None:
+        row = self._run("SELECT at, summary FROM newsbot.reindexes WHERE index_name = %s ORDER BY id DESC LIMIT 1",
+                        (corpus_name(index_dir),)).fetchone()
+        return Reindex(row[0].isoformat(timespec="seconds"), row[1]) if row else None
+
+    def cooldown(self, user_id: int, questions: int, seconds: float) -> float:
+        """Count a question against the user's window (fixed, of `seconds`); 0 when it may be asked,
+        else the seconds until the window ends. A refused question is not counted."""
+        row = self._run(
+            "INSERT INTO newsbot.cooldowns AS c VALUES (%(user)s, now() + make_interval(secs => %(seconds)s), 1) "
+            "ON CONFLICT (user_hash) DO UPDATE SET "
+            "questions = CASE WHEN c.window_ends <= now() THEN 1 ELSE least(c.questions + 1, %(limit)s + 1) END, "
+            "window_ends = CASE WHEN c.window_ends <= now() THEN now() + make_interval(secs => %(seconds)s) "
+            "ELSE c.window_ends END "
+            "RETURNING questions, extract(epoch FROM window_ends - now())",
+            {"user": self.user_hash(user_id), "seconds": seconds, "limit": questions}).fetchone()
+        return 0.0 if row[0] <= questions else max(float(row[1]), 0.001)
+
+
+def open_state(app: Newsbot, sqlite_path: Path) -> BotState | PostgresBotState:
+    """The bot's state where [store] says: the shared database with PostgreSQL, else SQLite at `sqlite_path`."""
+    settings = app.config.discord
+    if app.config.store.backend == "postgres":
+        return PostgresBotState(app.config.store.resolved_url(), settings.answer_days)
+    return BotState(sqlite_path, settings.answer_days)

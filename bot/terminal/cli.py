@@ -171,6 +171,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --compare: builds and cold starts of each (default 3)")
     bench.add_argument("--qrels", metavar="FILE", type=Path,
                        help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10")
+    store_bench = add_command(commands, "bench-store", help="the PostgreSQL store beside FAISS on synthetic data: "
+                              "rows/s inserted, query p50/p99, HNSW recall@10 (prints figures; needs [store] url)")
+    store_bench.add_argument("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000")
+    store_bench.add_argument("--queries", type=int, default=500, metavar="N", help="default 500")
     changes = add_command(commands, "bench-changes", help="time a full build, a no-change reindex, adding and "
                                   "removing an article (prints figures)")
     changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
@@ -209,9 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("index.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
+    root: Newsbot | None = None
     try:
         config = load_config(args.config)
-        app = Newsbot(config, index_dir=args.index)
+        root = app = Newsbot(config, index_dir=args.index)
         if args.guild is not None:
             if args.guild not in config.guilds:
                 raise ConfigError(f"no [guilds.{args.guild}] section in the config",
@@ -224,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
         handlers = {"start": cmd_start, "run": cmd_run, "ask": cmd_ask, "repl": cmd_repl, "bench": cmd_bench,
-                    "bench-changes": cmd_bench_changes, "eval": cmd_eval}
+                    "bench-changes": cmd_bench_changes, "bench-store": cmd_bench_store, "eval": cmd_eval}
         return handlers[command](app, args)
     except NewsbotError as error:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
@@ -233,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if root is not None:
+            root.close()
 
 
 def ensure_built(app: Newsbot, *, when_stale: bool = False) -> None:
@@ -410,6 +418,15 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
     ours, generic = run_compare(app, args.corpus or list(app.config.corpus.read_paths), questions, args.runs, args.passes,
                                 args.queries, args.qrels, say=lambda line: print(line, file=sys.stderr, flush=True))
     print(format_table(ours, generic, args.passes, len(questions)))
+    return 0
+
+
+def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
+    from ..measure.bench_store import run_bench_store
+
+    if args.passages < 100 or args.queries < 1 or args.queries > args.passages:
+        raise UsageError("--passages must be at least 100, and --queries from 1 to --passages", "give other counts")
+    run_bench_store(app, args.passages, args.queries)
     return 0
 
 

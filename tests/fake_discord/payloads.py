@@ -19,6 +19,12 @@ CHANNEL_ID = 1_100_000_000_000_000_200
 MODERATOR_ROLE_ID = 1_100_000_000_000_000_300
 OTHER_GUILD_ID = 1_100_000_000_000_000_101
 """A guild the bot is also in, with no say over the shared corpus unless the config names it."""
+SHARD_GUILD_ID = GUILD_ID + (1 << 22)
+"""A guild on the other shard of two from GUILD_ID (Discord puts guild G on shard (G >> 22) % count)."""
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    return (guild_id >> 22) % shard_count
 
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11
@@ -64,18 +70,18 @@ def channel() -> dict[str, Any]:
             "last_message_id": None, "rate_limit_per_user": 0}
 
 
-def guild() -> dict[str, Any]:
+def guild(guild_id: int = GUILD_ID) -> dict[str, Any]:
     members = [member(BOT_USER), member(MEMBER), member(MODERATOR, permissions=MEMBER_PERMISSIONS | MANAGE_GUILD),
                member(ROLE_HOLDER, roles=[MODERATOR_ROLE_ID])]
     return {
-        "id": str(GUILD_ID), "name": "Test Guild", "icon": None, "splash": None, "discovery_splash": None,
+        "id": str(guild_id), "name": "Test Guild", "icon": None, "splash": None, "discovery_splash": None,
         "owner_id": str(MODERATOR["id"]), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
         "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
         "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US", "features": [],
         "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
         "description": None, "banner": None, "max_members": 1000, "large": False, "unavailable": False,
         "joined_at": now(), "member_count": len(members), "application_id": None,
-        "roles": [role(GUILD_ID, "@everyone", MEMBER_PERMISSIONS, 0),
+        "roles": [role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
                   role(MODERATOR_ROLE_ID, "moderators", MEMBER_PERMISSIONS, 1)],
         "channels": [channel()], "members": members, "emojis": [], "stickers": [], "threads": [],
         "presences": [], "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
@@ -83,8 +89,10 @@ def guild() -> dict[str, Any]:
     }
 
 
-def ready(session_id: str, gateway_url: str) -> dict[str, Any]:
-    return {"v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+def ready(session_id: str, gateway_url: str, guild_ids: tuple[int, ...] = (GUILD_ID,),
+          shard: list[int] | None = None) -> dict[str, Any]:
+    return {"v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
+            **({"shard": shard} if shard else {}),
             "session_id": session_id, "resume_gateway_url": gateway_url,
             "application": {"id": str(APPLICATION_ID), "flags": 0}, "private_channels": [], "relationships": []}
 

@@ -60,6 +60,8 @@ class FakeDiscord:
         self.commands: dict[str, dict] = {}
         self.identify: dict | None = None
         self.sockets: list[web.WebSocketResponse] = []
+        self.shards: dict[web.WebSocketResponse, tuple[int, int]] = {}
+        """The shard (number, count) each sharded connection identified as: it gets only its guilds' events."""
         self.rate_limits: list[list] = []  # [method, path regex, times left, retry_after]
         self.files: dict[str, bytes] = {}  # attachments (by id) and pages (by name), served at /attachments/{key}
         self.attachment_requests = 0
@@ -204,7 +206,10 @@ class FakeDiscord:
     async def dispatch(self, event: str, data: dict) -> None:
         assert self.sockets, "the bot is not connected to the gateway"
         self._sequence += 1
+        guild_id = int(data.get("guild_id") or p.GUILD_ID)
         for ws in self.sockets:
+            if ws in self.shards and p.shard_of(guild_id, self.shards[ws][1]) != self.shards[ws][0]:
+                continue  # another shard's guild
             await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
 
     # ---- gateway ---------------------------------------------------------------------------
@@ -223,11 +228,18 @@ class FakeDiscord:
                     await ws.send_str(json.dumps({"op": 11}))
                 elif payload["op"] == 2:
                     self.identify = payload["d"]
+                    shard = payload["d"].get("shard")
+                    guild_ids: tuple[int, ...] = (p.GUILD_ID,)
+                    if shard and shard[1] > 1:  # a shard of several: the guilds Discord would give it
+                        self.shards[ws] = (shard[0], shard[1])
+                        guild_ids = tuple(g for g in (p.GUILD_ID, p.SHARD_GUILD_ID) if p.shard_of(g, shard[1]) == shard[0])
                     self._sequence += 1
-                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._sequence,
-                                                  "d": p.ready("session-" + secrets.token_hex(4), self.gateway_url)}))
-                    self._sequence += 1
-                    await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._sequence, "d": p.guild()}))
+                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._sequence, "d": p.ready(
+                        "session-" + secrets.token_hex(4), self.gateway_url, guild_ids, shard)}))
+                    for guild_id in guild_ids:
+                        self._sequence += 1
+                        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._sequence,
+                                                      "d": p.guild(guild_id)}))
                     self.guild_sent.set()
                 elif payload["op"] in (3, 4, 8):
                     pass  # presence, voice, member requests: nothing to answer
@@ -235,6 +247,7 @@ class FakeDiscord:
                     self.problems.append(f"gateway: unexpected op {payload['op']}")
         finally:
             self.sockets.remove(ws)
+            self.shards.pop(ws, None)
             self.guild_sent.clear()
         return ws
 
