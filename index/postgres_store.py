@@ -166,6 +166,12 @@ class PostgresStore(VersionStore):
         return Manifest.from_record(record, f"the manifest of version {name} in {self.location}",
                                     f"the index in {self.location}")
 
+    def read_manifest(self) -> Manifest | None:
+        """The manifest of the version in use, None when there is none."""
+        with self._told():
+            row = self._current(self.connection())
+        return self._manifest(row[2], row[1]) if row else None
+
     def current_name(self) -> str | None:
         with self._told():
             row = self._current(self.connection())

@@ -180,3 +180,14 @@ def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path,
     (tmp_path / "c.toml").write_text("[discord]\nshard_count = 2\nshard_ids = [2]\n")
     with pytest.raises(ConfigError, match="beyond shard_count 2"):
         load_config(tmp_path / "c.toml")
+
+
+def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
+    (tmp_path / "config.toml").write_text(f'[store]\nurl = "{postgres_url}"\n')
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20")
+    assert status == 0, err
+    assert "faiss (flat, exact): inserted" in out and "postgres: inserted" in out
+    recalls = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if "recall@10 against exact search" in line]
+    assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--reuse")
+    assert status == 0 and "reusing the corpus bench-3000" in out, err

@@ -180,7 +180,7 @@ def _refuse_taken(app: Newsbot, target: Path) -> None:
                           "rename the file, or remove the article first")
     doc_id = _doc_id(app, target)
     try:
-        taken = doc_id in app.index.articles
+        taken = doc_id in app.current_index().articles
     except IndexMissingError:
         taken = False
     if taken:
@@ -233,7 +233,7 @@ def removable_articles(app: Newsbot) -> list[ArticleMeta]:
     """The indexed articles that can be removed (the added ones), newest first; the folders are worked
     out once, not for each article (autocomplete asks at every key)."""
     folder, root = corpus_folder(app).resolve(), _id_root(app)
-    return [article for article in sorted_sources(app.index.articles) if _added_file_in(folder, root, article.doc_id)]
+    return [article for article in sorted_sources(app.current_index().articles) if _added_file_in(folder, root, article.doc_id)]
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
@@ -277,7 +277,7 @@ def _move(files: list[Path], source_root: Path, target_root: Path) -> None:
 def find_article(app: Newsbot, wanted: str) -> str:
     """The id of the article meant by `wanted`: its id, its number in the list of sources (`:sources`,
     newest first), its title, or a part of its title that no other title has."""
-    articles = app.index.articles
+    articles = app.current_index().articles
     wanted = wanted.strip()
     if wanted in articles:
         return wanted

@@ -175,6 +175,8 @@ def _parser() -> argparse.ArgumentParser:
                               "rows/s inserted, query p50/p99, HNSW recall@10 (prints figures; needs [store] url)")
     store_bench.add_argument("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000")
     store_bench.add_argument("--queries", type=int, default=500, metavar="N", help="default 500")
+    store_bench.add_argument("--reuse", action="store_true",
+                             help="search the corpus an earlier run stored, if it has N passages, instead of storing it again")
     changes = add_command(commands, "bench-changes", help="time a full build, a no-change reindex, adding and "
                                   "removing an article (prints figures)")
     changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
@@ -281,7 +283,7 @@ def cmd_build(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
-    stats = app.index.stats()
+    stats = app.current_index().stats()
     if args.json:
         print(json.dumps(stats.__dict__, indent=2))
     else:
@@ -322,7 +324,7 @@ def cmd_migrate(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_dump(app: Newsbot, args: argparse.Namespace) -> int:
-    for chunk in app.index.chunks:
+    for chunk in app.current_index().chunks:
         record = {"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id, "span": [chunk.start, chunk.end],
                   "tokens": chunk.tokens, "text": chunk.text}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -426,7 +428,7 @@ def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
 
     if args.passages < 100 or args.queries < 1 or args.queries > args.passages:
         raise UsageError("--passages must be at least 100, and --queries from 1 to --passages", "give other counts")
-    run_bench_store(app, args.passages, args.queries)
+    run_bench_store(app, args.passages, args.queries, reuse=args.reuse)
     return 0
 
 

@@ -96,14 +96,14 @@ class Repl:
         table.add_column(justify="right", no_wrap=True)
         table.add_column(ratio=1)  # the title wraps in its own column on a narrow terminal
         table.add_column(no_wrap=True, style="dim")
-        for number, article in enumerate(sorted_sources(self.app.index.articles), start=1):
+        for number, article in enumerate(sorted_sources(self.app.current_index().articles), start=1):
             table.add_row(f"{number}.", Text(source_line(article)), Text(article.doc_id))
         self.console.print(table)
         return True
 
     def show_stats(self, _: str) -> bool:
         table = Table(show_header=False, box=None)
-        for label, value in stats_rows(self.app.index.stats()):
+        for label, value in stats_rows(self.app.current_index().stats()):
             table.add_row(Text(label), Text(value))
         self.console.print(table)
         return True

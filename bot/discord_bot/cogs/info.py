@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def stats_embed(bot: NewsbotClient, app: Newsbot) -> discord.Embed:
     embed = discord.Embed(title="newsbot index", colour=INFO_COLOUR)
-    for label, value in stats_rows(app.index.stats()):
+    for label, value in stats_rows(app.current_index().stats()):
         embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
     last = bot.state.last_reindex(app.index_dir)
     embed.add_field(name="Last reindex", value=clip(f"{last.at}: {last.summary}", 1024)
