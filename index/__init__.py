@@ -45,6 +45,7 @@ from .reuse import StoredVersion
 from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .sentences import sentence_spans
 from .store import HeldLock
+from .synthetic import exact_neighbours, synthetic_questions, synthetic_version
 from .version_store import NewVersion, VersionChanged, VersionStore, as_store, build_lock, rollback
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "parse_filter_date", "parse_query",
     # measuring
     "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
+    "exact_neighbours", "synthetic_questions", "synthetic_version",
     # errors (index/errors.py draws the tree)
     "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
     "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",

@@ -316,6 +316,16 @@ class PostgresStore(VersionStore):
         for table in ("passages", "articles"):
             connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (self.corpus, number))
 
+    ef_search = EF_SEARCH
+
+    def nearest(self, query: np.ndarray, k: int, ef_search: int = EF_SEARCH) -> list[int]:
+        """The ids of the k passages in use nearest to a unit vector, by the HNSW index (benchmarks)."""
+        manifest = self.read_manifest()
+        if manifest is None:
+            return []
+        with self.snapshot():
+            return [row for row, _ in PostgresVectors(self, manifest.dimension, ef_search).search(query, k)]
+
     def drop(self) -> None:
         """Delete the corpus: every version, row and index of it (benchmarks start from nothing)."""
         from psycopg import sql

@@ -70,7 +70,8 @@ async def test_two_processes_split_the_guilds_and_share_one_corpus(tmp_path, mod
     for answer in (here, there):
         assert "2,400 tons of flour" in answer["embeds"][0]["description"]
     assert "harbour bridge reopened on Tuesday" in harbour["embeds"][0]["description"]
-    assert "on shard(s) 0 of 2" in logs[0] and "on shard(s) 1 of 2" in logs[1]
+    assert "shard 0 of 2 connected" in logs[0] and "shard 1 of 2 connected" in logs[1]
+    assert "shard 1 of 2" not in logs[0] and "shard 0 of 2" not in logs[1]
     assert "changed: opening version" in logs[0]  # shard 0's process took up the version shard 1's process made
     for process, log in zip(processes, logs):
         assert process.returncode == 0, log

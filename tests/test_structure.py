@@ -33,6 +33,7 @@ def test_the_public_surface_of_index_is_pinned():
         "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
         "parse_filter_date", "parse_query",
         "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
+        "exact_neighbours", "synthetic_questions", "synthetic_version",
         "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
         "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
     ])

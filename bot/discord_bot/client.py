@@ -65,6 +65,9 @@ class NewsbotBehaviour:
                  f" on shard(s) {', '.join(map(str, shards))} of {self.app.config.discord.shard_count}"
                  if self.app.config.discord.shard_count else "")
 
+    async def on_shard_connect(self, shard_id: int) -> None:
+        log.info("shard %d of %d connected", shard_id, self.app.config.discord.shard_count)
+
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions are questions, handled by the ask cog's listener."""
 
