@@ -191,3 +191,12 @@ def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
     assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
     status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--reuse")
     assert status == 0 and "reusing the corpus bench-3000" in out, err
+
+
+def test_members_are_not_told_where_the_database_is():
+    from bot.discord_bot.errors import DATABASE_DOWN, message_for
+    from index import DatabaseError
+
+    error = DatabaseError("the database at postgresql://newsbot:***@db.internal.example/news failed: connection lost",
+                          "check that PostgreSQL is running and reachable, then try again")
+    assert message_for(error) == DATABASE_DOWN and "internal" not in DATABASE_DOWN

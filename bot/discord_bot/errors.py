@@ -6,9 +6,11 @@ Decision table, first match wins:
   2. IndexMissingError               -> "No index yet: a moderator can build one with /reindex."
   3. IndexBusyError                  -> "A reindex is already running ..."
   4. FilterError                     -> what is wrong with the filter and how to write it
-  5. any other NewsbotError          -> its problem and its fix, in one line
-  6. other check failures            -> "You can't use this command here."
-  7. anything else                   -> "Sorry, something went wrong ...", traceback to the log
+  5. DatabaseError                   -> "The bot cannot reach its database ...", the details to the log
+                                        (they name the database's host: members need not know it)
+  6. any other NewsbotError          -> its problem and its fix, in one line
+  7. other check failures            -> "You can't use this command here."
+  8. anything else                   -> "Sorry, something went wrong ...", traceback to the log
 
 Users never see a traceback or `str()` of an unexpected exception; the log gets the traceback.
 """
@@ -23,12 +25,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from index import FilterError, IndexBusyError, IndexMissingError, NewsbotError
+from index import DatabaseError, FilterError, IndexBusyError, IndexMissingError, NewsbotError
 
 from .render import NO_PINGS, clip
 
 log = logging.getLogger("newsbot.discord")
 
+DATABASE_DOWN = ("The bot cannot reach its database right now; try again in a minute. The moderators can find "
+                 "the details in the bot's log.")
 SOMETHING_WENT_WRONG = "Sorry, something went wrong there. The moderators can find the details in the bot's log."
 
 
@@ -55,6 +59,9 @@ def message_for(error: BaseException) -> str:
         return "A reindex is already running; try again when it has finished."
     if isinstance(error, FilterError):
         return clip(error.one_line(), 1800)
+    if isinstance(error, DatabaseError):
+        log.warning("%s", error.one_line())
+        return DATABASE_DOWN
     if isinstance(error, NewsbotError):  # what is wrong, and what to do about it
         text = error.one_line()
         return clip(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), 1800)
