@@ -117,30 +117,44 @@ async def fake():
     assert not problems, "\n".join(problems)
 
 
-@pytest.fixture
-def seed_app(fake, tmp_path, real_embedder, seed_index_dir):
-    def make(**discord_settings):
-        index_dir = copy_index(seed_index_dir, tmp_path / "index")
-        return make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
-    return make
-
-
-@pytest.fixture(params=["faiss", "postgres"])
-def corpus_app(request, fake, tmp_path, real_embedder, seed_index_dir):
-    """An app over a copy of the seeds, on each backend: its index a copy of the seeds' index, in a
-    folder or copied into PostgreSQL (`newsbot index migrate`)."""
+def on_backend(request, app, embedder):
+    """The app as it is (the files backend), or with its index copied into PostgreSQL and the bot's
+    state kept there too (`newsbot index migrate`), as the test's `backend` parameter says."""
     from dataclasses import replace
 
     from bot.core.config import StoreSettings
     from bot.core.service import Newsbot
 
+    if request.param != "postgres":
+        return app
+    store = StoreSettings(backend="postgres", url=request.getfixturevalue("postgres_url"))
+    app = Newsbot(replace(app.config, store=store), embedder=embedder, index_dir=app.index_dir)
+    app.copy_to_postgres()
+    return app
+
+
+@pytest.fixture(params=["faiss", "postgres"])
+def seed_app(request, fake, tmp_path, real_embedder, seed_index_dir):
+    """Makes an app over the seeds' index, on each backend."""
+    made = []
+
+    def make(**discord_settings):
+        index_dir = copy_index(seed_index_dir, tmp_path / "index")
+        app = make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
+        made.append(on_backend(request, app, real_embedder))
+        return made[-1]
+    yield make
+    for app in made:
+        app.close()
+
+
+@pytest.fixture(params=["faiss", "postgres"])
+def corpus_app(request, fake, tmp_path, real_embedder, seed_index_dir):
+    """An app over a copy of the seeds, on each backend: its index a copy of the seeds' index."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     index_dir = copy_index(seed_index_dir, tmp_path / "index")
-    app = make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0)
-    if request.param == "postgres":
-        store = StoreSettings(backend="postgres", url=request.getfixturevalue("postgres_url"))
-        app = Newsbot(replace(app.config, store=store), embedder=real_embedder, index_dir=index_dir)
-        app.copy_to_postgres()
+    app = on_backend(request, make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0),
+                     real_embedder)
     yield app
     app.close()

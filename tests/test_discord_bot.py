@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.discord_bot.state import BotState
+from bot.discord_bot.state import BotState, open_state
 from index import Embedder, build_index
 
 from .conftest import SEEDS
@@ -186,7 +186,7 @@ async def test_more_and_feedback_buttons(fake, seed_app, tmp_path):
         await fake.callback(await fake.click(message, down, who=p.MEMBER))  # changes the member's vote
     assert passage_count(edit.body["embeds"][0]) > 1
     assert thanks.body["data"]["content"].startswith("Thanks! Your 👍")
-    state = BotState(tmp_path / "data" / "bot.sqlite")
+    state = open_state(app, tmp_path / "data" / "bot.sqlite")
     rows = state.feedback_rows()
     assert sorted(vote for _, _, vote, _, _ in rows) == [-1, 1]
     assert all(row[3] == REUNION for row in rows)
