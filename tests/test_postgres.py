@@ -180,6 +180,10 @@ def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path,
     (tmp_path / "c.toml").write_text("[discord]\nshard_count = 2\nshard_ids = [2]\n")
     with pytest.raises(ConfigError, match="beyond shard_count 2"):
         load_config(tmp_path / "c.toml")
+    (tmp_path / "c.toml").write_text('[store]\nbackend = "postgres"\n\n[guilds.42]\npaths = ["club"]\n'
+                                     'index_dir = "elsewhere/index"\n')
+    with pytest.raises(ConfigError, match="\\[guilds.42\\] index_dir and \\[index\\] dir would share the corpus 'index'"):
+        load_config(tmp_path / "c.toml")
 
 
 def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):

@@ -244,7 +244,17 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     if any(i >= discord.shard_count for i in discord.shard_ids):
         raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
                           f"{discord.shard_count}", f"use numbers from 0 to {discord.shard_count - 1}")
-    return dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
+    config = dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
+    if config.store.backend == "postgres":  # each index is the corpus named after its folder in the database
+        named: dict[str, str] = {}
+        for owner, index_dir in [("[index] dir", config.index.dir),
+                                 *((f"[guilds.{g}] index_dir", s.index_dir) for g, s in config.guilds.items())]:
+            if index_dir.name in named:
+                raise ConfigError(f"{where}: {owner} and {named[index_dir.name]} would share the corpus "
+                                  f"{index_dir.name!r} in the database (a corpus is named after its index folder)",
+                                  "give them folders with different names")
+            named[index_dir.name] = owner
+    return config
 
 
 def _parse_guilds(tables: dict[str, Any], config: Config, where: str, base: Path | None) -> dict[int, GuildSettings]:
