@@ -12,7 +12,6 @@ default never loads them.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatabaseError
@@ -111,9 +110,27 @@ MIGRATIONS: list[str] = [
 ]
 
 
+UNNAMED = "the URL in [store] url (or NEWSBOT_DATABASE_URL)"
+
+
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+    """Where the URL points, without its password however it was given (in the user part, in the
+    query string, or as a key=value string), for messages and logs: postgresql://USER@HOST:PORT/DB."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = {key: str(value) for key, value in conninfo_to_dict(url).items()}
+    except Exception:  # not a URL libpq reads: say nothing of it
+        return UNNAMED
+    host, port, user, database = (parts.get(k, "") for k in ("host", "port", "user", "dbname"))
+    if host.startswith("/"):  # a Unix socket's folder
+        shown = f"postgresql://{user}{'@' if user else ''}/{database}?host={host}" + (f"&port={port}" if port else "")
+    else:
+        shown = f"postgresql://{user}{'@' if user else ''}{host}{':' + port if port else ''}/{database}"
+    password = parts.get("password", "")
+    if "@" in host + port or (password and password in shown):  # a password with an unencoded @ in it
+        return UNNAMED
+    return shown
 
 
 def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
@@ -129,7 +146,10 @@ def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
     try:
         connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+        password = _password(url)
+        if password:
+            reason = reason.replace(password, "***")
         raise DatabaseError(f"cannot reach the database at {redacted(url)} ({reason})",
                             "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)") from None
     try:
@@ -143,6 +163,15 @@ def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
     return connection
 
 
+def _password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return str(conninfo_to_dict(url).get("password") or "")
+    except Exception:
+        return ""
+
+
 def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
     import psycopg
 
@@ -153,7 +182,8 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0]
         raise DatabaseError(f"the database at {redacted(url)} lacks the vector extension ({reason})",
-                            "install pgvector on the server and run CREATE EXTENSION vector as its owner") from None
+                            "install pgvector on the server, then have a superuser (on a managed service, its "
+                            "admin role) run CREATE EXTENSION vector in this database") from None
 
 
 def apply_migrations(connection: psycopg.Connection[Any]) -> int:

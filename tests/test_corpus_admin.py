@@ -42,6 +42,7 @@ def test_add_a_file_then_remove_and_restore_it(app, tmp_path):
     assert restored.path == tmp_path / "added" / "harbour.txt"
     assert "harbour" in app.index.articles and restored.report.added == 1
     assert restored.report.embedded == 1  # the version it was removed from is no longer the one in use
+    assert remove_article(app, "harbour.txt").report.removed == 1  # the file name `index add` printed does too
 
 
 def test_added_articles_go_to_the_added_folder_and_the_corpus_folders_are_never_changed(app, tmp_path):

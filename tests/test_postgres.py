@@ -117,6 +117,8 @@ def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli,
     status, out, err = cli("index", "migrate", "--to", "postgres")
     assert status == 0, err
     assert "nothing was embedded again" in out and 'backend = "postgres"' in out
+    status, out, err = cli("index", "migrate", "--to", "postgres")
+    assert status == 0 and "holds these 2 articles already" in out and "nothing was copied" in out, err
     (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
                                           f'url = "{postgres_url}"\n')
     status, postgres_answer, err = cli("ask", "--json", "How much flour did Russia deliver to North Korea?")
@@ -141,7 +143,7 @@ def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path)
     status, _, err = cli("index", "stats")
     assert status == 2
     assert err.count("\n") == 1 and "s3cret" not in err and "Traceback" not in err
-    assert err.startswith(f"newsbot: error: cannot reach the database at postgresql://newsbot:***@127.0.0.1:{port}/news (")
+    assert err.startswith(f"newsbot: error: cannot reach the database at postgresql://newsbot@127.0.0.1:{port}/news (")
     assert err.rstrip().endswith("start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
 
 
@@ -161,7 +163,7 @@ def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres
             admin.execute("DROP DATABASE novector WITH (FORCE)")
             admin.execute("DROP ROLE plain")
     assert status == 2 and err.count("\n") == 1, err
-    assert "lacks the vector extension" in err and "install pgvector on the server" in err
+    assert "lacks the vector extension" in err and "have a superuser" in err
 
 
 def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path, monkeypatch):
@@ -188,13 +190,15 @@ def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path,
 
 def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
     (tmp_path / "config.toml").write_text(f'[store]\nurl = "{postgres_url}"\n')
-    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20")
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--keep")
     assert status == 0, err
     assert "faiss (flat, exact): inserted" in out and "postgres: inserted" in out
     recalls = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if "recall@10 against exact search" in line]
     assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
     status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--reuse")
     assert status == 0 and "reusing the corpus bench-3000" in out, err
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20")
+    assert status == 0 and "dropped the corpus bench-3000" in out, err
 
 
 def test_members_are_not_told_where_the_database_is():
@@ -204,3 +208,26 @@ def test_members_are_not_told_where_the_database_is():
     error = DatabaseError("the database at postgresql://newsbot:***@db.internal.example/news failed: connection lost",
                           "check that PostgreSQL is running and reachable, then try again")
     assert message_for(error) == DATABASE_DOWN and "internal" not in DATABASE_DOWN
+
+
+def test_a_corpus_another_deployment_built_is_not_rebuilt_behind_its_back(corpus, tmp_path, postgres_url):
+    from index import IndexMismatchError
+
+    store = StoreSettings(backend="postgres", url=postgres_url)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("Harbour note\n\nThe harbour opened a gate today.\n")
+    first = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "a"), store=store),
+                    embedder=FakeEmbedder(), index_dir=tmp_path / "one" / "index")
+    second = Newsbot(Config(corpus=CorpusSettings(paths=(other,), added_dir=tmp_path / "b"), store=store),
+                     embedder=FakeEmbedder(), index_dir=tmp_path / "two" / "index")  # the same corpus name
+    try:
+        first.ensure_index()
+        with pytest.raises(IndexMismatchError, match="another deployment may be using it"):
+            second.ensure_index()
+        assert set(first.current_index().articles) == {"harbour", SEED_2017, "001_4589706aa8a54f74"}  # untouched
+        second.rebuild()  # asked for in so many words: `newsbot index build`
+        assert set(first.current_index().articles) == {"note"}
+    finally:
+        first.close()
+        second.close()

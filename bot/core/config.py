@@ -241,6 +241,9 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     if discord.shard_ids and not discord.shard_count:
         raise ConfigError(f"{where}: [discord] shard_ids is set but shard_count is not",
                           "set [discord] shard_count to the number of shards of all processes together")
+    if len(set(discord.shard_ids)) != len(discord.shard_ids):
+        raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} names a shard twice",
+                          "list each shard once")
     if any(i >= discord.shard_count for i in discord.shard_ids):
         raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
                           f"{discord.shard_count}", f"use numbers from 0 to {discord.shard_count - 1}")

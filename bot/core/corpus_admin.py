@@ -281,6 +281,11 @@ def find_article(app: Newsbot, wanted: str) -> str:
     wanted = wanted.strip()
     if wanted in articles:
         return wanted
+    named = Path(wanted)
+    if named.suffix.lower() in ARTICLE_SUFFIXES:  # the file name `index add` printed: its id is its stem
+        for doc_id in (_doc_id(app, corpus_folder(app) / named.name), named.stem):
+            if doc_id in articles:
+                return doc_id
     listed = sorted_sources(articles)
     if wanted.isdigit():
         if 1 <= int(wanted) <= len(listed):
@@ -295,7 +300,8 @@ def find_article(app: Newsbot, wanted: str) -> str:
         if len(matches) > 1:
             names = "; ".join(f"{a.doc_id} ({a.title})" for a in matches[:5])
             raise CorpusError(f"{wanted!r} matches {len(matches)} articles: {names}", "give the id or more of the title")
-    raise CorpusError(f"no article {wanted!r} in the index", "give an id, a number or a title from :sources")
+    raise CorpusError(f"no article {wanted!r} in the index", "give its id, file name or title (the REPL's :sources "
+                      "lists them with numbers; `newsbot index dump --json` shows every passage's id)")
 
 
 def remove_article(app: Newsbot, wanted: str) -> CorpusChange:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -256,25 +257,31 @@ class Newsbot:
         self._index = NewsIndex.open(self.store, self._model.lazy)
         return self._index
 
-    def copy_to_postgres(self) -> tuple[StoredVersion, PostgresStore]:
+    def copy_to_postgres(self) -> tuple[StoredVersion, PostgresStore, str | None]:
         """Copy the version in use of this app's index folder into PostgreSQL ([store] url), vectors and
         all, as the corpus named after the folder: `newsbot index migrate --to postgres`. Returns the
-        version copied and where it went."""
+        version copied, where it went, and the name it has there (None when the database held that
+        corpus already, made by the same model and settings: nothing is copied)."""
         stored = as_store(self.index_dir).read_current()
         if stored is None:
             raise IndexMissingError(f"there is no readable index in {self.index_dir} to copy",
                                     "build one with `newsbot index build` first (with [store] backend = \"faiss\")")
+        database_url(self.config.store, "`index migrate --to postgres` copies the index into PostgreSQL")
         target = self.store if self.config.store.backend == "postgres" else \
             open_store(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
         assert isinstance(target, PostgresStore)
         try:
             with target.lock():
-                copy_version(stored, target, self.config.index.keep_versions)
+                there = target.read_manifest()
+                if there is not None and all(getattr(there, key) == getattr(stored.manifest, key) for key in
+                                             ("corpus_fingerprint", "model", "dimension", "chunker")):
+                    return stored, target, None
+                name = copy_version(stored, target, self.config.index.keep_versions).version_dir.name
         finally:
             if target is not self.store:
                 target.close()
         self._index = None
-        return stored, target
+        return stored, target, name
 
     def current_index(self) -> NewsIndex:
         """The index in use, opened again when another process (another bot, the CLI) has switched
@@ -297,8 +304,8 @@ class Newsbot:
         except (IndexMissingError, IndexMismatchError) as reason:
             if not when_stale and isinstance(reason, IndexMismatchError):
                 raise
-            why = (f"no index in {self.index_dir} yet" if isinstance(reason, IndexMissingError)
-                   else f"the index in {self.index_dir} does not fit the settings ({reason.problem})")
+            why = (f"no index in {self.store.location} yet" if isinstance(reason, IndexMissingError)
+                   else f"the index in {self.store.location} does not fit the settings ({reason.problem})")
         else:
             if not when_stale:
                 return None
@@ -307,9 +314,23 @@ class Newsbot:
             if (manifest.chunker == self.config.index.chunker.to_json()
                     and manifest.corpus_fingerprint == corpus_fingerprint(articles)):
                 return None
+            self._refuse_anothers_corpus(manifest.corpus_paths)
             why = "the corpus or the chunker settings changed since the index was built"
         (say or log.info)(f"{why}: building it from {', '.join(map(str, self.config.corpus.read_paths))}")
         return self.rebuild(progress=progress)
+
+    def _refuse_anothers_corpus(self, built_from: list[str]) -> None:
+        """In a shared database, an index built from other folders may be another deployment's corpus of
+        the same name: rebuilding it by itself would take that deployment's articles away."""
+        if not isinstance(self.store, PostgresStore):
+            return
+        if {Path(p).resolve() for p in built_from} == {p.resolve() for p in self.config.corpus.read_paths}:
+            return
+        raise IndexMismatchError(
+            f"the {self.store.location} was built from {', '.join(built_from)}, not from this config's "
+            f"{', '.join(map(str, self.config.corpus.read_paths))}: another deployment may be using it",
+            "give this one an [index] dir of another name (the corpus is named after it), or run "
+            "`newsbot index build` to replace that corpus with these articles")
 
     def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters(),
             follows: str | None = None) -> Answer:
@@ -344,11 +365,19 @@ def open_store(settings: StoreSettings, index_dir: Path) -> VersionStore:
     """The store [store] names for an index folder: the folder itself, or the corpus named after it in PostgreSQL."""
     if settings.backend != "postgres":
         return as_store(index_dir)
+    return PostgresStore(database_url(settings), corpus_name(index_dir))
+
+
+def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "postgres"') -> str:
+    """The PostgreSQL URL the settings give; ConfigError saying what wants it when there is none."""
     url = settings.resolved_url()
     if not url:
-        raise ConfigError('[store] backend is "postgres" but no database URL is set',
+        raise ConfigError(f"{wanted_by} but no database URL is set",
                           f"export {DATABASE_URL_ENV}=postgresql://USER:PASSWORD@HOST/DATABASE, or set [store] url")
-    return PostgresStore(url, corpus_name(index_dir))
+    if not url.startswith(("postgresql://", "postgres://")):
+        where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV, "").strip() else "[store] url"
+        raise ConfigError(f"{where} is not a PostgreSQL URL", "give one like postgresql://USER:PASSWORD@HOST:5432/DATABASE")
+    return url
 
 
 def corpus_name(index_dir: Path) -> str:

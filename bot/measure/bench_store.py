@@ -17,10 +17,14 @@ import numpy as np
 
 from index import PostgresStore, exact_neighbours, percentile, synthetic_questions, synthetic_version
 
-from ..core.service import Newsbot, open_store
+from ..core.service import Newsbot, database_url, open_store
 
 
-def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 384, reuse: bool = False) -> None:
+def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 384, reuse: bool = False,
+                    keep: bool = False) -> None:
+    """`keep` leaves the corpus bench-N in the database for a later run with `reuse`, which searches it
+    instead of storing it again."""
+    database_url(app.config.store, "bench-store measures PostgreSQL")
     print(f"synthetic corpus: {passages:,} passages of generated text, {dimension}-dimensional unit vectors; "
           f"{queries} questions, 10 nearest each", flush=True)
     started = time.perf_counter()
@@ -55,6 +59,12 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
             recall = np.mean([len({ids[row] for row in truth} & set(got)) / 10 for truth, got in zip(exact, found)])
             print(f"postgres (HNSW, ef_search {ef_search}): query p50 {percentile(times, 0.5):.1f} ms, p99 "
                   f"{percentile(times, 0.99):.1f} ms; recall@10 against exact search {recall:.3f}", flush=True)
+        if keep or reuse:
+            print(f"postgres: the corpus {store.corpus} stays in the database for --reuse")
+        else:
+            with store.lock():
+                store.drop()
+            print(f"postgres: dropped the corpus {store.corpus}")
     finally:
         store.close()
 

@@ -172,11 +172,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--qrels", metavar="FILE", type=Path,
                        help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10")
     store_bench = add_command(commands, "bench-store", help="the PostgreSQL store beside FAISS on synthetic data: "
-                              "rows/s inserted, query p50/p99, HNSW recall@10 (prints figures; needs [store] url)")
+                              "rows/s inserted, query p50/p99, HNSW recall@10 (prints figures; writes a corpus "
+                              "bench-N into the database of [store] url, and drops it)")
     store_bench.add_argument("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000")
     store_bench.add_argument("--queries", type=int, default=500, metavar="N", help="default 500")
+    store_bench.add_argument("--keep", action="store_true",
+                             help="leave the corpus bench-N in the database for a later --reuse (else it is dropped)")
     store_bench.add_argument("--reuse", action="store_true",
-                             help="search the corpus an earlier run stored, if it has N passages, instead of storing it again")
+                             help="search the corpus bench-N an earlier --keep run stored instead of storing it again")
     changes = add_command(commands, "bench-changes", help="time a full build, a no-change reindex, adding and "
                                   "removing an article (prints figures)")
     changes.add_argument("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths")
@@ -314,10 +317,15 @@ def cmd_rollback(app: Newsbot, args: argparse.Namespace) -> int:
 
 def cmd_migrate(app: Newsbot, args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    stored, target = app.copy_to_postgres()
+    stored, target, name = app.copy_to_postgres()
     m = stored.manifest
-    print(f"Copied version {stored.version_dir.name} of {app.index_dir} ({m.articles:,} articles, {m.chunks:,} passages, "
-          f"model {m.model}) into {target.location} in {time.perf_counter() - started:.1f} s; nothing was embedded again.")
+    if name is None:
+        print(f"The {target.location} holds these {m.articles:,} articles already (the same corpus, model and "
+              "settings): nothing was copied.")
+    else:
+        print(f"Copied version {stored.version_dir.name} of {app.index_dir} ({m.articles:,} articles, {m.chunks:,} "
+              f"passages, model {m.model}) into the {target.location}, where it is version {name}, in "
+              f"{time.perf_counter() - started:.1f} s; nothing was embedded again.")
     if app.config.store.backend != "postgres":
         print('Serve it with [store] backend = "postgres" in the config file.')
     return 0
@@ -428,7 +436,7 @@ def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
 
     if args.passages < 100 or args.queries < 1 or args.queries > args.passages:
         raise UsageError("--passages must be at least 100, and --queries from 1 to --passages", "give other counts")
-    run_bench_store(app, args.passages, args.queries, reuse=args.reuse)
+    run_bench_store(app, args.passages, args.queries, reuse=args.reuse, keep=args.keep)
     return 0
 
 
