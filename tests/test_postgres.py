@@ -125,7 +125,7 @@ def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli,
     assert status == 0, err
     assert _passages(postgres_answer) == _passages(faiss_answer) != ["abstained"]
     status, out, _ = cli("index", "stats")
-    assert status == 0 and "22" in out
+    assert status == 0 and "22" in out and out.startswith("Index:     corpus 'index' of postgresql://postgres@/test_")
 
 
 def _passages(answer_json: str) -> list:

@@ -290,7 +290,7 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats.__dict__, indent=2))
     else:
-        for label, value in stats_rows(stats):
+        for label, value in [("Index", app.store.location), *stats_rows(stats)]:
             print(f"{label + ':':<10} {value}")
     return 0
 
