@@ -25,12 +25,19 @@ WORDS_PER_PASSAGE = 40
 PASSAGES_PER_ARTICLE = 10
 
 
-def synthetic_version(passages: int, dimension: int, seed: int = 7) -> NewVersion:
-    """A version of `passages` passages: random unit vectors, and text of Zipf-drawn words."""
+def synthetic_version(passages: int, dimension: int, seed: int = 7, clusters: int = 0) -> NewVersion:
+    """A version of `passages` passages: random unit vectors, and text of Zipf-drawn words.
+
+    With `clusters`, the vectors gather around that many random centres (a passage about 0.7 in
+    cosine from its centre), as embeddings of texts on a few thousand topics do."""
     import scipy.sparse
 
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((passages, dimension), dtype=np.float32)
+    if clusters:
+        centres = rng.standard_normal((clusters, dimension), dtype=np.float32)
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        vectors = centres[rng.integers(clusters, size=passages)] + vectors / np.sqrt(dimension, dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     word_ids = np.minimum(rng.zipf(1.3, size=(passages, WORDS_PER_PASSAGE)) - 1, WORDS - 1)
     counts = scipy.sparse.csr_matrix((np.ones(word_ids.size, dtype=np.float32),
@@ -50,7 +57,7 @@ def synthetic_version(passages: int, dimension: int, seed: int = 7) -> NewVersio
                   "byline": None, "source_path": None, "text": "\n".join(texts), "digest": doc_id, "passages": len(rows)}
         article = Article(ArticleMeta(doc_id, f"Article {doc_id}", "Synthetic"), "\n".join(texts))
         articles[doc_id] = StoredArticle(article, doc_id, json.dumps(record).encode(), rows)
-    manifest = Manifest(format_version=FORMAT_VERSION, model=f"synthetic-{dimension}", dimension=dimension,
+    manifest = Manifest(format_version=FORMAT_VERSION, model=f"synthetic-{dimension}" + (f"-{clusters}-clusters" if clusters else ""), dimension=dimension,
                         max_tokens=256, chunker=ChunkerSettings().to_json(), corpus_fingerprint="synthetic",
                         corpus_paths=[], articles=len(articles), chunks=passages,
                         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), build_seconds=0.0)

@@ -21,14 +21,15 @@ from ..core.service import Newsbot, database_url, open_store
 
 
 def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 384, reuse: bool = False,
-                    keep: bool = False) -> None:
+                    keep: bool = False, clusters: int = 0) -> None:
     """`keep` leaves the corpus bench-N in the database for a later run with `reuse`, which searches it
     instead of storing it again."""
     database_url(app.config.store, "bench-store measures PostgreSQL")
-    print(f"synthetic corpus: {passages:,} passages of generated text, {dimension}-dimensional unit vectors; "
+    shape = f"around {clusters:,} centres" if clusters else "spread at random"
+    print(f"synthetic corpus: {passages:,} passages of generated text, {dimension}-dimensional unit vectors {shape}; "
           f"{queries} questions, 10 nearest each", flush=True)
     started = time.perf_counter()
-    version = synthetic_version(passages, dimension)
+    version = synthetic_version(passages, dimension, clusters=clusters)
     print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
     asked = synthetic_questions(version.vectors, queries)
 
@@ -36,7 +37,7 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
     print(f"faiss (flat, exact): inserted {passages / faiss_insert:,.0f} rows/s ({faiss_insert:.1f} s); query p50 "
           f"{percentile(faiss_times, 0.5):.1f} ms, p99 {percentile(faiss_times, 0.99):.1f} ms; recall@10 1.000", flush=True)
 
-    store = open_store(dataclasses.replace(app.config.store, backend="postgres"), Path(f"bench-{passages}"))
+    store = open_store(dataclasses.replace(app.config.store, backend="postgres"), Path(f"bench-{passages}" + (f"-{clusters}" if clusters else "")))
     assert isinstance(store, PostgresStore)
     try:
         stored = store.read_manifest()

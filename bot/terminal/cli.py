@@ -176,6 +176,9 @@ def _parser() -> argparse.ArgumentParser:
                               "bench-N into the database of [store] url, and drops it)")
     store_bench.add_argument("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000")
     store_bench.add_argument("--queries", type=int, default=500, metavar="N", help="default 500")
+    store_bench.add_argument("--clusters", type=int, default=0, metavar="N",
+                             help="gather the vectors around N random centres, as real embeddings are (default 0: "
+                             "spread at random, HNSW's worst case)")
     store_bench.add_argument("--keep", action="store_true",
                              help="leave the corpus bench-N in the database for a later --reuse (else it is dropped)")
     store_bench.add_argument("--reuse", action="store_true",
@@ -436,7 +439,7 @@ def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
 
     if args.passages < 100 or args.queries < 1 or args.queries > args.passages:
         raise UsageError("--passages must be at least 100, and --queries from 1 to --passages", "give other counts")
-    run_bench_store(app, args.passages, args.queries, reuse=args.reuse, keep=args.keep)
+    run_bench_store(app, args.passages, args.queries, reuse=args.reuse, keep=args.keep, clusters=max(args.clusters, 0))
     return 0
 
 
