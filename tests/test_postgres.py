@@ -104,6 +104,8 @@ def test_the_bot_state_is_one_for_every_process(postgres_url):
         assert [one.cooldown(9, 2, 30), two.cooldown(9, 2, 30)] == [0.0, 0.0]
         assert 0 < one.cooldown(9, 2, 30) <= 30 and 0 < two.cooldown(9, 2, 30) <= 30
         assert one.cooldown(10, 2, 30) == 0.0  # another member
+        one._db.close()  # the connection lost (a database restart): made again at the next call
+        assert one.answer(answer_id).question == "Who?"
     finally:
         one.close()
         two.close()

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import connect_database
+from index import DatabaseError, connect_database
 
 from ..core.service import Newsbot, corpus_name
 
@@ -183,12 +183,11 @@ class PostgresBotState:
 
     def __init__(self, url: str, keep_days: int = 30) -> None:
         self.keep_days = keep_days
+        self._url = url
         self._db = connect_database(url)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING",
-                             (secrets.token_hex(16),))
-            self._salt = self._db.execute("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]
+        self._run("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING", (secrets.token_hex(16),))
+        self._salt = self._run("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]
         self.forget_old_answers()
 
     def close(self) -> None:
@@ -200,14 +199,23 @@ class PostgresBotState:
     def _oldest_kept(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) - dt.timedelta(days=self.keep_days)
 
-    def _run(self, sql: str, params: tuple = ()):
+    def _run(self, sql: str, params: tuple | dict = ()):
+        """One statement; a lost connection is made again, a failure told as DatabaseError."""
+        import psycopg
+
         with self._lock:
-            return self._db.execute(sql, params)
+            try:
+                if self._db.closed or self._db.broken:
+                    self._db = connect_database(self._url, migrate=False)
+                return self._db.execute(sql, params)
+            except psycopg.Error as error:
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                raise DatabaseError(f"the bot's state in the database failed: {reason}",
+                                    "check that PostgreSQL is running and reachable") from None
 
     def forget_old_answers(self) -> int:
-        with self._lock:
-            self._db.execute("DELETE FROM newsbot.conversations WHERE created_at < %s", (self._oldest_kept(),))
-            return self._db.execute("DELETE FROM newsbot.answers WHERE created_at < %s", (self._oldest_kept(),)).rowcount
+        self._run("DELETE FROM newsbot.conversations WHERE created_at < %s", (self._oldest_kept(),))
+        return self._run("DELETE FROM newsbot.answers WHERE created_at < %s", (self._oldest_kept(),)).rowcount
 
     def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str],
                     follows: str | None = None) -> str:
