@@ -64,7 +64,6 @@ MIGRATIONS: list[str] = [
         added_in integer NOT NULL,
         removed_in integer,
         chunk text NOT NULL,
-        terms_length real NOT NULL,
         embedding vector NOT NULL
     );
     CREATE INDEX passages_by_corpus ON newsbot.passages (corpus, removed_in, added_in);

@@ -277,7 +277,6 @@ class PostgresStore(VersionStore):
         positions = np.concatenate([np.arange(a.rows.start, a.rows.stop) for a in fresh]) if count else \
             np.zeros(0, dtype=np.int64)
         ids = first + np.arange(count)
-        lengths = np.asarray(new.terms.counts.sum(axis=1)).ravel()
         with connection.cursor().copy("COPY newsbot.articles (corpus, doc_id, added_in, digest, meta, record, "
                                       "first_passage, passages) FROM STDIN") as copy:
             start = first
@@ -288,12 +287,12 @@ class PostgresStore(VersionStore):
                                 article.line.decode(), start, len(article.rows)))
                 start += len(article.rows)
         doc_ids = [a.article.doc_id for a in fresh for _ in a.rows]
-        with connection.cursor().copy("COPY newsbot.passages (id, corpus, doc_id, added_in, chunk, terms_length, "
-                                      "embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "text", "text", "int4", "text", "float4", "vector"])
+        with connection.cursor().copy("COPY newsbot.passages (id, corpus, doc_id, added_in, chunk, embedding) "
+                                      "FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "text", "text", "int4", "text", "vector"])
             for passage_id, position, doc_id in zip(ids.tolist(), positions.tolist(), doc_ids):
                 copy.write_row((passage_id, self.corpus, doc_id, number, new.chunk_lines[position].decode(),
-                                float(lengths[position]), new.vectors[position]))
+                                new.vectors[position]))
         insert_postings(connection, self.corpus, new.terms, positions, ids)
         connection.execute(
             "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
@@ -496,6 +495,12 @@ class PostgresIndex(NewsIndex):
     def search(self, *args, **kwargs):
         with self.store.snapshot(self.number):
             return super().search(*args, **kwargs)
+
+    def _chunks_at(self, rows: list[int]) -> list[Chunk]:
+        found = self.passages.many(rows)
+        if len(found) != len(rows):
+            raise IndexMismatchError(f"the index in {self.store.location} is missing passages it found", REBUILD_HINT)
+        return found
 
     def corpus_words(self) -> dict[str, int]:
         if self._words is None:

@@ -243,14 +243,17 @@ class NewsIndex:
         rows = [row for row, _ in ranked]
         similarities = vectors.vectors(rows) @ query_vector if rows else np.zeros(0)
         hits = []
-        for (row, score), similarity in zip(ranked, similarities):
-            chunk = self.chunks[row]
+        for (_, score), similarity, chunk in zip(ranked, similarities, self._chunks_at(rows)):
             article = self.articles.get(chunk.doc_id)
             if article is None:
                 raise IndexMismatchError(f"the index in {self.version_dir} is damaged: passage {chunk.chunk_id!r} "
                                          f"belongs to no article", REBUILD_HINT)
             hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
         return hits
+
+    def _chunks_at(self, rows: list[int]) -> list[Chunk]:
+        """The passages of these rows, in this order (a database store fetches them in one query)."""
+        return [self.chunks[row] for row in rows]
 
     def _parts(self) -> tuple[VectorSearch, LexicalSearch]:
         if self._vectors is None or self._lexical is None:
