@@ -85,6 +85,11 @@ class IndexSettings:
         return ChunkerSettings(self.chunk_tokens, self.overlap_tokens, self.title_in_embedding)
 
 
+def corpus_name(index_dir: Path) -> str:
+    """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index")."""
+    return index_dir.name or "index"
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """Where index versions live: "faiss" (files in [index] dir, one machine) or "postgres" (one database
@@ -252,11 +257,11 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
         named: dict[str, str] = {}
         for owner, index_dir in [("[index] dir", config.index.dir),
                                  *((f"[guilds.{g}] index_dir", s.index_dir) for g, s in config.guilds.items())]:
-            if index_dir.name in named:
-                raise ConfigError(f"{where}: {owner} and {named[index_dir.name]} would share the corpus "
-                                  f"{index_dir.name!r} in the database (a corpus is named after its index folder)",
-                                  "give them folders with different names")
-            named[index_dir.name] = owner
+            name = corpus_name(index_dir)
+            if name in named:
+                raise ConfigError(f"{where}: {owner} and {named[name]} would share the corpus {name!r} in the "
+                                  "database (a corpus is named after its index folder)", "give them folders with different names")
+            named[name] = owner
     return config
 
 

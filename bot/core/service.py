@@ -46,7 +46,7 @@ from index import (
 )
 
 from .answer import Answer, build_answer
-from .config import DATABASE_URL_ENV, Config, IndexSettings, StoreSettings
+from .config import DATABASE_URL_ENV, Config, IndexSettings, StoreSettings, corpus_name
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +287,9 @@ class Newsbot:
         """The index in use, opened again when another process (another bot, the CLI) has switched
         versions since: every process that shares an index answers from its newest version."""
         index = self.index
-        if self.store.current_name() != index.version_dir.name:
-            log.info("the index in %s changed: opening version %s", self.store.location, self.store.current_name())
+        in_use = self.store.current_name()
+        if in_use != index.version_dir.name:
+            log.info("the index in %s changed: opening version %s", self.store.location, in_use)
             self._index = None
             index = self.index
         return index
@@ -347,12 +348,14 @@ class Newsbot:
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
+        def answer_from(index: NewsIndex) -> Answer:
+            return build_answer(index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
+                                mode=search.mode, filters=filters)
+
         try:
-            answer = build_answer(self.current_index(), searched, k=k or search.k,
-                                  min_answer_score=search.min_answer_score, mode=search.mode, filters=filters)
-        except VersionChanged:
-            answer = build_answer(self.current_index(), searched, k=k or search.k,  # switched while answering
-                                  min_answer_score=search.min_answer_score, mode=search.mode, filters=filters)
+            answer = answer_from(self.current_index())
+        except VersionChanged:  # another process switched versions while this one was answering
+            answer = answer_from(self.current_index())
         log.info("%s in %.0f ms (%s search, k=%d%s)", "abstained" if answer.abstained else
                  f"answered with {len(answer.passages)} passages", 1000 * (time.perf_counter() - started),
                  search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
@@ -379,10 +382,6 @@ def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "
         raise ConfigError(f"{where} is not a PostgreSQL URL", "give one like postgresql://USER:PASSWORD@HOST:5432/DATABASE")
     return url
 
-
-def corpus_name(index_dir: Path) -> str:
-    """A corpus's name in the database: its index folder's name (`.newsbot/index` is "index")."""
-    return index_dir.name or "index"
 
 
 CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from index import DatabaseError, connect_database
 
-from ..core.service import Newsbot, corpus_name
+from ..core.config import corpus_name
+from ..core.service import Newsbot
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
