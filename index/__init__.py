@@ -34,6 +34,7 @@ from .errors import (
     MeasurementError,
     ModelError,
     NewsbotError,
+    SearchTimeoutError,
     UsageError,
 )
 from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
@@ -68,5 +69,5 @@ __all__ = [
     "exact_neighbours", "synthetic_questions", "synthetic_version",
     # errors (index/errors.py draws the tree)
     "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
-    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "UsageError",
+    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "UsageError",
 ]

@@ -13,6 +13,7 @@ Every error carries what went wrong and how to fix it. The front ends turn them 
      ├── IndexBusyError       another build is writing the same index
      ├── ModelError           the embedding model cannot be loaded
      ├── DatabaseError        PostgreSQL cannot be reached, lacks pgvector, or refuses a statement
+     │    └── SearchTimeoutError   one search ran past its statement timeout (a question too costly to answer)
      ├── DiscordError         Discord cannot be reached, or refuses the bot
      └── MeasurementError     a benchmark or an evaluation cannot run (its data, a child process)
 """
@@ -65,6 +66,10 @@ class ModelError(NewsbotError):
 
 
 class DatabaseError(NewsbotError):
+    pass
+
+
+class SearchTimeoutError(DatabaseError):
     pass
 
 

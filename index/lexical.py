@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,11 @@ BM25S_VOCABULARY_FILE = "vocab.index.json"
 BM25_K1 = 1.5
 BM25_B = 0.75
 """BM25's term-frequency saturation and length normalisation: bm25s's defaults (Lucene's)."""
+MAX_QUERY_TERMS = 32
+"""The distinct words of a question BM25 scores: the rarest in the corpus, when a question has more.
+Every word costs a pass over its postings, so this, not the question's text, bounds a search."""
+MAX_TERM_WEIGHT = 3
+"""A word said several times in a question counts that many times (as bm25s counts it), up to this."""
 
 
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -55,6 +61,17 @@ def _tokenize(texts: Sequence[str]) -> list[list[str]]:
 def tokenize(text: str) -> list[str]:
     """The stemmed words BM25 indexes for this text, stop words left out, in order."""
     return _tokenize([text])[0] if text.strip() else []
+
+
+def query_terms(query: str, document_frequency: Callable[[str], int]) -> dict[str, int]:
+    """The question's words that BM25 scores, each with its weight: the words the corpus holds
+    (`document_frequency` above 0), each once with how often the question says it (at most
+    `MAX_TERM_WEIGHT`), at most `MAX_QUERY_TERMS` of them, the rarest first chosen. Both stores score
+    these, so a question's cost is bounded whatever its text."""
+    counts = Counter(tokenize(query))
+    frequency = {term: document_frequency(term) for term in counts}
+    held = sorted((term for term in counts if frequency[term] > 0), key=lambda term: frequency[term])
+    return {term: min(counts[term], MAX_TERM_WEIGHT) for term in held[:MAX_QUERY_TERMS]}
 
 
 def tokenize_all(texts: Sequence[str]) -> list[list[str]]:
@@ -149,10 +166,10 @@ class LexicalIndex:
 
         With `allowed`, only those rows are considered.
         """
-        tokens = _tokenize([query])
-        vocabulary = self._retriever.vocab_dict
-        if self._size == 0 or not any(token in vocabulary for token in tokens[0]):
+        terms = query_terms(query, self.document_frequency)
+        if self._size == 0 or not terms:
             return []
+        tokens = [[term for term, weight in terms.items() for _ in range(weight)]]
         mask = None
         if allowed is not None:
             mask = np.zeros(self._size, dtype=np.float32)
@@ -161,11 +178,15 @@ class LexicalIndex:
                                                 weight_mask=mask)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
 
-    def idf(self, token: str) -> float:
-        """BM25's inverse document frequency of a (stemmed) token; highest for tokens never seen."""
+    def document_frequency(self, token: str) -> int:
+        """How many passages hold this (stemmed) token."""
         column = self._retriever.vocab_dict.get(token)
         indptr = self._retriever.scores["indptr"]
-        df = int(indptr[column + 1] - indptr[column]) if column is not None and column + 1 < len(indptr) else 0
+        return int(indptr[column + 1] - indptr[column]) if column is not None and column + 1 < len(indptr) else 0
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency of a (stemmed) token; highest for tokens never seen."""
+        df = self.document_frequency(token)
         return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
 
     def save(self, folder: Path) -> None:

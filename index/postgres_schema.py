@@ -12,6 +12,7 @@ default never loads them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from .errors import DatabaseError
@@ -132,8 +133,9 @@ def redacted(url: str) -> str:
     return shown
 
 
-def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
-    """An autocommit connection with pgvector's types, after the migrations are applied.
+def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_timeout_ms: int = 0) -> psycopg.Connection[Any]:
+    """An autocommit connection with pgvector's types, after the migrations are applied; with
+    `statement_timeout_ms`, every statement on it stops after that long.
 
     DatabaseError, in one line, when the server cannot be reached or lacks the vector extension."""
     try:
@@ -143,23 +145,41 @@ def connect(url: str, *, migrate: bool = True) -> psycopg.Connection[Any]:
         raise DatabaseError(f"the PostgreSQL backend needs {error.name}, which is not installed",
                             "run `make run` again (or pip install 'psycopg[binary]' pgvector)") from None
     try:
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        conninfo_to_dict_checked(url)
+        options = f"-c statement_timeout={int(statement_timeout_ms)}" if statement_timeout_ms else None
+        connection = psycopg.connect(url, autocommit=True, connect_timeout=timeout,
+                                     **({"options": options} if options else {}))  # type: ignore[arg-type]  # a libpq keyword
     except psycopg.Error as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
-        password = _password(url)
-        if password:
-            reason = reason.replace(password, "***")
-        raise DatabaseError(f"cannot reach the database at {redacted(url)} ({reason})",
+        raise DatabaseError(f"cannot reach the database at {redacted(url)} ({without_secrets(reason, url)})",
                             "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)") from None
     try:
         _ensure_vector(connection, url)
         register_vector(connection)
         if migrate:
             apply_migrations(connection)
+    except psycopg.Error as error:
+        connection.close()
+        reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], url)
+        raise DatabaseError(f"the database at {redacted(url)} refused newsbot's schema ({reason})",
+                            "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
+                            "the database's owner run newsbot once") from None
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def conninfo_to_dict_checked(url: str) -> dict[str, Any]:
+    """The URL's parts; DatabaseError, with no part of the URL in it, when libpq cannot read it."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url)
+    except Exception:
+        raise DatabaseError(f"{UNNAMED} is not a URL PostgreSQL can read",
+                            "write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with no spaces around it, "
+                            "and a %, @, : or / in the password written as %25, %40, %3A or %2F") from None
 
 
 def _password(url: str) -> str:
@@ -169,6 +189,28 @@ def _password(url: str) -> str:
         return str(conninfo_to_dict(url).get("password") or "")
     except Exception:
         return ""
+
+
+def _secrets(url: str) -> list[str]:
+    """Every text in the URL that may be (part of) its password, however the URL gives it or mangles it."""
+    found = [_password(url)]
+    authority = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" in authority:
+        userinfo = authority.rsplit("@", 1)[0]
+        password = userinfo.split(":", 1)[1] if ":" in userinfo else ""
+        found += [password, *re.split(r"[@:/]", password)]
+    found += re.findall(r"password\s*=\s*'?([^'&\s]+)", url)
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
+
+
+def without_secrets(text: str, url: str) -> str:
+    """`text` (a driver's message about `url`) without any piece of the URL's password in it: the
+    whole message gives way when a piece is too short to be cut out safely."""
+    for secret in _secrets(url):
+        if len(secret) < 4 and secret in text:
+            return "details withheld: they would show part of the password"
+        text = text.replace(secret, "***")
+    return text
 
 
 def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
@@ -185,8 +227,20 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
                             "admin role) run CREATE EXTENSION vector in this database") from None
 
 
+def applied_migrations(connection: psycopg.Connection[Any]) -> set[int]:
+    """The migrations the database has (none before the first): a read, no DDL."""
+    found = connection.execute("SELECT to_regclass('newsbot.migrations') IS NOT NULL").fetchone()
+    if not found or not found[0]:
+        return set()
+    return {row[0] for row in connection.execute("SELECT number FROM newsbot.migrations")}
+
+
 def apply_migrations(connection: psycopg.Connection[Any]) -> int:
-    """Apply the migrations the database lacks; returns how many were applied."""
+    """Apply the migrations the database lacks; returns how many were applied. A database whose schema
+    is current is only read, so a role without CREATE on it can use it."""
+    done = applied_migrations(connection)
+    if set(range(1, len(MIGRATIONS) + 1)) <= done:
+        return _check_not_newer(done)
     applied = 0
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -200,8 +254,12 @@ def apply_migrations(connection: psycopg.Connection[Any]) -> int:
             connection.execute(sql.replace("CREATE SCHEMA IF NOT EXISTS newsbot;", ""))
             connection.execute("INSERT INTO newsbot.migrations (number) VALUES (%s)", (number,))
             applied += 1
+    return _check_not_newer(done) + applied
+
+
+def _check_not_newer(done: set[int]) -> int:
     newer = max(done, default=0)
     if newer > len(MIGRATIONS):
         raise DatabaseError(f"the database holds newsbot's schema version {newer}, this newsbot knows {len(MIGRATIONS)}",
                             "upgrade newsbot on this machine")
-    return applied
+    return 0

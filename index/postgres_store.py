@@ -27,8 +27,9 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +37,8 @@ import numpy as np
 
 from .documents import Article, ArticleMeta, Chunk
 from .embedding import Embedder
-from .errors import DatabaseError, IndexBusyError, IndexMismatchError, IndexMissingError
-from .lexical import BM25_B, BM25_K1, TermCounts, tokenize
+from .errors import DatabaseError, IndexBusyError, IndexMismatchError, IndexMissingError, SearchTimeoutError
+from .lexical import BM25_B, BM25_K1, MAX_QUERY_TERMS, MAX_TERM_WEIGHT, TermCounts, tokenize
 from .reuse import StoredArticle, StoredVersion
 from .search import NewsIndex, check_model
 from .store import REBUILD_HINT, HeldLock, Manifest, check_held
@@ -52,6 +53,9 @@ ID_LOCK = 0x6E657774
 """The advisory lock under which a change takes a block of consecutive passage ids."""
 EF_SEARCH = 200
 """HNSW candidates examined per search (pgvector's ef_search): at least the 100 fusion takes."""
+SEARCH_TIMEOUT_MS = 5_000
+"""The longest one search's statements may run (statement_timeout): a question that would take longer
+is refused (`SearchTimeoutError`), so no text a member sends can hold the database for long."""
 VERSION_NAME = "%Y%m%dT%H%M%S.%f"
 VACUUM_AFTER = 10_000
 """Passages written by one change from which the tables are vacuumed at once, not when autovacuum comes."""
@@ -105,23 +109,33 @@ class PostgresStore(VersionStore):
 
         try:
             yield
+        except psycopg.errors.QueryCanceled:
+            raise SearchTimeoutError(f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
+                                "ask a shorter question, with fewer common words") from None
         except psycopg.Error as error:
-            from .postgres_schema import redacted
+            from .postgres_schema import redacted, without_secrets
 
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
             raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}",
                                 "check that PostgreSQL is running and reachable, then try again") from None
 
     @contextmanager
-    def snapshot(self, number: int | None = None) -> Iterator[psycopg.Connection[Any]]:
+    def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
         """A read-only transaction that sees one version throughout; VersionChanged when `number` is
-        no longer the one in use. Nested snapshots share the outer one."""
+        no longer the one in use. Nested snapshots share the outer one. With `timeout_ms`, the
+        transaction's statements (the outer one's, when nested) stop after that long."""
         connection = self.connection()
         if getattr(self._local, "snapshot", False):
+            if timeout_ms:
+                with self._told():
+                    connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             yield connection
             return
-        with self._told(), connection.transaction():
+        with self._told(), ExitStack() as transaction:
+            connection = self._begin(transaction)
             connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if timeout_ms:
+                connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             if number is not None:
                 row = connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s", (self.corpus,)).fetchone()
                 if row is None or row[0] != number:
@@ -131,6 +145,22 @@ class PostgresStore(VersionStore):
                 yield connection
             finally:
                 self._local.snapshot = False
+
+    def _begin(self, transaction: ExitStack) -> psycopg.Connection[Any]:
+        """This thread's connection with a transaction begun in `transaction`. A connection the server
+        dropped since its last use (a restart) is made again and the transaction begun on it, once."""
+        import psycopg
+
+        connection = self.connection()
+        try:
+            transaction.enter_context(connection.transaction())
+        except psycopg.OperationalError:
+            if not connection.broken:
+                raise
+            log.info("the connection to %s was lost: connecting again", self.location)
+            connection = self.connection()
+            transaction.enter_context(connection.transaction())
+        return connection
 
     # ---- the store ---------------------------------------------------------------------------
 
@@ -493,7 +523,7 @@ class PostgresIndex(NewsIndex):
         self._dimension_checked = embedder.known_dimension() is not None
 
     def search(self, *args, **kwargs):
-        with self.store.snapshot(self.number):
+        with self.store.snapshot(self.number, timeout_ms=SEARCH_TIMEOUT_MS):
             return super().search(*args, **kwargs)
 
     def _chunks_at(self, rows: list[int]) -> list[Chunk]:
@@ -598,20 +628,25 @@ class PostgresLexical:
         self._average = total_terms / passages if passages else 0.0
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        tokens = tokenize(query)
-        if not tokens or self._size == 0 or k <= 0:
+        """As `LexicalIndex.search`, over the same terms (`query_terms`: each word once with its weight,
+        the rarest `MAX_QUERY_TERMS` the corpus holds), under `SEARCH_TIMEOUT_MS`."""
+        counts = Counter(tokenize(query))
+        if not counts or self._size == 0 or k <= 0:
             return []
         only = " AND po.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
-        with self._store.snapshot() as connection:
+        with self._store.snapshot(timeout_ms=SEARCH_TIMEOUT_MS) as connection:
             rows = connection.execute(
-                "WITH q AS (SELECT u.term, ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
-                "FROM unnest(%(terms)s::text[]) AS u(term) JOIN newsbot.term_df t ON t.corpus = %(corpus)s AND t.term = u.term) "
+                "WITH q AS (SELECT u.term, u.weight * ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
+                "FROM unnest(%(terms)s::text[], %(weights)s::int[]) WITH ORDINALITY AS u(term, weight, position) "
+                "JOIN newsbot.term_df t ON t.corpus = %(corpus)s AND t.term = u.term "
+                "ORDER BY t.df, u.position LIMIT %(most)s) "
                 "SELECT po.passage_id, sum(q.idf * po.tf / (po.tf + %(k1)s * (1 - %(b)s + %(b)s * po.length / %(average)s))) "
                 "AS score FROM q JOIN newsbot.postings po ON po.corpus = %(corpus)s AND po.term = q.term "
                 "WHERE po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
                 f"AND removed_in IS NOT NULL){only} "
                 "GROUP BY po.passage_id ORDER BY score DESC, po.passage_id LIMIT %(k)s",
-                {"n": self._size, "terms": tokens, "corpus": self._store.corpus, "k1": BM25_K1, "b": BM25_B,
+                {"n": self._size, "terms": list(counts), "weights": [min(c, MAX_TERM_WEIGHT) for c in counts.values()],
+                 "most": MAX_QUERY_TERMS, "corpus": self._store.corpus, "k1": BM25_K1, "b": BM25_B,
                  "average": self._average or 1.0, "k": k,
                  "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
         return [(int(i), float(s)) for i, s in rows if s > 0]

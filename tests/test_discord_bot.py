@@ -144,7 +144,7 @@ async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp
         after_token = await fake.slash("ask", question="When did the harbour bridge reopen?", passages=1)
         after = await fake.followup(after_token)
         stats = await fake.slash("stats", who=p.MEMBER)
-        stats_message = (await fake.callback(stats)).body["data"]
+        stats_message = await fake.followup(stats)  # acknowledged first, then answered
     assert "2,400 tons of flour" in embed_of(during)["description"]
     assert "harbour bridge reopened" not in json.dumps(before)  # the old index has no such article
     assert "harbour bridge reopened on Tuesday" in embed_of(after)["description"]
@@ -265,10 +265,9 @@ async def test_sources_are_paginated(fake, tmp_path):
     app = make_app(fake, tmp_path, embedder, tmp_path / "index", (corpus,))
     async with running_bot(fake, app):
         token = await fake.slash("sources")
-        first = (await fake.callback(token)).body["data"]
-        message = fake.original(token)
+        first = dict(await fake.followup(token))  # acknowledged first, then answered (turning edits it)
         at = len(fake.requests)
-        turned = await fake.callback(await fake.click(message, "nb:sources:1:next"), after=at)
+        turned = await fake.callback(await fake.click(first, "nb:sources:1:next"), after=at)
     assert first["embeds"][0]["title"] == "Indexed articles (23)"
     assert first["embeds"][0]["footer"]["text"] == "Page 1 of 3"
     assert "Story number 22" in first["embeds"][0]["description"]  # newest first
@@ -432,9 +431,9 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
         harbour = await fake.followup(await fake.slash("ask", question="When did the harbour bridge reopen?"))
         ferry = b"Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike on Monday.\n"
         added = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("ferry.txt", ferry)}))
-        sources = await fake.callback(await fake.slash("sources"))
-        stats = await fake.callback(await fake.slash("stats"))
-    stats_fields = {f["name"]: f["value"] for f in stats.body["data"]["embeds"][0]["fields"]}
+        sources = await fake.followup(await fake.slash("sources"))
+        stats = await fake.followup(await fake.slash("stats"))
+    stats_fields = {f["name"]: f["value"] for f in stats["embeds"][0]["fields"]}
     assert stats_fields["Articles"] == "2" and "1 added" in stats_fields["Last reindex"]
     state = BotState(tmp_path / "data" / "bot.sqlite")
     assert state.last_reindex(tmp_path / "club-ix") is not None and state.last_reindex(shared.index_dir) is None
@@ -443,6 +442,6 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
     assert "harbour bridge reopened on Tuesday" in embed_of(harbour)["description"]
     assert embed_of(added)["title"] == "Added: Ferry strike ends" and (tmp_path / "club-ix-articles" / "ferry.txt").exists()
     assert sorted(p.name for p in club.iterdir()) == ["harbour.txt"]
-    assert "Indexed articles (2)" in json.dumps(sources.body) and "Ferry strike ends" in json.dumps(sources.body)
+    assert "Indexed articles (2)" in json.dumps(sources) and "Ferry strike ends" in json.dumps(sources)
     assert sorted(shared.index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]  # untouched
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == sorted(p.name for p in SEEDS.iterdir())

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import discord
 import yarl
 from discord.ext import commands
 
+from index import DatabaseError
+
+from ..core.answer import Answer
 from ..core.config import DiscordSettings
 from ..core.service import Newsbot
 from . import errors
@@ -17,6 +25,18 @@ from .render import NO_PINGS
 from .state import BotState, PostgresBotState
 
 log = logging.getLogger("newsbot.discord")
+
+STATE_TIMEOUT = 2.0
+"""Seconds a call to the bot's state (answers, votes, conversations, the shared cooldown) may take
+before the member hears the database is unreachable: within Discord's 3 s to acknowledge."""
+ANSWER_TIMEOUT = 60.0
+"""Seconds an answer may take before the member hears the database is unreachable (a deferred
+interaction lives 15 minutes; a frozen database would otherwise hold the question forever)."""
+STATE_WORKERS = 1
+"""Threads that call the state: one, so calls run in the order they are made (an answer's conversation
+is kept before a follow-up to it is looked up), and a frozen database holds it, never the answer threads."""
+
+T = TypeVar("T")
 
 
 def point_at(settings: DiscordSettings) -> None:
@@ -40,6 +60,44 @@ class NewsbotBehaviour:
             SharedCooldown(state, settings.cooldown_questions, settings.cooldown_seconds)
             if isinstance(state, PostgresBotState) else QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds))
         """Shared by /ask, mentions and the More button (and by every bot process, with PostgreSQL)."""
+        self._state_workers = ThreadPoolExecutor(STATE_WORKERS, thread_name_prefix="newsbot-state")
+
+    async def in_state(self, call: Callable[..., T], *args: object) -> T:
+        """A call to the bot's state, in a worker thread of its own, within `STATE_TIMEOUT`: the event
+        loop never waits on the database, and a frozen one is told as DatabaseError in time."""
+        work = asyncio.get_running_loop().run_in_executor(self._state_workers, functools.partial(call, *args))
+        try:
+            return await asyncio.wait_for(work, STATE_TIMEOUT)
+        except TimeoutError:
+            raise DatabaseError(f"the bot's state did not answer within {STATE_TIMEOUT:g} s",
+                                "check that the database is running and reachable") from None
+
+    async def retry_after(self, user_id: int) -> float:
+        """0 when the user may ask now (the question is counted), else seconds to wait."""
+        if isinstance(self.cooldown, SharedCooldown):
+            return await self.in_state(self.cooldown.retry_after, user_id)
+        return self.cooldown.retry_after(user_id)
+
+    async def in_index(self, call: Callable[..., T], *args: object) -> T:
+        """A call that reads the index (answers, sources, stats), in a worker thread, within `ANSWER_TIMEOUT`."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(call, *args), ANSWER_TIMEOUT)
+        except TimeoutError:
+            raise DatabaseError(f"reading the index took longer than {ANSWER_TIMEOUT:g} s",
+                                "check that the database is running and reachable") from None
+
+    async def answer(self, guild_id: int | None, *args: object) -> Answer:
+        """`Newsbot.ask` for this guild (question, k, filters, follows), off the event loop."""
+        return await self.in_index(self.app_for(guild_id).ask, *args)
+
+    async def close(self) -> None:
+        """Stop, then let the state calls under way end (within `STATE_TIMEOUT`), so the state can be closed."""
+        await super().close()  # type: ignore[misc]
+        ending = asyncio.to_thread(self._state_workers.shutdown, wait=True, cancel_futures=True)
+        try:
+            await asyncio.wait_for(ending, STATE_TIMEOUT)
+        except TimeoutError:
+            log.warning("a call to the bot's state was still waiting on the database at the stop")
 
     def app_for(self, guild_id: int | None) -> Newsbot:
         """The app that answers in this guild: its own corpus and index if configured, else the shared one."""

@@ -1,4 +1,5 @@
-"""The per-user question cooldown: /ask, mentions and More all count against it."""
+"""The per-user question cooldown: /ask, mentions (empty ones too), More and Post publicly all count
+against it, and a member it holds back is told so once a window, not at every mention."""
 
 from __future__ import annotations
 
@@ -7,10 +8,28 @@ import time
 from discord import app_commands
 
 
-class QuestionCooldown:
-    """Per-user cooldown shared by /ask, mentions and More: N questions per window of S seconds."""
+class Notices:
+    """When each member was last told to wait, so that a public "try again" is posted once a window."""
+
+    def __init__(self) -> None:
+        self._told_until: dict[int, float] = {}
+
+    def first_notice(self, user_id: int, wait: float) -> bool:
+        """Whether to tell this member to wait: True once, then False until that wait is over."""
+        now = time.monotonic()
+        if len(self._told_until) > 10_000:  # forget the waits that are over
+            self._told_until = {k: until for k, until in self._told_until.items() if until > now}
+        if self._told_until.get(user_id, 0.0) > now:
+            return False
+        self._told_until[user_id] = now + wait
+        return True
+
+
+class QuestionCooldown(Notices):
+    """Per-user cooldown in this process: N questions per window of S seconds."""
 
     def __init__(self, questions: int, seconds: float) -> None:
+        super().__init__()
         self.questions = questions
         self.seconds = seconds
         self._buckets: dict[int, app_commands.Cooldown] = {}
@@ -26,10 +45,12 @@ class QuestionCooldown:
         return bucket.update_rate_limit(now) or 0.0
 
 
-class SharedCooldown:
-    """The same cooldown kept in PostgreSQL, so it holds whichever bot process a question reaches."""
+class SharedCooldown(Notices):
+    """The same cooldown kept in PostgreSQL, so it holds whichever bot process a question reaches
+    (a database call: the client runs it in a worker, `NewsbotClient.retry_after`)."""
 
     def __init__(self, state, questions: int, seconds: float) -> None:
+        super().__init__()
         self._state = state
         self.questions = questions
         self.seconds = seconds

@@ -6,11 +6,14 @@ Decision table, first match wins:
   2. IndexMissingError               -> "No index yet: a moderator can build one with /reindex."
   3. IndexBusyError                  -> "A reindex is already running ..."
   4. FilterError                     -> what is wrong with the filter and how to write it
-  5. DatabaseError                   -> "The bot cannot reach its database ...", the details to the log
-                                        (they name the database's host: members need not know it)
-  6. any other NewsbotError          -> its problem and its fix, in one line
-  7. other check failures            -> "You can't use this command here."
-  8. anything else                   -> "Sorry, something went wrong ...", traceback to the log
+  5. SearchTimeoutError              -> "That question took too long to search ...", the details to the log
+  6. DatabaseError, a state call     -> "The bot cannot reach its database ...", the details to the log
+     that timed out                     (they name the database's host: members need not know it)
+  7. IndexMismatchError              -> "The index does not fit the bot's settings ...", the details to the log
+                                        (they name the index's folder or database)
+  8. any other NewsbotError          -> its problem and its fix, in one line
+  9. other check failures            -> "You can't use this command here."
+ 10. anything else                   -> "Sorry, something went wrong ...", traceback to the log
 
 Users never see a traceback or `str()` of an unexpected exception; the log gets the traceback.
 """
@@ -25,7 +28,15 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from index import DatabaseError, FilterError, IndexBusyError, IndexMissingError, NewsbotError
+from index import (
+    DatabaseError,
+    FilterError,
+    IndexBusyError,
+    IndexMismatchError,
+    IndexMissingError,
+    NewsbotError,
+    SearchTimeoutError,
+)
 
 from .render import NO_PINGS, clip
 
@@ -33,6 +44,9 @@ log = logging.getLogger("newsbot.discord")
 
 DATABASE_DOWN = ("The bot cannot reach its database right now; try again in a minute. The moderators can find "
                  "the details in the bot's log.")
+TOO_COSTLY = ("That question took too long to search; ask a shorter question, with fewer common words.")
+INDEX_MISFITS = ("The bot's index does not fit its settings; a moderator can rebuild it with /reindex. The details "
+                 "are in the bot's log.")
 SOMETHING_WENT_WRONG = "Sorry, something went wrong there. The moderators can find the details in the bot's log."
 
 
@@ -59,9 +73,15 @@ def message_for(error: BaseException) -> str:
         return "A reindex is already running; try again when it has finished."
     if isinstance(error, FilterError):
         return clip(error.one_line(), 1800)
-    if isinstance(error, DatabaseError):
+    if isinstance(error, SearchTimeoutError):
         log.warning("%s", error.one_line())
+        return TOO_COSTLY
+    if isinstance(error, (DatabaseError, TimeoutError)):
+        log.warning("%s", error.one_line() if isinstance(error, DatabaseError) else "a call to the database timed out")
         return DATABASE_DOWN
+    if isinstance(error, IndexMismatchError):
+        log.warning("%s", error.one_line())
+        return INDEX_MISFITS
     if isinstance(error, NewsbotError):  # what is wrong, and what to do about it
         text = error.one_line()
         return clip(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), 1800)

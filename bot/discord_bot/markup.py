@@ -9,6 +9,11 @@ them, timestamps become dates in words, and emoji, the bot's own mention and the
 members and roles go. Those address people of the community, who are not in the news: written as
 names they would still count as names the articles lack ("Alice how much flour did Russia
 deliver?" is abstained on, "how much flour did Russia deliver?" answered).
+
+Whatever a member sends, the work here is bounded by the question's cut length: the text is cut to
+`MAX_QUESTION_CHARS` first, and every pattern is a run of one character class or has bounded
+quantifiers between delimiters it cannot contain, so none backtracks (discord.py's
+`remove_markdown` took 5 s on `"[" * 2000 + "](" * 2000`). Call it in a worker thread all the same.
 """
 
 from __future__ import annotations
@@ -19,18 +24,31 @@ from collections.abc import Callable
 
 import discord
 
+from ..core.service import MAX_QUESTION_CHARS
+
 MARKUP = re.compile(
     r"<(?:@!?(?P<user>\d+)|@&(?P<role>\d+)|#(?P<channel>\d+)|a?:(?P<emoji>\w+):\d+"
     r"|t:(?P<time>-?\d{1,20})(?::[tTdDfFR])?|/(?P<command>[\w -]{1,100}):\d+)>"
 )
 EVERYONE = re.compile(r"@(?:everyone|here)\b")
+MARKDOWN = re.compile(
+    r"(?P<url><[^:<> \n]{1,64}:/[^<> \n]{1,1000}>|(?:https?|steam)://[^\s<]{1,1000})"  # links stay as they are
+    r"|\[(?P<text>[^\[\]\n]{0,256})\]\(<?[^()<>\s]{0,1000}>?\)"  # a masked link: its words
+    r"|^(?:>>>|>) |^#{1,3} |^-# |^[ \t]{0,8}[-*] "  # quotes, headers, subtext, list items at a line's start
+    r"|[_\\~|*`]",  # emphasis, strike, spoiler, code
+    re.MULTILINE,
+)
+"""Discord's Markdown, as discord.py's `remove_markdown` reads it, in patterns that cannot backtrack:
+every repeat is bounded and stops at a delimiter it cannot contain."""
 
 ChannelName = Callable[[int], "str | None"]
 """A channel's (or thread's) id -> its name, or None when unknown."""
 
 
 def plain_question(text: str, channel_name: ChannelName = lambda channel_id: None) -> str:
-    """The question as plain words: markup replaced by names and dates (or dropped), Markdown gone."""
+    """The question as plain words: markup replaced by names and dates (or dropped), Markdown gone.
+
+    Only the first `MAX_QUESTION_CHARS` characters are read: the rest would be cut anyway."""
 
     def replace(match: re.Match[str]) -> str:
         if match["channel"]:
@@ -45,7 +63,11 @@ def plain_question(text: str, channel_name: ChannelName = lambda channel_id: Non
             return f" /{match['command']} "
         return " "  # a member, a role (the bot itself too), or a custom emoji: no word of the question
 
-    text = " ".join(discord.utils.remove_markdown(EVERYONE.sub(" ", MARKUP.sub(replace, text))).split())
+    def unmark(match: re.Match[str]) -> str:
+        return match["url"] or match["text"] or ""
+
+    text = MARKUP.sub(replace, text[:MAX_QUESTION_CHARS])
+    text = " ".join(MARKDOWN.sub(unmark, EVERYONE.sub(" ", text)).split())
     return re.sub(r" (?=[?!.,;:](?:\s|$))", "", text)  # "deliver 14 July 2017 ?" -> "deliver 14 July 2017?"
 
 

@@ -11,7 +11,6 @@ whose answer is gone says so.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,14 +51,14 @@ async def answer_message(client: NewsbotClient, guild_id: int | None, question: 
                          answer_id: str | None = None) -> AnswerMessage:
     """Answer in this guild, keep the answer for its buttons (unless it is kept already as `answer_id`:
     More), and render it with its buttons. The question is kept with its filters, for the buttons."""
-    app = client.app_for(guild_id)
-    k = k or app.config.search.k
-    answer = await asyncio.to_thread(app.ask, question, k, filters, follows)
+    k = k or client.app_for(guild_id).config.search.k
+    answer = await client.answer(guild_id, question, k, filters, follows)
     if answer_id is None:
-        answer_id = client.state.save_answer(filters.to_query() + question, k, private, passage_ids(answer), follows)
+        answer_id = await client.in_state(client.state.save_answer, filters.to_query() + question, k, private,
+                                          passage_ids(answer), follows)
     more = len(answer.passages) == k and k < MAX_PASSAGES
     return AnswerMessage(answer, answer_id, answer_embed(answer, footer(answer)),
-                         answer_view(answer_id, answer, private=private, more=more))
+                         answer_view(answer_id, answered=not answer.abstained, private=private, more=more))
 
 
 def passage_ids(answer: Answer) -> list[str]:
@@ -74,9 +73,10 @@ def footer(answer: Answer) -> str:
     return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model{filters}{searched}"
 
 
-def answer_view(answer_id: str, answer: Answer, *, private: bool, more: bool) -> discord.ui.View:
+def answer_view(answer_id: str, *, answered: bool, private: bool, more: bool) -> discord.ui.View:
+    """More and the votes under an answer (none under an abstention), and Post publicly under a private one."""
     view = discord.ui.View(timeout=None)
-    if not answer.abstained:
+    if answered:
         view.add_item(MoreButton(answer_id, disabled=not more))
         view.add_item(VoteButton(answer_id, "up"))
         view.add_item(VoteButton(answer_id, "down"))
@@ -109,7 +109,7 @@ class AnswerButton(Button, template=NEVER):
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         client = client_of(interaction)
-        stored = client.state.answer(self.answer_id)
+        stored = await client.in_state(client.state.answer, self.answer_id)
         if stored is None:
             await interaction.response.send_message(EXPIRED, ephemeral=True)
             return
@@ -125,7 +125,7 @@ class MoreButton(AnswerButton, template=r"nb:more:(?P<answer_id>[0-9a-f]{16})"):
                                                       custom_id=f"nb:more:{answer_id}", disabled=disabled))
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
-        wait = client.cooldown.retry_after(interaction.user.id)  # More asks again: it counts like a question
+        wait = await client.retry_after(interaction.user.id)  # More asks again: it counts like a question
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
@@ -135,10 +135,10 @@ class MoreButton(AnswerButton, template=r"nb:more:(?P<answer_id>[0-9a-f]{16})"):
                                      follows=stored.follows, answer_id=stored.id)
         if len(shown.answer.passages) <= stored.shown:
             await interaction.edit_original_response(
-                view=answer_view(stored.id, shown.answer, private=stored.private, more=False))
+                view=answer_view(stored.id, answered=not shown.answer.abstained, private=stored.private, more=False))
             await interaction.followup.send("That's every passage that answers this question.", ephemeral=True)
             return
-        client.state.update_answer(stored.id, len(shown.answer.passages), passage_ids(shown.answer))
+        await client.in_state(client.state.update_answer, stored.id, len(shown.answer.passages), passage_ids(shown.answer))
         await interaction.edit_original_response(embed=shown.embed, view=shown.view)
 
 
@@ -150,7 +150,7 @@ class VoteButton(AnswerButton, template=r"nb:vote:(?P<answer_id>[0-9a-f]{16}):(?
         self.vote = 1 if vote == "up" else -1
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
-        client.state.vote(stored, interaction.user.id, self.vote)
+        await client.in_state(client.state.vote, stored, interaction.user.id, self.vote)
         await interaction.response.send_message(THANKS[self.vote], ephemeral=True)
 
 
@@ -161,11 +161,23 @@ class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16}
                                                       custom_id=f"nb:public:{answer_id}"))
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
+        """Post the answer the member sees, as it is: no search again, and it counts like a question."""
+        wait = await client.retry_after(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
+            return
         await interaction.response.defer(thinking=True)
-        shown = await answer_message(client, interaction.guild_id, stored.question, stored.shown, private=False,
-                                     follows=stored.follows)
-        await interaction.followup.send(content=f"{interaction.user.display_name} shared this answer.",
-                                        embed=shown.embed, view=shown.view, allowed_mentions=NO_PINGS)
+        shown = interaction.message.embeds if interaction.message else []
+        if not shown:
+            await interaction.followup.send(EXPIRED, ephemeral=True)
+            return
+        answer_id = await client.in_state(client.state.save_answer, stored.question, stored.shown, False,
+                                          stored.passage_ids, stored.follows)
+        more = len(stored.passage_ids) == stored.shown and stored.shown < MAX_PASSAGES
+        view = answer_view(answer_id, answered=bool(stored.passage_ids), private=False, more=more)
+        name = discord.utils.escape_markdown(interaction.user.display_name)
+        await interaction.followup.send(content=clip(f"{name} shared this answer.", 2000), embeds=shown[:1], view=view,
+                                        allowed_mentions=NO_PINGS)
 
 
 def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.View]:
@@ -197,7 +209,7 @@ class SourcesPageButton(Button, template=r"nb:sources:(?P<page>\d+):(?P<directio
     @friendly_errors
     async def callback(self, interaction: discord.Interaction) -> None:
         app = client_of(interaction).app_for(interaction.guild_id)
-        embed, view = await asyncio.to_thread(sources_page, app, self.page)
+        embed, view = await client_of(interaction).in_index(sources_page, app, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

@@ -155,9 +155,16 @@ class AdminCog(commands.Cog):
             finally:
                 reporter.cancel()
             summary = build_summary(report)
-            self.bot.state.record_reindex(app.index_dir, summary)
+            await self._record(app, summary)
             log.info("reindex of %s done in %.1f s", app.index_dir, time.perf_counter() - started)
             await interaction.edit_original_response(content=f"✅ Reindex done. {summary}", allowed_mentions=NO_PINGS)
+
+    async def _record(self, app: Newsbot, summary: str) -> None:
+        """Note a change in the reindex history; the change is made whether or not the note can be."""
+        try:
+            await self.bot.in_state(self.bot.state.record_reindex, app.index_dir, summary)
+        except NewsbotError as error:
+            log.warning("could not record the change in the reindex history: %s", error.one_line())
 
     async def _corpus_change(self, interaction: discord.Interaction,
                              change_in_thread: Callable[[Newsbot, Upload | None], CorpusChange],
@@ -175,7 +182,7 @@ class AdminCog(commands.Cog):
             upload = await download() if download else None
             change = await asyncio.to_thread(change_in_thread, app, upload)
             if change.report:
-                self.bot.state.record_reindex(app.index_dir, build_summary(change.report))
+                await self._record(app, build_summary(change.report))
             embed = change_embed(change)
             if time.monotonic() - started < INTERACTION_LIFETIME - 60:
                 await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)

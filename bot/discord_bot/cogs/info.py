@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,21 +10,29 @@ from discord.ext import commands
 
 from ...core.describe import stats_rows
 from ..render import INFO_COLOUR, NO_PINGS, clip
+from ..state import Reindex
 from ..views import sources_page
+from .admin import is_moderator
 
 if TYPE_CHECKING:
     from ...core.service import Newsbot
     from ..client import NewsbotClient
 
 
-def stats_embed(bot: NewsbotClient, app: Newsbot) -> discord.Embed:
+MODERATORS_ONLY_ROWS = {"Corpus"}
+"""Rows of /stats that name the host's folders: shown to moderators only."""
+
+
+def stats_embed(app: Newsbot, last: Reindex | None, feedback: tuple[int, int], moderator: bool) -> discord.Embed:
+    """What the index holds (reads it: call it in a worker thread), the last change and the votes."""
     embed = discord.Embed(title="newsbot index", colour=INFO_COLOUR)
     for label, value in stats_rows(app.current_index().stats()):
+        if label in MODERATORS_ONLY_ROWS and not moderator:
+            continue
         embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
-    last = bot.state.last_reindex(app.index_dir)
     embed.add_field(name="Last reindex", value=clip(f"{last.at}: {last.summary}", 1024)
                     if last else "none from Discord yet", inline=False)
-    up, down = bot.state.feedback_counts()
+    up, down = feedback
     embed.add_field(name="Feedback", value=f"👍 {up} · 👎 {down}", inline=False)
     return embed
 
@@ -36,13 +43,18 @@ class InfoCog(commands.Cog):
 
     @app_commands.command(name="sources", description="List the articles the bot answers from")
     async def sources(self, interaction: discord.Interaction) -> None:
-        embed, view = await asyncio.to_thread(sources_page, self.bot.app_for(interaction.guild_id), 0)
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        embed, view = await self.bot.in_index(sources_page, self.bot.app_for(interaction.guild_id), 0)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="stats", description="What the index holds, when it was built, and feedback")
     async def stats(self, interaction: discord.Interaction) -> None:
-        embed = await asyncio.to_thread(stats_embed, self.bot, self.bot.app_for(interaction.guild_id))
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        app = self.bot.app_for(interaction.guild_id)
+        last = await self.bot.in_state(self.bot.state.last_reindex, app.index_dir)
+        feedback = await self.bot.in_state(self.bot.state.feedback_counts)
+        embed = await self.bot.in_index(stats_embed, app, last, feedback, is_moderator(interaction))
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: NewsbotClient) -> None:
