@@ -35,6 +35,7 @@ from .errors import (
     ModelError,
     NewsbotError,
     SearchTimeoutError,
+    StorageError,
     UsageError,
 )
 from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
@@ -69,5 +70,5 @@ __all__ = [
     "exact_neighbours", "synthetic_questions", "synthetic_version",
     # errors (index/errors.py draws the tree)
     "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
-    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "UsageError",
+    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
 ]

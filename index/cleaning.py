@@ -59,7 +59,8 @@ MONTHS = (
 # "July 20, 2021 / 11:56 AM" or "July 20, 2021"
 DATE_LINE = re.compile(rf"^(?P<date>(?:{MONTHS})\s+\d{{1,2}},\s+\d{{4}})(?:\s*/\s*\d{{1,2}}:\d{{2}}\s*[AP]M)?$")
 # "July 20 (UPI) -- North Korea said ..."
-DATELINE = re.compile(rf"^(?:{MONTHS})\s+\d{{1,2}}\s+\((?P<outlet>[^)]{{1,40}})\)\s+(?:--|—|–)\s")
+# "March 3, 2023 (Coastal Gazette) -- The council ...": with a year, the dateline dates the story too
+DATELINE = re.compile(rf"^(?P<day>(?:{MONTHS})\s+\d{{1,2}}(?:,\s+\d{{4}})?)\s+\((?P<outlet>[^)]{{1,40}})\)\s+(?:--|—|–)\s")
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,15 @@ HEADER_SEPARATORS = re.compile(r"\s+[·|•]\s+")
 DATE_PREFIX = re.compile(r"^(?:published|updated|posted|date)\s*(?::|on)?\s*", re.IGNORECASE)
 
 
-def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, list[str]]:
+def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, str | None, list[str]]:
     """The byline and date lines that open a Markdown article under its heading, read and taken out:
-    "By Ana Lima", "*March 5, 2019*", "Published: 2019-03-05", "By Ana Lima · March 5, 2019".
+    "By Ana Lima", "*March 5, 2019*", "Published: 2019-03-05", "By Ana Lima · March 5, 2019",
+    "*By Tom Green, Island Herald, 2022-11-08*" (names, outlet and date in one line).
 
-    Returns (byline, date, the lines that are left). Reading stops at the first line that is not one."""
-    byline = date = None
+    Returns (byline, date, outlet, the lines that are left). Reading stops at the first line that is not one."""
+    byline: str | None = None
+    date: dt.date | None = None
+    outlet: str | None = None
     position = 0
     while position < len(lines):
         line = lines[position].strip().strip(MARKDOWN_EMPHASIS)
@@ -108,10 +112,26 @@ def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, 
             dates = [found for part in parts if len(part) <= 40 and (found := _header_date(DATE_PREFIX.sub("", part)))]
             if len(bylines) + len(dates) != len(parts):
                 break
-            byline = byline or next(iter(bylines), None) or None
+            names = next(iter(bylines), None) or None
+            if names and not byline and not dates:
+                names, dated, outlet = _byline_outlet_date(names)
+                dates = [dated] if dated else []
+            byline = byline or names
             date = date or next(iter(dates), None)
         position += 1
-    return byline, date, lines[position:]
+    return byline, date, outlet, lines[position:]
+
+
+def _byline_outlet_date(byline: str) -> tuple[str, dt.date | None, str | None]:
+    """"Tom Green, Island Herald, 2022-11-08" -> the names, the date, the outlet: a byline that ends in a
+    date names the outlet just before it; without a date, commas separate names only."""
+    pieces = [piece.strip() for piece in byline.split(",")]
+    dated = _header_date(pieces[-1]) if len(pieces) > 1 and len(pieces[-1]) <= 40 else None
+    if dated is None:
+        return byline, None, None
+    pieces.pop()
+    outlet = pieces.pop() if len(pieces) > 1 else None
+    return ", ".join(pieces), dated, outlet
 
 
 def _header_date(text: str) -> dt.date | None:
@@ -191,6 +211,8 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
         if line:
             if match := DATELINE.match(line):
                 outlet = match.group("outlet").strip()
+                if date is None and "," in match.group("day"):
+                    date = parse_date(match.group("day"))
             break
     text = "\n\n".join([caption for caption in captions if caption] + paragraphs(body))
     return ScrapedPage(text=text, title=title, byline=byline, date=date, outlet=outlet)

@@ -153,9 +153,23 @@ def embedder_name(model: str, runtime: str = "auto", device: str = "cpu") -> str
     return model
 
 
+def _check_device(device: str) -> None:
+    """ModelError naming [index] device when this machine lacks it (asked before any model is read)."""
+    import torch
+
+    kind = device.split(":", 1)[0]
+    checks: dict[str, Callable[[], bool]] = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}
+    available = checks.get(kind)
+    if available is not None and not available():
+        raise ModelError(f"[index] device is {device!r}, but this machine has no {kind} device that PyTorch can use",
+                         'set [index] device = "cpu" (or install a PyTorch build for that device)')
+
+
 def load_embedder(model: str, runtime: str = "auto", device: str = "cpu",
                   cache_dir: Path = Path(".newsbot/models")) -> Embedder:
     """The configured model, run the way `runtime` says (see RUNTIMES)."""
+    if device != "cpu":
+        _check_device(device)
     if chosen_runtime(model, runtime, device) == "sentence-transformers":
         return SentenceTransformerEmbedder(model, device)
     if device != "cpu":

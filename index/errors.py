@@ -11,6 +11,7 @@ Every error carries what went wrong and how to fix it. The front ends turn them 
      ├── IndexMissingError    no index has been built at the given place yet
      ├── IndexMismatchError   the index on disk does not fit this program or its settings
      ├── IndexBusyError       another build is writing the same index
+     ├── StorageError         the disk refuses a new index version (full, read-only)
      ├── ModelError           the embedding model cannot be loaded
      ├── DatabaseError        PostgreSQL cannot be reached, lacks pgvector, or refuses a statement
      │    └── SearchTimeoutError   one search ran past its statement timeout (a question too costly to answer)
@@ -58,6 +59,10 @@ class IndexMismatchError(NewsbotError):
 
 
 class IndexBusyError(NewsbotError):
+    pass
+
+
+class StorageError(NewsbotError):
     pass
 
 

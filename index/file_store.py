@@ -7,6 +7,7 @@ index and its term counts, the corpus's word counts, and a manifest with the dig
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .documents import Article, ArticleMeta
 from .embedding import Embedder
-from .errors import IndexMismatchError, IndexMissingError
+from .errors import IndexMismatchError, IndexMissingError, StorageError
 from .lexical import LexicalIndex
 from .reuse import StoredArticle, StoredVersion, article_digest
 from .search import NewsIndex
@@ -79,18 +80,28 @@ class FileStore(VersionStore):
         return (self.index_dir / CURRENT).is_symlink() and not stored.version_dir.name.endswith(COPIED_SUFFIX)
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
+        """Write the version's files into a folder of their own, then make it the current one. When the
+        disk refuses (full, read-only), the half-written folder goes and StorageError says where."""
         version_dir = new_version_dir(self.index_dir)
-        write_lines(version_dir / ARTICLES, [stored_article.line for stored_article in new.articles.values()])
-        write_lines(version_dir / CHUNKS, new.chunk_lines)
-        vector_index = new.vector_index
-        if vector_index is None:
-            vector_index = VectorIndex(new.manifest.dimension)
-            vector_index.add(np.arange(len(new.chunk_lines)), new.vectors)
-        vector_index.save(version_dir / VECTORS)
-        (new.lexical or LexicalIndex.from_counts(new.terms)).save(version_dir / BM25)
-        write_word_counts(version_dir / WORDS_FILE, new.words)
-        manifest = dataclasses.replace(new.manifest, files=file_digests(version_dir))  # search and reuse check them
-        manifest.write(version_dir)
+        try:
+            write_lines(version_dir / ARTICLES, [stored_article.line for stored_article in new.articles.values()])
+            write_lines(version_dir / CHUNKS, new.chunk_lines)
+            vector_index = new.vector_index
+            if vector_index is None:
+                vector_index = VectorIndex(new.manifest.dimension)
+                vector_index.add(np.arange(len(new.chunk_lines)), new.vectors)
+            vector_index.save(version_dir / VECTORS)
+            (new.lexical or LexicalIndex.from_counts(new.terms)).save(version_dir / BM25)
+            write_word_counts(version_dir / WORDS_FILE, new.words)
+            manifest = dataclasses.replace(new.manifest, files=file_digests(version_dir))  # search and reuse check them
+            manifest.write(version_dir)
+        except BaseException as error:  # a full disk, Ctrl-C: the half-written folder goes
+            shutil.rmtree(version_dir, ignore_errors=True)
+            if not isinstance(error, (OSError, RuntimeError)):  # faiss reports a failed write as a RuntimeError
+                raise
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else "the write failed"
+            raise StorageError(f"cannot write the new index version in {self.index_dir} ({reason}); the version "
+                               "in use is unchanged", "free space on that disk (or make it writable), then try again") from None
         final_dir = publish(self.index_dir, version_dir, keep=keep)
         return StoredVersion(final_dir, manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
 

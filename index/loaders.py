@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .cleaning import clean_text, parse_date, parse_scraped_page, read_markdown_header
+from .cleaning import BYLINE, clean_text, parse_date, parse_scraped_page, read_markdown_header
 from .documents import Article, ArticleMeta
 from .errors import CorpusError
 
@@ -130,6 +130,30 @@ def _stays_inside(path: Path, real_root: Path) -> bool:
 
 
 def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article]:
+    """The file's articles, with no control character in their text or metadata (a NUL breaks
+    PostgreSQL, and none belongs in a citation)."""
+    for article in _read_file(path, doc_id, warnings):
+        yield _printable(article)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and line feed."""
+TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""In an article's text: C0 controls but tab, line feed and carriage return, and DEL (a NUL breaks PostgreSQL)."""
+ONE_LINE_FIELDS = ("doc_id", "title", "outlet", "url", "byline")
+
+
+def _printable(article: Article) -> Article:
+    meta = article.meta
+    fields = {name: " ".join(CONTROL.sub(" ", value).split()) for name in ONE_LINE_FIELDS
+              if isinstance(value := getattr(meta, name), str) and (CONTROL.search(value) or "\t" in value or "\n" in value)}
+    text = TEXT_CONTROL.sub("", article.text) if TEXT_CONTROL.search(article.text) else article.text
+    if not fields and text is article.text:
+        return article
+    return Article(meta=replace(meta, **fields), text=text)  # type: ignore[arg-type]  # only str fields are replaced
+
+
+def _read_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article]:
     sidecar = _read_sidecar(path, warnings)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
@@ -182,7 +206,17 @@ def _from_html(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
         date=parse_date(document.date) if document.date else None,
         byline=document.author,
     )
-    return meta, clean_text(document.text or "")
+    return meta, clean_text("\n\n".join(_story_lines(document.text or "", meta)))
+
+
+def _story_lines(text: str, meta: ArticleMeta) -> list[str]:
+    """trafilatura's lines are the page's paragraphs: each stays one, without the title and byline it
+    repeats at the top (they are the citation's, not the story's)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    while lines and (lines[0].casefold() == meta.title.casefold()
+                     or (len(lines[0]) < 80 and BYLINE.match(lines[0]) and not lines[0].endswith("."))):
+        lines.pop(0)
+    return lines
 
 
 def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
@@ -197,8 +231,8 @@ def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
     if page is not None:
         return ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
                            date=page.date, byline=page.byline), page.text
-    byline, date, body = read_markdown_header(lines[position:])
-    return (ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id), date=date, byline=byline),
+    byline, date, outlet, body = read_markdown_header(lines[position:])
+    return (ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id), outlet=outlet, date=date, byline=byline),
             clean_text("\n".join(lines[:position] + body)))
 
 

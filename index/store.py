@@ -28,6 +28,7 @@ under a new name ending in `-copied`, then makes `current` a link again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import errno
@@ -353,9 +354,24 @@ def build_lock(index_dir: Path, held: HeldLock | None = None) -> Iterator[HeldLo
                 _point_current_at(index_dir, copied)
             yield HeldLock(lock_key(index_dir))
         finally:
+            _forget_if_never_built(index_dir)
             fcntl.flock(lock_file, fcntl.LOCK_UN)
     finally:
         os.close(lock_file)
+
+
+def _forget_if_never_built(index_dir: Path) -> None:
+    """After a first build that did not finish (Ctrl-C, a full disk): no lock file or empty folder
+    left behind to puzzle over. Runs under the lock; a folder holding anything else stays."""
+    if (index_dir / CURRENT).exists() or (index_dir / CURRENT).is_symlink():
+        return
+    clear_leftovers(index_dir)
+    with contextlib.suppress(OSError):  # missing, or holding versions
+        (index_dir / VERSIONS).rmdir()
+    if {entry.name for entry in index_dir.iterdir()} == {LOCK}:
+        (index_dir / LOCK).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            index_dir.rmdir()
 
 
 def _open_lock_file(index_dir: Path) -> int:

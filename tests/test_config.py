@@ -94,7 +94,7 @@ def test_the_token_comes_from_the_environment_first(tmp_path, monkeypatch):
 
 def test_invalid_toml_names_the_file(tmp_path):
     (tmp_path / "config.toml").write_text("[search\n")
-    with pytest.raises(ConfigError, match=r"^config.toml is not valid TOML \(.*line 1.*\)\. fix the syntax at that line$"):
+    with pytest.raises(ConfigError, match=r"^config.toml is not valid TOML \(.*line 1.*\)\. fix the syntax there$"):
         load_config()
 
 

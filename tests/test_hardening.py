@@ -291,3 +291,175 @@ async def test_empty_mentions_and_wait_notices_are_limited(fake, seed_app):
     assert sum("Ask me a question" in t for t in texts) == 2
     assert sum("asking quickly" in t for t in texts) == 1
     assert len(replies) == 4
+
+
+# ---- 12. the first question after a PostgreSQL restart -----------------------------------------------
+
+def test_a_search_after_the_server_dropped_the_connection_is_answered(tmp_path, postgres_url):
+    import psycopg
+
+    from index import PostgresStore
+
+    from .fakes import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Council vote\n\nThe council voted on the harbour on Monday.\n")
+    store = PostgresStore(postgres_url, "restart")
+    try:
+        build_index([corpus], store, FakeEmbedder())
+        index = store.open(FakeEmbedder())
+        assert index.search("council harbour", k=1)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a restart does to every session
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        assert "council voted" in index.search("council harbour", k=1)[0].chunk.text
+    finally:
+        store.close()
+
+
+# ---- 5. no message shows a password or a token, however malformed ----------------------------------
+
+@pytest.mark.parametrize("url", [
+    "postgresql://nb:S3cr%ZZet@127.0.0.1:1/news",  # a bad percent escape
+    "postgresql://nb:S3cret@[127.0.0.1:1/news",  # an unclosed [
+    "postgresql://nb:S3c@ret@127.0.0.1:1/news",  # an @ inside the password
+    "postgresql+psycopg://nb:S3cret@127.0.0.1:1/news",  # SQLAlchemy's scheme
+    " postgresql://nb:S3cret@127.0.0.1:1/news",  # a leading space
+    "host=127.0.0.1 port=1 password=S3cret dbname=news",  # key=value
+])
+def test_a_malformed_database_url_never_shows_its_password(cli, tmp_path, monkeypatch, url):
+    (tmp_path / "config.toml").write_text('[store]\nbackend = "postgres"\n')
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", url)
+    status, out, err = cli("index", "stats")
+    assert status == 2 and err.startswith("newsbot: error: ") and err.count("\n") == 1, err
+    assert "S3c" not in out + err and "ret@" not in err and "ZZet" not in err
+    monkeypatch.delenv("NEWSBOT_DATABASE_URL")
+    (tmp_path / "config.toml").write_text(f'[store]\nbackend = "postgres"\nurl = "{url}"\n')
+    status, out, err = cli("index", "stats")
+    assert status == 2 and err.count("\n") == 1 and "S3c" not in out + err and "ZZet" not in err, err
+
+
+@pytest.mark.parametrize("toml", ['[discord]\ntoken = 1234567890123\n', 'token = "MTIzNDU2Nzg5.secret"\n',
+                                  '[discord]\ntoken = ["MTIzNDU2Nzg5.secret"]\n'])
+def test_a_malformed_token_is_never_echoed(cli, tmp_path, toml):
+    (tmp_path / "config.toml").write_text(toml)
+    status, _, err = cli("index", "stats")
+    assert status == 2 and err.count("\n") == 1
+    assert "1234567890123" not in err and "MTIzNDU2Nzg5" not in err and "token" in err
+
+
+# ---- 6. a role without CREATE on the database ---------------------------------------------------------
+
+def test_a_role_without_create_uses_a_current_schema_without_ddl(postgres_url):
+    import uuid
+
+    import psycopg
+
+    from index import connect_database
+
+    connect_database(postgres_url).close()  # the owner applies the migrations once
+    role = "reader_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT USAGE ON SCHEMA newsbot TO {role}")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA newsbot TO {role}")
+    before, _, after = postgres_url.partition("://")[2].partition("@")
+    as_reader = f"postgresql://{role}@{after}"
+    with connect_database(as_reader) as connection:  # no CREATE SCHEMA, no CREATE TABLE: nothing refused
+        assert connection.execute("SELECT count(*) FROM newsbot.migrations").fetchone()[0] >= 2
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"DROP OWNED BY {role}")
+        admin.execute(f"DROP ROLE {role}")
+
+
+# ---- 7. a full disk during `index add` -------------------------------------------------------------
+
+def test_a_full_disk_during_add_is_one_line_and_leaves_nothing_behind(cli, tmp_path, monkeypatch):
+    import errno
+
+    from index import file_store
+
+    (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\nadded_dir = "added"\n\n[index]\ndir = "ix"\n')
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("Council vote\n\nMarch 3 (AP) -- The council voted on the harbour.\n")
+    assert cli("index", "build")[0] == 0
+    served = (tmp_path / "ix" / "current").resolve()
+    article = tmp_path / "ferry.txt"
+    article.write_text("Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike on Monday.\n")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(file_store, "write_word_counts", full)
+    status, _, err = cli("index", "add", str(article))
+    assert status == 2 and err.count("\n") == 1 and "No space left on device" in err and "index version in ix" in err
+    assert not list((tmp_path / "ix" / "versions").glob(".partial-*"))
+    assert (tmp_path / "ix" / "current").resolve() == served and article.exists()
+    assert not (tmp_path / "added" / "ferry.txt").exists()  # the corpus folder is as it was
+
+
+# ---- 8. control characters in an article's metadata --------------------------------------------------
+
+def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, index_at):
+    from index import load_corpus
+
+    from .fakes import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
+              "text": "The bridge reopened\u0000 on Tuesday after repairs."}
+    (corpus / "news.jsonl").write_text(json.dumps(record) + "\n")
+    [article] = load_corpus([corpus]).articles
+    assert (article.meta.title, article.meta.byline, article.meta.outlet) == ("Bridge reopens", "Ana Lima", "Gazette [31m")
+    assert "\x00" not in article.text
+    report = build_index([corpus], index_at, FakeEmbedder())
+    assert report.manifest.articles == 1
+
+
+# ---- 13. config files a user may write ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "said"), [
+    ('[guilds."²"]\npaths = ["x"]\nindex_dir = "y"\n'.encode(), "is not a guild section"),
+    ("[search]\nk = 3\n".encode("utf-16"), "is UTF-16 text"),
+    (b"[search]\nk = \xff\n", "is not UTF-8 text (line 2)"),
+    (("x = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "nests arrays or tables too deeply"),
+    (b"[search]\nk = [1,\n2\n\n[index]\n", "it was opened on an earlier line"),
+])
+def test_a_config_file_newsbot_cannot_read_is_one_line(cli, tmp_path, data, said):
+    (tmp_path / "config.toml").write_bytes(data)
+    status, _, err = cli("index", "stats")
+    assert status == 2 and err.count("\n") == 1 and said in err, err
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path):
+    from bot.core.config import load_config
+
+    (tmp_path / "config.toml").write_bytes(b"\xef\xbb\xbf[search]\nk = 4\n")
+    assert load_config().search.k == 4
+
+
+def test_a_data_dir_that_cannot_be_written_is_one_line(tmp_path):
+    from bot.core.config import Config, DiscordSettings
+    from bot.core.service import Newsbot
+    from bot.discord_bot.state import open_state
+    from index import ConfigError
+
+    (tmp_path / "taken").write_text("a file where a folder should be")
+    app = Newsbot(Config(discord=DiscordSettings(data_dir=tmp_path / "taken")))
+    with pytest.raises(ConfigError, match=r"cannot keep its state in .*taken/bot\.sqlite.*data_dir"):
+        open_state(app, tmp_path / "taken" / "bot.sqlite")
+
+
+# ---- 14. an article too long for Discord is refused before any model work ------------------------------
+
+def test_a_huge_single_paragraph_is_refused_before_it_is_tokenized(fake_corpus_app, monkeypatch):
+    from bot.core import corpus_admin
+    from index import CorpusError
+
+    monkeypatch.setattr(corpus_admin, "chunk_article", lambda *a, **k: pytest.fail("tokenized"))
+    text = "Huge story\n\nMay 1 (AP) -- " + "The council met again and talked. " * 150_000 + "\n"
+    assert len(text) > 4_000_000
+    with pytest.raises(CorpusError, match="words, more than the 1,000 passages"):
+        corpus_admin.add_upload(fake_corpus_app, "huge.txt", text.encode(), dry_run=True, max_passages=1000)

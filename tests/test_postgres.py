@@ -104,8 +104,11 @@ def test_the_bot_state_is_one_for_every_process(postgres_url):
         assert [one.cooldown(9, 2, 30), two.cooldown(9, 2, 30)] == [0.0, 0.0]
         assert 0 < one.cooldown(9, 2, 30) <= 30 and 0 < two.cooldown(9, 2, 30) <= 30
         assert one.cooldown(10, 2, 30) == 0.0  # another member
-        one._db.close()  # the connection lost (a database restart): made again at the next call
-        assert one.answer(answer_id).question == "Who?"
+        import psycopg
+
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # the server drops it, as at a restart
+            admin.execute("SELECT pg_terminate_backend(%s)", (one._local.connection.info.backend_pid,))
+        assert one.answer(answer_id).question == "Who?"  # made again, and the statement run on the new one
     finally:
         one.close()
         two.close()

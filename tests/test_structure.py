@@ -35,7 +35,7 @@ def test_the_public_surface_of_index_is_pinned():
         "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
         "exact_neighbours", "synthetic_questions", "synthetic_version",
         "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
-        "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "UsageError",
+        "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
     ])
     for name in index.__all__:
         assert hasattr(index, name)

@@ -197,6 +197,10 @@ SECTIONS: dict[str, type] = {
 }
 
 
+SECRET_KEYS = ("token", "url", "password")
+"""Keys whose values are never shown in a message, wherever they stand."""
+
+
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
     if explicit:
         path = Path(explicit)
@@ -220,9 +224,26 @@ def load_config(explicit: str | Path | None = None) -> Config:
     if path is None:
         return Config()
     try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read the config file {path} ({error.strerror or error})",
+                          "check the file and its permissions") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path} is UTF-16 text", "save it as UTF-8 (TOML files are UTF-8)")
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # a byte order mark is no setting
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path} is not UTF-8 text (line {line})", "save it as UTF-8 (TOML files are UTF-8)") from None
+    try:
+        values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML ({error})", "fix the syntax at that line") from None
+        where = "fix the syntax there" if "Unclosed" not in str(error) else \
+            "close it: it was opened on an earlier line, and TOML notices only where the next one begins"
+        raise ConfigError(f"{path} is not valid TOML ({error})", where) from None
+    except RecursionError:
+        raise ConfigError(f"{path} nests arrays or tables too deeply to read", "write the settings as flat values, "
+                          "as config.example.toml does") from None
     return parse_config(values, path)
 
 
@@ -233,7 +254,8 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     sections: dict[str, Any] = {}
     for name, table in values.items():
         if not isinstance(table, dict) and name not in SECTIONS and name != "guilds":
-            raise ConfigError(f"{where}: {name} = {table!r} is outside any section",
+            shown = f"{name} = {table!r}" if name not in SECRET_KEYS else f"the key {name}"
+            raise ConfigError(f"{where}: {shown} is outside any section",
                               f"put it under its section (allowed: {', '.join(SECTIONS)}), or remove it")
         if name not in SECTIONS and name != "guilds":
             raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
@@ -270,7 +292,7 @@ def _parse_guilds(tables: dict[str, Any], config: Config, where: str, base: Path
     guilds: dict[int, GuildSettings] = {}
     for key, table in tables.items():
         name = f"guilds.{key}"
-        if not key.isdigit() or int(key) == 0 or not isinstance(table, dict):
+        if not (key.isascii() and key.isdigit()) or int(key) == 0 or not isinstance(table, dict):
             raise ConfigError(f"{where}: [{name}] is not a guild section",
                               "write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir")
         settings = _parse_section(name, GuildSettings, table, where, base)
@@ -303,7 +325,8 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
         except (TypeError, ValueError):
             converted = None
         if converted is None or not spec.metadata["check"](converted):
-            raise ConfigError(f"{where}: [{name}] {key} = {value!r} is not allowed", f"it must be {allowed}")
+            shown = f"{value!r}" if spec.repr else "(a secret: its value is not shown)"  # a token, a database URL
+            raise ConfigError(f"{where}: [{name}] {key} = {shown} is not allowed", f"it must be {allowed}")
         parsed[key] = converted
     return cls(**parsed)
 

@@ -19,6 +19,7 @@ half-changed. When the index cannot follow (busy, disk full), the files are put 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -38,6 +39,7 @@ from index import (
     BuildReport,
     CorpusError,
     IndexMissingError,
+    NewsIndex,
     chunk_article,
     load_corpus_file,
 )
@@ -126,7 +128,8 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
     from .fetch import fetch_page_blocking, looks_like_url
 
     if looks_like_url(source):
-        return add_upload(app, *fetch_page_blocking(source, app.config.fetch.policy()).as_file(), dry_run=dry_run)
+        page = fetch_page_blocking(source, app.config.fetch.policy())
+        return add_upload(app, *page.as_file(), page.url, dry_run=dry_run)
     given = Path(source)
     if not given.is_file():
         raise CorpusError(f"{source} is not a file", "give the path of an article file or an http(s) URL")
@@ -135,9 +138,12 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
     return add_upload(app, given.name, given.read_bytes(), dry_run=dry_run)
 
 
-def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = False,
+def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None, *, dry_run: bool = False,
                max_passages: int | None = None) -> CorpusChange:
     """Add an article given as a file name and its bytes (an upload, a fetched page, a local file).
+
+    `url`, where the page was fetched from, is its link in citations when the page names none (kept in
+    a sidecar `NAME.meta.toml` beside the file, which a removal moves with it).
 
     `max_passages` refuses an article that would take too long to embed (Discord adds)."""
     name = safe_file_name(file_name)
@@ -155,7 +161,15 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = Fal
         candidate = Path(scratch) / name
         candidate.write_bytes(data)
         article = _check_article(candidate)
-    passages = len(chunk_article(article, app.embedder, app.config.index.chunker))
+    sidecar = f"url = {json.dumps(url)}\n" if url and not article.meta.url else None  # a JSON string is a TOML string
+    if sidecar:
+        article = Article(meta=dataclasses.replace(article.meta, url=url), text=article.text)
+    chunker = app.config.index.chunker
+    words = len(article.text.split())  # each word is a word piece at least: a bound read before any model work
+    if max_passages is not None and words > max_passages * chunker.chunk_tokens:
+        raise CorpusError(f"{name} has {words:,} words, more than the {max_passages:,} passages one article may "
+                          "have when added from Discord can hold", "split it into articles, or add it from the command line")
+    passages = len(chunk_article(article, app.embedder, chunker))
     if max_passages is not None and passages > max_passages:
         raise CorpusError(f"{name} would make {passages:,} passages, more than the {max_passages:,} one article may "
                           "have when added from Discord", "split it into articles, or add it from the command line")
@@ -168,16 +182,22 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, *, dry_run: bool = Fal
         _refuse_taken(app, target)
         with target.open("xb") as file:  # never through a link, never over a file
             file.write(data)
-        with _undone_on_failure(lambda: target.unlink(missing_ok=True)):
+        written = [target]
+        if sidecar:
+            written.append(target.with_name(target.stem + SIDECAR_SUFFIX))
+            with _undone_on_failure(lambda: target.unlink(missing_ok=True)), written[1].open("x", encoding="utf-8") as file:
+                file.write(sidecar)
+        with _undone_on_failure(lambda: [path.unlink(missing_ok=True) for path in written]):
             added = _load_from_folder(target, _id_root(app))
             report = app.update(add=added, lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
 
 
 def _refuse_taken(app: Newsbot, target: Path) -> None:
-    if target.exists() or target.is_symlink():
-        raise CorpusError(f"{target.name} already exists among the added articles",
-                          "rename the file, or remove the article first")
+    for taken in (target, target.with_name(target.stem + SIDECAR_SUFFIX)):  # a sidecar left alone would apply to it
+        if taken.exists() or taken.is_symlink():
+            raise CorpusError(f"{taken.name} already exists among the added articles",
+                              "rename the file, or remove the article first")
     doc_id = _doc_id(app, target)
     try:
         taken = doc_id in app.current_index().articles
@@ -312,18 +332,68 @@ def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
     with app.writing() as lock:
         doc_id = find_article(app, wanted)
         source = _file_of(app, doc_id)
-        title = app.index.articles[doc_id].title
-        stamp = dt.datetime.now(dt.UTC).strftime(REMOVAL_STAMP)
-        removal = trash_folder(app) / f"{stamp}-{uuid.uuid4().hex[:6]}"
-        files = _files_of_article(source)
-        removal.mkdir(parents=True)
-        _move(files, folder, removal)
-        record = {"doc_id": doc_id, "path": source.relative_to(folder).as_posix(), "title": title}
-        (removal / REMOVAL_RECORD).write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-        moved = [removal / f.relative_to(folder) for f in files]
+        removal, moved = _into_trash(app, source, doc_id, app.index.articles[doc_id].title)
         with _undone_on_failure(lambda: _undo_removal(moved, removal, folder)):
             report = app.update(remove=[doc_id], lock=lock)
     return CorpusChange(None, removal / source.relative_to(folder), report)
+
+
+def _into_trash(app: Newsbot, source: Path, doc_id: str, title: str) -> tuple[Path, list[Path]]:
+    """Move an added article's file (and sidecar) into a removal folder of its own in the trash, with a
+    record of where it was; returns the removal folder and the files as they now are."""
+    folder = corpus_folder(app)
+    stamp = dt.datetime.now(dt.UTC).strftime(REMOVAL_STAMP)
+    removal = trash_folder(app) / f"{stamp}-{uuid.uuid4().hex[:6]}"
+    files = _files_of_article(source)
+    removal.mkdir(parents=True)
+    _move(files, folder, removal)
+    record = {"doc_id": doc_id, "path": source.relative_to(folder).as_posix(), "title": title}
+    (removal / REMOVAL_RECORD).write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    return removal, [removal / f.relative_to(folder) for f in files]
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    index: NewsIndex
+    set_aside: list[str]
+    """Titles of added articles the version served again lacks: moved to the trash (restorable)."""
+    brought_back: list[str]
+    """Titles of removed articles the version served again holds: put back among the added articles."""
+
+
+def roll_back(app: Newsbot) -> RolledBack:
+    """Serve the previous index version again, and make the added articles' folder hold what that version
+    holds, so that the next start does not build the change back in: an added article the version lacks
+    goes to the trash, a removed one it holds comes back from it."""
+    titles = {doc_id: meta.title for doc_id, meta in app.current_index().articles.items()}
+    index = app.rollback()
+    served = index.articles
+    set_aside: list[str] = []
+    brought_back: list[str] = []
+    folder = corpus_folder(app)
+    if not folder.is_dir():
+        return RolledBack(index, set_aside, brought_back)
+    with app.store.lock():
+        root = _id_root(app)
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if (relative.parts[0] == TRASH or path.is_symlink() or not path.is_file() or path.name.endswith(SIDECAR_SUFFIX)
+                    or path.suffix.lower() not in ADDABLE_SUFFIXES or any(part.startswith(".") for part in relative.parts)):
+                continue
+            doc_id = _doc_id(app, path)
+            if doc_id not in served:
+                _into_trash(app, path, doc_id, titles.get(doc_id, doc_id))
+                set_aside.append(titles.get(doc_id, path.name))
+        for removal in removed_articles(app):  # newest first: the newest removal of each article comes back
+            if removal.doc_id not in served or _added_file_in(folder.resolve(), root, removal.doc_id) is not None:
+                continue
+            if any((folder / f.relative_to(removal.folder)).exists() for f in _files_of_removal(removal)):
+                continue
+            _move(_files_of_removal(removal), removal.folder, folder)
+            if removal.folder != trash_folder(app):
+                shutil.rmtree(removal.folder, ignore_errors=True)
+            brought_back.append(removal.title)
+    return RolledBack(index, set_aside, brought_back)
 
 
 def _undo_removal(moved: list[Path], removal: Path, folder: Path) -> None:

@@ -10,7 +10,7 @@ from index import ArticleMeta, BuildReport, IndexStats
 from .answer import format_date
 
 if TYPE_CHECKING:
-    from .corpus_admin import CorpusChange
+    from .corpus_admin import CorpusChange, RolledBack
 
 
 FILTERS_HELP = """\
@@ -74,8 +74,8 @@ def what_changed(added: int, changed: int, removed: int, embedded: int, reused: 
             f"{embedded:,} {plural(embedded, 'passage')} embedded, {reused:,} reused")
 
 
-def plural(count: int, noun: str) -> str:
-    return noun if count == 1 else f"{noun}s"
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    return noun if count == 1 else many or f"{noun}s"
 
 
 def change_summary(change: CorpusChange, action: str) -> list[str]:
@@ -98,4 +98,18 @@ def change_summary(change: CorpusChange, action: str) -> list[str]:
         lines.append(f"Restored {change.path.stem} ({change.path}).")
     if change.report:
         lines.append(build_summary(change.report))
+    return lines
+
+
+def rollback_summary(rolled: RolledBack) -> list[str]:
+    """What `index rollback` and :rollback did: the version served, and the added articles moved to follow it."""
+    stats = rolled.index.stats()
+    lines = [f"Now serving version {stats.version}: {stats.articles:,} {plural(stats.articles, 'article')}, "
+             f"{stats.chunks:,} {plural(stats.chunks, 'passage')}, built {_when(stats.built_at)}."]
+    if rolled.set_aside:
+        lines.append(f"Moved to the trash, as this version lacks {plural(len(rolled.set_aside), 'it', 'them')} "
+                     f"(`restore` brings {plural(len(rolled.set_aside), 'it', 'them')} back): {'; '.join(rolled.set_aside)}.")
+    if rolled.brought_back:
+        lines.append(f"Put back among the added articles, as this version holds "
+                     f"{plural(len(rolled.brought_back), 'it', 'them')}: {'; '.join(rolled.brought_back)}.")
     return lines

@@ -93,6 +93,9 @@ def message_for(error: BaseException) -> str:
 
 async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user, ephemerally, whether or not the interaction was already answered."""
+    if interaction.client.is_closed():  # stopping (SIGTERM): the connection is gone, and so is the reply
+        log.info("stopping: the answer to an interaction was dropped")
+        return
     text = message_for(error)
     try:
         if interaction.response.is_done():

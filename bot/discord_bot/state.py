@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import DatabaseError, connect_database
+from index import ConfigError, DatabaseError, connect_database
 
 from ..core.config import corpus_name
 from ..core.service import Newsbot
@@ -314,4 +314,9 @@ def open_state(app: Newsbot, sqlite_path: Path) -> BotState | PostgresBotState:
     settings = app.config.discord
     if app.config.store.backend == "postgres":
         return PostgresBotState(app.config.store.resolved_url(), settings.answer_days)
-    return BotState(sqlite_path, settings.answer_days)
+    try:
+        return BotState(sqlite_path, settings.answer_days)
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError(f"the bot cannot keep its state in {sqlite_path} ({reason})",
+                          "give [discord] data_dir a folder newsbot may write") from None

@@ -37,7 +37,7 @@ from rich.console import Console
 from index import SEARCH_MODES, ConfigError, NewsbotError, UsageError
 
 from ..core.config import load_config
-from ..core.describe import FILTERS_HELP, build_summary, change_summary, stats_rows
+from ..core.describe import FILTERS_HELP, build_summary, change_summary, rollback_summary, stats_rows
 from ..core.questions import question_lines
 from ..core.service import Newsbot
 from .json_output import SCHEMA_VERSION, answer_json
@@ -231,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    "add one with the guild's paths and index_dir, or leave out --guild")
             app = app.for_guild(args.guild)
         command = args.command or "start"
+        _check_index_given(app, args, command)
         if command == "index":
             actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback,
                        "migrate": cmd_migrate,
@@ -243,12 +244,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     finally:
         if root is not None:
             root.close()
+
+
+def _check_index_given(app: Newsbot, args: argparse.Namespace, command: str) -> None:
+    """Only the configured index is built on its own: an --index that names no index is an error
+    (a typo must not build a second index), except for `index build`, which makes one there."""
+    if args.index is None or app.config.store.backend == "postgres":
+        return
+    if (command, getattr(args, "index_command", None)) == ("index", "build"):
+        return
+    if not (args.index / "current").exists():
+        raise UsageError(f"there is no index in {args.index} (given with --index)",
+                         f"check the path, or build one there with `newsbot index build --index {args.index}`")
 
 
 def ensure_built(app: Newsbot, *, when_stale: bool = False) -> None:
@@ -312,9 +326,10 @@ def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(app: Newsbot, args: argparse.Namespace) -> int:
-    stats = app.rollback().stats()
-    print(f"Now serving version {stats.version}: {stats.articles:,} articles, {stats.chunks:,} passages, "
-          f"built {stats.built_at}.")
+    from ..core.corpus_admin import roll_back
+
+    for line in rollback_summary(roll_back(app)):
+        print(line)
     return 0
 
 
@@ -347,6 +362,8 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     place (a JSON line with "error", or a line on stderr) and the batch goes on; exit status 2 then."""
     if args.k is not None and not 1 <= args.k <= 20:
         raise UsageError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
+    if args.batch and args.question:
+        raise UsageError("a question and --batch were both given", "ask one question, or give the questions in --batch FILE")
     if args.batch:
         questions = question_lines(args.batch)
     elif args.question and args.question.strip():
@@ -364,8 +381,8 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
                 raise
             failed += 1
             message = " ".join(error.one_line().split())
+            print(f"newsbot: error: line {number}: {message}", file=sys.stderr)
             if not args.json:
-                print(f"newsbot: error: line {number}: {message}", file=sys.stderr)
                 continue
             record = {"schema": SCHEMA_VERSION, "question": question, "error": message}
         else:
@@ -378,6 +395,8 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
             line = line.replace(separator, f"\\u{ord(separator):04x}")
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
+    if failed:
+        print(f"newsbot: error: {failed} of {len(questions)} questions failed (the lines above)", file=sys.stderr)
     return EXIT_ERROR if failed else 0
 
 

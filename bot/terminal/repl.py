@@ -16,7 +16,15 @@ from rich.text import Text
 
 from index import NewsbotError
 
-from ..core.describe import FILTERS_HELP, build_summary, change_summary, sorted_sources, source_line, stats_rows
+from ..core.describe import (
+    FILTERS_HELP,
+    build_summary,
+    change_summary,
+    rollback_summary,
+    sorted_sources,
+    source_line,
+    stats_rows,
+)
 from ..core.service import Newsbot
 from .progress import terminal_progress
 from .render import print_answer
@@ -126,8 +134,10 @@ class Repl:
         return True
 
     def rollback(self, _: str) -> bool:
-        stats = self.app.rollback().stats()
-        self.say(f"Now serving version {stats.version}: {stats.articles:,} articles, {stats.chunks:,} passages.")
+        from ..core.corpus_admin import roll_back
+
+        for line in rollback_summary(roll_back(self.app)):
+            self.say(line)
         return True
 
     def set_k(self, argument: str) -> bool:

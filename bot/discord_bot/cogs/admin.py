@@ -56,8 +56,8 @@ MAX_PASSAGES_FROM_DISCORD = 1000
 embedding it stays within a couple of minutes, well inside the 15 minutes an interaction lives."""
 INTERACTION_LIFETIME = 15 * 60.0
 """Seconds an interaction token can send follow-ups; past it, the result goes to the channel."""
-Upload = tuple[str, bytes]
-"""A file name and its bytes: an attachment, or a page fetched from a URL."""
+Upload = tuple[str, bytes, str | None]
+"""A file name, its bytes and where it was fetched from: an attachment (no URL), or a page fetched from a URL."""
 BUSY = "Another change to this server's articles (a reindex, add, remove or restore) is running; " \
        "try again when it has finished."
 
@@ -205,11 +205,12 @@ class AdminCog(commands.Cog):
 
         async def download() -> Upload:
             if file is not None:  # read only after the interaction is acknowledged: Discord waits 3 s at most
-                return file.filename, await file.read()
-            return (await fetch_page((url or "").strip(), policy)).as_file()
+                return file.filename, await file.read(), None
+            page = await fetch_page((url or "").strip(), policy)
+            return (*page.as_file(), page.url)
 
         await self._corpus_change(interaction, lambda app, upload: add_upload(
-            app, *(upload or ("", b"")), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
+            app, *(upload or ("", b"", None)), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="An added article (the bundled and the host's folders are never changed)")

@@ -121,10 +121,13 @@ class AskCog(commands.Cog):
         except asyncio.CancelledError:  # the bot is stopping: the reply is dropped quietly
             raise
         except Exception as error:  # a mention has no interaction: the same table, as a reply
+            if self.bot.is_closed():  # stopping (SIGTERM): the connection is gone, and so is the reply
+                log.info("stopping: the answer to a mention was dropped")
+                return
             text = message_for(error)
             try:
                 await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
-            except (discord.HTTPException, RuntimeError, OSError):  # RuntimeError: the session closed on the way out
+            except discord.HTTPException:
                 log.warning("could not reply to a mention with an error message")
 
 
