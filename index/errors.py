@@ -31,7 +31,8 @@ class NewsbotError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        return f"{self.problem}. {self.fix}" if self.fix else self.problem
+        """"the problem. The fix": the fix a sentence of its own, so it opens with a capital."""
+        return f"{self.problem}. {self.fix[:1].upper()}{self.fix[1:]}" if self.fix else self.problem
 
 
 class ConfigError(NewsbotError):

@@ -97,9 +97,10 @@ class FileStore(VersionStore):
             manifest.write(version_dir)
         except BaseException as error:  # a full disk, Ctrl-C: the half-written folder goes
             shutil.rmtree(version_dir, ignore_errors=True)
-            if not isinstance(error, (OSError, RuntimeError)):  # faiss reports a failed write as a RuntimeError
+            faiss_write = isinstance(error, RuntimeError) and "write" in str(error).lower()  # how faiss says it
+            if not isinstance(error, OSError) and not faiss_write:
                 raise
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else "the write failed"
+            reason = (error.strerror or str(error)) if isinstance(error, OSError) else "the write failed"
             raise StorageError(f"cannot write the new index version in {self.index_dir} ({reason}); the version "
                                "in use is unchanged", "free space on that disk (or make it writable), then try again") from None
         final_dir = publish(self.index_dir, version_dir, keep=keep)

@@ -16,7 +16,7 @@ from .conftest import SEED_2017, SEED_2021
 pytestmark = pytest.mark.model
 
 HIT_KEYS = {"doc_id", "chunk_id", "title", "outlet", "date", "url", "byline", "passage", "span", "highlights",
-            "score", "similarity", "also_in"}
+            "score", "search_score", "similarity", "also_in"}
 ARTICLE_KEYS = {"doc_id", "title", "outlet", "date", "url"}
 
 
@@ -65,6 +65,8 @@ def test_json_schema(capsys, seed_index_dir, reuse_real_embedder):
                            "did_you_mean", "hint"}
     assert answer["schema"] == 1 and answer["question"] == "How much flour did Russia deliver to North Korea?"
     assert 1 <= len(answer["hits"]) <= 2
+    scores = [hit["score"] for hit in answer["hits"]]
+    assert scores == sorted(scores, reverse=True)  # best first, as documented
     for hit in answer["hits"]:
         assert set(hit) == HIT_KEYS
         assert isinstance(hit["score"], float) and -1 <= hit["similarity"] <= 1

@@ -79,10 +79,10 @@ def test_verbose_says_what_happens(cli, tmp_path):
 
 def test_a_folder_given_as_config_is_named_as_one(cli, tmp_path):
     status, _, err = cli("--config", str(tmp_path), "index", "stats")
-    assert status == 2 and err.strip() == f"newsbot: error: config file {tmp_path} is a folder. give --config the path of a .toml file"
+    assert status == 2 and err.strip() == f"newsbot: error: config file {tmp_path} is a folder. Give --config the path of a .toml file"
 
 
 def test_a_missing_batch_file_is_told_without_errno(cli, tmp_path):
     status, _, err = cli("ask", "--batch", str(tmp_path / "nope.txt"))
     assert status == 2 and err.strip() == (f"newsbot: error: cannot read questions from {tmp_path / 'nope.txt'} "
-                                           "(No such file or directory). give a text file, one question per line")
+                                           "(No such file or directory). Give a text file, one question per line")

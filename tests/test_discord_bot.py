@@ -285,9 +285,10 @@ async def test_ask_filters_by_date_and_source(fake, seed_app):
     assert "20 July 2021" in sources_text(embed_of(recent)) and "2017" not in sources_text(embed_of(recent))
     assert embed_of(recent)["footer"]["text"].endswith("filters: since 2021-01-01")
     assert "19 July 2017" in sources_text(embed_of(old)) and "2021" not in sources_text(embed_of(old))
-    assert embed_of(none)["description"] == ("The articles I have don't cover this.\n"
-                                             "Try again without the filters, or with other words.")
-    assert bad.body["data"]["content"] == ("since:yesterday is not a date. write it as since:2021, since:2021-07 "
+    assert embed_of(none)["description"] == ("The articles I have don't cover this.\n"  # the filter is the reason
+                                             "No article matches the filters (source: CNN). Try again without them, "
+                                             "or with others.")
+    assert bad.body["data"]["content"] == ("since:yesterday is not a date. Write it as since:2021, since:2021-07 "
                                            "or since:2021-07-20")
 
 

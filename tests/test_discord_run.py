@@ -55,7 +55,7 @@ def test_run_without_a_token_says_how_to_set_one(tmp_path):
     result = subprocess.run([sys.executable, "-m", "bot.terminal.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("newsbot: error: no Discord bot token is set. export DISCORD_TOKEN=<your bot "
+    assert result.stderr.strip() == ("newsbot: error: no Discord bot token is set. Export DISCORD_TOKEN=<your bot "
                                      "token> (or set [discord] token in config.toml), then run again")
 
 
@@ -75,5 +75,5 @@ def test_run_with_discord_out_of_reach_says_so_in_one_line(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "voice" not in result.stderr, result.stderr
     assert result.stderr.splitlines()[-1] == (f"newsbot: error: could not reach Discord at http://127.0.0.1:{port}/api/v10 ([Errno 111] "
-                     f"Connect call failed ('127.0.0.1', {port})). check the network connection (or [discord] "
+                     f"Connect call failed ('127.0.0.1', {port})). Check the network connection (or [discord] "
                      "api_base_url), then run again")

@@ -30,9 +30,9 @@ def test_filters_are_taken_out_of_the_question(text, question, filters):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("since:yesterday news", "since:yesterday is not a date. write it as since:2021, since:2021-07 or since:2021-07-20"),
-        ("before:2021-13 news", "before:2021-13 is not a date. write it as before:2021"),
-        ("since:2022 before:2021 news", "since:2022-01-01 is not before before:2021-01-01. give a range that is not empty"),
+        ("since:yesterday news", "since:yesterday is not a date. Write it as since:2021, since:2021-07 or since:2021-07-20"),
+        ("before:2021-13 news", "before:2021-13 is not a date. Write it as before:2021"),
+        ("since:2022 before:2021 news", "since:2022-01-01 is not before before:2021-01-01. Give a range that is not empty"),
     ],
 )
 def test_bad_filters_say_how_to_write_them(text, message):

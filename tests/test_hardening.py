@@ -273,7 +273,7 @@ async def test_a_display_name_is_not_rendered_as_markdown(fake, seed_app):
         private = await fake.followup(await fake.slash("ask", question=FLOUR, private=True, who=sly))
         button = next(c for c in fake.buttons(private) if c.startswith("nb:public:"))
         posted = await fake.followup(await fake.click(private, button, who=sly))
-    assert posted["content"].startswith("\\[click me](https://evil.example)")  # a literal [, no link
+    assert posted["content"].startswith("\\[click me\\](https://evil.example)")  # literal brackets, no link
 
 
 # ---- 11. empty mentions and "asking quickly" replies -------------------------------------------------

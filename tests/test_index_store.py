@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from index import IndexBusyError, IndexMismatchError, IndexMissingError, NewsIndex, build_index
+from index import IndexBusyError, IndexMismatchError, IndexMissingError, NewsIndex, StorageError, build_index
 from index.store import CURRENT, MANIFEST, VERSIONS, build_lock, current_version, file_digests
 
 from .conftest import ROOT, SEEDS
@@ -45,15 +45,15 @@ def test_search_returns_hits_with_metadata(tmp_path, fake_embedder):
 
 
 def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
-    with pytest.raises(IndexMissingError, match=r"no index has been built in .* yet\. build one with `newsbot index build`"):
+    with pytest.raises(IndexMissingError, match=r"no index has been built in .* yet\. Build one with `newsbot index build`"):
         NewsIndex.open(tmp_path / "nothing", fake_embedder)
 
 
 @pytest.mark.parametrize(
     ("other", "message"),
     [
-        (FakeEmbedder(name="another-model"), r"built with the model 'fake-hash', but the configured model is 'another-model'\. rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'"),
-        (FakeEmbedder(dimension=32), r"holds 256-dimensional vectors, the model makes 32\. rebuild it with `newsbot index build`"),
+        (FakeEmbedder(name="another-model"), r"built with the model 'fake-hash', but the configured model is 'another-model'\. Rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'"),
+        (FakeEmbedder(dimension=32), r"holds 256-dimensional vectors, the model makes 32\. Rebuild it with `newsbot index build`"),
         # the same model run the other way (an index built before the int8 copy): the runtime is the other fix
         (FakeEmbedder(name="fake-hash (onnx int8)"), r"or set \[index\] runtime = \"sentence-transformers\""),
     ],
@@ -70,7 +70,7 @@ def test_another_format_version_is_refused_with_the_fix(tmp_path, fake_embedder)
     manifest = json.loads(manifest_path.read_text())
     manifest["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexMismatchError, match=r"has format version 99, this newsbot reads version 1\. rebuild it"):
+    with pytest.raises(IndexMismatchError, match=r"has format version 99, this newsbot reads version 1\. Rebuild it"):
         NewsIndex.open(tmp_path / "ix", fake_embedder)
 
 
@@ -84,7 +84,7 @@ def test_a_failing_build_leaves_the_previous_index_serving(tmp_path, fake_embedd
         raise OSError("disk full")
 
     monkeypatch.setattr("index.build.LexicalIndex.save", explode)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StorageError, match="disk full"):
         build_index([SEEDS, tmp_path / "more"], tmp_path / "ix", fake_embedder)
     assert current_version(tmp_path / "ix") == before
     assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2

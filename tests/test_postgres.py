@@ -149,7 +149,7 @@ def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path)
     assert status == 2
     assert err.count("\n") == 1 and "s3cret" not in err and "Traceback" not in err
     assert err.startswith(f"newsbot: error: cannot reach the database at postgresql://newsbot@127.0.0.1:{port}/news (")
-    assert err.rstrip().endswith("start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
+    assert err.rstrip().endswith("Start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
 
 
 def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):

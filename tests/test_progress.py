@@ -24,8 +24,21 @@ def test_progress_leaves_a_clean_line_for_what_follows():
     assert not re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "", tail)  # and nothing printed after
 
 
-def test_nothing_is_drawn_when_stderr_is_not_a_terminal():
+def test_plain_lines_say_the_progress_when_stderr_is_not_a_terminal(monkeypatch):
+    from bot.terminal import progress
+
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
     screen = io.StringIO()
-    with terminal_progress(Console(file=screen, force_terminal=False)) as update:
-        update("embedding", 9, 9)
-    assert screen.getvalue() == ""
+    with terminal_progress(Console(file=screen, force_terminal=False, width=40)) as update:
+        update("loading the model", 0, 0)
+        update("embedding", 0, 20_000)
+        for done in range(1, 20_000, 1000):  # a count every 5 s: one line every 15 s
+            clock[0] += 5
+            update("embedding", done, 20_000)
+        update("embedding", 20_000, 20_000)
+    lines = screen.getvalue().splitlines()
+    assert "\x1b" not in screen.getvalue()  # nothing drawn: plain lines, whole however narrow
+    assert lines[0] == "newsbot: loading the model" and lines[1] == "newsbot: embedding passages: 0 of 20,000 (0%)"
+    assert lines[-1] == "newsbot: embedding passages: 20,000 of 20,000 (100%)"
+    assert 7 <= len(lines) <= 10

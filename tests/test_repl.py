@@ -67,7 +67,7 @@ def test_errors_are_one_line_and_keep_brackets(tmp_path, real_embedder):
                   index_dir=tmp_path / "ix")
     app.rebuild([SEEDS])
     Repl(app, Console(file=out, width=200, color_system=None)).run(iter([":reindex"]))
-    assert f"error: corpus path {tmp_path / 'gone'} does not exist. fix the path in [corpus] paths or --corpus" in out.getvalue()
+    assert f"error: corpus path {tmp_path / 'gone'} does not exist. Fix the path in [corpus] paths or --corpus" in out.getvalue()
 
 
 def test_unknown_commands_and_bad_k_are_explained(repl):

@@ -427,7 +427,7 @@ async def test_the_deadline_covers_a_lookup_that_hangs(monkeypatch):
 def test_numeric_hosts_that_stand_for_a_public_address_are_asked_in_the_usual_form():
     with pytest.raises(FetchError) as caught:
         fetch_page_blocking("http://134744072/story")  # 8.8.8.8; refused before any connection
-    assert caught.value.one_line() == "134744072 is not written as a usual address. write it as 8.8.8.8"
+    assert caught.value.one_line() == "134744072 is not written as a usual address. Write it as 8.8.8.8"
 
 
 async def test_the_deadline_covers_a_server_that_never_answers(serve):
@@ -609,11 +609,11 @@ def test_fetch_settings_make_the_policy():
 
 
 @pytest.mark.parametrize(("toml", "message"), [
-    ({"private_hosts": "localhost"}, "[fetch] private_hosts = 'localhost' is not allowed. it must be a list of host names"),
-    ({"private_hosts": [""]}, "[fetch] private_hosts = [''] is not allowed. it must be a list of host names"),
-    ({"private_hosts": [3]}, "[fetch] private_hosts = [3] is not allowed. it must be a list of host names"),
-    ({"timeout_seconds": 0}, "[fetch] timeout_seconds = 0 is not allowed. it must be a number of seconds from 1 to 300"),
-    ({"max_redirects": 21}, "[fetch] max_redirects = 21 is not allowed. it must be an integer from 0 to 20"),
+    ({"private_hosts": "localhost"}, "[fetch] private_hosts = 'localhost' is not allowed. It must be a list of host names"),
+    ({"private_hosts": [""]}, "[fetch] private_hosts = [''] is not allowed. It must be a list of host names"),
+    ({"private_hosts": [3]}, "[fetch] private_hosts = [3] is not allowed. It must be a list of host names"),
+    ({"timeout_seconds": 0}, "[fetch] timeout_seconds = 0 is not allowed. It must be a number of seconds from 1 to 300"),
+    ({"max_redirects": 21}, "[fetch] max_redirects = 21 is not allowed. It must be an integer from 0 to 20"),
 ])
 def test_bad_fetch_settings_are_named(toml, message):
     with pytest.raises(ConfigError) as error:

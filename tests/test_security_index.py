@@ -24,7 +24,7 @@ from .fakes import FakeEmbedder
 TAMPERED = "the moon is made of cheese"
 FLOUR = "2,400 tons of flour"
 QUESTION = "tons of flour delivered by the Russian embassy"
-FRESH_VERSION = "run `newsbot index build` to build a fresh version"
+FRESH_VERSION = "Run `newsbot index build` to build a fresh version"
 
 
 @pytest.fixture
@@ -344,7 +344,7 @@ def test_a_lock_path_that_is_not_a_regular_file_is_refused_in_one_line_and_left_
     lock.unlink()
     make(lock, tmp_path)
 
-    with pytest.raises(IndexMismatchError, match=rf"{LOCK} is not a regular file.*remove it: rm -r "):
+    with pytest.raises(IndexMismatchError, match=rf"{LOCK} is not a regular file.*Remove it: rm -r "):
         build_index([corpus], index_dir, FakeEmbedder())
     line = assert_one_line_error(cli("index", "build", "--index", str(index_dir), "--corpus", str(corpus)))
     assert f"rm -r {lock}" in line

@@ -219,7 +219,7 @@ def test_a_bad_line_in_a_batch_fails_alone(tmp_path, seed_fake_index, capsys, fa
     lines = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
     assert [line.get("error", "")[:20] for line in lines] == ["", "the question is empt", "since:notadate is no", ""]
     assert lines[1] == {"schema": 1, "question": "source:upi",
-                        "error": "the question is empty. write a question after the filters"}
+                        "error": "the question is empty. Write a question after the filters"}
     assert lines[2]["question"] == "since:notadate flour"
 
     assert main(["ask", "--batch", str(questions), "--index", str(seed_fake_index)]) == 2

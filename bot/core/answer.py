@@ -57,6 +57,9 @@ class Passage:
     """Numbers of the citations this passage is quoted from (several when it was merged)."""
     merged: list[Hit] = field(default_factory=list)
     """Other hits that say the same thing."""
+    score: float = 0.0
+    """The answer decision's passage score (similarity plus coverage of the question): passages are
+    quoted in its order, best first."""
 
     @property
     def text(self) -> str:
@@ -81,6 +84,10 @@ class Answer:
     """When abstaining: names and numbers of the question that the closest article lacks."""
     follows: str | None = None
     """For a follow-up: the question it follows, searched together with it."""
+    filtered_out: bool = False
+    """When abstaining: the filters admit no article at all (the reason, whatever the question)."""
+    cut: bool = False
+    """The question was longer than the front ends read (MAX_QUESTION_CHARS): only its start was searched."""
 
     def citation(self, number: int) -> Citation:
         return self.citations[number - 1]
@@ -106,11 +113,13 @@ def build_answer(
         hits, judgement = fixed_hits, fixed_judgement  # closest articles too are those of what was meant
         searched_for = fixed if judgement.answered else None
     if not judgement.answered:
+        filtered_out = bool(filters) and not any(filters.admits(meta) for meta in index.articles.values())
         return Answer(question, [], [], abstained=True, closest=judgement.closest_articles(hits), filters=filters,
-                      did_you_mean=fixed, missing=judgement.missing)
+                      did_you_mean=fixed, missing=judgement.missing, filtered_out=filtered_out)
 
     asked = searched_for or question
     relevant = judgement.quotable
+    score_of = {id(hit): score for hit, score in zip(hits, judgement.scores)}
     passages: list[Passage] = []
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
     position = 0
@@ -127,7 +136,7 @@ def build_answer(
             if duplicate_of is not None:
                 passages[duplicate_of].merged.append(hit)
             elif len(passages) < k:
-                passages.append(Passage(hit, highlights))
+                passages.append(Passage(hit, highlights, score=score_of.get(id(hit), 0.0)))
                 sentence_keys.append(grams)
 
     citations: list[Citation] = []
@@ -194,6 +203,8 @@ def _same(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
 
 def abstention_hint(answer: Answer) -> str:
     """What to try next, for an answer that abstained."""
+    if answer.filtered_out:
+        return f"No article matches the filters ({answer.filters.describe()}). Try again without them, or with others."
     if answer.missing:
         named = ", ".join(f"“{word}”" for word in answer.missing[:4])
         lead = f"The closest article never mentions {named}. "
@@ -202,6 +213,15 @@ def abstention_hint(answer: Answer) -> str:
     if answer.filters:
         return lead + "Try again without the filters, or with other words."
     return lead + "Try other words, or narrow the search with source:, since: or before:."
+
+
+CUT_NOTE = "(only the question's first 2,000 characters were read)"
+ECHO_CHARS = 200
+"""A question repeated back to its asker (did you mean, searched for) is shown up to this long."""
+
+
+def echo(text: str) -> str:
+    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1].rstrip() + "…"
 
 
 def format_date(article: ArticleMeta) -> str | None:

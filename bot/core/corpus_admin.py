@@ -38,6 +38,7 @@ from index import (
     ArticleMeta,
     BuildReport,
     CorpusError,
+    IndexMismatchError,
     IndexMissingError,
     NewsIndex,
     chunk_article,
@@ -131,6 +132,8 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
         page = fetch_page_blocking(source, app.config.fetch.policy())
         return add_upload(app, *page.as_file(), page.url, dry_run=dry_run)
     given = Path(source)
+    if not given.exists():
+        raise CorpusError(f"{source} does not exist", "give the path of an article file or an http(s) URL")
     if not given.is_file():
         raise CorpusError(f"{source} is not a file", "give the path of an article file or an http(s) URL")
     if given.stat().st_size > MAX_ARTICLE_BYTES:
@@ -311,7 +314,7 @@ def find_article(app: Newsbot, wanted: str) -> str:
         if 1 <= int(wanted) <= len(listed):
             return listed[int(wanted) - 1].doc_id
         raise CorpusError(f"there is no article number {wanted}: the list has {len(listed)}",
-                          "see :sources for the numbers")
+                          "`newsbot index sources` (or :sources in the REPL) lists them with their numbers")
     folded = wanted.casefold()
     for matches in ([a for a in listed if a.title.casefold() == folded],
                     [a for a in listed if folded and folded in a.title.casefold()]):
@@ -320,8 +323,8 @@ def find_article(app: Newsbot, wanted: str) -> str:
         if len(matches) > 1:
             names = "; ".join(f"{a.doc_id} ({a.title})" for a in matches[:5])
             raise CorpusError(f"{wanted!r} matches {len(matches)} articles: {names}", "give the id or more of the title")
-    raise CorpusError(f"no article {wanted!r} in the index", "give its id, file name or title (the REPL's :sources "
-                      "lists them with numbers; `newsbot index dump --json` shows every passage's id)")
+    raise CorpusError(f"no article {wanted!r} in the index", "give its id, file name or title (`newsbot index sources`, "
+                      "or :sources in the REPL, lists them with their numbers and ids)")
 
 
 def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
@@ -365,7 +368,10 @@ def roll_back(app: Newsbot) -> RolledBack:
     """Serve the previous index version again, and make the added articles' folder hold what that version
     holds, so that the next start does not build the change back in: an added article the version lacks
     goes to the trash, a removed one it holds comes back from it."""
-    titles = {doc_id: meta.title for doc_id, meta in app.current_index().articles.items()}
+    try:
+        titles = {doc_id: meta.title for doc_id, meta in app.current_index().articles.items()}
+    except (IndexMissingError, IndexMismatchError):  # the rollback says what is wrong, or goes back from it
+        titles = {}
     index = app.rollback()
     served = index.articles
     set_aside: list[str] = []
@@ -451,7 +457,9 @@ def find_removal(app: Newsbot, wanted: str) -> Removal:
     for removal in removals:
         if removal.id == wanted:
             return removal
-    for matches in (lambda r: r.doc_id == wanted, lambda r: r.title.casefold() == wanted.strip().casefold()):
+    named = wanted.strip() if "/" not in wanted and "\\" not in wanted else None  # a file name, never a path
+    for matches in (lambda r: r.doc_id == wanted, lambda r: r.title.casefold() == wanted.strip().casefold(),
+                    lambda r: named in (r.article_path.name, r.article_path.stem)):  # the file name, as `add` printed it
         for removal in removals:  # newest first
             if matches(removal):
                 return removal

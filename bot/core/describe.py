@@ -69,7 +69,8 @@ def build_summary(report: BuildReport) -> str:
 def what_changed(added: int, changed: int, removed: int, embedded: int, reused: int) -> str:
     """What a build did, compared with the version before it."""
     if not (added or changed or removed or embedded):
-        return f"nothing had changed, so all {reused:,} passages were kept from the version before"
+        kept = f"all {reused:,} passages were" if reused != 1 else "its 1 passage was"
+        return f"nothing had changed, so {kept} kept from the version before"
     return (f"{added:,} added, {changed:,} changed, {removed:,} removed; "
             f"{embedded:,} {plural(embedded, 'passage')} embedded, {reused:,} reused")
 

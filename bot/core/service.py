@@ -361,6 +361,8 @@ class Newsbot:
                  search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
         if earlier:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
+        if len(text) > MAX_QUESTION_CHARS:  # _speakable read only its start: the asker is told
+            answer = dataclasses.replace(answer, cut=True)
         return answer
 
 

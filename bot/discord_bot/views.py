@@ -11,6 +11,8 @@ whose answer is gone says so.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,11 +21,11 @@ import discord
 
 from index import SearchFilters
 
-from ..core.answer import Answer
+from ..core.answer import Answer, echo
 from ..core.describe import sorted_sources
 from .cooldown import cooldown_message
 from .errors import friendly_errors
-from .render import INFO_COLOUR, NO_PINGS, answer_embed, clip, source_line
+from .render import INFO_COLOUR, NO_PINGS, answer_embed, clip, escape_markdown, source_line
 from .state import StoredAnswer
 
 if TYPE_CHECKING:
@@ -48,16 +50,19 @@ class AnswerMessage:
 
 async def answer_message(client: NewsbotClient, guild_id: int | None, question: str, k: int | None, *,
                          private: bool, filters: SearchFilters = SearchFilters(), follows: str | None = None,
-                         answer_id: str | None = None) -> AnswerMessage:
+                         answer_id: str | None = None, cut: bool = False) -> AnswerMessage:
     """Answer in this guild, keep the answer for its buttons (unless it is kept already as `answer_id`:
     More), and render it with its buttons. The question is kept with its filters, for the buttons."""
     k = k or client.app_for(guild_id).config.search.k
     answer = await client.answer(guild_id, question, k, filters, follows)
+    if cut:  # the member's text was cut before it became the question
+        answer = dataclasses.replace(answer, cut=True)
     if answer_id is None:
         answer_id = await client.in_state(client.state.save_answer, filters.to_query() + question, k, private,
                                           passage_ids(answer), follows)
     more = len(answer.passages) == k and k < MAX_PASSAGES
-    return AnswerMessage(answer, answer_id, answer_embed(answer, footer(answer)),
+    embed = await asyncio.to_thread(answer_embed, answer, footer(answer))  # escaping passages is work too
+    return AnswerMessage(answer, answer_id, embed,
                          answer_view(answer_id, answered=not answer.abstained, private=private, more=more))
 
 
@@ -66,11 +71,13 @@ def passage_ids(answer: Answer) -> list[str]:
 
 
 def footer(answer: Answer) -> str:
-    filters = f" · filters: {answer.filters.describe()}" if answer.filters else ""
+    notes = (f" · filters: {answer.filters.describe()}" if answer.filters else "") + (
+        " · only the question's first 2,000 characters were read" if answer.cut else "")
     if answer.abstained:
-        return f"newsbot quotes news articles; it found none that answer this{filters}"
-    searched = f" · searched for: {answer.searched_for}" if answer.searched_for else ""
-    return f"Passages 1–{len(answer.passages)} · quoted from the articles, not written by a model{filters}{searched}"
+        return f"newsbot quotes news articles; it found none that answer this{notes}"
+    searched = f" · searched for: {echo(answer.searched_for)}" if answer.searched_for else ""
+    shown = f"Passages 1–{len(answer.passages)}" if len(answer.passages) > 1 else "1 passage"
+    return f"{shown} · quoted from the articles, not written by a model{notes}{searched}"
 
 
 def answer_view(answer_id: str, *, answered: bool, private: bool, more: bool) -> discord.ui.View:
@@ -175,7 +182,7 @@ class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16}
                                           stored.passage_ids, stored.follows)
         more = len(stored.passage_ids) == stored.shown and stored.shown < MAX_PASSAGES
         view = answer_view(answer_id, answered=bool(stored.passage_ids), private=False, more=more)
-        name = discord.utils.escape_markdown(interaction.user.display_name)
+        name = escape_markdown(interaction.user.display_name)
         await interaction.followup.send(content=clip(f"{name} shared this answer.", 2000), embeds=shown[:1], view=view,
                                         allowed_mentions=NO_PINGS)
 

@@ -133,6 +133,10 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
     return ours, generic
 
 
+UNSTEADY = 1.5
+"""Runs of one figure whose slowest is more than this many times its fastest make its ratio doubtful."""
+
+
 def format_table(ours: Figures, generic: Figures, passes: int, questions: int) -> str:
     """The figures side by side; the last column says how many times better newsbot does."""
     median = statistics.median
@@ -140,13 +144,23 @@ def format_table(ours: Figures, generic: Figures, passes: int, questions: int) -
     def times(theirs: float, mine: float) -> str:
         return f"{theirs / mine:.2f}x" if mine else "-"
 
+    doubted = []
+
+    def steady(edge: str, *runs: list[float]) -> str:
+        """The edge, marked when either side's runs disagree too much to trust a ratio of their medians."""
+        if any(len(values) > 1 and min(values) > 0 and max(values) / min(values) > UNSTEADY for values in runs):
+            doubted.append(edge)
+            return edge + " ?"
+        return edge
+
     rows = [
         ("cold start to first answer", f"{median(ours.cold_seconds):.2f} s", f"{median(generic.cold_seconds):.2f} s",
-         times(median(generic.cold_seconds), median(ours.cold_seconds))),
+         steady(times(median(generic.cold_seconds), median(ours.cold_seconds)), ours.cold_seconds, generic.cold_seconds)),
         ("  its peak RSS", f"{median(ours.cold_rss_mb):.0f} MB", f"{median(generic.cold_rss_mb):.0f} MB",
          times(median(generic.cold_rss_mb), median(ours.cold_rss_mb))),
         ("full build, wall (model load in)", f"{median(ours.build_seconds):.1f} s", f"{median(generic.build_seconds):.1f} s",
-         times(median(generic.build_seconds), median(ours.build_seconds))),
+         steady(times(median(generic.build_seconds), median(ours.build_seconds)), ours.build_seconds,
+                generic.build_seconds)),
         ("  its peak RSS", f"{median(ours.build_rss_mb):.0f} MB", f"{median(generic.build_rss_mb):.0f} MB",
          times(median(generic.build_rss_mb), median(ours.build_rss_mb))),
         ("  passages", f"{ours.passages:,}", f"{generic.passages:,}", ""),
@@ -167,6 +181,10 @@ def format_table(ours: Figures, generic: Figures, passes: int, questions: int) -
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
              for row in [header, *rows]]
+    ndcg = ", the difference for nDCG" if ours.ndcg is not None and generic.ndcg is not None else ""
     note = ("(runs: medians; ratios: generic / newsbot for times, sizes and word pieces, newsbot / generic "
-            "for word pieces per second, the difference for nDCG)")
+            f"for word pieces per second{ndcg})")
+    if doubted:
+        note += (f"\n? the runs of that row differ by more than {UNSTEADY:g}x from one another (a loaded machine?): "
+                 "its ratio is not to be trusted; run again on an idle machine, with more --runs")
     return "\n".join([*lines, note])

@@ -34,17 +34,31 @@ def cache_dir_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Path:
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+BUILD_CHARACTERS_PER_SECOND = 60_000
+"""Article text a full build embeds a second on two cores with the bundled model: realtimeqa-dev's
+20.3 million characters took 303 s (docs/performance.md)."""
+
+
+def build_estimate(characters: int) -> str:
+    seconds = characters / BUILD_CHARACTERS_PER_SECOND
+    return f"{max(1, round(seconds / 60))} minutes" if seconds >= 90 else f"{max(1, round(seconds))} s"
+
+
 def app_for_corpus(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Newsbot:
     """`app` (its settings and model) on the cached index of this corpus when its fingerprint still
     matches, else on a new build of it."""
     app = app.at(cache_dir_for(app, corpus, cache))
+    articles = load_corpus(corpus).articles
     try:
-        if app.index.manifest.corpus_fingerprint == corpus_fingerprint(load_corpus(corpus).articles):
+        if app.index.manifest.corpus_fingerprint == corpus_fingerprint(articles):
             print(f"newsbot: reusing the index in {app.store.location}", file=sys.stderr)
             return app
     except (IndexMissingError, IndexMismatchError):
         pass
-    print(f"newsbot: building an index of {', '.join(map(str, corpus))} in {app.store.location}", file=sys.stderr)
+    characters = sum(len(article.text) for article in articles)
+    print(f"newsbot: building an index of {', '.join(map(str, corpus))} ({len(articles):,} articles) in "
+          f"{app.store.location}: at most about {build_estimate(characters)} on two cores, once (later runs reuse it)",
+          file=sys.stderr, flush=True)
     build_with_progress(app, list(corpus))
     return app
 

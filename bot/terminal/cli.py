@@ -4,6 +4,7 @@
     newsbot run                      run the Discord bot (DISCORD_TOKEN)
     newsbot index build [--corpus PATH ...]
     newsbot index stats [--json]
+    newsbot index sources            the indexed articles, numbered, with their ids
     newsbot index dump --json        every passage as a JSON line
     newsbot index rollback           serve the previous index version again
     newsbot index add PATH|URL [--dry-run]   newsbot index remove ARTICLE   newsbot index restore ARTICLE
@@ -37,7 +38,15 @@ from rich.console import Console
 from index import SEARCH_MODES, ConfigError, NewsbotError, UsageError
 
 from ..core.config import load_config
-from ..core.describe import FILTERS_HELP, build_summary, change_summary, rollback_summary, stats_rows
+from ..core.describe import (
+    FILTERS_HELP,
+    build_summary,
+    change_summary,
+    rollback_summary,
+    sorted_sources,
+    source_line,
+    stats_rows,
+)
 from ..core.questions import question_lines
 from ..core.service import Newsbot
 from .json_output import SCHEMA_VERSION, answer_json
@@ -121,7 +130,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("source", metavar="PATH|URL")
     add.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
     remove = with_index(add_command(index_commands, "remove", help="move an added article to the trash, reindex"))
-    remove.add_argument("doc_id", metavar="ARTICLE", help="its id, its number in the REPL's :sources, or its title")
+    remove.add_argument("doc_id", metavar="ARTICLE", help="its id, its number in `newsbot index sources`, or its title")
+    with_index(add_command(index_commands, "sources", help="the indexed articles, newest first, numbered, with their ids"))
     restore = with_index(add_command(index_commands, "restore", help="bring a removed article back, reindex"))
     restore.add_argument("doc_id", metavar="ARTICLE", help="its id or its title")
     migrate = with_index(add_command(index_commands, "migrate", help="copy the index folder's version in use into "
@@ -233,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "start"
         _check_index_given(app, args, command)
         if command == "index":
-            actions = {"build": cmd_build, "stats": cmd_stats, "dump": cmd_dump, "rollback": cmd_rollback,
+            actions = {"build": cmd_build, "stats": cmd_stats, "sources": cmd_sources, "dump": cmd_dump, "rollback": cmd_rollback,
                        "migrate": cmd_migrate,
                        "add": cmd_corpus_change, "remove": cmd_corpus_change, "restore": cmd_corpus_change}
             return actions[args.index_command](app, args)
@@ -241,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "bench-changes": cmd_bench_changes, "bench-store": cmd_bench_store, "eval": cmd_eval}
         return handlers[command](app, args)
     except NewsbotError as error:
-        print(f"newsbot: error: {error.one_line()}", file=sys.stderr)
+        print(f"newsbot: error: {_for_this_call(error.one_line(), args)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
@@ -251,6 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if root is not None:
             root.close()
+
+
+def _for_this_call(text: str, args: argparse.Namespace) -> str:
+    """An error's commands as this call needs them: `newsbot index build` names the guild or index it was given."""
+    given = (f" --guild {args.guild}" if args.guild is not None else "") + (f" --index {args.index}" if args.index else "")
+    return text.replace("`newsbot index build`", f"`newsbot index build{given}`") if given else text
 
 
 def _check_index_given(app: Newsbot, args: argparse.Namespace, command: str) -> None:
@@ -309,6 +325,13 @@ def cmd_stats(app: Newsbot, args: argparse.Namespace) -> int:
     else:
         for label, value in [("Index", app.store.location), *stats_rows(stats)]:
             print(f"{label + ':':<10} {value}")
+    return 0
+
+
+def cmd_sources(app: Newsbot, args: argparse.Namespace) -> int:
+    """The numbers `index remove` takes, as the REPL's :sources gives them."""
+    for number, article in enumerate(sorted_sources(app.current_index().articles), start=1):
+        print(f"{number:>4}. {source_line(article)}  [{article.doc_id}]")
     return 0
 
 

@@ -12,7 +12,9 @@
           "passage": "...",            # the article's own text
           "span": [812, 1490],         # where the passage stands in the cleaned article
           "highlights": [[0, 212]],    # best-matching sentences, as offsets into "passage"
-          "score": 0.0325,             # ranking score (scale depends on the search mode)
+          "score": 0.7412,             # the answer's passage score (similarity plus coverage of the
+                                       #   question's words): hits come in its order, highest first
+          "search_score": 0.0325,      # the search's ranking score (scale depends on the search mode)
           "similarity": 0.601,         # cosine similarity of question and passage
           "also_in": [ {doc_id, title, outlet, date, url}, ... ]   # other articles saying the same
         }
@@ -65,7 +67,8 @@ def answer_json(answer: Answer) -> dict:
                 "passage": hit.passage,
                 "span": [hit.chunk.start, hit.chunk.end],
                 "highlights": [list(span) for span in passage.highlights],
-                "score": round(hit.score, 6),
+                "score": round(passage.score, 6),
+                "search_score": round(hit.score, 6),
                 "similarity": round(hit.similarity, 6),
                 "also_in": [article_json(answer.citation(n).article) for n in passage.citations[1:]],
             }

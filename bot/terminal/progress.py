@@ -1,11 +1,13 @@
 """Build progress on the terminal: one line per stage on stderr, gone when the build ends.
 
 A stage reported with a total of 0 has no count yet (loading the model): it shows a spinner.
-Nothing is drawn when stderr is not a terminal; the summary line that follows a build always is.
+When stderr is not a terminal (a log file, `| tee`), plain lines say the same: each stage as it
+begins, its count every `PLAIN_EVERY` seconds, and its end; the summary line follows as always.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +23,8 @@ from ..core.describe import build_summary
 if TYPE_CHECKING:
     from ..core.service import Newsbot
 
+PLAIN_EVERY = 15.0
+"""Seconds between two plain progress lines of one stage."""
 STAGE_LABELS = {"chunking": "Reading and splitting articles", "embedding": "Embedding passages",
                 "writing": "Writing the index"}
 
@@ -32,6 +36,9 @@ def terminal_progress(console: Console | None = None) -> Iterator[BuildProgress]
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
                         disable=not console.is_terminal)
+    if not console.is_terminal:
+        yield plain_progress(console)
+        return
     tasks: dict[str, int] = {}
 
     def update(stage: str, done: int, total: int) -> None:
@@ -45,6 +52,23 @@ def terminal_progress(console: Console | None = None) -> Iterator[BuildProgress]
         yield update
 
 
+def plain_progress(console: Console) -> BuildProgress:
+    """Progress as plain lines, for a stderr that is not a terminal."""
+    said: dict[str, float] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        label = STAGE_LABELS.get(stage, stage.capitalize())
+        first, finished = stage not in said, bool(total) and done >= total
+        if not (first or finished or now - said[stage] >= PLAIN_EVERY):
+            return
+        said[stage] = now
+        count = f": {done:,} of {total:,} ({100 * done / total:.0f}%)" if total else ""
+        console.print(f"newsbot: {label[:1].lower() + label[1:]}{count}", markup=False, highlight=False, soft_wrap=True)
+
+    return update
+
+
 def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> None:
     """Build the index with progress on the terminal, then say what the build did on stderr."""
     with terminal_progress() as update:
@@ -53,5 +77,7 @@ def build_with_progress(app: Newsbot, corpus: Sequence[Path] | None = None) -> N
 
 
 def tell(line: str) -> None:
-    """A line on stderr, wrapped between words on a terminal (the terminal itself would cut words)."""
-    Console(stderr=True, highlight=False).print(line, markup=False)
+    """A line on stderr, wrapped between words on a terminal (the terminal itself would cut words), and
+    left whole anywhere else (a log reads it as one line)."""
+    console = Console(stderr=True, highlight=False)
+    console.print(line, markup=False, soft_wrap=not console.is_terminal)

@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, citation_text
+from ..core.answer import CUT_NOTE, NOT_COVERED, Answer, Passage, abstention_hint, citation_text, echo
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"
@@ -29,19 +29,21 @@ def print_answer(console: Console, answer: Answer) -> None:
 
 def render_plain(answer: Answer) -> str:
     lines = [f"Q: {answer.question}"]
+    if answer.cut:
+        lines.append(CUT_NOTE)
     if answer.filters:
         lines.append(f"filters: {answer.filters.describe()}")
     lines.append("")
     if answer.abstained:
         lines.append(NOT_COVERED)
         if answer.did_you_mean:
-            lines.append(f"Did you mean: {answer.did_you_mean}{'' if answer.did_you_mean.endswith('?') else '?'}")
+            lines.append(f"Did you mean: {echo(answer.did_you_mean)}{'' if answer.did_you_mean.endswith('?') else '?'}")
         if answer.closest:
             lines.extend(["", "Closest articles:", *(f"- {citation_text(article)}" for article in answer.closest)])
         lines.extend(["", abstention_hint(answer)])
         return "\n".join(lines)
     if answer.searched_for:
-        lines.extend([f"Showing passages for {answer.searched_for}", ""])
+        lines.extend([f"Showing passages for {echo(answer.searched_for)}", ""])
     for passage in answer.passages:
         lines.extend([f"> {_marked(passage)} {''.join(f'[{n}]' for n in passage.citations)}", ""])
     lines.append("Sources")
@@ -75,11 +77,12 @@ def passage_text(passage: Passage) -> Text:
 
 def render_answer(answer: Answer) -> Panel:
     title = Text(answer.question if len(answer.question) <= 80 else answer.question[:79] + "…", style="bold")
-    subtitle = Text(f"filters: {answer.filters.describe()}", style="dim") if answer.filters else None
+    notes = [*([f"filters: {answer.filters.describe()}"] if answer.filters else []), *([CUT_NOTE] if answer.cut else [])]
+    subtitle = Text(" · ".join(notes), style="dim") if notes else None
     if answer.abstained:
         body: list[Text] = [Text(NOT_COVERED, style="bold")]
         if answer.did_you_mean:
-            body.append(Text.assemble("Did you mean: ", (answer.did_you_mean, "bold"),
+            body.append(Text.assemble("Did you mean: ", (echo(answer.did_you_mean), "bold"),
                                       "" if answer.did_you_mean.endswith("?") else "?"))
         if answer.closest:
             body.append(Text("\nClosest articles:", style="dim"))
@@ -89,7 +92,7 @@ def render_answer(answer: Answer) -> Panel:
                      border_style=ABSTAIN_ACCENT)
     parts: list[Text] = []
     if answer.searched_for:
-        parts.extend([Text.assemble("Showing passages for ", (answer.searched_for, "bold"), style="dim"), Text()])
+        parts.extend([Text.assemble("Showing passages for ", (echo(answer.searched_for), "bold"), style="dim"), Text()])
     for passage in answer.passages:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))

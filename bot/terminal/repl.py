@@ -88,12 +88,13 @@ class Repl:
                 return command(argument.strip())
             print_answer(self.console, self.app.ask(line, k=self.k))
         except NewsbotError as error:
-            self.console.print(Text("error: ", style="red") + Text(error.one_line()))
+            self.console.print(Text("error: ", style="red") + Text(error.one_line()), soft_wrap=not self.console.is_terminal)
         return True
 
     def say(self, text: str) -> None:
-        """Print plain text: no markup, so "[corpus]" or a title in brackets shows as written."""
-        self.console.print(text, markup=False, highlight=False)
+        """Print plain text: no markup, so "[corpus]" or a title in brackets shows as written; wrapped
+        between words on a terminal only."""
+        self.console.print(text, markup=False, highlight=False, soft_wrap=not self.console.is_terminal)
 
     def show_help(self, _: str) -> bool:
         self.say(HELP.format(k=self.k) + FILTERS_HELP)

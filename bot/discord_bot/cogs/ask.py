@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from index import NewsbotError, SearchFilters, parse_filter_date
 
+from ...core.service import MAX_QUESTION_CHARS
 from ..cooldown import cooldown_message
 from ..errors import message_for
 from ..markup import channel_names, plain_question
@@ -59,7 +60,7 @@ class AskCog(commands.Cog):
 
     @app_commands.command(name="ask", description="Answer a question by quoting the news articles")
     @app_commands.describe(
-        question="What you want to know",
+        question="What you want to know (its first 2,000 characters are read)",
         passages="How many passages to quote (1 to 5)",
         private="Only you see the answer (you can post it publicly afterwards)",
         source="Only articles from this outlet (e.g. UPI)",
@@ -87,9 +88,10 @@ class AskCog(commands.Cog):
             before=parse_filter_date(before[:MAX_FILTER_CHARS], "before") if before else None,
         )
         await interaction.response.defer(ephemeral=private, thinking=True)
+        cut = len(question) > MAX_QUESTION_CHARS
         question = await asyncio.to_thread(plain_question, question, channel_names(interaction.guild))
         shown = await answer_message(self.bot, interaction.guild_id, question, passages, private=private,
-                                     filters=filters)
+                                     filters=filters, cut=cut)
         sent = await interaction.followup.send(embed=shown.embed, view=shown.view, ephemeral=private,
                                                allowed_mentions=NO_PINGS, wait=True)
         if not private:
@@ -107,6 +109,7 @@ class AskCog(commands.Cog):
                 if self.cooldown.first_notice(message.author.id, wait):
                     await message.reply(cooldown_message(wait), mention_author=False, allowed_mentions=NO_PINGS)
                 return
+            cut = len(message.content) > MAX_QUESTION_CHARS
             question = await asyncio.to_thread(plain_question, message.content, channel_names(message.guild, message))
             if not question:
                 await message.reply(MENTION_HINT, mention_author=False, allowed_mentions=NO_PINGS)
@@ -114,7 +117,7 @@ class AskCog(commands.Cog):
             follows = await self.follows(message)
             async with message.channel.typing():
                 shown = await answer_message(self.bot, message.guild.id if message.guild else None, question, None,
-                                             private=False, follows=follows)
+                                             private=False, follows=follows, cut=cut)
             sent = await message.reply(embed=shown.embed, view=shown.view, mention_author=False,
                                        allowed_mentions=NO_PINGS)
             await self.remember(sent, question, follows)
