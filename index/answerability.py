@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -164,10 +164,10 @@ class QuestionTerms:
     """A question's content terms with their IDF weights, and its key terms: the names and numbers a
     passage that answers it must hold. Texts are held against it with THOUSANDS taken out too."""
 
-    def __init__(self, question: str, idf, known_word) -> None:
+    def __init__(self, question: str, idfs: Callable[[Sequence[str]], dict[str, float]], known_word) -> None:
         written, question = question, THOUSANDS.sub("", question)  # "2,400" is one term, as in the texts
         terms = [term for term in dict.fromkeys(tokenize(question)) if term not in question_words()]
-        self.weights = {term: idf(term) for term in terms}
+        self.weights = idfs(terms)  # one look-up for them all (one statement with PostgreSQL)
         self.total = sum(self.weights.values())
         self.names = _names(question, self.weights.keys(), known_word)
         self.numbers = _numbers(written, self.weights)
@@ -267,7 +267,7 @@ def _passage_scores(index, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[l
 def question_terms(index, question: str) -> QuestionTerms:
     corpus_words = index.corpus_words()
     english = english_words()
-    return QuestionTerms(question, index.idf, lambda word: word in corpus_words or word in english)
+    return QuestionTerms(question, index.idfs, lambda word: word in corpus_words or word in english)
 
 
 def _quoted_text(hit: Hit) -> str:

@@ -25,7 +25,7 @@ from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_titl
 from .defaults import EMBEDDING_BATCH, VERSIONS_KEPT
 from .documents import Article, Chunk
 from .embedding import Embedder
-from .errors import CorpusError, IndexMissingError
+from .errors import ConfigError, CorpusError, IndexMissingError
 from .lexical import LexicalIndex, TermCounts
 from .loaders import load_corpus
 from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
@@ -99,7 +99,7 @@ def build_index(
     with store.lock(lock):
         loaded = load_corpus(corpus_paths)
         if not loaded.articles:
-            raise CorpusError(
+            raise ConfigError(  # the host's folders: a setting to fix, not an article
                 f"no articles found in {', '.join(map(str, corpus_paths))}",
                 "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
             )

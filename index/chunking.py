@@ -19,6 +19,13 @@ from .sentences import sentence_spans
 
 TITLE_TOKEN_CAP = 32
 """At most this many word pieces of the title go into the embedded text."""
+MAX_SENTENCE_CHARS = 5_000
+"""A "sentence" longer than this (a page with no full stops, a run of digits) is cut at a space before
+the tokenizer sees it: each tokenizer call, which holds the GIL, stays a few milliseconds whatever an
+article holds. No sentence of SciFact's or realtimeqa-dev's articles is this long."""
+MAX_PASSAGE_CHARS = 5_000
+"""A passage holds at most this many characters, whatever its word pieces: a word over 100 characters
+is one unknown word piece to the model, so word pieces alone do not bound what a passage quotes."""
 NEAR_LIMIT = 0.9
 """Chunks whose summed sentence counts pass this share of the model's limit are recounted whole:
 sums are exact for tokenizers that split on white space first (WordPiece), not for every one."""
@@ -68,7 +75,7 @@ def chunk_articles(articles: Sequence[Article], embedder: Embedder, settings: Ch
         raise ConfigError(f"a passage budget of {min(budgets)} word pieces is too small to hold a sentence",
                           "raise [index] chunk_tokens, or give the model more room (a shorter title, another model)")
 
-    spans = [sentence_spans(article.text) for article in articles]
+    spans = [_within_length(article.text, sentence_spans(article.text)) for article in articles]
     counts = iter(embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans]))
     result = []
     for article, article_spans, title, title_count, budget in zip(articles, spans, titles, title_tokens, budgets):
@@ -96,6 +103,22 @@ def _fit_exactly(
         group = group[:-1]
 
 
+def _within_length(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans, each longer than MAX_SENTENCE_CHARS cut into parts that are not, at a space where there is one."""
+    bounded = []
+    for start, end in spans:
+        while end - start > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+            cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+            bounded.append((start, cut))
+            start = cut
+            while start < end and text[start] == " ":
+                start += 1
+        if end > start:
+            bounded.append((start, end))
+    return bounded
+
+
 def _pieces_within_budget(
     text: str, spans: list[tuple[int, int]], counts: list[int], embedder: Embedder, budget: int
 ) -> list[tuple[int, int, int]]:
@@ -120,7 +143,7 @@ def _pack(pieces: list[tuple[int, int, int]], budget: int, overlap: int) -> list
     current: list[tuple[int, int, int]] = []
     used = 0
     for piece in pieces:
-        if current and used + piece[2] > budget:
+        if current and (used + piece[2] > budget or piece[1] - current[0][0] > MAX_PASSAGE_CHARS):
             groups.append(current)
             carried: list[tuple[int, int, int]] = []
             carried_tokens = 0

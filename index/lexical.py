@@ -63,6 +63,11 @@ def tokenize(text: str) -> list[str]:
     return _tokenize([text])[0] if text.strip() else []
 
 
+def bm25_idf(passages: int, document_frequency: int) -> float:
+    """BM25's inverse document frequency (Lucene's, as bm25s computes it)."""
+    return math.log((passages - document_frequency + 0.5) / (document_frequency + 0.5) + 1.0)
+
+
 def query_terms(query: str, document_frequency: Callable[[str], int]) -> dict[str, int]:
     """The question's words that BM25 scores, each with its weight: the words the corpus holds
     (`document_frequency` above 0), each once with how often the question says it (at most
@@ -184,10 +189,9 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]
         return int(indptr[column + 1] - indptr[column]) if column is not None and column + 1 < len(indptr) else 0
 
-    def idf(self, token: str) -> float:
-        """BM25's inverse document frequency of a (stemmed) token; highest for tokens never seen."""
-        df = self.document_frequency(token)
-        return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
+    def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each (stemmed) token; highest for tokens never seen."""
+        return {token: bm25_idf(self._size, self.document_frequency(token)) for token in tokens}
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder))

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 from .cleaning import BYLINE, clean_text, parse_date, parse_scraped_page, read_markdown_header
 from .documents import Article, ArticleMeta
-from .errors import CorpusError
+from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def load_corpus(paths: Iterable[str | Path]) -> CorpusLoad:
     seen: set[str] = set()
     for root in map(Path, paths):
         if not root.exists():
-            raise CorpusError(f"corpus path {root} does not exist", "fix the path in [corpus] paths or --corpus")
+            raise ConfigError(f"corpus path {root} does not exist", "fix the path in [corpus] paths or --corpus")
         for path, doc_prefix in _article_files(root, result.warnings):
             try:
                 for article in _load_file(path, doc_prefix, result.warnings):
@@ -136,8 +136,9 @@ def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article
         yield _printable(article)
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters but tab and line feed."""
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters but tab and line feed, and the bidirectional controls that can make a title read
+backwards (U+202E) or disguise what follows it."""
 TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """In an article's text: C0 controls but tab, line feed and carriage return, and DEL (a NUL breaks PostgreSQL)."""
 ONE_LINE_FIELDS = ("doc_id", "title", "outlet", "url", "byline")
@@ -147,6 +148,13 @@ def _printable(article: Article) -> Article:
     meta = article.meta
     fields = {name: " ".join(CONTROL.sub(" ", value).split()) for name in ONE_LINE_FIELDS
               if isinstance(value := getattr(meta, name), str) and (CONTROL.search(value) or "\t" in value or "\n" in value)}
+    if "doc_id" in fields:  # an id stays an id: its control characters are marked, not dropped
+        fields["doc_id"] = CONTROL.sub("_", meta.doc_id.replace("\t", "_").replace("\n", "_"))
+    if "title" in fields and not fields["title"]:  # nothing left of it: the title an untitled article gets
+        fields["title"] = _title_from_id(fields.get("doc_id", meta.doc_id))
+    for name in ("outlet", "url", "byline"):
+        if name in fields and not fields[name]:
+            fields[name] = None  # type: ignore[assignment]  # unknown, as an empty value means
     text = TEXT_CONTROL.sub("", article.text) if TEXT_CONTROL.search(article.text) else article.text
     if not fields and text is article.text:
         return article

@@ -128,7 +128,7 @@ def redacted(url: str) -> str:
     else:
         shown = f"postgresql://{user}{'@' if user else ''}{host}{':' + port if port else ''}/{database}"
     password = parts.get("password", "")
-    if "@" in host + port or (password and password in shown):  # a password with an unencoded @ in it
+    if "@" in host + port or ":" in user or (password and password in shown):  # an unencoded @, an encoded : (%3A)
         return UNNAMED
     return shown
 

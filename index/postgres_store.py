@@ -38,7 +38,7 @@ import numpy as np
 from .documents import Article, ArticleMeta, Chunk
 from .embedding import Embedder
 from .errors import DatabaseError, IndexBusyError, IndexMismatchError, IndexMissingError, SearchTimeoutError
-from .lexical import BM25_B, BM25_K1, MAX_QUERY_TERMS, MAX_TERM_WEIGHT, TermCounts, tokenize
+from .lexical import BM25_B, BM25_K1, MAX_QUERY_TERMS, MAX_TERM_WEIGHT, TermCounts, bm25_idf, tokenize
 from .reuse import StoredArticle, StoredVersion
 from .search import NewsIndex, check_model
 from .store import REBUILD_HINT, HeldLock, Manifest, check_held
@@ -651,14 +651,14 @@ class PostgresLexical:
                  "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
         return [(int(i), float(s)) for i, s in rows if s > 0]
 
-    def idf(self, token: str) -> float:
-        import math
-
+    def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Every token's IDF in one statement, however many the question holds."""
+        if not tokens:
+            return {}
         with self._store.snapshot() as connection:
-            row = connection.execute("SELECT df FROM newsbot.term_df WHERE corpus = %s AND term = %s",
-                                     (self._store.corpus, token)).fetchone()
-        df = row[0] if row else 0
-        return math.log((self._size - df + 0.5) / (df + 0.5) + 1.0)
+            found = dict(connection.execute("SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
+                                            (self._store.corpus, list(tokens))).fetchall())
+        return {token: bm25_idf(self._size, found.get(token, 0)) for token in tokens}
 
 
 def copy_version(source: StoredVersion, target: PostgresStore, keep: int) -> StoredVersion:

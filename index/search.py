@@ -51,7 +51,7 @@ class LexicalSearch(Protocol):
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
 
-    def idf(self, token: str) -> float: ...
+    def idfs(self, tokens: Sequence[str]) -> dict[str, float]: ...
 
 
 def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
@@ -293,9 +293,9 @@ class NewsIndex:
                    for start in range(0, len(questions), batch_size)]
         return np.concatenate(batches) if batches else np.zeros((0, self.manifest.dimension), dtype=np.float32)
 
-    def idf(self, term: str) -> float:
-        """BM25's inverse document frequency of a stemmed term in this index."""
-        return self._parts()[1].idf(term)
+    def idfs(self, terms: Sequence[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each stemmed term in this index, looked up at once."""
+        return self._parts()[1].idfs(terms)
 
     def passage_terms(self, texts: Sequence[str]) -> list[list[str]]:
         """The stemmed words BM25 sees in each text."""

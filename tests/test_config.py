@@ -52,7 +52,7 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
     ("toml", "message"),
     [
         ("[serch]\nk = 3", "unknown section [serch]. Allowed sections: corpus, index, search, store, discord, fetch, guilds.ID"),
-        ("k = 3\n[search]\nmode = \"bm25\"", "k = 3 is outside any section. Put it under its section (allowed: "
+        ("k = 3\n[search]\nmode = \"bm25\"", "the key k is outside any section. Put it under its section (allowed: "
                                                 "corpus, index, search, store, discord, fetch), or remove it"),
         ("[search]\nkk = 3", "unknown key [search] kk. Allowed keys: k, mode, min_answer_score"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. It must be an integer from 1 to 20"),

@@ -341,12 +341,19 @@ def test_a_malformed_database_url_never_shows_its_password(cli, tmp_path, monkey
 
 
 @pytest.mark.parametrize("toml", ['[discord]\ntoken = 1234567890123\n', 'token = "MTIzNDU2Nzg5.secret"\n',
-                                  '[discord]\ntoken = ["MTIzNDU2Nzg5.secret"]\n'])
+                                  '[discord]\ntoken = ["MTIzNDU2Nzg5.secret"]\n', 'DISCORD_TOKEN = "MTIzNDU2Nzg5.secret"\n',
+                                  'bot_token = "MTIzNDU2Nzg5.secret"\n', 'secrets = ["MTIzNDU2Nzg5.secret"]\n'])
 def test_a_malformed_token_is_never_echoed(cli, tmp_path, toml):
     (tmp_path / "config.toml").write_text(toml)
     status, _, err = cli("index", "stats")
     assert status == 2 and err.count("\n") == 1
-    assert "1234567890123" not in err and "MTIzNDU2Nzg5" not in err and "token" in err
+    assert "1234567890123" not in err and "MTIzNDU2Nzg5" not in err and toml.split("=")[0].split()[-1] in err
+
+
+def test_a_url_whose_user_hides_the_password_is_not_shown():
+    from index.postgres_schema import UNNAMED, redacted
+
+    assert redacted("postgresql://nb%3AS3cret@127.0.0.1:1/news") == UNNAMED
 
 
 # ---- 6. a role without CREATE on the database ---------------------------------------------------------
@@ -408,7 +415,7 @@ def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, in
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
+    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007\u202e", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
               "text": "The bridge reopened\u0000 on Tuesday after repairs."}
     (corpus / "news.jsonl").write_text(json.dumps(record) + "\n")
     [article] = load_corpus([corpus]).articles
@@ -426,6 +433,9 @@ def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, in
     (b"[search]\nk = \xff\n", "is not UTF-8 text (line 2)"),
     (("x = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "nests arrays or tables too deeply"),
     (b"[search]\nk = [1,\n2\n\n[index]\n", "it was opened on an earlier line"),
+    (b"[search]\nk" + b".a" * 1000 + b" = 1\n", "[search] k = {'a': {'a': {...}}} is not allowed"),
+    (b'[discord]\ndata_dir = "da\\u0000ta"\n', "[discord] data_dir = 'da\\x00ta' is not allowed"),
+    (b'[index]\ndir = "i\\u0000x"\n', "[index] dir = 'i\\x00x' is not allowed"),
 ])
 def test_a_config_file_newsbot_cannot_read_is_one_line(cli, tmp_path, data, said):
     (tmp_path / "config.toml").write_bytes(data)
@@ -461,5 +471,92 @@ def test_a_huge_single_paragraph_is_refused_before_it_is_tokenized(fake_corpus_a
     monkeypatch.setattr(corpus_admin, "chunk_article", lambda *a, **k: pytest.fail("tokenized"))
     text = "Huge story\n\nMay 1 (AP) -- " + "The council met again and talked. " * 150_000 + "\n"
     assert len(text) > 4_000_000
-    with pytest.raises(CorpusError, match="words, more than the 1,000 passages"):
+    with pytest.raises(CorpusError, match="word pieces, more than the 1,000 passages"):
         corpus_admin.add_upload(fake_corpus_app, "huge.txt", text.encode(), dry_run=True, max_passages=1000)
+    long_words = "Huge story\n\nMay 1 (AP) -- " + ("a" * 100 + " ") * 49_000  # 49,000 words: 4 pieces each at least
+    with pytest.raises(CorpusError, match="word pieces, more than the 1,000 passages"):
+        corpus_admin.add_upload(fake_corpus_app, "long.txt", long_words.encode(), dry_run=True, max_passages=1000)
+
+
+def test_a_sentence_with_no_end_is_tokenized_in_bounded_calls_and_a_passage_in_bounded_characters():
+    from index.chunking import MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, ChunkerSettings, chunk_article
+    from index.documents import Article, ArticleMeta
+
+    from .fakes import FakeEmbedder
+
+    seen: list[int] = []
+
+    class Watching(FakeEmbedder):
+        def token_offsets(self, text):
+            seen.append(len(text))
+            return super().token_offsets(text)
+
+        def count_tokens(self, texts):
+            seen.extend(len(text) for text in texts)
+            return super().count_tokens(texts)
+
+    digits = "May 1 (AP) -- The council voted. " + "1234567890" * 50_000  # one 500,000-character "word"
+    chunks = chunk_article(Article(ArticleMeta("d", "Digits"), digits), Watching(), ChunkerSettings())
+    assert max(seen) <= MAX_SENTENCE_CHARS + 200  # a title and a passage at most: never the whole text
+    assert max(len(chunk.text) for chunk in chunks) <= MAX_PASSAGE_CHARS
+
+
+
+# ---- found by attacking it again: host details in Discord, SQL statements a question sends -------------
+
+def test_members_and_moderators_never_see_the_hosts_settings():
+    from bot.discord_bot.errors import HOST_MUST_FIX
+    from index import ConfigError, ModelError, StorageError
+
+    for error in (ConfigError("corpus path /srv/news does not exist", "fix the path"),
+                  ModelError("cannot write the model cache /srv/models (Not a directory)", "set [index] model_cache"),
+                  StorageError("cannot write the new index version in /srv/ix (No space left on device)", "free space")):
+        assert message_for(error) == HOST_MUST_FIX
+
+
+async def test_a_failed_reindex_does_not_show_the_corpus_folder(fake, corpus_app, tmp_path):
+    import shutil
+
+    async with running_bot(fake, corpus_app):
+        shutil.rmtree(tmp_path / "corpus")
+        token = await fake.slash("reindex", who=p.MODERATOR)
+        edited = await fake.wait_for(lambda r: r.method == "PATCH" and token in r.path
+                                     and "failed" in (r.body.get("content") or ""), timeout=30)
+    assert str(tmp_path) not in edited.body["content"] and "corpus" not in edited.body["content"].split("index.")[-1]
+
+
+def test_a_question_sends_a_bounded_number_of_statements_to_postgres(tmp_path, postgres_url, monkeypatch):
+    from bot.core.config import Config, CorpusSettings, StoreSettings
+    from bot.core.service import Newsbot
+
+    from .fakes import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(30):
+        words = " ".join(f"w{(i * 11 + j) % 400}x" for j in range(40))
+        (corpus / f"a{i:02d}.txt").write_text(f"Story {i}\n\nMay 1 (AP) -- The council met. {words}.\n")
+    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,)), store=StoreSettings(backend="postgres", url=postgres_url)),
+                  embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    try:
+        app.rebuild()
+        app.ask("warm up the council")
+        sent: list[str] = []
+        execute = type(app.store.connection()).execute
+
+        def counted(connection, query, params=None, **kwargs):
+            sent.append(str(query)[:40])
+            return execute(connection, query, params, **kwargs)
+
+        monkeypatch.setattr(type(app.store.connection()), "execute", counted)
+        app.ask(" ".join(f"w{i}x" for i in range(400)) + " " + " ".join(f"zz{i}q" for i in range(100)))
+    finally:
+        app.close()
+    assert len(sent) <= 40, sent  # not one look-up per word: 1,000 statements before
+
+
+def test_a_filter_given_apart_is_cleaned_like_the_question(fake_corpus_app):
+    from index import SearchFilters
+
+    answer = fake_corpus_app.ask("what did the ministry say?", filters=SearchFilters(source="U\x00P\u202eI"))
+    assert answer.filters.source == "UPI"

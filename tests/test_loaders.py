@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from index import CorpusError, load_corpus
+from index import ConfigError, load_corpus
 
 from .conftest import SEEDS
 
@@ -155,7 +155,7 @@ def test_ids_are_stable_paths_not_counters(tmp_path):
 
 
 def test_a_missing_corpus_path_is_an_error_with_the_fix():
-    with pytest.raises(CorpusError, match=r"corpus path nowhere does not exist\. Fix the path"):
+    with pytest.raises(ConfigError, match=r"corpus path nowhere does not exist\. Fix the path"):
         load_corpus(["nowhere"])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import reprlib
 import tomllib
 import types
 import typing
@@ -197,8 +198,17 @@ SECTIONS: dict[str, type] = {
 }
 
 
-SECRET_KEYS = ("token", "url", "password")
-"""Keys whose values are never shown in a message, wherever they stand."""
+def _shown(value: Any) -> str:
+    """How a value is shown in a message: cut short, and never walked deeper than two levels (a
+    table nested a thousand deep is no recursion)."""
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxstring, shown.maxother, shown.maxlist, shown.maxdict = 2, 80, 80, 6, 4
+    return shown.repr(value)
+
+
+def _key(name: str) -> str:
+    """A key's name as written, cut short (TOML allows keys of any length)."""
+    return name if len(name) <= 60 else name[:59] + "…"
 
 
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
@@ -254,11 +264,10 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     sections: dict[str, Any] = {}
     for name, table in values.items():
         if not isinstance(table, dict) and name not in SECTIONS and name != "guilds":
-            shown = f"{name} = {table!r}" if name not in SECRET_KEYS else f"the key {name}"
-            raise ConfigError(f"{where}: {shown} is outside any section",
+            raise ConfigError(f"{where}: the key {_key(name)} is outside any section",  # its value may be a secret
                               f"put it under its section (allowed: {', '.join(SECTIONS)}), or remove it")
         if name not in SECTIONS and name != "guilds":
-            raise ConfigError(f"{where}: unknown section [{name}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
+            raise ConfigError(f"{where}: unknown section [{_key(name)}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {name} must be a [{name}] table", "write it as a section")
         if name != "guilds":
@@ -317,7 +326,7 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
     parsed = {}
     for key, value in table.items():
         if key not in fields:
-            raise ConfigError(f"{where}: unknown key [{name}] {key}", f"allowed keys: {', '.join(fields)}")
+            raise ConfigError(f"{where}: unknown key [{name}] {_key(key)}", f"allowed keys: {', '.join(fields)}")
         spec = fields[key]
         allowed = spec.metadata["allowed"]
         try:
@@ -325,7 +334,7 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
         except (TypeError, ValueError):
             converted = None
         if converted is None or not spec.metadata["check"](converted):
-            shown = f"{value!r}" if spec.repr else "(a secret: its value is not shown)"  # a token, a database URL
+            shown = _shown(value) if spec.repr else "(a secret: its value is not shown)"  # a token, a database URL
             raise ConfigError(f"{where}: [{name}] {key} = {shown} is not allowed", f"it must be {allowed}")
         parsed[key] = converted
     return cls(**parsed)
@@ -353,8 +362,8 @@ def _convert(value: Any, wanted: Any, base: Path | None) -> Any:
         return float(value) if isinstance(value, (int, float)) else None
     if wanted is str:
         return value if isinstance(value, str) else None
-    if wanted is Path:
-        return _path(value, base) if isinstance(value, str) and value else None
+    if wanted is Path:  # a NUL is no part of any path the system takes
+        return _path(value, base) if isinstance(value, str) and value and "\x00" not in value else None
     raise TypeError(wanted)
 
 

@@ -37,6 +37,7 @@ from index import (
     Article,
     ArticleMeta,
     BuildReport,
+    ConfigError,
     CorpusError,
     IndexMismatchError,
     IndexMissingError,
@@ -94,7 +95,7 @@ def corpus_folder(app: Newsbot, *, create: bool = False) -> Path:
     """The folder articles are added to and removed from: `[corpus] added_dir`, a plain folder."""
     folder = app.config.corpus.added_dir
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise CorpusError(f"{folder} ([corpus] added_dir) is a link or not a folder, so articles cannot be kept there",
+        raise ConfigError(f"{folder} ([corpus] added_dir) is a link or not a folder, so articles cannot be kept there",
                           "make it a plain folder, or set [corpus] added_dir to one")
     if create:
         folder.mkdir(parents=True, exist_ok=True)
@@ -168,10 +169,11 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
     if sidecar:
         article = Article(meta=dataclasses.replace(article.meta, url=url), text=article.text)
     chunker = app.config.index.chunker
-    words = len(article.text.split())  # each word is a word piece at least: a bound read before any model work
-    if max_passages is not None and words > max_passages * chunker.chunk_tokens:
-        raise CorpusError(f"{name} has {words:,} words, more than the {max_passages:,} passages one article may "
-                          "have when added from Discord can hold", "split it into articles, or add it from the command line")
+    pieces = word_pieces_at_least(article.text)  # read before any model work: a bound, not a count
+    if max_passages is not None and pieces > max_passages * chunker.chunk_tokens:
+        raise CorpusError(f"{name} has at least {pieces:,} word pieces, more than the {max_passages:,} passages one "
+                          "article may have when added from Discord can hold",
+                          "split it into articles, or add it from the command line")
     passages = len(chunk_article(article, app.embedder, chunker))
     if max_passages is not None and passages > max_passages:
         raise CorpusError(f"{name} would make {passages:,} passages, more than the {max_passages:,} one article may "
@@ -194,6 +196,18 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
             added = _load_from_folder(target, _id_root(app))
             report = app.update(add=added, lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
+
+
+LONGEST_WORD_PIECE = 32
+"""Characters of the longest word piece a model's vocabulary may hold (all-MiniLM-L6-v2's: 18)."""
+LONGEST_KNOWN_WORD = 100
+"""WordPiece reads a longer word as one unknown piece."""
+
+
+def word_pieces_at_least(text: str) -> int:
+    """A lower bound of the word pieces a text makes: each word at least one, a word of n characters at
+    least n / LONGEST_WORD_PIECE, unless it is so long the model reads it as one unknown piece."""
+    return sum(1 if len(word) > LONGEST_KNOWN_WORD else -(-len(word) // LONGEST_WORD_PIECE) for word in text.split())
 
 
 def _refuse_taken(app: Newsbot, target: Path) -> None:
@@ -284,7 +298,7 @@ def trash_folder(app: Newsbot) -> Path:
     folder = corpus_folder(app)
     trash = folder / TRASH
     if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
-        raise CorpusError(f"{TRASH} among the added articles is a link or not a folder, so removed articles cannot be kept there",
+        raise ConfigError(f"{TRASH} among the added articles is a link or not a folder, so removed articles cannot be kept there",
                           f"make {TRASH} a plain folder inside [corpus] added_dir")
     return trash
 

@@ -339,10 +339,11 @@ class Newsbot:
 
         A follow-up (`follows`: the question it follows, filters and all) is searched together with
         that question, under its filters unless it gives its own; the answer says what it follows."""
-        earlier, earlier_filters = parse_query(_speakable(follows)) if follows else ("", SearchFilters())
-        given = {name: value for name, value in vars(filters).items() if value}
+        earlier, earlier_filters = parse_query(speakable(follows)) if follows else ("", SearchFilters())
+        given = {name: speakable(value) if isinstance(value, str) else value  # a source given apart, cleaned too
+                 for name, value in vars(filters).items() if value}
         # filters: the earlier question's, then those given apart, then those in the text, each winning over the last
-        question, filters = parse_query(_speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
+        question, filters = parse_query(speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
             raise UsageError("the question is empty", "write a question after the filters")
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
@@ -361,7 +362,7 @@ class Newsbot:
                  search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
         if earlier:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
-        if len(text) > MAX_QUESTION_CHARS:  # _speakable read only its start: the asker is told
+        if len(text) > MAX_QUESTION_CHARS:  # speakable read only its start: the asker is told
             answer = dataclasses.replace(answer, cut=True)
         return answer
 
@@ -386,11 +387,12 @@ def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "
 
 
 
-CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}
-"""str.translate's table that drops control characters but tab and newline."""
+CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                               *range(0x2066, 0x206A)) if code not in (0x09, 0x0A)}
+"""str.translate's table that drops control characters but tab and newline, and bidirectional controls."""
 
 
-def _speakable(text: str) -> str:
+def speakable(text: str) -> str:
     """Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
     characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8."""
     text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -11,9 +11,12 @@ Decision table, first match wins:
      that timed out                     (they name the database's host: members need not know it)
   7. IndexMismatchError              -> "The index does not fit the bot's settings ...", the details to the log
                                         (they name the index's folder or database)
-  8. any other NewsbotError          -> its problem and its fix, in one line
-  9. other check failures            -> "You can't use this command here."
- 10. anything else                   -> "Sorry, something went wrong ...", traceback to the log
+  8. ConfigError, ModelError,        -> "Something in the bot's setup needs its host ...", the details to the log
+     StorageError                       (the host's settings, folders and disks: no member's business)
+  9. any other NewsbotError          -> its problem and its fix, in one line (a member's or moderator's own
+                                        input: a question, a filter, an uploaded article)
+ 10. other check failures            -> "You can't use this command here."
+ 11. anything else                   -> "Sorry, something went wrong ...", traceback to the log
 
 Users never see a traceback or `str()` of an unexpected exception; the log gets the traceback.
 """
@@ -29,13 +32,16 @@ import discord
 from discord import app_commands
 
 from index import (
+    ConfigError,
     DatabaseError,
     FilterError,
     IndexBusyError,
     IndexMismatchError,
     IndexMissingError,
+    ModelError,
     NewsbotError,
     SearchTimeoutError,
+    StorageError,
 )
 
 from .render import NO_PINGS, clip
@@ -47,6 +53,8 @@ DATABASE_DOWN = ("The bot cannot reach its database right now; try again in a mi
 TOO_COSTLY = ("That question took too long to search; ask a shorter question, with fewer common words.")
 INDEX_MISFITS = ("The bot's index does not fit its settings; a moderator can rebuild it with /reindex. The details "
                  "are in the bot's log.")
+HOST_MUST_FIX = ("Something in the bot's setup needs its host's attention; the moderators can find the details in "
+                 "the bot's log.")
 SOMETHING_WENT_WRONG = "Sorry, something went wrong there. The moderators can find the details in the bot's log."
 
 
@@ -82,6 +90,9 @@ def message_for(error: BaseException) -> str:
     if isinstance(error, IndexMismatchError):
         log.warning("%s", error.one_line())
         return INDEX_MISFITS
+    if isinstance(error, (ConfigError, ModelError, StorageError)):
+        log.warning("%s", error.one_line())
+        return HOST_MUST_FIX
     if isinstance(error, NewsbotError):  # what is wrong, and what to do about it
         text = error.one_line()
         return clip(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."), 1800)

@@ -14,6 +14,7 @@ eval` does. The full text vectors live in a temporary table, gone with the conne
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +45,8 @@ class FullTextLexical:
             (query, k)).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
-    def idf(self, token: str) -> float:
-        return self._bm25.idf(token)
+    def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
+        return self._bm25.idfs(tokens)
 
 
 def main(argv: list[str] | None = None) -> None:
