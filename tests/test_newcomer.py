@@ -227,7 +227,7 @@ def test_ctrl_c_says_it_was_interrupted(newsbot, monkeypatch):
 def test_a_first_evaluation_build_is_announced_with_its_estimate(fake_corpus_app, tmp_path, capsys):
     from bot.measure.evaluate import app_for_corpus, build_estimate
 
-    assert build_estimate(20_277_087) == "6 minutes"  # realtimeqa-dev's articles: 303 s measured
+    assert build_estimate(20_277_087) == "7 minutes"  # realtimeqa-dev's articles: 303 s and 382 s measured
     app_for_corpus(fake_corpus_app, [tmp_path / "corpus"], tmp_path / "cache")
     said = capsys.readouterr().err
-    assert "building an index of" in said and "(2 articles)" in said and "at most about 1 s on two cores" in said
+    assert "building an index of" in said and "(2 articles)" in said and "about 1 s on two cores" in said
