@@ -136,9 +136,10 @@ def _load_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article
         yield _printable(article)
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control characters but tab and line feed, and the bidirectional controls that can make a title read
-backwards (U+202E) or disguise what follows it."""
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+"""Control characters but tab and line feed, the bidirectional controls that can make a title read
+backwards (U+202E) or disguise what follows it, and invisible spaces (U+200B, U+2060, U+FEFF); the
+zero-width joiners that languages and emoji need stay."""
 TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """In an article's text: C0 controls but tab, line feed and carriage return, and DEL (a NUL breaks PostgreSQL)."""
 ONE_LINE_FIELDS = ("doc_id", "title", "outlet", "url", "byline")

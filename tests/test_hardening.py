@@ -268,12 +268,13 @@ async def test_stats_shows_the_corpus_folders_to_moderators_only(fake, seed_app)
 
 async def test_a_display_name_is_not_rendered_as_markdown(fake, seed_app):
     sly = p.user(1_100_000_000_000_000_499, "sly")
-    sly["global_name"] = "[click me](https://evil.example) # big"
+    sly["global_name"] = "[click me](https://evil.example) # big\u202e\u200b"
     async with running_bot(fake, seed_app(cooldown_seconds=0)):
         private = await fake.followup(await fake.slash("ask", question=FLOUR, private=True, who=sly))
         button = next(c for c in fake.buttons(private) if c.startswith("nb:public:"))
         posted = await fake.followup(await fake.click(private, button, who=sly))
     assert posted["content"].startswith("\\[click me\\](https://evil.example)")  # literal brackets, no link
+    assert "\u202e" not in posted["content"] and "\u200b" not in posted["content"]  # nothing reversed or hidden
 
 
 # ---- 11. empty mentions and "asking quickly" replies -------------------------------------------------
@@ -415,7 +416,7 @@ def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, in
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007\u202e", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
+    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007\u202e\u200b", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
               "text": "The bridge reopened\u0000 on Tuesday after repairs."}
     (corpus / "news.jsonl").write_text(json.dumps(record) + "\n")
     [article] = load_corpus([corpus]).articles
@@ -560,3 +561,21 @@ def test_a_filter_given_apart_is_cleaned_like_the_question(fake_corpus_app):
 
     answer = fake_corpus_app.ask("what did the ministry say?", filters=SearchFilters(source="U\x00P\u202eI"))
     assert answer.filters.source == "UPI"
+
+
+def test_a_paragraph_the_segmenter_is_slow_on_is_read_in_bounded_windows(monkeypatch):
+    import sentencex
+
+    from index import sentences
+
+    seen: list[int] = []
+    segment = sentencex.segment
+    monkeypatch.setattr(sentences.sentencex, "segment", lambda language, text: seen.append(len(text)) or segment(language, text))
+    spans = sentences.sentence_spans("May 1 (AP) -- " + ";!" * 160_000)  # quadratic for sentencex: 21 s whole
+    assert spans and max(seen) <= sentences.SEGMENT_CHARS
+
+
+async def test_filter_options_are_cleaned_before_they_are_read_or_told(fake, seed_app):
+    async with running_bot(fake, seed_app(cooldown_seconds=0)):
+        bad = await fake.callback(await fake.slash("ask", question=FLOUR, since="\u202eyester\u200bday\x00"))
+    assert bad.body["data"]["content"].startswith("since:yesterday is not a date")

@@ -59,9 +59,11 @@ class CorpusSettings:
 
     @property
     def read_paths(self) -> tuple[Path, ...]:
-        """What the index is built from: `paths`, and `added_dir` once it exists (unless `paths` hold it)."""
+        """What the index is built from: `paths`, and `added_dir` once it exists (unless `paths` hold it). An
+        added folder that is a link is not read: it could lead anywhere, and adding to it is refused too."""
         added = self.added_dir.resolve()
-        if not self.added_dir.is_dir() or any(added.is_relative_to(p.resolve()) for p in self.paths):
+        if (self.added_dir.is_symlink() or not self.added_dir.is_dir()
+                or any(added.is_relative_to(p.resolve()) for p in self.paths)):
             return self.paths
         return (*self.paths, self.added_dir)
 

@@ -387,9 +387,11 @@ def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "
 
 
 
-CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F, 0x200E, 0x200F, *range(0x202A, 0x202F),
-                                               *range(0x2066, 0x206A)) if code not in (0x09, 0x0A)}
-"""str.translate's table that drops control characters but tab and newline, and bidirectional controls."""
+CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                               0x2060, *range(0x2066, 0x206A), 0xFEFF) if code not in (0x09, 0x0A)}
+"""str.translate's table that drops control characters but tab and newline, bidirectional controls, and the
+invisible spaces (zero-width space, word joiner, BOM) that hide inside a word; the zero-width joiners that
+languages and emoji need stay."""
 
 
 def speakable(text: str) -> str:

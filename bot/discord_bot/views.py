@@ -23,6 +23,7 @@ from index import SearchFilters
 
 from ..core.answer import Answer, echo
 from ..core.describe import sorted_sources
+from ..core.service import speakable
 from .cooldown import cooldown_message
 from .errors import friendly_errors
 from .render import INFO_COLOUR, NO_PINGS, answer_embed, clip, escape_markdown, source_line
@@ -182,7 +183,7 @@ class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16}
                                           stored.passage_ids, stored.follows)
         more = len(stored.passage_ids) == stored.shown and stored.shown < MAX_PASSAGES
         view = answer_view(answer_id, answered=bool(stored.passage_ids), private=False, more=more)
-        name = escape_markdown(interaction.user.display_name)
+        name = escape_markdown(speakable(interaction.user.display_name))  # no Markdown, no reversing U+202E
         await interaction.followup.send(content=clip(f"{name} shared this answer.", 2000), embeds=shown[:1], view=view,
                                         allowed_mentions=NO_PINGS)
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from index import NewsbotError, SearchFilters, parse_filter_date
 
-from ...core.service import MAX_QUESTION_CHARS
+from ...core.service import MAX_QUESTION_CHARS, speakable
 from ..cooldown import cooldown_message
 from ..errors import message_for
 from ..markup import channel_names, plain_question
@@ -82,10 +82,12 @@ class AskCog(commands.Cog):
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
+        source, since, before = (speakable(option[:MAX_FILTER_CHARS]).strip() if option else None
+                                 for option in (source, since, before))
         filters = SearchFilters(  # a bad date is told privately, before the answer is begun
-            source=source.strip()[:MAX_FILTER_CHARS] if source and source.strip() else None,
-            since=parse_filter_date(since[:MAX_FILTER_CHARS], "since") if since else None,
-            before=parse_filter_date(before[:MAX_FILTER_CHARS], "before") if before else None,
+            source=source or None,
+            since=parse_filter_date(since, "since") if since else None,
+            before=parse_filter_date(before, "before") if before else None,
         )
         await interaction.response.defer(ephemeral=private, thinking=True)
         cut = len(question) > MAX_QUESTION_CHARS
