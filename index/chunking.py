@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from .documents import Article, Chunk
 from .embedding import Embedder
 from .errors import ConfigError
-from .sentences import sentence_spans
+from .sentences import runs_within, sentence_spans
 
 TITLE_TOKEN_CAP = 32
 """At most this many word pieces of the title go into the embedded text."""
@@ -75,7 +75,8 @@ def chunk_articles(articles: Sequence[Article], embedder: Embedder, settings: Ch
         raise ConfigError(f"a passage budget of {min(budgets)} word pieces is too small to hold a sentence",
                           "raise [index] chunk_tokens, or give the model more room (a shorter title, another model)")
 
-    spans = [_within_length(article.text, sentence_spans(article.text)) for article in articles]
+    spans = [[run for start, end in sentence_spans(a.text) for run in runs_within(a.text, start, end, MAX_SENTENCE_CHARS)]
+             for a in articles]  # a "sentence" too long for one tokenizer call is cut at a space
     counts = iter(embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans]))
     result = []
     for article, article_spans, title, title_count, budget in zip(articles, spans, titles, title_tokens, budgets):
@@ -101,22 +102,6 @@ def _fit_exactly(
         if tokens <= embedder.max_tokens or len(group) == 1:
             return group, tokens
         group = group[:-1]
-
-
-def _within_length(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans, each longer than MAX_SENTENCE_CHARS cut into parts that are not, at a space where there is one."""
-    bounded = []
-    for start, end in spans:
-        while end - start > MAX_SENTENCE_CHARS:
-            cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
-            cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-            bounded.append((start, cut))
-            start = cut
-            while start < end and text[start] == " ":
-                start += 1
-        if end > start:
-            bounded.append((start, end))
-    return bounded
 
 
 def _pieces_within_budget(

@@ -122,13 +122,10 @@ class PostgresStore(VersionStore):
     @contextmanager
     def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
         """A read-only transaction that sees one version throughout; VersionChanged when `number` is
-        no longer the one in use. Nested snapshots share the outer one. With `timeout_ms`, the
-        transaction's statements (the outer one's, when nested) stop after that long."""
+        no longer the one in use. Nested snapshots share the outer one (and its timeout). With
+        `timeout_ms`, the transaction's statements stop after that long."""
         connection = self.connection()
         if getattr(self._local, "snapshot", False):
-            if timeout_ms:
-                with self._told():
-                    connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             yield connection
             return
         with self._told(), ExitStack() as transaction:
@@ -629,12 +626,12 @@ class PostgresLexical:
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """As `LexicalIndex.search`, over the same terms (`query_terms`: each word once with its weight,
-        the rarest `MAX_QUERY_TERMS` the corpus holds), under `SEARCH_TIMEOUT_MS`."""
+        the rarest `MAX_QUERY_TERMS` the corpus holds); `PostgresIndex.search` runs it under `SEARCH_TIMEOUT_MS`."""
         counts = Counter(tokenize(query))
         if not counts or self._size == 0 or k <= 0:
             return []
         only = " AND po.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
-        with self._store.snapshot(timeout_ms=SEARCH_TIMEOUT_MS) as connection:
+        with self._store.snapshot() as connection:
             rows = connection.execute(
                 "WITH q AS (SELECT u.term, u.weight * ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
                 "FROM unnest(%(terms)s::text[], %(weights)s::int[]) WITH ORDINALITY AS u(term, weight, position) "

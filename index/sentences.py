@@ -18,7 +18,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     paragraph_start = 0
     for paragraph_end in [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]:
-        for window_start, window_end in _windows(text, paragraph_start, paragraph_end):
+        for window_start, window_end in runs_within(text, paragraph_start, paragraph_end, SEGMENT_CHARS):
             cursor = window_start
             for sentence in sentencex.segment("en", text[window_start:window_end]):
                 stripped = sentence.strip()
@@ -35,13 +35,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The paragraph text[start:end] as consecutive windows of at most SEGMENT_CHARS, cut at a space."""
-    windows = []
-    while end - start > SEGMENT_CHARS:
-        cut = text.rfind(" ", start + SEGMENT_CHARS // 2, start + SEGMENT_CHARS)
-        cut = cut if cut > start else start + SEGMENT_CHARS
-        windows.append((start, cut))
+def runs_within(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """text[start:end] as consecutive runs of at most `limit` characters, each cut at a space in its
+    second half where there is one (else at the limit); the spaces at a cut start no run."""
+    runs = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = cut if cut > start else start + limit
+        runs.append((start, cut))
         start = cut
-    windows.append((start, end))
-    return windows
+        while start < end and text[start] == " ":
+            start += 1
+    if end > start:
+        runs.append((start, end))
+    return runs

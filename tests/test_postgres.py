@@ -107,7 +107,7 @@ def test_the_bot_state_is_one_for_every_process(postgres_url):
         import psycopg
 
         with psycopg.connect(postgres_url, autocommit=True) as admin:  # the server drops it, as at a restart
-            admin.execute("SELECT pg_terminate_backend(%s)", (one._local.connection.info.backend_pid,))
+            admin.execute("SELECT pg_terminate_backend(%s)", (one._db.info.backend_pid,))
         assert one.answer(answer_id).question == "Who?"  # made again, and the statement run on the new one
     finally:
         one.close()

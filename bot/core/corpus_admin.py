@@ -188,11 +188,11 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
         with target.open("xb") as file:  # never through a link, never over a file
             file.write(data)
         written = [target]
-        if sidecar:
-            written.append(target.with_name(target.stem + SIDECAR_SUFFIX))
-            with _undone_on_failure(lambda: target.unlink(missing_ok=True)), written[1].open("x", encoding="utf-8") as file:
-                file.write(sidecar)
         with _undone_on_failure(lambda: [path.unlink(missing_ok=True) for path in written]):
+            if sidecar:
+                with sidecar_of(target).open("x", encoding="utf-8") as file:  # never over a file either
+                    written.append(sidecar_of(target))
+                    file.write(sidecar)
             added = _load_from_folder(target, _id_root(app))
             report = app.update(add=added, lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
@@ -211,7 +211,7 @@ def word_pieces_at_least(text: str) -> int:
 
 
 def _refuse_taken(app: Newsbot, target: Path) -> None:
-    for taken in (target, target.with_name(target.stem + SIDECAR_SUFFIX)):  # a sidecar left alone would apply to it
+    for taken in (target, sidecar_of(target)):  # a sidecar left alone would apply to it
         if taken.exists() or taken.is_symlink():
             raise CorpusError(f"{taken.name} already exists among the added articles",
                               "rename the file, or remove the article first")
@@ -287,9 +287,14 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
                       "[corpus] paths")
 
 
+def sidecar_of(article_file: Path) -> Path:
+    """Where an article file's sidecar (`NAME.meta.toml`) is."""
+    return article_file.with_name(article_file.stem + SIDECAR_SUFFIX)
+
+
 def _files_of_article(article_file: Path) -> list[Path]:
     """The article file and its sidecar, if any."""
-    sidecar = article_file.with_name(article_file.stem + SIDECAR_SUFFIX)
+    sidecar = sidecar_of(article_file)
     return [article_file, *([sidecar] if sidecar.is_file() and not sidecar.is_symlink() else [])]
 
 

@@ -192,21 +192,15 @@ class PostgresBotState:
     def __init__(self, url: str, keep_days: int = 30) -> None:
         self.keep_days = keep_days
         self._url = url
-        self._local = threading.local()
-        self._connections: list = []
-        """Every thread's connection: each worker has its own, so one waiting on a frozen database
-        holds up no other (`NewsbotClient.in_state` gives up on it in time)."""
-        self._connections_lock = threading.Lock()
-        connect_database(url).close()  # the schema is there (the migrations applied) before the first call
+        self._db = connect_database(url)  # the migrations applied; later connections skip them
+        self._lock = threading.Lock()
         self._run("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING", (secrets.token_hex(16),))
         self._salt = self._run("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]
         self.forget_old_answers()
 
     def close(self) -> None:
-        with self._connections_lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            connection.close()
+        with self._lock:
+            self._db.close()
 
     def user_hash(self, user_id: int) -> str:
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:32]
@@ -219,24 +213,22 @@ class PostgresBotState:
         tried once more (a restarted server), a failure told as DatabaseError."""
         import psycopg
 
-        for attempt in (1, 2):
-            try:
-                connection = getattr(self._local, "connection", None)
-                if connection is None or connection.closed or connection.broken:
-                    connection = self._local.connection = connect_database(
-                        self._url, migrate=False, timeout=STATE_CONNECT_TIMEOUT, statement_timeout_ms=STATEMENT_TIMEOUT_MS)
-                    with self._connections_lock:
-                        self._connections = [c for c in self._connections if not c.closed] + [connection]
-                return connection.execute(sql, params)
-            except psycopg.OperationalError as error:
-                if attempt == 1 and connection is not None and connection.broken:
-                    continue  # the server went away since the last call: connect again, once
-                failure: psycopg.Error = error
-            except psycopg.Error as error:
-                failure = error
-            reason = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
-            raise DatabaseError(f"the bot's state in the database failed: {reason}",
-                                "check that PostgreSQL is running and reachable") from None
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._db.closed or self._db.broken:
+                        self._db = connect_database(self._url, migrate=False, timeout=STATE_CONNECT_TIMEOUT,
+                                                    statement_timeout_ms=STATEMENT_TIMEOUT_MS)
+                    return self._db.execute(sql, params)
+                except psycopg.OperationalError as error:
+                    if attempt == 1 and self._db.broken:
+                        continue  # the server went away since the last call: connect again, once
+                    failure: psycopg.Error = error
+                except psycopg.Error as error:
+                    failure = error
+                reason = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
+                raise DatabaseError(f"the bot's state in the database failed: {reason}",
+                                    "check that PostgreSQL is running and reachable") from None
         raise AssertionError("unreachable")
 
     def forget_old_answers(self) -> int:
