@@ -2,63 +2,71 @@
 
     load_corpus(paths)                      -> CorpusLoad (articles, warnings)
     build_index(paths, index_dir, embedder) -> BuildReport (a new version, switched to atomically)
-    NewsIndex.open(index_dir, embedder).search(question, k) -> list[Hit]
+    open_index(index_dir, embedder).search(question, k) -> list[Hit]
 
-This package never imports discord: the front ends live in `bot`.
+The rooms (docs/architecture.md): text/ (files -> articles -> passages), embedding/ (models),
+search/ (one version searched, and the answer decision), stores/ (where versions live: files/,
+postgres/), build.py (text -> embedding -> search parts -> a new version in a store), measure/.
+This is the curated public surface: `bot` imports from here. This package never imports discord.
 """
 
-from .answerability import QuestionTerms, judge
 from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
-from .chunking import ChunkerSettings, chunk_article
 from .defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER, VERSIONS_KEPT
 from .documents import Article, ArticleMeta, Chunk, Hit
-from .embedding import (
-    BUNDLED_MODEL,
-    RUNTIMES,
-    Embedder,
-    SentenceTransformerEmbedder,
-    embedder_name,
-    hub_offline,
-    load_embedder,
-    resolve_model_path,
-)
+from .embedding import BUNDLED_MODEL, RUNTIMES, Embedder, embedder_name, hub_offline, load_embedder, resolve_model_path
+from .embedding.sentence_transformers import SentenceTransformerEmbedder
 from .errors import (
     ConfigError,
     CorpusError,
     DatabaseError,
-    DiscordError,
     FilterError,
     IndexBusyError,
     IndexMismatchError,
     IndexMissingError,
-    MeasurementError,
     ModelError,
     NewsbotError,
     SearchTimeoutError,
     StorageError,
     UsageError,
+    VersionChanged,
 )
-from .evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
-from .filters import SearchFilters, parse_filter_date, parse_query
-from .loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
-from .postgres_schema import connect as connect_database
-from .postgres_store import PostgresStore, copy_version
-from .reuse import StoredVersion
-from .search import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
-from .sentences import sentence_spans
-from .store import HeldLock
-from .synthetic import exact_neighbours, synthetic_questions, synthetic_version
-from .version_store import NewVersion, VersionChanged, VersionStore, as_store, build_lock, rollback
+from .manifest import Manifest
+from .measure.evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
+from .measure.postgres_hooks import EF_SEARCH, drop_corpus, nearest_passages
+from .measure.synthetic import exact_neighbours, synthetic_questions, synthetic_version
+from .search.answerability import QuestionTerms, judge
+from .search.filters import SearchFilters, parse_filter_date, parse_query
+from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
+from .stores import (
+    STORE_BACKENDS,
+    HeldLock,
+    NewVersion,
+    StoreBackend,
+    StoredVersion,
+    VersionStore,
+    as_store,
+    build_lock,
+    open_index,
+    open_store,
+    serve_previous_version,
+)
+from .stores.copy import copy_version
+from .stores.postgres.schema import connect as connect_database
+from .stores.postgres.store import PostgresStore
+from .text.chunking import ChunkerSettings, chunk_article
+from .text.loaders import ARTICLE_SUFFIXES, CorpusLoad, load_corpus, load_corpus_file
+from .text.sentences import sentence_spans
 
 __all__ = [
     # defaults the settings share
     "EMBEDDING_BATCH", "PASSAGES_PER_ANSWER", "VERSIONS_KEPT",
     # corpus and building
     "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
-    "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
-    "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
+    "CorpusLoad", "HeldLock", "Manifest", "StoredVersion", "build_index", "build_lock", "chunk_article",
+    "corpus_fingerprint", "load_corpus", "load_corpus_file", "sentence_spans", "update_index",
     # where versions live
-    "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "connect_database", "copy_version",
+    "NewVersion", "PostgresStore", "STORE_BACKENDS", "StoreBackend", "VersionStore", "as_store", "connect_database",
+    "copy_version", "open_index", "open_store", "serve_previous_version",
     # the model
     "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
     "hub_offline", "resolve_model_path",
@@ -67,8 +75,9 @@ __all__ = [
     "parse_filter_date", "parse_query",
     # measuring
     "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
-    "exact_neighbours", "synthetic_questions", "synthetic_version",
+    "exact_neighbours", "synthetic_questions", "synthetic_version", "EF_SEARCH", "drop_corpus", "nearest_passages",
     # errors (index/errors.py draws the tree)
-    "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
-    "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
+    "ConfigError", "CorpusError", "DatabaseError", "FilterError", "IndexBusyError", "IndexMismatchError",
+    "IndexMissingError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
+    "VersionChanged",
 ]

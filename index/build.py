@@ -3,7 +3,7 @@
 `build_index` reads the whole corpus (a reindex); `update_index` adds and removes articles given
 by the caller, starting from the version in use, without reading the rest of the corpus again.
 Both write a complete new version and switch to it atomically, and both reuse what the version in
-use already holds (see `reuse.py`): only new or changed articles are chunked, embedded and
+use already holds (see `reuse.py` and `StoredVersion`): only new or changed articles are chunked, embedded and
 tokenized.
 """
 
@@ -20,20 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .answerability import Calibration, calibrate
-from .chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
 from .defaults import EMBEDDING_BATCH, VERSIONS_KEPT
 from .documents import Article, Chunk
-from .embedding import Embedder
+from .embedding.base import Embedder
 from .errors import ConfigError, CorpusError, IndexMissingError
-from .lexical import LexicalIndex, TermCounts
-from .loaders import load_corpus
-from .reuse import StoredArticle, StoredVersion, article_digest, article_record, text_digest
-from .search import ChunkLines, NewsIndex
-from .spelling import count_words
-from .store import FORMAT_VERSION, HeldLock, Manifest
-from .vectors import VectorIndex
-from .version_store import NewVersion, VersionStore, as_store
+from .manifest import FORMAT_VERSION, Manifest
+from .reuse import article_digest, article_record, text_digest
+from .search.answerability import Calibration, calibrate
+from .search.lexical import LexicalIndex, TermCounts
+from .search.news_index import ChunkLines, NewsIndex
+from .search.spelling import count_words
+from .search.vectors import VectorIndex
+from .stores import as_store
+from .stores.base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore
+from .text.chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
+from .text.loaders import load_corpus
 
 BuildProgress = Callable[[str, int, int], None]
 """Called with (stage, done, total); stages are "chunking", "embedding" and "writing"."""
@@ -46,7 +47,8 @@ CHUNKING_BATCH = 256
 @dataclass
 class BuildReport:
     manifest: Manifest
-    version_dir: Path
+    version_name: str
+    """The name of the version in use after the build (the one written, or the one kept)."""
     warnings: list[str] = field(default_factory=list)
     embedded: int = 0
     """Passages embedded by this build."""
@@ -92,7 +94,7 @@ def build_index(
 ) -> BuildReport:
     """Build a complete new version from the whole corpus and switch to it atomically.
 
-    `index_dir`: an index folder, or any store (`version_store.py`).
+    `index_dir`: an index folder, or any store (`index.stores`).
     `lock`: the build lock, when the caller already holds it (see `VersionStore.lock`)."""
     started = time.perf_counter()
     store = as_store(index_dir)
@@ -165,7 +167,7 @@ def _write_version(
             and all(old[a.doc_id].article.meta == a.meta for a in articles)
             and stored.manifest.corpus_paths == list(corpus_paths) and store.keeps_unchanged(stored)):
         # Nothing changed: the version in use stays, and the versions kept before it are not pushed out.
-        return BuildReport(manifest=stored.manifest, version_dir=stored.version_dir, version=stored,
+        return BuildReport(manifest=stored.manifest, version_name=stored.name, version=stored,
                            reused=len(stored.chunk_lines), unchanged=True)
 
     fresh = [a for a, k in zip(articles, kept) if not k]
@@ -234,9 +236,9 @@ def _write_version(
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    searchable = NewsIndex(Path(store.location), manifest, {a.doc_id: a.meta for a in articles},
+    searchable = NewsIndex("(being built)", store.location, manifest, {a.doc_id: a.meta for a in articles},
                            ChunkLines(chunk_lines), {doc_id: stored.rows for doc_id, stored in new_articles.items()},
-                           vector_index, lexical, embedder)
+                           embedder, vectors=vector_index, lexical=lexical)
     searchable.use_words(words)
     changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
     carried = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
@@ -255,7 +257,7 @@ def _write_version(
                             keep=options.keep_versions)
     if progress:
         progress("writing", 1, 1)
-    return BuildReport(manifest=version.manifest, version_dir=version.version_dir, version=version,
+    return BuildReport(manifest=version.manifest, version_name=version.name, version=version,
                        added=changes["added"], changed=changes["changed"], removed=changes["removed"],
                        embedded=changes["embedded"], reused=changes["reused"])
 

@@ -10,16 +10,20 @@ Every error carries what went wrong and how to fix it. The front ends turn them 
      ├── CorpusError          the corpus cannot be read (no files, a missing path)
      ├── IndexMissingError    no index has been built at the given place yet
      ├── IndexMismatchError   the index on disk does not fit this program or its settings
+     │    └── VersionChanged  another process switched versions while this one read: open it again
      ├── IndexBusyError       another build is writing the same index
      ├── StorageError         the disk refuses a new index version (full, read-only)
      ├── ModelError           the embedding model cannot be loaded
-     ├── DatabaseError        PostgreSQL cannot be reached, lacks pgvector, or refuses a statement
-     │    └── SearchTimeoutError   one search ran past its statement timeout (a question too costly to answer)
-     ├── DiscordError         Discord cannot be reached, or refuses the bot
-     └── MeasurementError     a benchmark or an evaluation cannot run (its data, a child process)
+     └── DatabaseError        PostgreSQL cannot be reached, lacks pgvector, or refuses a statement
+          └── SearchTimeoutError   one search ran past its statement timeout (a question too costly to answer)
+
+The app adds its own under the same base (bot/core/errors.py: Discord, fetching, measuring).
 """
 
 from __future__ import annotations
+
+REBUILD_HINT = "rebuild it with `newsbot index build`"
+"""The fix for an index that does not fit this program: every store and search says it the same way."""
 
 
 class NewsbotError(Exception):
@@ -59,6 +63,11 @@ class IndexMismatchError(NewsbotError):
     pass
 
 
+class VersionChanged(IndexMismatchError):
+    """Another process made another version the one in use while this one was being read: open it
+    again (`Newsbot.ask` does, and asks once more)."""
+
+
 class IndexBusyError(NewsbotError):
     pass
 
@@ -76,12 +85,4 @@ class DatabaseError(NewsbotError):
 
 
 class SearchTimeoutError(DatabaseError):
-    pass
-
-
-class DiscordError(NewsbotError):
-    pass
-
-
-class MeasurementError(NewsbotError):
     pass

@@ -54,7 +54,7 @@ def index_at(request, tmp_path) -> Iterator[Path | object]:
     if request.param == "faiss":
         yield tmp_path / "ix"
         return
-    from index.postgres_store import PostgresStore
+    from index import PostgresStore
 
     store = PostgresStore(request.getfixturevalue("postgres_url"), "ix")
     yield store

@@ -12,9 +12,9 @@ from rich.console import Console
 from bot.core.config import Config
 from bot.core.service import Newsbot
 from bot.terminal.repl import Repl
-from index import NewsIndex, build_index
-from index.answerability import BASE_THRESHOLD, Calibration
-from index.store import MANIFEST, Manifest, current_version
+from index import build_index, open_index
+from index.search.answerability import BASE_THRESHOLD, Calibration
+from index.stores.files.layout import MANIFEST, current_version, read_manifest
 
 from .conftest import SEED_2017, SEEDS
 from .discord_harness import running_bot
@@ -92,7 +92,7 @@ def test_did_you_mean_on_a_typo_the_articles_still_do_not_answer(app):
 
 
 def test_the_build_records_the_corpus_threshold_in_the_manifest(seed_index_dir):
-    manifest = Manifest.read(current_version(seed_index_dir))
+    manifest = read_manifest(current_version(seed_index_dir))
     calibration = Calibration.from_json(manifest.answerability)
     assert calibration is not None
     assert calibration.background["questions"] >= 100
@@ -106,7 +106,7 @@ def test_an_index_built_before_calibration_works_it_out_when_opened(tmp_path, re
     record = json.loads((version / MANIFEST).read_text())
     del record["answerability"]
     (version / MANIFEST).write_text(json.dumps(record))
-    index = NewsIndex.open(tmp_path / "ix", real_embedder)
+    index = open_index(tmp_path / "ix", real_embedder)
     assert index.manifest.answerability is None
     assert index.answer_threshold() == BASE_THRESHOLD
 

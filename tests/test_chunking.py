@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from index import Article, ArticleMeta, ChunkerSettings, load_corpus, sentence_spans
-from index.chunking import chunk_article, chunk_articles, embedded_text, short_title
+from index.text.chunking import chunk_article, chunk_articles, embedded_text, short_title
 
 from .conftest import SEEDS, SHARED_EVAL
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from index import load_corpus
-from index.cleaning import parse_scraped_page
+from index.text.cleaning import parse_scraped_page
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
 

@@ -72,11 +72,11 @@ def test_an_added_article_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_
 
 def test_a_dry_run_changes_nothing(app, tmp_path):
     (tmp_path / "harbour.txt").write_text(STORY)
-    version = app.index.version_dir
+    version = app.index.version
     change = add_source(app, str(tmp_path / "harbour.txt"), dry_run=True)
     assert change.report is None and change.passages == 1
     assert not (tmp_path / "added" / "harbour.txt").exists()
-    assert app.index.version_dir == version
+    assert app.index.version == version
 
 
 @pytest.mark.parametrize(
@@ -89,10 +89,10 @@ def test_a_dry_run_changes_nothing(app, tmp_path):
 )
 def test_unreadable_input_is_refused_and_changes_nothing(app, tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)
-    version = app.index.version_dir
+    version = app.index.version
     with pytest.raises(CorpusError, match=message):
         add_source(app, str(tmp_path / name))
-    assert app.index.version_dir == version
+    assert app.index.version == version
     assert not (tmp_path / "corpus" / name).exists()
 
 
@@ -159,8 +159,7 @@ def test_remove_never_touches_files_outside_the_corpus_folder(tmp_path):
 
 
 def test_when_the_index_is_busy_the_corpus_folder_is_left_as_it_was(app, tmp_path):
-    from index import IndexBusyError
-    from index.store import build_lock
+    from index import IndexBusyError, build_lock
 
     corpus = tmp_path / "corpus"
     (tmp_path / "harbour.txt").write_text(STORY)

@@ -9,8 +9,7 @@ import pytest
 import pytrec_eval
 
 from bot.terminal.cli import main
-from index import NewsIndex, build_index
-from index.evaluation import evaluate, query_metrics, read_qrels, read_queries
+from index import build_index, evaluate, open_index, query_metrics, read_qrels, read_queries
 
 WORDS = ("harbour bridge council budget river flood school teacher vaccine clinic election ballot stadium "
          "football museum painting railway station airport runway festival music drought farmer").split()
@@ -39,7 +38,7 @@ def write_beir(folder, documents=40, queries=12, seed=7):
 def test_metrics_agree_with_pytrec_eval(tmp_path, fake_embedder, mode):
     beir = write_beir(tmp_path / "set")
     build_index([beir / "corpus.jsonl"], tmp_path / "ix", fake_embedder)
-    index = NewsIndex.open(tmp_path / "ix", fake_embedder)
+    index = open_index(tmp_path / "ix", fake_embedder)
     queries, qrels = read_queries(beir / "queries.jsonl"), read_qrels(beir / "qrels" / "test.tsv")
     report, run = evaluate(index, queries, qrels, mode)
     assert report.queries == 12

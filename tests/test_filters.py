@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from index import FilterError, NewsIndex, SearchFilters, build_index, parse_query
+from index import FilterError, SearchFilters, build_index, open_index, parse_query
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
 
@@ -43,7 +43,7 @@ def test_bad_filters_say_how_to_write_them(text, message):
 
 def test_search_keeps_to_the_filtered_articles(tmp_path, fake_embedder):
     build_index([SEEDS], tmp_path / "ix", fake_embedder)
-    index = NewsIndex.open(tmp_path / "ix", fake_embedder)
+    index = open_index(tmp_path / "ix", fake_embedder)
     question = "Putin Kim Jong Il agreed military cooperation friendly relations"
     for mode in ("hybrid", "dense", "bm25"):
         assert {h.article.doc_id for h in index.search(question, 5, mode)} == {SEED_2017, SEED_2021}

@@ -30,7 +30,7 @@ from bot.discord_bot.render import answer_embed
 from bot.discord_bot.views import footer
 from bot.terminal.json_output import answer_json
 from bot.terminal.render import render_answer
-from index import ConfigError, NewsbotError, NewsIndex, build_index, load_corpus
+from index import ConfigError, NewsbotError, build_index, load_corpus, open_index
 
 from .conftest import SEEDS
 from .fake_discord.server import message_problems
@@ -200,7 +200,7 @@ def test_any_jsonl_corpus_builds_and_answers(lines, source):
             assert not loaded.articles and not valid
             event("no valid article")
             return
-        index = NewsIndex.open(Path(scratch) / "ix", FakeEmbedder())
+        index = open_index(Path(scratch) / "ix", FakeEmbedder())
         assert set(index.articles) == {a.doc_id for a in loaded.articles}
         for number, doc_id in valid:
             assert doc_id in index.articles, (number, doc_id, loaded.warnings)

@@ -18,8 +18,8 @@ from bot.core.service import MAX_QUESTION_CHARS
 from bot.discord_bot import markup
 from bot.discord_bot.errors import DATABASE_DOWN, INDEX_MISFITS, message_for
 from bot.discord_bot.markup import plain_question
-from index import IndexMismatchError, NewsIndex, build_index
-from index.lexical import MAX_QUERY_TERMS, MAX_TERM_WEIGHT, query_terms
+from index import IndexMismatchError, build_index, open_index
+from index.search.lexical import MAX_QUERY_TERMS, MAX_TERM_WEIGHT, query_terms
 
 from . import discord_harness
 from .discord_harness import running_bot
@@ -114,7 +114,7 @@ def test_a_question_is_searched_for_each_word_once_weighted_and_capped():
 
 def test_both_stores_score_a_hostile_question_alike_with_its_terms_capped(tmp_path, postgres_url, monkeypatch):
     from index import PostgresStore
-    from index.postgres_store import PostgresLexical
+    from index.stores.postgres.reads import PostgresLexical
 
     from .fakes import FakeEmbedder
 
@@ -133,10 +133,10 @@ def test_both_stores_score_a_hostile_question_alike_with_its_terms_capped(tmp_pa
             return execute(connection, query, params, **kwargs)
 
         monkeypatch.setattr(type(store.connection()), "execute", spy)
-        lexical = store.open(FakeEmbedder())._parts()[1]
+        lexical = store.open(FakeEmbedder()).parts()[1]
         assert isinstance(lexical, PostgresLexical)
         in_sql = lexical.search(question, 10)
-        in_memory = NewsIndex.open(tmp_path / "ix", FakeEmbedder())._parts()[1].search(question, 10)
+        in_memory = open_index(tmp_path / "ix", FakeEmbedder()).parts()[1].search(question, 10)
     finally:
         store.close()
     [params] = sent
@@ -148,7 +148,7 @@ def test_both_stores_score_a_hostile_question_alike_with_its_terms_capped(tmp_pa
 
 def test_a_search_on_postgres_runs_under_a_statement_timeout(tmp_path, postgres_url, monkeypatch):
     from index import PostgresStore
-    from index.postgres_store import SEARCH_TIMEOUT_MS, PostgresLexical
+    from index.stores.postgres.reads import SEARCH_TIMEOUT_MS, PostgresLexical
 
     from .fakes import FakeEmbedder
 
@@ -358,7 +358,7 @@ def test_a_malformed_token_is_never_echoed(cli, tmp_path, toml):
 
 
 def test_a_url_whose_user_hides_the_password_is_not_shown():
-    from index.postgres_schema import UNNAMED, redacted
+    from index.stores.postgres.schema import UNNAMED, redacted
 
     assert redacted("postgresql://nb%3AS3cret@127.0.0.1:1/news") == UNNAMED
 
@@ -392,7 +392,7 @@ def test_a_role_without_create_uses_a_current_schema_without_ddl(postgres_url):
 def test_a_full_disk_during_add_is_one_line_and_leaves_nothing_behind(cli, tmp_path, monkeypatch):
     import errno
 
-    from index import file_store
+    from index.stores.files import store as file_store
 
     (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\nadded_dir = "added"\n\n[index]\ndir = "ix"\n')
     (tmp_path / "corpus").mkdir()
@@ -486,8 +486,8 @@ def test_a_huge_single_paragraph_is_refused_before_it_is_tokenized(fake_corpus_a
 
 
 def test_a_sentence_with_no_end_is_tokenized_in_bounded_calls_and_a_passage_in_bounded_characters():
-    from index.chunking import MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, ChunkerSettings, chunk_article
     from index.documents import Article, ArticleMeta
+    from index.text.chunking import MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, ChunkerSettings, chunk_article
 
     from .fakes import FakeEmbedder
 
@@ -568,7 +568,7 @@ def test_a_filter_given_apart_is_cleaned_like_the_question(fake_corpus_app):
 def test_a_paragraph_the_segmenter_is_slow_on_is_read_in_bounded_windows(monkeypatch):
     import sentencex
 
-    from index import sentences
+    from index.text import sentences
 
     seen: list[int] = []
     segment = sentencex.segment

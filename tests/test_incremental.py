@@ -12,12 +12,19 @@ import pytest
 
 from bot.core.config import Config, CorpusSettings
 from bot.core.service import Newsbot
-from index import ChunkerSettings, CorpusError, NewsIndex, build_index, load_corpus, load_corpus_file, update_index
-from index.build import corpus_fingerprint
-from index.lexical import TERMS_FILE
-from index.reuse import StoredVersion
-from index.store import ARTICLES, BM25, MANIFEST, current_version
-from index.version_store import as_store
+from index import (
+    ChunkerSettings,
+    CorpusError,
+    as_store,
+    build_index,
+    corpus_fingerprint,
+    load_corpus,
+    load_corpus_file,
+    open_index,
+    update_index,
+)
+from index.search.lexical import TERMS_FILE
+from index.stores.files.layout import ARTICLES, BM25, MANIFEST, current_version
 
 from .conftest import SEED_2017, SEED_2021, SEEDS
 from .fakes import FakeEmbedder
@@ -49,7 +56,8 @@ class CountingEmbedder(FakeEmbedder):
 
 def snapshot(where) -> dict:
     """The version in use's content by passage id, whatever order its rows are in (either backend)."""
-    version = StoredVersion.read(where)
+    version = as_store(where).read_current()
+    assert version is not None
     chunks = [json.loads(line) for line in version.chunk_lines]
     articles = {}
     for stored in version.articles.values():
@@ -59,7 +67,7 @@ def snapshot(where) -> dict:
     words = {column: word for word, column in version.terms.vocabulary.items()}
     counts = version.terms.counts.tocoo()
     term_counts = {(chunks[r]["chunk_id"], words[c]): v for r, c, v in zip(counts.row, counts.col, counts.data)}
-    index = NewsIndex.open(where, FakeEmbedder())
+    index = open_index(where, FakeEmbedder())
     bm25 = {q: sorted((h.chunk.chunk_id, round(h.score, 3)) for h in index.search(q, k=50, mode="bm25"))
             for q in ("harbour bridge cable", "flour Russia embassy", "ferry strike contract", "president Peru")}
     return {
@@ -117,7 +125,7 @@ def test_a_reindex_with_no_change_chunks_and_embeds_nothing(corpus, tmp_path, in
     report = build_index([corpus], index_at, embedder)
     assert (embedder.embedded, embedder.counted, report.embedded) == (0, 0, 0)
     assert (report.added, report.changed, report.removed) == (0, 0, 0)
-    assert report.unchanged and as_store(index_at).current_name() == first.version_dir.name
+    assert report.unchanged and as_store(index_at).current_name() == first.version_name
     assert snapshot(index_at) == full_build_of(corpus, tmp_path)
 
 
@@ -148,14 +156,14 @@ def test_another_model_embeds_everything_again(corpus, tmp_path, index_at):
     other = CountingEmbedder(name="other-model")
     report = build_index([corpus], index_at, other)
     assert report.reused == 0 and other.embedded == report.manifest.chunks
-    assert NewsIndex.open(index_at, other).search("harbour bridge cable", k=1)[0].article.doc_id == "harbour"
+    assert open_index(index_at, other).search("harbour bridge cable", k=1)[0].article.doc_id == "harbour"
 
 
 def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_and_is_built_again(corpus, tmp_path):
     """Such a version records no digests of its files: it cannot be checked, so a build reuses nothing of it."""
     embedder = CountingEmbedder()
     first = build_index([corpus], tmp_path / "ix", embedder)
-    rows = NewsIndex.open(tmp_path / "ix", embedder).rows_by_article
+    rows = open_index(tmp_path / "ix", embedder).rows_by_article
     version = current_version(tmp_path / "ix")
     (version / BM25 / TERMS_FILE).unlink()
     records = [json.loads(line) for line in (version / ARTICLES).read_text().splitlines()]
@@ -164,7 +172,7 @@ def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_a
     manifest = json.loads((version / MANIFEST).read_text())
     del manifest["files"]
     (version / MANIFEST).write_text(json.dumps(manifest))
-    old = NewsIndex.open(tmp_path / "ix", embedder)  # passages counted from chunks.jsonl
+    old = open_index(tmp_path / "ix", embedder)  # passages counted from chunks.jsonl
     assert old.rows_by_article == rows
     assert old.search("harbour bridge cable", k=1)[0].article.doc_id == "harbour"
     embedder.embedded = 0
@@ -190,7 +198,7 @@ def test_update_refuses_unknown_and_clashing_ids_and_changes_nothing(corpus, tmp
 def test_bm25_weights_match_bm25s_own_indexing():
     import bm25s
 
-    from index.lexical import LexicalIndex, _tokenize
+    from index.search.lexical import LexicalIndex, _tokenize
 
     texts = [chunk for article in load_corpus([SEEDS]).articles for chunk in article.text.split("\n\n")]
     reference = bm25s.BM25()
@@ -227,7 +235,7 @@ def test_a_kept_version_spares_reading_it_and_a_stale_one_is_not_used(corpus, tm
         raise AssertionError(f"read {path} although the caller kept that version")
 
     with monkeypatch.context() as patch:
-        patch.setattr("index.version_files.read_lines", no_disk)
+        patch.setattr("index.stores.files.reader.read_lines", no_disk)
         added = update_index(index_dir, embedder, add=[ferry], kept=first.version)
     assert snapshot(index_dir) == full_build_of(corpus, tmp_path)
 
@@ -244,13 +252,13 @@ def test_a_small_change_keeps_the_answer_calibration_and_a_large_one_measures_ag
     index_dir = index_at
     first = build_index([corpus], index_dir, FakeEmbedder()).manifest.answerability
     assert first["changed"] == 0 and first["passages"] > 0
-    monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.5)
+    monkeypatch.setattr("index.search.answerability.CARRY_OVER_SHARE", 0.5)
     (corpus / "ferry.txt").write_text(STORIES["ferry"])
     [ferry] = load_corpus_file(corpus / "ferry.txt", corpus).articles
     carried = update_index(index_dir, FakeEmbedder(), add=[ferry]).manifest.answerability
     assert carried == {**first, "changed": 1}  # the ferry story is one passage
 
-    monkeypatch.setattr("index.answerability.CARRY_OVER_SHARE", 0.0)
+    monkeypatch.setattr("index.search.answerability.CARRY_OVER_SHARE", 0.0)
     measured = update_index(index_dir, FakeEmbedder(), remove=["ferry"]).manifest.answerability
     assert measured["changed"] == 0 and measured["passages"] == first["passages"]
 

@@ -12,8 +12,18 @@ import textwrap
 
 import pytest
 
-from index import IndexBusyError, IndexMismatchError, IndexMissingError, NewsIndex, StorageError, build_index
-from index.store import CURRENT, MANIFEST, VERSIONS, build_lock, current_version, file_digests
+from index import (
+    IndexBusyError,
+    IndexMismatchError,
+    IndexMissingError,
+    StorageError,
+    build_index,
+    build_lock,
+    open_index,
+    serve_previous_version,
+)
+from index.stores.files.digests import file_digests
+from index.stores.files.layout import CURRENT, MANIFEST, VERSIONS, current_version
 
 from .conftest import ROOT, SEEDS
 from .fakes import FakeEmbedder
@@ -35,7 +45,7 @@ def test_a_build_is_a_self_describing_folder(tmp_path, fake_embedder):
 
 def test_search_returns_hits_with_metadata(tmp_path, fake_embedder):
     build_index([SEEDS], tmp_path / "ix", fake_embedder)
-    index = NewsIndex.open(tmp_path / "ix", fake_embedder)
+    index = open_index(tmp_path / "ix", fake_embedder)
     for mode in ("hybrid", "dense", "bm25"):
         [hit, *_] = index.search("tons of flour delivered by the Russian embassy", k=3, mode=mode)
         assert "2,400 tons of flour" in hit.passage
@@ -46,7 +56,7 @@ def test_search_returns_hits_with_metadata(tmp_path, fake_embedder):
 
 def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
     with pytest.raises(IndexMissingError, match=r"no index has been built in .* yet\. Build one with `newsbot index build`"):
-        NewsIndex.open(tmp_path / "nothing", fake_embedder)
+        open_index(tmp_path / "nothing", fake_embedder)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +71,7 @@ def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
 def test_a_mismatched_model_is_refused_with_the_fix(tmp_path, fake_embedder, other, message):
     build_index([SEEDS], tmp_path / "ix", fake_embedder)
     with pytest.raises(IndexMismatchError, match=message):
-        NewsIndex.open(tmp_path / "ix", other)
+        open_index(tmp_path / "ix", other)
 
 
 def test_another_format_version_is_refused_with_the_fix(tmp_path, fake_embedder):
@@ -71,7 +81,7 @@ def test_another_format_version_is_refused_with_the_fix(tmp_path, fake_embedder)
     manifest["format_version"] = 99
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match=r"has format version 99, this newsbot reads version 1\. Rebuild it"):
-        NewsIndex.open(tmp_path / "ix", fake_embedder)
+        open_index(tmp_path / "ix", fake_embedder)
 
 
 def test_a_failing_build_leaves_the_previous_index_serving(tmp_path, fake_embedder, monkeypatch):
@@ -87,7 +97,7 @@ def test_a_failing_build_leaves_the_previous_index_serving(tmp_path, fake_embedd
     with pytest.raises(StorageError, match="disk full"):
         build_index([SEEDS, tmp_path / "more"], tmp_path / "ix", fake_embedder)
     assert current_version(tmp_path / "ix") == before
-    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2
+    assert open_index(tmp_path / "ix", fake_embedder).manifest.articles == 2
 
 
 KILLER = textwrap.dedent(
@@ -96,7 +106,7 @@ KILLER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from index import build_index
-    from index import store
+    from index.stores.files import versions
     from tests.fakes import FakeEmbedder
 
     stage = sys.argv[1]
@@ -108,7 +118,7 @@ KILLER = textwrap.dedent(
         def rename_then_die(src, dst):
             real_rename(src, dst)
             os.kill(os.getpid(), signal.SIGKILL)
-        store.os.rename = rename_then_die
+        versions.os.rename = rename_then_die
     build_index([{seeds!r}, sys.argv[2]], Path(sys.argv[3]), FakeEmbedder(), progress=progress)
     """
 )
@@ -127,11 +137,11 @@ def test_a_build_killed_at_any_stage_leaves_the_previous_index_loadable(tmp_path
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert current_version(index_dir) == before
-    index = NewsIndex.open(index_dir, fake_embedder)
+    index = open_index(index_dir, fake_embedder)
     assert sorted(index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]
     # the next build clears what the dead one left and publishes normally
     build_index([SEEDS, tmp_path / "more"], index_dir, fake_embedder)
-    assert NewsIndex.open(index_dir, fake_embedder).manifest.articles == 3
+    assert open_index(index_dir, fake_embedder).manifest.articles == 3
     assert not [p for p in (index_dir / VERSIONS).iterdir() if p.name.startswith(".")]
 
 
@@ -155,7 +165,7 @@ def test_old_versions_are_pruned_to_keep_versions(tmp_path, fake_embedder):
 def test_a_build_with_nothing_changed_keeps_the_version_in_use(tmp_path, fake_embedder):
     first = build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
     again = build_index([SEEDS], tmp_path / "ix", fake_embedder, keep_versions=2)
-    assert again.unchanged and again.version_dir == first.version_dir == current_version(tmp_path / "ix")
+    assert again.unchanged and again.version_name == first.version_name == current_version(tmp_path / "ix").name
     assert len(list((tmp_path / "ix" / VERSIONS).iterdir())) == 1  # history is not pushed out by no-op builds
 
 
@@ -190,29 +200,27 @@ def test_a_rebuild_embeds_only_passages_it_has_not_seen(tmp_path):
     changed = build_index([corpus], tmp_path / "ix", embedder)
     assert (changed.added, changed.changed, changed.removed) == (1, 0, 1)
     assert changed.embedded == 1
-    index = NewsIndex.open(tmp_path / "ix", embedder)
+    index = open_index(tmp_path / "ix", embedder)
     assert sorted(index.articles) == ["000_d9337505ec262534", "harbour"]
     fresh = FakeEmbedder()
     build_index([corpus], tmp_path / "fresh", fresh)
-    reference = NewsIndex.open(tmp_path / "fresh", fresh)
+    reference = open_index(tmp_path / "fresh", fresh)
     question = "harbour bridge reopened"
     assert [h.chunk.chunk_id for h in index.search(question, 3)] == [h.chunk.chunk_id for h in reference.search(question, 3)]
 
 
 def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path, fake_embedder, capsys):
     from bot.terminal.cli import main
-    from index.store import rollback
-
     build_index([SEEDS], tmp_path / "ix", fake_embedder)
     first = current_version(tmp_path / "ix")
     (tmp_path / "more").mkdir()
     (tmp_path / "more" / "extra.txt").write_text("An extra story title\n\nSomething new happened in the harbour.\n")
     build_index([SEEDS, tmp_path / "more"], tmp_path / "ix", fake_embedder)
-    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 3
+    assert open_index(tmp_path / "ix", fake_embedder).manifest.articles == 3
 
-    assert rollback(tmp_path / "ix") == first
+    assert serve_previous_version(tmp_path / "ix") == first.name
     assert current_version(tmp_path / "ix") == first
-    assert NewsIndex.open(tmp_path / "ix", fake_embedder).manifest.articles == 2
+    assert open_index(tmp_path / "ix", fake_embedder).manifest.articles == 2
     assert main(["index", "rollback", "--index", str(tmp_path / "ix")]) == 2
     assert "there is no version older than" in capsys.readouterr().err
 
@@ -227,4 +235,4 @@ def test_a_version_whose_passage_counts_do_not_add_up_is_refused_as_damaged(tmp_
     manifest["files"] = file_digests(version)  # digests that agree: the passage counts are what is checked here
     (version / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="is damaged .*count .* passages, but it holds"):
-        NewsIndex.open(tmp_path / "ix", fake_embedder)
+        open_index(tmp_path / "ix", fake_embedder)

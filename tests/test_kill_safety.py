@@ -21,7 +21,7 @@ import pytest
 
 from bot.core.config import Config, CorpusSettings
 from bot.core.service import Newsbot
-from index import NewsIndex, build_index
+from index import build_index, open_index
 
 from .conftest import ROOT, SEEDS
 from .fakes import FakeEmbedder
@@ -81,7 +81,7 @@ def test_killed_changes_never_break_the_index_or_lose_an_article(tmp_path, workl
     index_dir = tmp_path / "ix"
     embedder = FakeEmbedder()
     build_index([corpus], index_dir, embedder)
-    held_before = set(NewsIndex.open(index_dir, embedder).articles)
+    held_before = set(open_index(index_dir, embedder).articles)
     script = tmp_path / "child.py"
     script.write_text(CHILD.format(root=str(ROOT)))
 
@@ -96,7 +96,7 @@ def test_killed_changes_never_break_the_index_or_lose_an_article(tmp_path, workl
             child.wait(timeout=30)
             assert child.returncode == -signal.SIGKILL, f"seed {seed}, kill {kill}: {child.stderr.read()[-2000:]}"
 
-        index = NewsIndex.open(index_dir, embedder)
+        index = open_index(index_dir, embedder)
         assert held_before <= set(index.articles), f"seed {seed}, kill {kill}: lost {held_before - set(index.articles)}"
         assert set(index.articles) <= held_before | {"harbour"}
         assert len(index.search("ships and cranes at berth 3", k=3)) == 3

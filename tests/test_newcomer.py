@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.corpus_admin import add_upload, remove_article, restore_article
 from bot.measure.bench_compare import Figures, format_table
-from index import NewsIndex, load_corpus
+from index import load_corpus, open_index
 
 from .fakes import FakeEmbedder
 
@@ -72,9 +72,9 @@ def test_rollback_sets_the_added_article_aside_so_the_next_start_keeps_it_out(ne
     assert not (tmp_path / "added" / "ferry.txt").exists()
     status, _, err = newsbot("ask", "When did the ferry strike end?")  # the next start builds nothing back in
     assert status == 0 and "building" not in err
-    assert "ferry" not in NewsIndex.open(tmp_path / "ix", FakeEmbedder()).articles
+    assert "ferry" not in open_index(tmp_path / "ix", FakeEmbedder()).articles
     status, out, _ = newsbot("index", "restore", "ferry.txt")  # by the file name add printed
-    assert status == 0 and "ferry" in NewsIndex.open(tmp_path / "ix", FakeEmbedder()).articles
+    assert status == 0 and "ferry" in open_index(tmp_path / "ix", FakeEmbedder()).articles
 
 
 def test_rollback_of_a_removal_brings_the_article_back(fake_corpus_app, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from bot.core.config import ConfigError, parse_config
 from index import ModelError, SentenceTransformerEmbedder, embedder_name, load_embedder
 from index.embedding import chosen_runtime, resolve_model_path
-from index.onnx_export import MODEL_FILE, cached_int8_model
+from index.embedding.onnx_export import MODEL_FILE, cached_int8_model
 
 from .conftest import ROOT, SEEDS
 
@@ -34,9 +34,8 @@ def test_a_bad_runtime_setting_is_named():
 
 
 def test_onnx_for_a_model_without_mean_pooling_or_off_the_cpu_is_refused_with_the_fix(tmp_path, monkeypatch):
-    from index import embedding
 
-    monkeypatch.setattr(embedding, "_check_device", lambda device: None)  # as on a machine that has CUDA
+    monkeypatch.setattr("index.embedding.sentence_transformers.check_device", lambda device: None)  # as on a machine that has CUDA
     (tmp_path / "model.safetensors").write_bytes(b"")
     with pytest.raises(ModelError, match="mean-pooling") as error:
         load_embedder(str(tmp_path), runtime="onnx", cache_dir=tmp_path / "cache")
@@ -102,7 +101,7 @@ def test_a_failed_export_is_told_with_the_fix_and_leaves_no_half_copy(tmp_path, 
         onnx_file.write_bytes(b"half a model")
         raise RuntimeError("the exporter ran out of memory")
 
-    monkeypatch.setattr("index.onnx_export._export", broken_export)
+    monkeypatch.setattr("index.embedding.onnx_export._export", broken_export)
     with pytest.raises(ModelError, match="cannot make the int8 ONNX copy .* ran out of memory") as error:
         cached_int8_model(Path(resolve_model_path("all-MiniLM-L6-v2")), tmp_path / "cache")
     assert 'runtime = "sentence-transformers"' in error.value.fix

@@ -12,12 +12,12 @@ from bot.core.config import Config, CorpusSettings, StoreSettings
 from bot.core.service import Newsbot
 from index import (
     IndexMissingError,
-    NewsIndex,
     PostgresStore,
     VersionChanged,
     build_index,
     load_corpus_file,
-    rollback,
+    open_index,
+    serve_previous_version,
     update_index,
 )
 
@@ -43,18 +43,18 @@ def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, inde
     (corpus / "harbour.txt").write_text(HARBOUR)
     [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
     update_index(index_at, embedder, add=[harbour], keep_versions=2)
-    assert "harbour" in NewsIndex.open(index_at, embedder).articles
-    assert rollback(index_at) == first.version_dir.name
-    back = NewsIndex.open(index_at, embedder)
+    assert "harbour" in open_index(index_at, embedder).articles
+    assert serve_previous_version(index_at) == first.version_name
+    back = open_index(index_at, embedder)
     assert "harbour" not in back.articles and back.search("harbour bridge", k=1)[0].article.doc_id != "harbour"
     with pytest.raises(IndexMissingError, match="no version older than"):
-        rollback(index_at)
+        serve_previous_version(index_at)
     update_index(index_at, embedder, add=[harbour], keep_versions=2)
     update_index(index_at, embedder, remove=[SEED_2017], keep_versions=2)
-    assert rollback(index_at)  # the version with the harbour story
-    assert {"harbour", SEED_2017} <= set(NewsIndex.open(index_at, embedder).articles)
+    assert serve_previous_version(index_at)  # the version with the harbour story
+    assert {"harbour", SEED_2017} <= set(open_index(index_at, embedder).articles)
     with pytest.raises(IndexMissingError, match="no version older than"):
-        rollback(index_at)  # two kept: the first one is gone
+        serve_previous_version(index_at)  # two kept: the first one is gone
 
 
 def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, postgres_url, tmp_path):

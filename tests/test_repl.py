@@ -89,13 +89,13 @@ def test_reindex_rebuilds_and_keeps_answering(tmp_path, real_embedder):
     out = io.StringIO()
     app = Newsbot(Config(corpus=CorpusSettings(paths=(SEEDS,))), embedder=real_embedder, index_dir=tmp_path / "ix")
     app.rebuild()
-    first_version = app.index.version_dir
+    first_version = app.index.version
     Repl(app, Console(file=out, width=120, color_system=None)).run(
         iter([":reindex", "How much flour did Russia deliver to North Korea?"])
     )
     assert "Nothing had changed: version" in out.getvalue() and "stays in use" in out.getvalue()
     assert "2,400 tons of flour" in out.getvalue()
-    assert app.index.version_dir == first_version  # nothing to write: the version in use stays
+    assert app.index.version == first_version  # nothing to write: the version in use stays
 
 
 def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):

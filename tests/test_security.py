@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.service import Newsbot
 from bot.discord_bot.state import BotState
-from index import IndexBusyError, NewsbotError, NewsIndex
+from index import IndexBusyError, NewsbotError, open_index
 
 from .conftest import SEED_2021, SEEDS
 from .discord_harness import running_bot
@@ -46,7 +46,7 @@ def newsbot(app, tmp_path, cli):
 
 
 def articles(tmp_path) -> set[str]:
-    return set(NewsIndex.open(tmp_path / "ix", FakeEmbedder()).articles)
+    return set(open_index(tmp_path / "ix", FakeEmbedder()).articles)
 
 
 def trash_files(tmp_path) -> dict[str, bytes]:

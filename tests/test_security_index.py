@@ -14,9 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from index import IndexMismatchError, NewsIndex, build_index
-from index.search import ChunkLines
-from index.store import ARTICLES, BM25, CHUNKS, CURRENT, LOCK, MANIFEST, VECTORS, VERSIONS, current_version
+from index import IndexMismatchError, build_index, open_index, serve_previous_version
+from index.search.news_index import ChunkLines
+from index.stores.files.layout import (
+    ARTICLES,
+    BM25,
+    CHUNKS,
+    CURRENT,
+    LOCK,
+    MANIFEST,
+    VECTORS,
+    VERSIONS,
+    current_version,
+)
 
 from .conftest import SEED_2017, SEEDS
 from .fakes import FakeEmbedder
@@ -43,11 +53,11 @@ def assert_one_line_error(result: tuple[int, str, str]) -> str:
 
 
 def passages(index_dir: Path) -> list[str]:
-    return [hit.passage for hit in NewsIndex.open(index_dir, FakeEmbedder()).search(QUESTION, k=3)]
+    return [hit.passage for hit in open_index(index_dir, FakeEmbedder()).search(QUESTION, k=3)]
 
 
 def titles(index_dir: Path) -> list[str]:
-    return sorted(meta.title for meta in NewsIndex.open(index_dir, FakeEmbedder()).articles.values())
+    return sorted(meta.title for meta in open_index(index_dir, FakeEmbedder()).articles.values())
 
 
 def rewrite_lines(path: Path, change) -> None:
@@ -154,7 +164,7 @@ def test_a_damaged_version_is_refused_in_one_line_and_a_build_repairs_it(tmp_pat
     damaged_file = damage(version)
 
     with pytest.raises(IndexMismatchError) as refused:
-        NewsIndex.open(index_dir, FakeEmbedder())
+        open_index(index_dir, FakeEmbedder())
     assert version.name in str(refused.value) and damaged_file in str(refused.value)
     assert str(refused.value).endswith(FRESH_VERSION)
     line = assert_one_line_error(cli("index", "stats", "--index", str(index_dir)))
@@ -176,7 +186,7 @@ def test_damage_to_a_version_without_digests_is_refused_in_one_line_and_a_build_
     damage(version)
 
     with pytest.raises(IndexMismatchError, match="is damaged"):
-        NewsIndex.open(index_dir, FakeEmbedder())
+        open_index(index_dir, FakeEmbedder())
     assert_one_line_error(cli("index", "stats", "--index", str(index_dir)))
     assert cli("index", "build", "--index", str(index_dir), "--corpus", str(corpus))[0] == 0
     assert passages(index_dir) == original_passages
@@ -197,7 +207,7 @@ def test_a_version_without_digests_is_still_searched_but_never_reused(tmp_path, 
 def test_a_broken_chunk_line_in_a_version_without_digests_ends_ask_in_one_line(tmp_path, corpus, cli):
     index_dir, version, original_passages = built_without_digests(tmp_path, corpus)
     chunk_line_not_json(version)
-    NewsIndex.open(index_dir, FakeEmbedder())  # passages are decoded when quoted
+    open_index(index_dir, FakeEmbedder())  # passages are decoded when quoted
 
     line = assert_one_line_error(cli("ask", QUESTION, "--index", str(index_dir)))
     assert "is damaged" in line and "newsbot index build" in line
@@ -247,7 +257,7 @@ def test_a_manifest_that_is_not_an_object_is_refused_in_one_line(tmp_path, corpu
     path = current_version(index_dir) / MANIFEST
     path.write_text(replace(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match=r"manifest .*newsbot index build"):
-        NewsIndex.open(index_dir, FakeEmbedder())
+        open_index(index_dir, FakeEmbedder())
     assert_one_line_error(cli("index", "stats", "--index", str(index_dir)))
     report = build_index([corpus], index_dir, FakeEmbedder())
     assert report.embedded == report.manifest.chunks
@@ -260,7 +270,7 @@ def test_a_manifest_field_of_the_wrong_type_is_refused_in_one_line(tmp_path, cor
     build_index([corpus], index_dir, FakeEmbedder())
     edit_manifest(current_version(index_dir), lambda manifest: manifest.update({field: value}))
     with pytest.raises(IndexMismatchError, match=rf"manifest .*{field}.*newsbot index build"):
-        NewsIndex.open(index_dir, FakeEmbedder())
+        open_index(index_dir, FakeEmbedder())
     assert field in assert_one_line_error(cli("index", "stats", "--index", str(index_dir)))
     report = build_index([corpus], index_dir, FakeEmbedder())
     assert report.embedded == report.manifest.chunks
@@ -304,14 +314,11 @@ def test_a_copied_index_folder_is_searched_and_a_build_turns_current_back_into_a
     assert (kept / CHUNKS).read_bytes() == copied_chunks
     assert kept.name < current_version(copied).name  # built before the new version: a rollback returns to it
 
-    from index.store import rollback
-    assert rollback(copied) == kept
+    assert serve_previous_version(copied) == kept.name
     assert passages(copied) == original_passages
 
 
 def test_a_rollback_from_a_copied_current_folder_keeps_it(tmp_path, corpus):
-    from index.store import rollback
-
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, FakeEmbedder())
     (corpus / "ferry.txt").write_text("Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike.\n")
@@ -319,10 +326,10 @@ def test_a_rollback_from_a_copied_current_folder_keeps_it(tmp_path, corpus):
     newest = current_version(index_dir)
     (index_dir / CURRENT).unlink()
     shutil.copytree(newest, index_dir / CURRENT)
-    older = rollback(index_dir)  # the copy is kept as the newest version: the one before it is `newest`
-    assert older == newest
+    older = serve_previous_version(index_dir)  # the copy is kept as the newest version: the one before it is `newest`
+    assert older == newest.name
     assert (index_dir / CURRENT).is_symlink() and current_version(index_dir) == newest
-    assert len(NewsIndex.open(index_dir, FakeEmbedder()).articles) == 3
+    assert len(open_index(index_dir, FakeEmbedder()).articles) == 3
     assert [v for v in (index_dir / VERSIONS).iterdir() if v.name.endswith("-copied")]
 
 
@@ -372,7 +379,7 @@ def test_a_rollback_to_a_damaged_version_is_refused_and_changes_nothing(tmp_path
     chunk_text_edited(older)
     line = assert_one_line_error(cli("index", "rollback", "--index", str(index_dir)))
     assert older.name in line and CHUNKS in line
-    assert current_version(index_dir) == newest and len(NewsIndex.open(index_dir, FakeEmbedder()).articles) == 3
+    assert current_version(index_dir) == newest and len(open_index(index_dir, FakeEmbedder()).articles) == 3
 
 
 def test_a_fifo_listed_in_a_manifest_is_damage_not_a_hang(tmp_path, corpus):
@@ -388,9 +395,9 @@ def test_a_fifo_listed_in_a_manifest_is_damage_not_a_hang(tmp_path, corpus):
     signal.alarm(20)
     try:
         with pytest.raises(IndexMismatchError, match="notes"):
-            NewsIndex.open(index_dir, FakeEmbedder())
+            open_index(index_dir, FakeEmbedder())
         report = build_index([corpus], index_dir, FakeEmbedder())
     finally:
         signal.alarm(0)
     assert report.embedded == report.manifest.chunks
-    NewsIndex.open(index_dir, FakeEmbedder())
+    open_index(index_dir, FakeEmbedder())

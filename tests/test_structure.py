@@ -25,17 +25,19 @@ def test_the_public_surface_of_index_is_pinned():
     assert sorted(index.__all__) == sorted([
         "EMBEDDING_BATCH", "PASSAGES_PER_ANSWER", "VERSIONS_KEPT",
         "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
-        "CorpusLoad", "HeldLock", "StoredVersion", "build_index", "build_lock", "chunk_article", "corpus_fingerprint",
-        "load_corpus", "load_corpus_file", "rollback", "sentence_spans", "update_index",
-        "NewVersion", "PostgresStore", "VersionChanged", "VersionStore", "as_store", "connect_database", "copy_version",
+        "CorpusLoad", "HeldLock", "Manifest", "StoredVersion", "build_index", "build_lock", "chunk_article",
+        "corpus_fingerprint", "load_corpus", "load_corpus_file", "sentence_spans", "update_index",
+        "NewVersion", "PostgresStore", "STORE_BACKENDS", "StoreBackend", "VersionStore", "as_store", "connect_database",
+        "copy_version", "open_index", "open_store", "serve_previous_version",
         "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
         "hub_offline", "resolve_model_path",
         "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
         "parse_filter_date", "parse_query",
         "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
-        "exact_neighbours", "synthetic_questions", "synthetic_version",
-        "ConfigError", "CorpusError", "DatabaseError", "DiscordError", "FilterError", "IndexBusyError", "IndexMismatchError",
-        "IndexMissingError", "MeasurementError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
+        "exact_neighbours", "synthetic_questions", "synthetic_version", "EF_SEARCH", "drop_corpus", "nearest_passages",
+        "ConfigError", "CorpusError", "DatabaseError", "FilterError", "IndexBusyError", "IndexMismatchError",
+        "IndexMissingError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
+        "VersionChanged",
     ])
     for name in index.__all__:
         assert hasattr(index, name)
@@ -105,3 +107,94 @@ def test_every_imported_module_is_declared():
                     providers = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
                     assert providers & declared, f"{path.relative_to(ROOT)} imports {module}, which pyproject.toml does not declare"
     assert "lxml-html-clean" in runtime  # trafilatura imports lxml.html.clean (see pyproject.toml)
+
+
+def _module_name(path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_of(path) -> set[str]:
+    """The project modules a module imports, at its top or inside functions (a lazy import is a dependency
+    all the same), but not those imported for type checking only."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(node) for top in ast.walk(tree) if isinstance(top, ast.If) and ast.unparse(top.test) == "TYPE_CHECKING"
+               for node in ast.walk(top)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from package import module` imports the module; `from module import name`, the module
+            targets = [f"{base}.{alias.name}" if _is_module(f"{base}.{alias.name}") else base for alias in node.names]
+        else:
+            continue
+        found |= {target for target in targets if target.split(".")[0] in ("bot", "index")}
+    return found - {name}
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _import_graph() -> dict[str, set[str]]:
+    return {_module_name(path): _imports_of(path) for folder in ("bot", "index") for path in (ROOT / folder).rglob("*.py")}
+
+
+def test_no_module_of_the_project_imports_itself_in_a_circle():
+    graph = _import_graph()
+    assert graph["index.stores.files.store"] >= {"index.stores.base", "index.search.news_index"}  # the graph is read
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            raise AssertionError("an import circle: " + " -> ".join([*path[path.index(module):], module]))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+
+
+BACKENDS = ("index.stores.files", "index.stores.postgres", "index.embedding.onnx", "index.embedding.sentence_transformers")
+BASES = ("index.stores.base", "index.manifest", "index.documents", "index.errors", "index.embedding.base", "index.search",
+         "index.text")
+
+
+def test_the_library_bases_import_no_backend():
+    """The base of each room (the store interface, the embedder, search and text) names no backend: only the
+    factories (index.stores, index.embedding) and the public surface (index) do, and the backends themselves."""
+    graph = _import_graph()
+
+    def reached(module: str, seen: set[str]) -> set[str]:
+        for imported in graph.get(module, ()):
+            if imported not in seen:
+                seen.add(imported)
+                reached(imported, seen)
+        return seen
+
+    bases = [module for module in graph if module.startswith(BASES)]
+    assert "index.search.news_index" in bases and "index.text.chunking" in bases
+    for module in bases:
+        backends = sorted(m for m in reached(module, set()) if m.startswith(BACKENDS))
+        assert not backends, f"{module} imports the backend {backends[0]}"
+
+
+def test_every_error_of_the_app_is_of_the_one_tree():
+    from bot.core import errors
+
+    app_errors = [value for value in vars(errors).values() if isinstance(value, type) and issubclass(value, Exception)]
+    assert {error.__name__ for error in app_errors} >= {"DiscordError", "FetchError", "MeasurementError"}
+    assert all(issubclass(error, index.NewsbotError) for error in app_errors)

@@ -15,7 +15,7 @@ import torch
 before = torch.get_num_threads()
 import numpy as np
 import index
-from index.vectors import VectorIndex
+from index.search.vectors import VectorIndex
 after_import = torch.get_num_threads()
 vectors = VectorIndex(4)
 vectors.add(np.arange(3), np.eye(3, 4, dtype=np.float32))

@@ -26,15 +26,17 @@ from index import (
     PASSAGES_PER_ANSWER,
     RUNTIMES,
     SEARCH_MODES,
+    STORE_BACKENDS,
     VERSIONS_KEPT,
     ChunkerSettings,
     ConfigError,
+    SearchMode,
+    StoreBackend,
 )
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
 DATABASE_URL_ENV = "NEWSBOT_DATABASE_URL"
-STORE_BACKENDS = ("faiss", "postgres")
 DEFAULT_CONFIG_FILE = "config.toml"
 DISCORD_API = "https://discord.com/api/v10"
 DISCORD_GATEWAY = "wss://gateway.discord.gg/"
@@ -45,9 +47,10 @@ if TYPE_CHECKING:
 
 def _setting(default: Any, allowed: str, check: Callable[[Any], bool] = lambda _: True) -> Any:
     """A field with its default, a description of the allowed values, and a check of them."""
-    factory = (lambda: default) if isinstance(default, (list, tuple)) else None
-    extra = {"metadata": {"allowed": allowed, "check": check}}
-    return field(default_factory=factory, **extra) if factory else field(default=default, **extra)
+    metadata = {"allowed": allowed, "check": check}
+    if isinstance(default, (list, tuple)):
+        return field(default_factory=lambda: default, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ class StoreSettings:
     """Where index versions live: "faiss" (files in [index] dir, one machine) or "postgres" (one database
     that every bot process shares; each index is a corpus named after its folder: `.newsbot/index` is "index")."""
 
-    backend: str = _setting("faiss", " or ".join(f'"{b}"' for b in STORE_BACKENDS), lambda v: v in STORE_BACKENDS)
+    backend: StoreBackend = _setting("faiss", " or ".join(f'"{b}"' for b in STORE_BACKENDS), lambda v: v in STORE_BACKENDS)
     url: str = field(default="", repr=False, metadata={
         "allowed": "a postgresql:// URL (better: NEWSBOT_DATABASE_URL)",
         "check": lambda v: v == "" or v.startswith(("postgresql://", "postgres://"))})
@@ -111,7 +114,7 @@ class StoreSettings:
 @dataclass(frozen=True)
 class SearchSettings:
     k: int = _setting(PASSAGES_PER_ANSWER, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
-    mode: str = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
+    mode: SearchMode = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
     min_answer_score: float | None = _setting(None, "a number from -1 to 2", lambda v: -1 <= v <= 2)
     """None: each index's own threshold, worked out when it is built (index/answerability.py)."""
 
@@ -354,6 +357,8 @@ def _convert(value: Any, wanted: Any, base: Path | None) -> Any:
             return None
         items = [_convert(v, item, base) for v in value]
         return None if any(i is None for i in items) else tuple(items)
+    if typing.get_origin(wanted) is typing.Literal:  # a choice: its check names the values
+        return value if value in typing.get_args(wanted) else None
     if wanted is bool:
         return value if isinstance(value, bool) else None
     if isinstance(value, bool):  # a TOML true is no number

@@ -188,11 +188,16 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
         with target.open("xb") as file:  # never through a link, never over a file
             file.write(data)
         written = [target]
-        with _undone_on_failure(lambda: [path.unlink(missing_ok=True) for path in written]):
+
+        def unwrite() -> None:
+            for path in written:
+                path.unlink(missing_ok=True)
+
+        with _undone_on_failure(unwrite):
             if sidecar:
-                with sidecar_of(target).open("x", encoding="utf-8") as file:  # never over a file either
+                with sidecar_of(target).open("x", encoding="utf-8") as sidecar_file:  # never over a file either
                     written.append(sidecar_of(target))
-                    file.write(sidecar)
+                    sidecar_file.write(sidecar)
             added = _load_from_folder(target, _id_root(app))
             report = app.update(add=added, lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
@@ -217,10 +222,10 @@ def _refuse_taken(app: Newsbot, target: Path) -> None:
                               "rename the file, or remove the article first")
     doc_id = _doc_id(app, target)
     try:
-        taken = doc_id in app.current_index().articles
+        in_use = doc_id in app.current_index().articles
     except IndexMissingError:
-        taken = False
-    if taken:
+        in_use = False
+    if in_use:
         raise CorpusError(f"the corpus already has an article with the id {doc_id!r}", "rename the file")
 
 

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from index import ArticleMeta, BuildReport, IndexStats
 
 from .answer import format_date
-
-if TYPE_CHECKING:
-    from .corpus_admin import CorpusChange, RolledBack
-
 
 FILTERS_HELP = """\
 A question may carry filters, anywhere in it:
@@ -27,7 +22,7 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
         ("Articles", f"{stats.articles:,}"),
         ("Passages", f"{stats.chunks:,}"),
         ("Model", f"{stats.model}, {stats.dimension} dimensions"),
-        ("Built", f"{_when(stats.built_at)} in {stats.build_seconds:.1f} s"
+        ("Built", f"{built_when(stats.built_at)} in {stats.build_seconds:.1f} s"
                   + (f": {what_changed(**stats.changes)}" if stats.changes else "")),
         ("Corpus", ", ".join(stats.corpus_paths)),
         ("Version", stats.version),
@@ -36,7 +31,7 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
     ]
 
 
-def _when(built_at: str) -> str:
+def built_when(built_at: str) -> str:
     """"2026-11-24 06:53 UTC" from the manifest's ISO time; the text as it is if it is not one."""
     try:
         moment = dt.datetime.fromisoformat(built_at)
@@ -58,7 +53,7 @@ def sorted_sources(articles: dict[str, ArticleMeta]) -> list[ArticleMeta]:
 def build_summary(report: BuildReport) -> str:
     m = report.manifest
     if report.unchanged:
-        return (f"Nothing had changed: version {report.version_dir.name} ({m.articles:,} "
+        return (f"Nothing had changed: version {report.version_name} ({m.articles:,} "
                 f"{plural(m.articles, 'article')}, {m.chunks:,} {plural(m.chunks, 'passage')}) stays in use.")
     skipped = f", {len(report.warnings)} skipped (see warnings)" if report.warnings else ""
     what = what_changed(report.added, report.changed, report.removed, report.embedded, report.reused)
@@ -77,40 +72,3 @@ def what_changed(added: int, changed: int, removed: int, embedded: int, reused: 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
     return noun if count == 1 else many or f"{noun}s"
-
-
-def change_summary(change: CorpusChange, action: str) -> list[str]:
-    """What `add`, `remove` or `restore` did (or, for a dry run, would do), for the terminal."""
-    lines = []
-    if change.article:
-        meta = change.article.meta
-        details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
-        lines.append(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
-                     f"{f' ({details})' if details else ''}: {change.passages} {plural(change.passages, 'passage')}, "
-                     f"as {change.path}")
-        missing = [name for name, value in (("date", meta.date), ("outlet", meta.outlet)) if not value]
-        if missing:
-            lines.append(f"No {' or '.join(missing)} found in it, so answers cite it without; set "
-                         f"{' and '.join(missing)} in {change.path.stem}.meta.toml beside it "
-                         "(like seeds/000_d9337505ec262534.meta.toml) and reindex.")
-    elif change.report and action == "remove":
-        lines.append(f"Removed {change.path.stem}: kept in the trash as {change.path}; restore it by its id or title.")
-    elif change.report:
-        lines.append(f"Restored {change.path.stem} ({change.path}).")
-    if change.report:
-        lines.append(build_summary(change.report))
-    return lines
-
-
-def rollback_summary(rolled: RolledBack) -> list[str]:
-    """What `index rollback` and :rollback did: the version served, and the added articles moved to follow it."""
-    stats = rolled.index.stats()
-    lines = [f"Now serving version {stats.version}: {stats.articles:,} {plural(stats.articles, 'article')}, "
-             f"{stats.chunks:,} {plural(stats.chunks, 'passage')}, built {_when(stats.built_at)}."]
-    if rolled.set_aside:
-        lines.append(f"Moved to the trash, as this version lacks {plural(len(rolled.set_aside), 'it', 'them')} "
-                     f"(`restore` brings {plural(len(rolled.set_aside), 'it', 'them')} back): {'; '.join(rolled.set_aside)}.")
-    if rolled.brought_back:
-        lines.append(f"Put back among the added articles, as this version holds "
-                     f"{plural(len(rolled.brought_back), 'it', 'them')}: {'; '.join(rolled.brought_back)}.")
-    return lines

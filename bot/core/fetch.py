@@ -39,8 +39,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.helpers import is_ip_address
 from yarl import URL
 
-from index import NewsbotError
-
+from .errors import FetchError
 from .file_names import safe_stem
 
 USER_AGENT = "newsbot/0.1 (+article fetch)"
@@ -54,10 +53,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _URL_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
 _ALLOW_FIX = "give a link to a public news page (or allow this host in [fetch] private_hosts)"
-
-
-class FetchError(NewsbotError):
-    """An article page cannot be fetched: the link, the address or the answer is not acceptable."""
 
 
 class _AddressRefused(FetchError):
@@ -215,7 +210,7 @@ def _numeric_host(host: str) -> str | None:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
     except (OSError, UnicodeError):
         return None
-    return infos[0][4][0] if infos else None
+    return str(infos[0][4][0]) if infos else None
 
 
 def _show(url: URL | str, limit: int = 100) -> str:

@@ -28,7 +28,6 @@ from index import (
     IndexMismatchError,
     IndexMissingError,
     NewsIndex,
-    PostgresStore,
     SearchFilters,
     StoredVersion,
     UsageError,
@@ -41,6 +40,8 @@ from index import (
     embedder_name,
     load_corpus,
     load_embedder,
+    open_index,
+    open_store,
     parse_query,
     update_index,
 )
@@ -108,15 +109,15 @@ class LazyEmbedder(Embedder):
         return loaded.dimension if loaded is not None else None
 
     @property
-    def dimension(self) -> int:  # type: ignore[override]
+    def dimension(self) -> int:  # type: ignore[override]  # a property: the model is loaded when it is first asked for
         return self._model.get().dimension
 
     @property
-    def max_tokens(self) -> int:  # type: ignore[override]
+    def max_tokens(self) -> int:  # type: ignore[override]  # a property: the model is loaded when it is first asked for
         return self._model.get().max_tokens
 
     @property
-    def special_tokens(self) -> int:  # type: ignore[override]
+    def special_tokens(self) -> int:  # type: ignore[override]  # a property: the model is loaded when it is first asked for
         return self._model.get().special_tokens
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -155,7 +156,7 @@ class Newsbot:
         """Where this app's index versions live ([store] backend): its index folder, or a corpus named
         after that folder in PostgreSQL."""
         if self._store is None:
-            self._store = open_store(self.config.store, self.index_dir)
+            self._store = store_for(self.config.store, self.index_dir)
         return self._store
 
     def close(self) -> None:
@@ -179,7 +180,7 @@ class Newsbot:
         Guild apps share this app's model and settings; only the corpus paths and the index differ.
         """
         guild = self.config.guilds.get(guild_id) if guild_id else None
-        if guild is None:
+        if guild is None or guild_id is None:
             return self
         with self._lock:
             if guild_id not in self._guild_apps:
@@ -195,10 +196,10 @@ class Newsbot:
     def index(self) -> NewsIndex:
         """The index in use, loaded on first use; IndexMissingError when none is built."""
         if self._index is None:
-            self._index = NewsIndex.open(self.store, self._model.lazy)
+            self._index = open_index(self.store, self._model.lazy)
             manifest = self._index.manifest
             log.info("opened the index in %s: version %s, %d articles, %d passages", self.store.location,
-                     self._index.version_dir.name, manifest.articles, manifest.chunks)
+                     self._index.version, manifest.articles, manifest.chunks)
         return self._index
 
     @contextmanager
@@ -228,7 +229,7 @@ class Newsbot:
                 lock=lock,
             )
         self._built = report.version
-        self._index = NewsIndex.open(self.store, self._model.lazy)
+        self._index = open_index(self.store, self._model.lazy)
         return report
 
     def update(self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None) -> BuildReport:
@@ -248,16 +249,16 @@ class Newsbot:
                               batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
                               lock=lock)
         self._built = report.version
-        self._index = NewsIndex.open(self.store, self._model.lazy)
+        self._index = open_index(self.store, self._model.lazy)
         return report
 
     def rollback(self) -> NewsIndex:
         """Serve the previous index version again."""
-        self.store.rollback()
-        self._index = NewsIndex.open(self.store, self._model.lazy)
+        self.store.serve_previous()
+        self._index = open_index(self.store, self._model.lazy)
         return self._index
 
-    def copy_to_postgres(self) -> tuple[StoredVersion, PostgresStore, str | None]:
+    def copy_to_postgres(self) -> tuple[StoredVersion, VersionStore, str | None]:
         """Copy the version in use of this app's index folder into PostgreSQL ([store] url), vectors and
         all, as the corpus named after the folder: `newsbot index migrate --to postgres`. Returns the
         version copied, where it went, and the name it has there (None when the database held that
@@ -268,15 +269,14 @@ class Newsbot:
                                     "build one with `newsbot index build` first (with [store] backend = \"faiss\")")
         database_url(self.config.store, "`index migrate --to postgres` copies the index into PostgreSQL")
         target = self.store if self.config.store.backend == "postgres" else \
-            open_store(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
-        assert isinstance(target, PostgresStore)
+            store_for(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
         try:
             with target.lock():
                 there = target.read_manifest()
                 if there is not None and all(getattr(there, key) == getattr(stored.manifest, key) for key in
                                              ("corpus_fingerprint", "model", "dimension", "chunker")):
                     return stored, target, None
-                name = copy_version(stored, target, self.config.index.keep_versions).version_dir.name
+                name = copy_version(stored, target, self.config.index.keep_versions).name
         finally:
             if target is not self.store:
                 target.close()
@@ -288,7 +288,7 @@ class Newsbot:
         versions since: every process that shares an index answers from its newest version."""
         index = self.index
         in_use = self.store.current_name()
-        if in_use != index.version_dir.name:
+        if in_use != index.version:
             log.info("the index in %s changed: opening version %s", self.store.location, in_use)
             self._index = None
             index = self.index
@@ -323,7 +323,7 @@ class Newsbot:
     def _refuse_anothers_corpus(self, built_from: list[str]) -> None:
         """In a shared database, an index built from other folders may be another deployment's corpus of
         the same name: rebuilding it by itself would take that deployment's articles away."""
-        if not isinstance(self.store, PostgresStore):
+        if not self.store.shared:
             return
         if {Path(p).resolve() for p in built_from} == {p.resolve() for p in self.config.corpus.read_paths}:
             return
@@ -340,8 +340,9 @@ class Newsbot:
         A follow-up (`follows`: the question it follows, filters and all) is searched together with
         that question, under its filters unless it gives its own; the answer says what it follows."""
         earlier, earlier_filters = parse_query(speakable(follows)) if follows else ("", SearchFilters())
-        given = {name: speakable(value) if isinstance(value, str) else value  # a source given apart, cleaned too
-                 for name, value in vars(filters).items() if value}
+        if filters.source:  # a source given apart is cleaned as the text is
+            filters = dataclasses.replace(filters, source=speakable(filters.source))
+        given = {name: value for name, value in vars(filters).items() if value}
         # filters: the earlier question's, then those given apart, then those in the text, each winning over the last
         question, filters = parse_query(speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
@@ -367,11 +368,11 @@ class Newsbot:
         return answer
 
 
-def open_store(settings: StoreSettings, index_dir: Path) -> VersionStore:
+def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:
     """The store [store] names for an index folder: the folder itself, or the corpus named after it in PostgreSQL."""
-    if settings.backend != "postgres":
-        return as_store(index_dir)
-    return PostgresStore(database_url(settings), corpus_name(index_dir))
+    if settings.backend == "postgres":
+        return open_store("postgres", index_dir, url=database_url(settings), corpus=corpus_name(index_dir))
+    return open_store(settings.backend, index_dir)
 
 
 def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "postgres"') -> str:

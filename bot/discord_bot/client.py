@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 import yarl
@@ -45,7 +45,13 @@ def point_at(settings: DiscordSettings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-class NewsbotBehaviour:
+if TYPE_CHECKING:  # what the behaviour is mixed into, so its uses of the client are checked
+    _Client = commands.Bot
+else:
+    _Client = object
+
+
+class NewsbotBehaviour(_Client):
     """The bot, whichever discord.py client carries it: one connection, or shards (`make_client`)."""
 
     def __init__(self, app: Newsbot, state: BotState | PostgresBotState, **options) -> None:
@@ -92,7 +98,7 @@ class NewsbotBehaviour:
 
     async def close(self) -> None:
         """Stop, then let the state calls under way end (within `STATE_TIMEOUT`), so the state can be closed."""
-        await super().close()  # type: ignore[misc]
+        await super().close()
         ending = asyncio.to_thread(self._state_workers.shutdown, wait=True, cancel_futures=True)
         try:
             await asyncio.wait_for(ending, STATE_TIMEOUT)

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -117,13 +117,17 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
         log.warning("could not tell the user about an error: the interaction is gone")
 
 
-def friendly_errors(callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+Item = TypeVar("Item", bound=discord.ui.Item[Any])
+
+
+def friendly_errors(callback: Callable[[Item, discord.Interaction], Awaitable[None]],
+                    ) -> Callable[[Item, discord.Interaction], Coroutine[Any, Any, None]]:
     """For button callbacks: route every exception through the same handler."""
 
     @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any) -> Any:
+    async def wrapper(self: Item, interaction: discord.Interaction) -> None:
         try:
-            return await callback(self, interaction, *args)
+            await callback(self, interaction)
         except Exception as error:  # the one place errors of a button end
             await reply_with_error(interaction, error)
 

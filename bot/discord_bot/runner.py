@@ -9,9 +9,10 @@ import signal
 import aiohttp
 import discord
 
-from index import ConfigError, DiscordError
+from index import ConfigError
 
 from ..core.config import TOKEN_ENV
+from ..core.errors import DiscordError
 from ..core.service import Newsbot
 from .client import NewsbotClient, ShardedNewsbotClient, make_client, point_at
 from .state import open_state

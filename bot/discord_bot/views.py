@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -94,7 +94,7 @@ def answer_view(answer_id: str, *, answered: bool, private: bool, more: bool) ->
 
 
 def client_of(interaction: discord.Interaction) -> NewsbotClient:
-    return interaction.client  # type: ignore[return-value]
+    return interaction.client  # type: ignore[return-value]  # discord.py types it as any Client; ours is this one
 
 
 class Button(discord.ui.DynamicItem[discord.ui.Button], template=NEVER):
@@ -102,8 +102,9 @@ class Button(discord.ui.DynamicItem[discord.ui.Button], template=NEVER):
     the subclass's constructor."""
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(**match.groupdict())
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]):
+        # each subclass's constructor takes its template's named groups, which mypy cannot see from here
+        return cls(**match.groupdict())  # type: ignore[arg-type]
 
 
 class AnswerButton(Button, template=NEVER):

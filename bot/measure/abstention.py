@@ -24,8 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import MeasurementError, read_qrels, read_queries
+from index import read_qrels, read_queries
 
+from ..core.errors import MeasurementError
 from ..core.questions import read_question_file
 from ..core.service import Newsbot
 from .evaluate import app_for_corpus, cache_dir_for

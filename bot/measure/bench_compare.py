@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import MeasurementError, evaluate, load_corpus, percentile, query_metrics, read_qrels, read_queries
+from index import evaluate, load_corpus, percentile, query_metrics, read_qrels, read_queries
 
+from ..core.errors import MeasurementError
 from ..core.service import Newsbot
 from .generic_pipeline import GenericSearcher, embedded_word_pieces
 
@@ -123,7 +124,7 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
 
         if queries_path and qrels_path:
             queries, qrels = read_queries(queries_path), read_qrels(qrels_path)
-            report, _ = evaluate(index, queries, qrels, app.config.search.mode)  # type: ignore[arg-type]
+            report, _ = evaluate(index, queries, qrels, app.config.search.mode)
             ours.ndcg = report.metrics["ndcg@10"]
             judged = [qid for qid in queries if any(grade >= 1 for grade in qrels.get(qid, {}).values())]
             generic.ndcg = statistics.fmean(

@@ -15,9 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
-from index import PostgresStore, exact_neighbours, percentile, synthetic_questions, synthetic_version
+from index import (
+    EF_SEARCH,
+    PostgresStore,
+    drop_corpus,
+    exact_neighbours,
+    nearest_passages,
+    percentile,
+    synthetic_questions,
+    synthetic_version,
+)
 
-from ..core.service import Newsbot, database_url, open_store
+from ..core.service import Newsbot, database_url, store_for
 
 
 def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 384, reuse: bool = False,
@@ -37,7 +46,7 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
     print(f"faiss (flat, exact): inserted {passages / faiss_insert:,.0f} rows/s ({faiss_insert:.1f} s); query p50 "
           f"{percentile(faiss_times, 0.5):.1f} ms, p99 {percentile(faiss_times, 0.99):.1f} ms; recall@10 1.000", flush=True)
 
-    store = open_store(dataclasses.replace(app.config.store, backend="postgres"), Path(f"bench-{passages}" + (f"-{clusters}" if clusters else "")))
+    store = store_for(dataclasses.replace(app.config.store, backend="postgres"), Path(f"bench-{passages}" + (f"-{clusters}" if clusters else "")))
     assert isinstance(store, PostgresStore)
     try:
         stored = store.read_manifest()
@@ -45,17 +54,17 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
             print(f"postgres: reusing the corpus {store.corpus} an earlier run stored (its insert figures are that run's)")
         else:
             with store.lock():
-                store.drop()  # from nothing, as a first build
+                drop_corpus(store)  # from nothing, as a first build
                 store.publish(version, keep=1)
             timings = store.last_publish
             print(f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages, "
                   f"vectors and postings); HNSW index built in {timings['vector_index']:.1f} s", flush=True)
         ids = _ids_by_row(store, len(version.chunk_lines))
-        for ef_search in (store.ef_search // 2, store.ef_search, store.ef_search * 2):  # newsbot uses the middle one
+        for ef_search in (EF_SEARCH // 2, EF_SEARCH, EF_SEARCH * 2):  # newsbot uses the middle one
             found, times = [], []
             for question in asked:
                 started = time.perf_counter()
-                found.append(store.nearest(question, 10, ef_search))
+                found.append(nearest_passages(store, question, 10, ef_search))
                 times.append(1000 * (time.perf_counter() - started))
             recall = np.mean([len({ids[row] for row in truth} & set(got)) / 10 for truth, got in zip(exact, found)])
             print(f"postgres (HNSW, ef_search {ef_search}): query p50 {percentile(times, 0.5):.1f} ms, p99 "
@@ -64,7 +73,7 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
             print(f"postgres: the corpus {store.corpus} stays in the database for --reuse")
         else:
             with store.lock():
-                store.drop()
+                drop_corpus(store)
             print(f"postgres: dropped the corpus {store.corpus}")
     finally:
         store.close()

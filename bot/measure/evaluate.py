@@ -12,6 +12,7 @@ from index import (
     EvalReport,
     IndexMismatchError,
     IndexMissingError,
+    SearchMode,
     corpus_fingerprint,
     embedder_name,
     evaluate,
@@ -69,7 +70,7 @@ def format_report(report: EvalReport) -> str:
             f"p95 {report.latency_p95_ms:.1f} ms  ({report.queries} queries)")
 
 
-def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_path: Path, modes: Sequence[str],
+def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_path: Path, modes: Sequence[SearchMode],
              cache: Path, as_json: bool) -> list[EvalReport]:
     queries, qrels = read_queries(queries_path), read_qrels(qrels_path)
     index = app_for_corpus(app, corpus, cache).index
@@ -79,7 +80,7 @@ def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_pat
               f"model {stats.model}")
     reports = []
     for mode in modes:
-        report, _ = evaluate(index, queries, qrels, mode)  # type: ignore[arg-type]
+        report, _ = evaluate(index, queries, qrels, mode)
         reports.append(report)
         print(json.dumps(report.to_json()) if as_json else format_report(report), flush=True)
     return reports

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import PostgresStore, evaluate, read_qrels, read_queries
+from index import PostgresStore, SearchMode, evaluate, read_qrels, read_queries
 
 from ..core.config import load_config
 from ..core.service import Newsbot
@@ -63,11 +63,12 @@ def main(argv: list[str] | None = None) -> None:
         index = corpus_app.index
         assert isinstance(corpus_app.store, PostgresStore), 'set [store] backend = "postgres" in the config'
         queries, qrels = read_queries(args.queries), read_qrels(args.qrels)
-        for mode in ("bm25", "hybrid"):
+        modes: tuple[SearchMode, ...] = ("bm25", "hybrid")
+        for mode in modes:
             print("BM25 in SQL:        " + format_report(evaluate(index, queries, qrels, mode)[0]), flush=True)
-        vectors, bm25 = index._parts()
+        vectors, bm25 = index.parts()
         index._lexical = FullTextLexical(corpus_app.store, bm25)
-        for mode in ("bm25", "hybrid"):
+        for mode in modes:
             print("PostgreSQL full text: " + format_report(evaluate(index, queries, qrels, mode)[0]), flush=True)
         corpus_app.close()
     finally:

@@ -84,7 +84,7 @@ class GenericSearcher:
     def search(self, question: str, k: int = TOP_K) -> list[GenericHit]:
         vector = self._model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
         scores, rows = self._index.search(np.asarray(vector, dtype=np.float32), min(k, len(self.chunks)))
-        return [GenericHit(*self.chunks[row], float(score)) for score, row in zip(scores[0], rows[0]) if row >= 0]
+        return [GenericHit(self.chunks[row][0], self.chunks[row][1], float(score)) for score, row in zip(scores[0], rows[0]) if row >= 0]
 
 
 def main(argv: list[str]) -> int:

@@ -19,8 +19,6 @@ from index import NewsbotError
 from ..core.describe import (
     FILTERS_HELP,
     build_summary,
-    change_summary,
-    rollback_summary,
     sorted_sources,
     source_line,
     stats_rows,
@@ -28,6 +26,7 @@ from ..core.describe import (
 from ..core.service import Newsbot
 from .progress import terminal_progress
 from .render import print_answer
+from .summaries import change_summary, rollback_summary
 
 HELP = """\
 Type a question and press Enter. Commands:
@@ -129,7 +128,10 @@ class Repl:
         if not argument:
             self.say(f"Usage: {USAGE[action]}")
             return True
-        change = {"add": add_source, "remove": remove_article, "restore": restore_article}[action](self.app, argument)
+        if action == "add":
+            change = add_source(self.app, argument)
+        else:
+            change = (remove_article if action == "remove" else restore_article)(self.app, argument)
         for line in change_summary(change, action):
             self.say(line)
         return True

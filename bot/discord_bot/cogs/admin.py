@@ -64,7 +64,7 @@ BUSY = "Another change to this server's articles (a reindex, add, remove or rest
 
 def is_moderator(interaction: discord.Interaction) -> bool:
     """Manage Server (or Administrator) in this guild, or one of the configured moderator roles."""
-    client: NewsbotClient = interaction.client  # type: ignore[assignment]
+    client: NewsbotClient = interaction.client  # type: ignore[assignment]  # discord.py types it as any Client
     if interaction.guild_id is None:
         return False
     if interaction.permissions.manage_guild or interaction.permissions.administrator:
@@ -75,7 +75,7 @@ def is_moderator(interaction: discord.Interaction) -> bool:
 
 async def may_change_corpus(interaction: discord.Interaction) -> bool:
     """Whether this user may change the corpus this guild answers from (see the module's docstring)."""
-    client: NewsbotClient = interaction.client  # type: ignore[assignment]
+    client: NewsbotClient = interaction.client  # type: ignore[assignment]  # discord.py types it as any Client
     config = client.app.config
     if await client.is_owner(interaction.user):
         return True
@@ -187,7 +187,7 @@ class AdminCog(commands.Cog):
             if time.monotonic() - started < INTERACTION_LIFETIME - 60:
                 await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
             elif interaction.channel is not None:  # the interaction's token is about to expire: tell the channel
-                await interaction.channel.send(embed=embed, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]
+                await interaction.channel.send(embed=embed, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]  # a category or forum channel cannot be where a command was used
 
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
     @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to a public news page",

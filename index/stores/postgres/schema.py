@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .errors import DatabaseError
+from ...errors import DatabaseError
 
 if TYPE_CHECKING:
     import psycopg

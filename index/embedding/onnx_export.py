@@ -7,7 +7,7 @@ model: mean cosine 0.993 over news passages, question-passage similarity off by 
 1.8x the speed of PyTorch, nDCG@10 (hybrid) 0.7270 / 0.6011 on SciFact / realtimeqa-dev against
 0.7265 / 0.6009. Keeping the feed-forward output MatMuls in fp32 was closer (cosine 0.9965) but
 slower (1.44x) and, by the luck of a few questions, 0.018 lower on realtimeqa-dev
-(docs/performance.md). Only this step imports torch; `onnx_embedder` then needs only onnxruntime
+(docs/performance.md). Only this step imports torch; `onnx.py` then needs only onnxruntime
 and tokenizers.
 
 The cache entry is named after the weights file (size and modification time) and EXPORT_VERSION,
@@ -25,7 +25,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .errors import ModelError
+from ..errors import ModelError
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import Hit
-from .errors import CorpusError
-from .search import NewsIndex, SearchMode
+from ..documents import Hit
+from ..errors import CorpusError
+from ..search.news_index import NewsIndex, SearchMode
 
 RECALL_CUTS = (1, 5, 10, 100)
 PASSAGES_PER_QUERY = 400

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import Embedder
-from .errors import ModelError
+from ..errors import ModelError
+from .base import Embedder
 from .onnx_export import MODEL_FILE, TOKENIZER_FILE
 
 ONNX_BATCH_SIZE = 8

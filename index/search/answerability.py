@@ -37,11 +37,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Protocol
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from .documents import ArticleMeta, Hit
+from ..documents import ArticleMeta, Chunk, Hit
+from ..embedding.base import Embedder
 from .lexical import tokenize
 from .spelling import english_words
 
@@ -92,6 +94,29 @@ NUMBER = re.compile(r"[^\W_]*\d[^\W_]*(?:[-.][^\W_]+)*")
 """A number or a code with digits, whole: "3,400" (commas taken out first), "G7", "Hwasong-15"."""
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 NUMBER_AS_WRITTEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d|,\d)|" + NUMBER.pattern)
+
+
+class JudgedIndex(Protocol):
+    """What the answer decision asks of an index (`NewsIndex` is one; this module does not import it)."""
+
+    chunks: Sequence[Chunk]
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    def search(self, query: str, k: int, *, query_vector: np.ndarray | None = None) -> list[Hit]: ...
+
+    def embed_questions(self, questions: Sequence[str]) -> np.ndarray: ...
+
+    def answer_threshold(self) -> float: ...
+
+    def idfs(self, terms: Sequence[str]) -> dict[str, float]: ...
+
+    def passage_terms(self, texts: Sequence[str]) -> list[list[str]]: ...
+
+    def article_terms(self, doc_id: str) -> set[str]: ...
+
+    def corpus_words(self) -> dict[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -231,7 +256,7 @@ def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, f
     return numbers
 
 
-def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = None) -> Judgement:
+def judge(index: JudgedIndex, question: str, hits: Sequence[Hit], threshold: float | None = None) -> Judgement:
     """Decide whether the hits answer the question (threshold: the corpus's own unless given).
 
     The question is the one searched: `source:`, `since:` and `before:` already taken out of it
@@ -257,14 +282,14 @@ def judge(index, question: str, hits: Sequence[Hit], threshold: float | None = N
     return Judgement(bool(quotable), scores, quotable, threshold, missing, terms)
 
 
-def _passage_scores(index, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:
+def _passage_scores(index: JudgedIndex, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:
     """What a quote of each hit shows, and the hit's passage score."""
     texts = [THOUSANDS.sub("", _quoted_text(hit)) for hit in hits]
     text_terms = [set(tokens) for tokens in index.passage_terms(texts)]
     return texts, [hit.similarity + COVERAGE_WEIGHT * terms.coverage(held) for hit, held in zip(hits, text_terms)]
 
 
-def question_terms(index, question: str) -> QuestionTerms:
+def question_terms(index: JudgedIndex, question: str) -> QuestionTerms:
     corpus_words = index.corpus_words()
     english = english_words()
     return QuestionTerms(question, index.idfs, lambda word: word in corpus_words or word in english)
@@ -284,11 +309,11 @@ def background_questions() -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-_background_vectors: WeakKeyDictionary = WeakKeyDictionary()
+_background_vectors: WeakKeyDictionary[Embedder, np.ndarray] = WeakKeyDictionary()
 """The background questions' embeddings, by model: embedded once per process and model."""
 
 
-def calibrate(index) -> Calibration:
+def calibrate(index: JudgedIndex) -> Calibration:
     """Ask the background questions of the index and set the threshold from their best scores."""
     questions = background_questions()
     vectors = _background_vectors.get(index.embedder)

@@ -1,35 +1,35 @@
-"""Searching a built index: `NewsIndex.open(...)` then `search(question) -> list[Hit]`."""
+"""Searching one index version: `open_index(where, embedder)` (index.stores) then `search(question) -> list[Hit]`.
+
+`NewsIndex` is made from its parts by whichever store holds the version: the passages, the vector
+search (FAISS or pgvector) and BM25 (bm25s or SQL) behind the two protocols below, and a read
+context (`reading`) a store may wrap every search in (PostgreSQL: one snapshot of one version).
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 
+from ..defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER
+from ..documents import ArticleMeta, Chunk, Hit
+from ..embedding.base import ONNX_SUFFIX, Embedder
+from ..errors import REBUILD_HINT, ConfigError, IndexMismatchError
+from ..manifest import Manifest
 from .answerability import Calibration, calibrate
-from .defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER
-from .documents import ArticleMeta, Chunk, Hit
-from .embedding import ONNX_SUFFIX, Embedder
-from .errors import ConfigError, IndexMismatchError
 from .filters import SearchFilters
-from .lexical import LexicalIndex, tokenize_all
-from .spelling import WORDS_FILE, SpellingFixer, count_words, read_word_counts
-from .store import CHUNKS, REBUILD_HINT, Manifest, current_version
-from .vectors import VectorIndex
-from .version_files import VersionFiles, told_as_damage
-from .version_store import VersionStore, as_store
+from .fusion import fuse
+from .lexical import tokenize_all
+from .spelling import SpellingFixer, count_words
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
-SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-DENSE_WEIGHT = 0.5
-"""Hybrid score = DENSE_WEIGHT x dense + (1 - DENSE_WEIGHT) x BM25, each min-max normalised over its
-own candidates. Chosen by measurement over reciprocal-rank fusion and other weights, on SciFact and
-realtimeqa-dev together (docs/quality.md)."""
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 100
 """How many results each ranking contributes to fusion."""
 QUESTION_VECTORS_KEPT = 256
@@ -54,23 +54,6 @@ class LexicalSearch(Protocol):
     def idfs(self, tokens: Sequence[str]) -> dict[str, float]: ...
 
 
-def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
-    """Scores mapped to [0, 1] over the ranking's own candidates (best 1, worst 0)."""
-    if not ranking:
-        return {}
-    scores = [score for _, score in ranking]
-    low, high = min(scores), max(scores)
-    return {row: (score - low) / (high - low) if high > low else 1.0 for row, score in ranking}
-
-
-def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Convex combination of the two normalised rankings; a row missing from one scores 0 there."""
-    dense_scores, lexical_scores = _normalised(dense), _normalised(lexical)
-    fused = {row: DENSE_WEIGHT * dense_scores.get(row, 0.0) + (1 - DENSE_WEIGHT) * lexical_scores.get(row, 0.0)
-             for row in dense_scores.keys() | lexical_scores.keys()}
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
-
-
 def check_model(where: str, manifest: Manifest, embedder: Embedder) -> None:
     """IndexMismatchError, with the setting to change, when the index was built with another model."""
     if manifest.model == embedder.name:
@@ -86,10 +69,10 @@ def check_model(where: str, manifest: Manifest, embedder: Embedder) -> None:
     )
 
 
-def _check_dimension(index_dir: Path | str, manifest: Manifest, dimension: int) -> None:
+def check_dimension(where: str, manifest: Manifest, dimension: int) -> None:
     if manifest.dimension != dimension:
         raise IndexMismatchError(
-            f"the index in {index_dir} holds {manifest.dimension}-dimensional vectors, the model makes {dimension}",
+            f"the index in {where} holds {manifest.dimension}-dimensional vectors, the model makes {dimension}",
             REBUILD_HINT,
         )
 
@@ -139,18 +122,25 @@ class NewsIndex:
 
     def __init__(
         self,
-        version_dir: Path,
+        version: str,
+        location: str,
         manifest: Manifest,
         articles: dict[str, ArticleMeta],
         chunks: Sequence[Chunk],
         rows_by_article: dict[str, range],
-        vectors: VectorSearch | None,
-        lexical: LexicalSearch | None,
         embedder: Embedder,
+        *,
+        vectors: VectorSearch | None = None,
+        lexical: LexicalSearch | None = None,
         load_parts: Callable[[], tuple[VectorSearch, LexicalSearch]] | None = None,
+        read_words: Callable[[], dict[str, int] | None] | None = None,
     ) -> None:
-        """`vectors` and `lexical` may be None when `load_parts` gives them at the first search."""
-        self.version_dir = version_dir
+        """`vectors` and `lexical` may be None when `load_parts` gives them at the first search;
+        `read_words` gives the corpus's word counts when the store kept them (else they are counted)."""
+        self.version = version
+        """The version's name in its store."""
+        self.location = location
+        """Where it is, as messages name it (a version folder, a corpus in a database)."""
         self.manifest = manifest
         self.articles = articles
         self.chunks = chunks
@@ -159,53 +149,26 @@ class NewsIndex:
         self._vectors = vectors
         self._lexical = lexical
         self._load_parts = load_parts
+        self._read_words = read_words
         self._parts_lock = threading.Lock()
         self._embedder = embedder
         self._calibration: Calibration | None = None
         self._spelling: SpellingFixer | None = None
         self._words: dict[str, int] | None = None
         self._question_vectors: dict[str, np.ndarray] = {}
-        self._dimension_checked = True
+        self._dimension_checked = embedder.known_dimension() is not None
         """False when opened with a model not yet loaded: checked at the first embedding, so that
         commands that embed nothing (stats, dump) never load it."""
 
-    @classmethod
-    def open(cls, where: Path | VersionStore, embedder: Embedder) -> NewsIndex:
-        """Load the version in use of an index folder or a store, refusing one built by another
-        format, model or dimension."""
-        return as_store(where).open(embedder)
-
-    @classmethod
-    def open_folder(cls, index_dir: Path, embedder: Embedder) -> NewsIndex:
-        """The version in use of an index folder (what `FileStore.open` gives)."""
-        version_dir = current_version(index_dir)
-        manifest = Manifest.read(version_dir)
-        check_model(f"the index in {index_dir}", manifest, embedder)
-        known = embedder.known_dimension()
-        if known is not None:
-            _check_dimension(index_dir, manifest, known)
-        files = VersionFiles.read(version_dir, manifest)
-        chunks = ChunkLines(files.chunk_lines, version_dir / CHUNKS)
-        with told_as_damage(version_dir):
-            articles = {record["doc_id"]: ArticleMeta.from_json(record) for record in files.records}
-        rows_by_article = dict(zip(articles, files.rows))
-
-        def load_parts() -> tuple[VectorIndex, LexicalIndex]:
-            """FAISS and BM25, read at the first search: commands that only show the manifest never import them."""
-            return files.vectors(), files.lexical()
-
-        if manifest.files is None:  # a version older than digests: nothing vouches for its files, read them now
-            opened = cls(version_dir, manifest, articles, chunks, rows_by_article, *load_parts(), embedder)
-        else:
-            opened = cls(version_dir, manifest, articles, chunks, rows_by_article, None, None, embedder, load_parts)
-        opened._dimension_checked = known is not None
-        return opened
+    def reading(self) -> AbstractContextManager[object]:
+        """What every search runs inside: nothing here; a database store reads one version's snapshot."""
+        return nullcontext()
 
     def stats(self) -> IndexStats:
         m = self.manifest
         calibration = self._calibration or Calibration.from_json(m.answerability)
         return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
-                          self.version_dir.name, calibration.threshold if calibration else None, m.changes)
+                          self.version, calibration.threshold if calibration else None, m.changes)
 
     def search(
         self, query: str, k: int = PASSAGES_PER_ANSWER, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
@@ -219,13 +182,18 @@ class NewsIndex:
         query = query.strip()
         if not query or k <= 0:
             return []
+        with self.reading():
+            return self._search(query, k, mode, filters, query_vector)
+
+    def _search(self, query: str, k: int, mode: SearchMode, filters: SearchFilters | None,
+                query_vector: np.ndarray | None) -> list[Hit]:
         allowed = self._allowed_rows(filters) if filters else None
         if allowed is not None and len(allowed) == 0:
             return []
         if query_vector is None:
             query_vector = self.question_vector(query)
         candidates = max(CANDIDATES, k)
-        vectors, lexical_index = self._parts()
+        vectors, lexical_index = self.parts()
         dense = vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
         lexical = lexical_index.search(query, candidates, allowed) if mode != "dense" else []
 
@@ -246,7 +214,7 @@ class NewsIndex:
         for (_, score), similarity, chunk in zip(ranked, similarities, self._chunks_at(rows)):
             article = self.articles.get(chunk.doc_id)
             if article is None:
-                raise IndexMismatchError(f"the index in {self.version_dir} is damaged: passage {chunk.chunk_id!r} "
+                raise IndexMismatchError(f"the index in {self.location} is damaged: passage {chunk.chunk_id!r} "
                                          f"belongs to no article", REBUILD_HINT)
             hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
         return hits
@@ -255,7 +223,8 @@ class NewsIndex:
         """The passages of these rows, in this order (a database store fetches them in one query)."""
         return [self.chunks[row] for row in rows]
 
-    def _parts(self) -> tuple[VectorSearch, LexicalSearch]:
+    def parts(self) -> tuple[VectorSearch, LexicalSearch]:
+        """The vector search and BM25, loaded on first use."""
         if self._vectors is None or self._lexical is None:
             with self._parts_lock:
                 if (self._vectors is None or self._lexical is None) and self._load_parts is not None:
@@ -279,7 +248,7 @@ class NewsIndex:
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         if not self._dimension_checked:
-            _check_dimension(self.version_dir, self.manifest, self._embedder.dimension)
+            check_dimension(self.location, self.manifest, self._embedder.dimension)
             self._dimension_checked = True
         return self._embedder.embed_batch(texts)
 
@@ -295,7 +264,7 @@ class NewsIndex:
 
     def idfs(self, terms: Sequence[str]) -> dict[str, float]:
         """BM25's inverse document frequency of each stemmed term in this index, looked up at once."""
-        return self._parts()[1].idfs(terms)
+        return self.parts()[1].idfs(terms)
 
     def passage_terms(self, texts: Sequence[str]) -> list[list[str]]:
         """The stemmed words BM25 sees in each text."""
@@ -325,10 +294,10 @@ class NewsIndex:
     def corpus_words(self) -> dict[str, int]:
         """How often each word occurs in the articles (lower case), read on first use."""
         if self._words is None:
-            try:
-                self._words = read_word_counts(self.version_dir / WORDS_FILE)
-            except (OSError, UnicodeDecodeError):  # a version built before words were counted
-                self._words = dict(count_words(self.chunks[row].text for row in range(len(self.chunks))))
+            words = self._read_words() if self._read_words is not None else None
+            if words is None:  # a version built before words were counted
+                words = dict(count_words(chunk.text for chunk in self.chunks))
+            self._words = words
         return self._words
 
     def spelling(self) -> SpellingFixer:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .documents import Article, Chunk
-from .embedding import Embedder
-from .errors import ConfigError
+from ..documents import Article, Chunk
+from ..embedding.base import Embedder
+from ..errors import ConfigError
 from .sentences import runs_within, sentence_spans
 
 TITLE_TOKEN_CAP = 32

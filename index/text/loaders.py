@@ -28,9 +28,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..documents import Article, ArticleMeta
+from ..errors import ConfigError
 from .cleaning import BYLINE, clean_text, parse_date, parse_scraped_page, read_markdown_header
-from .documents import Article, ArticleMeta
-from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,12 @@ import time
 
 import numpy as np
 
-from .chunking import ChunkerSettings
-from .documents import Article, ArticleMeta
-from .lexical import TermCounts
-from .reuse import StoredArticle
-from .store import FORMAT_VERSION, Manifest
-from .vectors import VectorIndex
-from .version_store import NewVersion
+from ..documents import Article, ArticleMeta
+from ..manifest import FORMAT_VERSION, Manifest
+from ..search.lexical import TermCounts
+from ..search.vectors import VectorIndex
+from ..stores.base import NewVersion, StoredArticle
+from ..text.chunking import ChunkerSettings
 
 WORDS = 20_000
 WORDS_PER_PASSAGE = 40

@@ -1,4 +1,4 @@
-"""The default store: an index folder of complete versions on disk (the layout is in store.py).
+"""The default store: an index folder of complete versions on disk (the layout is in layout.py).
 
 A version is a folder of files: articles and passages as JSON Lines, FAISS vectors, the bm25s
 index and its term counts, the corpus's word counts, and a manifest with the digest of each file.
@@ -13,33 +13,33 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import Article, ArticleMeta
-from .embedding import Embedder
-from .errors import IndexMismatchError, IndexMissingError, StorageError
-from .lexical import LexicalIndex
-from .reuse import StoredArticle, StoredVersion, article_digest
-from .search import NewsIndex
-from .spelling import WORDS_FILE, write_word_counts
-from .store import (
+from ...documents import Article, ArticleMeta
+from ...embedding.base import Embedder
+from ...errors import IndexMismatchError, IndexMissingError, StorageError
+from ...manifest import Manifest
+from ...reuse import article_digest
+from ...search.lexical import LexicalIndex
+from ...search.news_index import NewsIndex
+from ...search.spelling import WORDS_FILE, write_word_counts
+from ...search.vectors import VectorIndex
+from ..base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore
+from .digests import file_digests
+from .layout import (
     ARTICLES,
     BM25,
     CHUNKS,
     COPIED_SUFFIX,
     CURRENT,
     VECTORS,
-    HeldLock,
-    Manifest,
-    build_lock,
     current_version,
-    file_digests,
     new_version_dir,
-    publish,
-    rollback,
+    read_manifest,
     write_lines,
+    write_manifest,
 )
-from .vectors import VectorIndex
-from .version_files import VersionFiles
-from .version_store import NewVersion, VersionStore
+from .lock import build_lock
+from .reader import VersionFiles, open_version, read_words
+from .versions import point_current_back, publish
 
 
 class FileStore(VersionStore):
@@ -59,14 +59,15 @@ class FileStore(VersionStore):
         is not reused."""
         try:
             version = current_version(self.index_dir)
-            if kept is not None and kept.version_dir == version:
+            if kept is not None and kept.name == version.name:
                 return kept
-            manifest = Manifest.read(version)
+            manifest = read_manifest(version)
             if manifest.files is None:
                 return None  # cannot be checked
             files = VersionFiles.read(version, manifest)
             vectors = files.vectors().all_vectors()
-            stored = StoredVersion(version, manifest, chunk_lines=files.chunk_lines, vectors=vectors, terms=files.terms())
+            stored = StoredVersion(version.name, manifest, chunk_lines=files.chunk_lines, vectors=vectors,
+                                   terms=files.terms(), read_words=lambda: read_words(version))
             for record, line, rows in zip(files.records, files.article_lines, files.rows):
                 article = Article(ArticleMeta.from_json(record), record["text"])
                 stored.articles[article.doc_id] = StoredArticle(
@@ -77,7 +78,7 @@ class FileStore(VersionStore):
 
     def keeps_unchanged(self, stored: StoredVersion) -> bool:
         # a copied folder in place of `current` is made a version again
-        return (self.index_dir / CURRENT).is_symlink() and not stored.version_dir.name.endswith(COPIED_SUFFIX)
+        return (self.index_dir / CURRENT).is_symlink() and not stored.name.endswith(COPIED_SUFFIX)
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
         """Write the version's files into a folder of their own, then make it the current one. When the
@@ -94,7 +95,7 @@ class FileStore(VersionStore):
             (new.lexical or LexicalIndex.from_counts(new.terms)).save(version_dir / BM25)
             write_word_counts(version_dir / WORDS_FILE, new.words)
             manifest = dataclasses.replace(new.manifest, files=file_digests(version_dir))  # search and reuse check them
-            manifest.write(version_dir)
+            write_manifest(version_dir, manifest)
         except BaseException as error:  # a full disk, Ctrl-C: the half-written folder goes
             shutil.rmtree(version_dir, ignore_errors=True)
             faiss_write = isinstance(error, RuntimeError) and "write" in str(error).lower()  # how faiss says it
@@ -104,10 +105,16 @@ class FileStore(VersionStore):
             raise StorageError(f"cannot write the new index version in {self.index_dir} ({reason}); the version "
                                "in use is unchanged", "free space on that disk (or make it writable), then try again") from None
         final_dir = publish(self.index_dir, version_dir, keep=keep)
-        return StoredVersion(final_dir, manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
+        return StoredVersion(final_dir.name, manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            return read_manifest(current_version(self.index_dir))
+        except IndexMissingError:
+            return None
 
     def open(self, embedder: Embedder) -> NewsIndex:
-        return NewsIndex.open_folder(self.index_dir, embedder)
+        return open_version(self.index_dir, embedder)
 
     def current_name(self) -> str | None:
         try:
@@ -115,5 +122,6 @@ class FileStore(VersionStore):
         except IndexMissingError:
             return None
 
-    def rollback(self) -> str:
-        return rollback(self.index_dir).name
+    def serve_previous(self) -> str:
+        with self.lock():
+            return point_current_back(self.index_dir).name

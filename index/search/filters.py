@@ -14,8 +14,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .documents import ArticleMeta
-from .errors import FilterError
+from ..documents import ArticleMeta
+from ..errors import FilterError
 
 FILTER = re.compile(r'(?<!\S)(source|since|before):("[^"]*"|\'[^\']*\'|\S+)', re.IGNORECASE)
 

@@ -1,0 +1,194 @@
+"""Searching a version in PostgreSQL: metadata in memory, passages and vectors fetched by id, the
+nearest passages by pgvector's HNSW index and BM25 scored in SQL, all in one snapshot per search."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...documents import ArticleMeta, Chunk
+from ...embedding.base import Embedder
+from ...errors import REBUILD_HINT, DatabaseError, IndexMismatchError
+from ...manifest import Manifest
+from ...search.lexical import BM25_B, BM25_K1, MAX_QUERY_TERMS, MAX_TERM_WEIGHT, bm25_idf, tokenize
+from ...search.news_index import NewsIndex
+
+if TYPE_CHECKING:
+    from .store import PostgresStore
+
+EF_SEARCH = 200
+"""HNSW candidates examined per search (pgvector's ef_search): at least the 100 fusion takes."""
+SEARCH_TIMEOUT_MS = 5_000
+"""The longest one search's statements may run (statement_timeout): a question that would take longer
+is refused (`SearchTimeoutError`), so no text a member sends can hold the database for long."""
+
+
+class PostgresIndex(NewsIndex):
+    """The version in use of a corpus in PostgreSQL: metadata in memory, passages and vectors in the database.
+
+    Rows are passage ids. Each search reads in one snapshot, checked to be this version: when
+    another process has switched versions meanwhile, VersionChanged says to open the new one."""
+
+    def __init__(self, store: PostgresStore, number: int, name: str, manifest: Manifest,
+                 articles: dict[str, ArticleMeta], rows_by_article: dict[str, range], passages: int,
+                 total_terms: float, embedder: Embedder) -> None:
+        self.passages = PostgresChunks(store, passages)
+        super().__init__(name, store.location, manifest, articles, self.passages, rows_by_article, embedder,
+                         vectors=PostgresVectors(store, manifest.dimension),
+                         lexical=PostgresLexical(store, passages, total_terms), read_words=self._read_version_words)
+        self.store = store
+        self.number = number
+
+    def reading(self) -> AbstractContextManager[object]:
+        """One snapshot of this version, under the search timeout; VersionChanged when it is no longer in use."""
+        return self.store.snapshot(self.number, timeout_ms=SEARCH_TIMEOUT_MS)
+
+    def _read_version_words(self) -> dict[str, int]:
+        with self.store.snapshot(self.number) as connection:
+            return one_value(connection.execute("SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                                                (self.store.corpus, self.number)))
+
+    def _chunks_at(self, rows: list[int]) -> list[Chunk]:
+        found = self.passages.many(rows)
+        if len(found) != len(rows):
+            raise IndexMismatchError(f"the index in {self.store.location} is missing passages it found", REBUILD_HINT)
+        return found
+
+    def article_terms(self, doc_id: str) -> set[str]:
+        article = self.articles[doc_id]
+        rows = self.rows_by_article.get(doc_id, range(0))
+        texts = [article.title or "", article.outlet or "", *(chunk.text for chunk in self.passages.many(list(rows)))]
+        return {term for text in texts for term in tokenize(text)}
+
+
+class PostgresChunks(Sequence[Chunk]):
+    """The passages in use, fetched by id when asked for."""
+
+    def __init__(self, store: PostgresStore, count: int) -> None:
+        self._store = store
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            raise TypeError("passages in PostgreSQL are fetched by id, not sliced")
+        found = self.many([int(row)])
+        if not found:
+            raise IndexMismatchError(f"passage {row} is not in {self._store.location}", REBUILD_HINT)
+        return found[0]
+
+    def many(self, rows: list[int]) -> list[Chunk]:
+        """The passages with these ids, in this order (those missing left out)."""
+        if not rows:
+            return []
+        with self._store.snapshot() as connection:
+            found = dict(connection.execute("SELECT id, chunk FROM newsbot.passages WHERE id = ANY(%s)", (rows,)).fetchall())
+        return [Chunk.from_json(json.loads(found[row])) for row in rows if row in found]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        with self._store.snapshot() as connection:
+            lines = connection.execute("SELECT chunk FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL "
+                                       "ORDER BY id", (self._store.corpus,)).fetchall()
+        return (Chunk.from_json(json.loads(line)) for (line,) in lines)
+
+
+class PostgresVectors:
+    """pgvector's HNSW index, searched as `VectorIndex` is."""
+
+    def __init__(self, store: PostgresStore, dimension: int, ef_search: int = EF_SEARCH) -> None:
+        self._store = store
+        self.dimension = dimension
+        self.ef_search = ef_search
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        if k <= 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        with self._store.snapshot() as connection:
+            connection.execute("SELECT set_config('hnsw.ef_search', %s, true), "
+                               "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(max(self.ef_search, k)),))
+            rows = connection.execute(self._query(allowed is not None), {
+                "query": np.asarray(query, dtype=np.float32), "k": k,
+                "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
+        return sorted(((int(i), float(s)) for i, s in rows), key=lambda item: (-item[1], item[0]))  # relaxed order
+
+    def _query(self, filtered: bool):
+        """The nearest passages in use of the corpus; its name a literal, so the planner takes its own
+        partial HNSW index (with filters, pgvector's iterative scan goes on until k rows pass them)."""
+        from psycopg import sql
+
+        return sql.SQL(
+            "SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
+            "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
+            "ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s").format(
+                d=sql.Literal(int(self.dimension)), corpus=sql.Literal(self._store.corpus),
+                only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""))
+
+    def vectors(self, ids: list[int]) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._store.snapshot() as connection:
+            found = dict(connection.execute("SELECT id, embedding FROM newsbot.passages WHERE id = ANY(%s)",
+                                            ([int(i) for i in ids],)).fetchall())
+        return np.vstack([array_of(found[int(i)]) for i in ids]).astype(np.float32)
+
+
+class PostgresLexical:
+    """BM25 over the postings of the passages in use, scored in SQL as bm25s scores (Lucene's formula)."""
+
+    def __init__(self, store: PostgresStore, passages: int, total_terms: float) -> None:
+        self._store = store
+        self._size = passages
+        self._average = total_terms / passages if passages else 0.0
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """As `LexicalIndex.search`, over the same terms (`query_terms`: each word once with its weight,
+        the rarest `MAX_QUERY_TERMS` the corpus holds); `PostgresIndex.reading` runs it under `SEARCH_TIMEOUT_MS`."""
+        counts = Counter(tokenize(query))
+        if not counts or self._size == 0 or k <= 0:
+            return []
+        only = " AND po.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
+        with self._store.snapshot() as connection:
+            rows = connection.execute(
+                "WITH q AS (SELECT u.term, u.weight * ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
+                "FROM unnest(%(terms)s::text[], %(weights)s::int[]) WITH ORDINALITY AS u(term, weight, position) "
+                "JOIN newsbot.term_df t ON t.corpus = %(corpus)s AND t.term = u.term "
+                "ORDER BY t.df, u.position LIMIT %(most)s) "
+                "SELECT po.passage_id, sum(q.idf * po.tf / (po.tf + %(k1)s * (1 - %(b)s + %(b)s * po.length / %(average)s))) "
+                "AS score FROM q JOIN newsbot.postings po ON po.corpus = %(corpus)s AND po.term = q.term "
+                "WHERE po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
+                f"AND removed_in IS NOT NULL){only} "
+                "GROUP BY po.passage_id ORDER BY score DESC, po.passage_id LIMIT %(k)s",
+                {"n": self._size, "terms": list(counts), "weights": [min(c, MAX_TERM_WEIGHT) for c in counts.values()],
+                 "most": MAX_QUERY_TERMS, "corpus": self._store.corpus, "k1": BM25_K1, "b": BM25_B,
+                 "average": self._average or 1.0, "k": k,
+                 "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
+        return [(int(i), float(s)) for i, s in rows if s > 0]
+
+    def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Every token's IDF in one statement, however many the question holds."""
+        if not tokens:
+            return {}
+        with self._store.snapshot() as connection:
+            found = dict(connection.execute("SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
+                                            (self._store.corpus, list(tokens))).fetchall())
+        return {token: bm25_idf(self._size, found.get(token, 0)) for token in tokens}
+
+
+def array_of(vector: Any) -> np.ndarray:
+    """A pgvector value as numpy (psycopg gives a `Vector` or an array, by format)."""
+    return vector.to_numpy() if hasattr(vector, "to_numpy") else np.asarray(vector)
+
+
+def one_value(cursor: Any) -> Any:
+    """The first column of the one row a statement returns."""
+    row = cursor.fetchone()
+    if row is None:
+        raise DatabaseError("the database returned no row where one was expected", "try again")
+    return row[0]

@@ -1,0 +1,352 @@
+"""The PostgreSQL backend: index versions in tables, vectors in pgvector (HNSW), BM25 in SQL.
+
+Several bot processes, on one machine or many, share one database: each corpus (the shared one,
+and each guild's own) is a name in `newsbot.corpora`, and a change made by any process is what
+every other one answers from at its next question.
+
+    articles, passages   rows that belong to the versions from `added_in` up to `removed_in`
+                         (schema in schema.py); a change inserts only the new and changed
+                         articles' rows and marks the gone ones, in one transaction with the switch
+                         of `corpora.current`, so readers see the old corpus or the new, never half
+    passages.embedding   pgvector, searched through an HNSW index (inner product over unit vectors,
+                         as FAISS does) built for the rows in use only
+    postings, term_df    the lexical side: each passage's stemmed words and counts, and each word's
+                         document frequency in the version in use, so BM25 is scored in SQL with
+                         the same formula and tokens as bm25s (docs/deploying.md has the figures
+                         that chose it over PostgreSQL's own full text search)
+
+One build writes at a time per corpus (a session advisory lock), as the file store's lock file
+does. A rollback returns to the version before, dropping the versions after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...documents import Article, ArticleMeta
+from ...embedding.base import Embedder
+from ...errors import (
+    REBUILD_HINT,
+    DatabaseError,
+    IndexBusyError,
+    IndexMismatchError,
+    IndexMissingError,
+    SearchTimeoutError,
+    VersionChanged,
+)
+from ...manifest import Manifest
+from ...search.lexical import TermCounts
+from ...search.news_index import NewsIndex, check_model
+from ..base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore, check_held
+from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
+from .schema import connect, redacted, without_secrets
+from .writes import delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+VERSION_NAME = "%Y%m%dT%H%M%S.%f"
+VACUUM_AFTER = 10_000
+"""Passages written by one change from which the tables are vacuumed at once, not when autovacuum comes."""
+
+
+class PostgresStore(VersionStore):
+    def __init__(self, url: str, corpus: str) -> None:
+        self.url = url
+        self.corpus = corpus
+        self.location = f"corpus {corpus!r} of {redacted(url)}"
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection[Any]] = []
+        """Every thread's connection, so that `close` closes them all."""
+        self._connections_lock = threading.Lock()
+        self._migrated = False
+        self.last_publish: dict[str, float] = {}
+        """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.location})"
+
+    @property
+    def shared(self) -> bool:
+        return True
+
+    # ---- connections -------------------------------------------------------------------------
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """This thread's connection (autocommit; transactions are explicit)."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.broken:
+            if connection is not None:
+                connection.close()
+            connection = self._local.connection = connect(self.url, migrate=not self._migrated)
+            self._migrated = True
+            with self._connections_lock:
+                self._connections = [c for c in self._connections if not c.closed] + [connection]
+        return connection
+
+    def close(self) -> None:
+        """Close every thread's connection (a thread that reads again opens a new one)."""
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+
+    @contextmanager
+    def told(self) -> Iterator[None]:
+        """A database failure as one line with the fix (a lost connection is made again next time)."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.errors.QueryCanceled:
+            raise SearchTimeoutError(f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
+                                "ask a shorter question, with fewer common words") from None
+        except psycopg.Error as error:
+            reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
+            raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}",
+                                "check that PostgreSQL is running and reachable, then try again") from None
+
+    @contextmanager
+    def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
+        """A read-only transaction that sees one version throughout; VersionChanged when `number` is
+        no longer the one in use. Nested snapshots share the outer one (and its timeout). With
+        `timeout_ms`, the transaction's statements stop after that long."""
+        connection = self.connection()
+        if getattr(self._local, "snapshot", False):
+            yield connection
+            return
+        with self.told(), ExitStack() as transaction:
+            connection = self._begin(transaction)
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if timeout_ms:
+                connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+            if number is not None:
+                row = connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s", (self.corpus,)).fetchone()
+                if row is None or row[0] != number:
+                    raise VersionChanged(f"the index in {self.location} changed while it was read", "ask again")
+            self._local.snapshot = True
+            try:
+                yield connection
+            finally:
+                self._local.snapshot = False
+
+    def _begin(self, transaction: ExitStack) -> psycopg.Connection[Any]:
+        """This thread's connection with a transaction begun in `transaction`. A connection the server
+        dropped since its last use (a restart) is made again and the transaction begun on it, once."""
+        import psycopg
+
+        connection = self.connection()
+        try:
+            transaction.enter_context(connection.transaction())
+        except psycopg.OperationalError:
+            if not connection.broken:
+                raise
+            log.info("the connection to %s was lost: connecting again", self.location)
+            connection = self.connection()
+            transaction.enter_context(connection.transaction())
+        return connection
+
+    # ---- the store ---------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, held: HeldLock | None = None) -> Iterator[HeldLock]:
+        key = f"postgres:{self.corpus}"
+        if held is not None:
+            check_held(held, key)
+            yield held
+            return
+        session = connect(self.url, migrate=not self._migrated)  # the lock lives as long as this session
+        self._migrated = True
+        try:
+            with self.told():
+                taken = session.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone()
+            if not taken or not taken[0]:
+                raise IndexBusyError(f"another build is writing the index in {self.location}",
+                                     "wait for it to finish and try again")
+            yield HeldLock(key)
+        finally:
+            session.close()
+
+    def _current(self, connection: psycopg.Connection[Any]) -> tuple | None:
+        """(number, name, manifest record, passages, total_terms) of the version in use, or None."""
+        return connection.execute(
+            "SELECT v.number, v.name, v.manifest, v.passages, v.total_terms FROM newsbot.corpora c "
+            "JOIN newsbot.versions v ON v.corpus = c.name AND v.number = c.current WHERE c.name = %s",
+            (self.corpus,)).fetchone()
+
+    def _manifest(self, record: object, name: str) -> Manifest:
+        return Manifest.from_record(record, f"the manifest of version {name} in {self.location}",
+                                    f"the index in {self.location}")
+
+    def read_manifest(self) -> Manifest | None:
+        """The manifest of the version in use, None when there is none."""
+        with self.told():
+            row = self._current(self.connection())
+        return self._manifest(row[2], row[1]) if row else None
+
+    def current_name(self) -> str | None:
+        with self.told():
+            row = self._current(self.connection())
+        return row[1] if row else None
+
+    def read_current(self, kept: StoredVersion | None = None) -> StoredVersion | None:
+        with self.snapshot() as connection:
+            current = self._current(connection)
+            if current is None:
+                return None
+            number, name, record, passages, _ = current
+            if kept is not None and kept.name == name:
+                return kept
+            try:
+                manifest = self._manifest(record, name)
+            except IndexMismatchError:
+                return None  # written by another newsbot: the build makes everything again
+            articles = connection.execute(
+                "SELECT doc_id, digest, record, first_passage, passages FROM newsbot.articles "
+                "WHERE corpus = %s AND removed_in IS NULL ORDER BY first_passage", (self.corpus,)).fetchall()
+            rows = connection.execute(
+                "SELECT id, chunk, embedding FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL "
+                "ORDER BY id", (self.corpus,)).fetchall()
+            postings = connection.execute(
+                "SELECT po.passage_id, po.term, po.tf FROM newsbot.postings po JOIN newsbot.passages p "
+                "ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL", (self.corpus,)).fetchall()
+            words = one_value(connection.execute("SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                                       (self.corpus, number)))
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        stored = StoredVersion(name, manifest, chunk_lines=[row[1].encode() for row in rows],
+                               vectors=np.vstack([array_of(row[2]) for row in rows]).astype(np.float32) if rows
+                               else np.zeros((0, manifest.dimension), dtype=np.float32),
+                               terms=_term_counts(postings, ids), words=words)
+        for doc_id, digest, line, first, count in articles:
+            position = int(np.searchsorted(ids, first))
+            record = json.loads(line)
+            stored.articles[doc_id] = StoredArticle(Article(ArticleMeta.from_json(record), record["text"]), digest,
+                                                    line.encode(), range(position, position + count))
+        return stored
+
+    def publish(self, new: NewVersion, keep: int) -> StoredVersion:
+        connection = self.connection()
+        name = dt.datetime.now(dt.UTC).strftime(VERSION_NAME)
+        timings = {"insert": 0.0, "vector_index": 0.0}
+        with self.told(), connection.transaction():
+            connection.execute("INSERT INTO newsbot.corpora (name) VALUES (%s) ON CONFLICT DO NOTHING", (self.corpus,))
+            current = one_value(connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE",
+                                         (self.corpus,)))
+            previous = connection.execute("SELECT manifest FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                                          (self.corpus, current)).fetchone()
+            number = one_value(connection.execute("SELECT coalesce(max(number), 0) + 1 FROM newsbot.versions WHERE corpus = %s",
+                                        (self.corpus,)))
+            same_passages = previous is not None and all(
+                previous[0].get(key) == getattr(new.manifest, key) for key in ("model", "dimension", "chunker"))
+            in_use = dict(connection.execute("SELECT doc_id, digest FROM newsbot.articles WHERE corpus = %s AND "
+                                             "removed_in IS NULL", (self.corpus,)).fetchall())
+            kept = {doc_id for doc_id, article in new.articles.items()
+                    if same_passages and in_use.get(doc_id) == article.digest}
+            gone = [doc_id for doc_id in in_use if doc_id not in kept]
+            fresh = [article for doc_id, article in new.articles.items() if doc_id not in kept]
+            started = time.perf_counter()
+            if gone:
+                mark_removed(connection, self.corpus, gone, number)
+            if fresh:
+                insert_rows(connection, self.corpus, new, fresh, number)
+            timings["insert"] = time.perf_counter() - started
+            started = time.perf_counter()
+            ensure_vector_index(connection, self.corpus, new.manifest.dimension)  # after the rows: built in bulk once
+            timings["vector_index"] = time.perf_counter() - started
+            connection.execute(
+                "INSERT INTO newsbot.versions (corpus, number, name, manifest, words, passages, total_terms) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (self.corpus, number, name, _json(new.manifest.to_record()), _json(new.words), len(new.chunk_lines),
+                 float(new.terms.counts.sum())))
+            connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
+            prune_versions(connection, self.corpus, keep)
+        if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
+            with self.told():  # marks the new rows visible to all, so BM25 reads its index alone
+                connection.execute("VACUUM (ANALYZE) newsbot.postings, newsbot.passages")
+        self.last_publish = timings
+        log.info("stored version %s of %s: %d articles kept, %d written, %d gone (%.1f s rows, %.1f s vector index)",
+                 name, self.location, len(kept), len(fresh), len(gone), timings["insert"], timings["vector_index"])
+        return StoredVersion(name, new.manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
+
+
+    def serve_previous(self) -> str:
+        with self.lock():
+            connection = self.connection()
+            with self.told(), connection.transaction():
+                current = connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE",
+                                             (self.corpus,)).fetchone()
+                if current is None or current[0] is None:
+                    raise IndexMissingError(f"no index has been built in {self.location} yet",
+                                            "build one with `newsbot index build`")
+                older = connection.execute("SELECT number, name FROM newsbot.versions WHERE corpus = %s AND number < %s "
+                                           "ORDER BY number DESC LIMIT 1", (self.corpus, current[0])).fetchone()
+                if older is None:
+                    name = one_value(connection.execute("SELECT name FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                                              (self.corpus, current[0])))
+                    raise IndexMissingError(f"there is no version older than {name} in {self.location} to go back to",
+                                            "keep more versions with [index] keep_versions")
+                number = older[0]
+                delete_rows(connection, self.corpus, "added_in > %s", number)
+                for table in ("passages", "articles"):
+                    connection.execute(f"UPDATE newsbot.{table} SET removed_in = NULL WHERE corpus = %s AND removed_in > %s",
+                                       (self.corpus, number))
+                connection.execute("DELETE FROM newsbot.versions WHERE corpus = %s AND number > %s", (self.corpus, number))
+                connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s", (self.corpus,))
+                connection.execute(
+                    "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
+                    "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL "
+                    "GROUP BY po.term", (self.corpus, self.corpus))
+                connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
+        return older[1]
+
+    def open(self, embedder: Embedder) -> NewsIndex:
+        with self.snapshot() as connection:
+            current = self._current(connection)
+            if current is None:
+                raise IndexMissingError(f"no index has been built in {self.location} yet",
+                                        "build one with `newsbot index build`")
+            number, name, record, passages, total_terms = current
+            manifest = self._manifest(record, name)
+            check_model(f"the index in {self.location}", manifest, embedder)
+            known = embedder.known_dimension()
+            if known is not None and known != manifest.dimension:
+                raise IndexMismatchError(f"the index in {self.location} holds {manifest.dimension}-dimensional "
+                                         f"vectors, the model makes {known}", REBUILD_HINT)
+            rows = connection.execute("SELECT meta, first_passage, passages FROM newsbot.articles WHERE corpus = %s "
+                                      "AND removed_in IS NULL ORDER BY first_passage", (self.corpus,)).fetchall()
+        try:
+            articles = {meta["doc_id"]: ArticleMeta.from_json(meta) for meta, _, _ in rows}
+        except (KeyError, TypeError, ValueError) as error:
+            raise IndexMismatchError(f"the index in {self.location} is damaged ({error})", REBUILD_HINT) from None
+        rows_by_article = {meta["doc_id"]: range(first, first + count) for meta, first, count in rows}
+        return PostgresIndex(self, number, name, manifest, articles, rows_by_article, passages, total_terms, embedder)
+
+
+def _term_counts(postings: list[tuple], ids: np.ndarray) -> TermCounts:
+    """The passages x words matrix of postings (passage id, word, count), rows in `ids` order."""
+    import scipy.sparse
+
+    vocabulary: dict[str, int] = {}
+    rows = np.searchsorted(ids, np.fromiter((p[0] for p in postings), dtype=np.int64, count=len(postings)))
+    columns = np.fromiter((vocabulary.setdefault(p[1], len(vocabulary)) for p in postings), dtype=np.int64,
+                          count=len(postings))
+    data = np.fromiter((p[2] for p in postings), dtype=np.float32, count=len(postings))
+    counts = scipy.sparse.csr_matrix((data, (rows, columns)), shape=(len(ids), len(vocabulary)))
+    return TermCounts(counts, vocabulary)
+
+
+def _json(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
