@@ -11,7 +11,7 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-# ruff over everything, mypy over the retrieval library (both pinned in the lint extra).
+# ruff over everything, mypy over the library and the app (both pinned in the lint extra).
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot index tests
 	$(BIN)/mypy

@@ -101,7 +101,7 @@ def fake_corpus_app(tmp_path):
     return newsbot
 
 
-# ---- the fake Discord and bots on it (tests/test_discord_bot.py, tests/test_security.py) ----
+# ---- the fake Discord and bots on it (tests/bot/discord_bot/test_discord_bot.py, tests/test_security.py) ----
 
 @pytest.fixture
 async def fake():

@@ -116,7 +116,7 @@ class SearchSettings:
     k: int = _setting(PASSAGES_PER_ANSWER, "an integer from 1 to 20", lambda v: 1 <= v <= 20)
     mode: SearchMode = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
     min_answer_score: float | None = _setting(None, "a number from -1 to 2", lambda v: -1 <= v <= 2)
-    """None: each index's own threshold, worked out when it is built (index/answerability.py)."""
+    """None: each index's own threshold, worked out when it is built (index/search/answerability.py)."""
 
 
 def _is_id_list(value: tuple) -> bool:

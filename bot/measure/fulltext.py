@@ -1,6 +1,6 @@
 """PostgreSQL's own full text search in place of BM25, measured on a judged set (prints figures).
 
-The PostgreSQL backend scores BM25 in SQL (index/postgres_store.py). This puts PostgreSQL's full
+The PostgreSQL backend scores BM25 in SQL (index/stores/postgres/reads.py). This puts PostgreSQL's full
 text search (`to_tsvector('english', ...)`, the question's words OR-ed, `ts_rank` normalised by
 length) in BM25's place over the same passages, and runs `newsbot eval`'s measurement with each:
 the figures in docs/deploying.md chose BM25.

@@ -1,0 +1,238 @@
+"""The PostgreSQL backend against a real server: versions and rollback, one version per search while
+another process switches, the bot's shared state, migration, and one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+from bot.core.config import Config, CorpusSettings, StoreSettings
+from bot.core.service import Newsbot
+from index import (
+    IndexMissingError,
+    PostgresStore,
+    VersionChanged,
+    build_index,
+    load_corpus_file,
+    open_index,
+    serve_previous_version,
+    update_index,
+)
+from tests.conftest import SEED_2017, SEEDS
+from tests.fakes import FakeEmbedder
+from tests.postgres import database_url
+
+HARBOUR = "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after two years of repairs.\n"
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    (folder / "harbour.txt").write_text(HARBOUR)
+    return folder
+
+
+def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, index_at):
+    embedder = FakeEmbedder()
+    (corpus / "harbour.txt").unlink()
+    first = build_index([corpus], index_at, embedder, keep_versions=2)
+    (corpus / "harbour.txt").write_text(HARBOUR)
+    [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+    update_index(index_at, embedder, add=[harbour], keep_versions=2)
+    assert "harbour" in open_index(index_at, embedder).articles
+    assert serve_previous_version(index_at) == first.version_name
+    back = open_index(index_at, embedder)
+    assert "harbour" not in back.articles and back.search("harbour bridge", k=1)[0].article.doc_id != "harbour"
+    with pytest.raises(IndexMissingError, match="no version older than"):
+        serve_previous_version(index_at)
+    update_index(index_at, embedder, add=[harbour], keep_versions=2)
+    update_index(index_at, embedder, remove=[SEED_2017], keep_versions=2)
+    assert serve_previous_version(index_at)  # the version with the harbour story
+    assert {"harbour", SEED_2017} <= set(open_index(index_at, embedder).articles)
+    with pytest.raises(IndexMissingError, match="no version older than"):
+        serve_previous_version(index_at)  # two kept: the first one is gone
+
+
+def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, postgres_url, tmp_path):
+    embedder = FakeEmbedder()
+    config = Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+                    store=StoreSettings(backend="postgres", url=postgres_url))
+    (corpus / "harbour.txt").unlink()
+    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
+    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")  # another machine's path
+    try:
+        writer.rebuild()
+        before = reader.ask("When did the harbour bridge reopen?")
+        opened = reader.index
+        (corpus / "harbour.txt").write_text(HARBOUR)
+        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+        writer.update(add=[harbour])
+        with pytest.raises(VersionChanged):
+            opened.search("harbour bridge", k=1)  # a version no longer in use is never read half-changed
+        after = reader.ask("When did the harbour bridge reopen?")
+    finally:
+        writer.close()
+        reader.close()
+    assert all(p.hit.article.doc_id != "harbour" for p in before.passages)
+    assert after.passages[0].hit.article.doc_id == "harbour"
+
+
+def test_the_bot_state_is_one_for_every_process(postgres_url):
+    from bot.discord_bot.state import PostgresBotState
+
+    one, two = PostgresBotState(postgres_url), PostgresBotState(postgres_url)
+    try:
+        answer_id = one.save_answer("Who?", 3, False, ["a#0", "b#1"], follows="Where?")
+        stored = two.answer(answer_id)
+        assert (stored.question, stored.shown, stored.passage_ids, stored.follows) == ("Who?", 3, ["a#0", "b#1"], "Where?")
+        two.update_answer(answer_id, 5, ["a#0"])
+        assert one.answer(answer_id).shown == 5
+        one.vote(stored, 42, 1)
+        two.vote(stored, 42, -1)  # the same person changing their vote
+        two.vote(stored, 43, 1)
+        assert one.feedback_counts() == (1, 1) and one.user_hash(42) == two.user_hash(42)
+        one.remember_conversation([7, 8], "Who?")
+        assert two.conversation(8) == "Who?"
+        from pathlib import Path
+
+        one.record_reindex(Path("/srv/a/index"), "Indexed 3")
+        assert two.last_reindex(Path("/home/b/index")).summary == "Indexed 3"  # the corpus's name, not the path
+        assert [one.cooldown(9, 2, 30), two.cooldown(9, 2, 30)] == [0.0, 0.0]
+        assert 0 < one.cooldown(9, 2, 30) <= 30 and 0 < two.cooldown(9, 2, 30) <= 30
+        assert one.cooldown(10, 2, 30) == 0.0  # another member
+        import psycopg
+
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # the server drops it, as at a restart
+            admin.execute("SELECT pg_terminate_backend(%s)", (one._db.info.backend_pid,))
+        assert one.answer(answer_id).question == "Who?"  # made again, and the statement run on the new one
+    finally:
+        one.close()
+        two.close()
+
+
+def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli, tmp_path, postgres_url):
+    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nurl = "{postgres_url}"\n')
+    status, _, err = cli("index", "build")
+    assert status == 0, err
+    status, faiss_answer, _ = cli("ask", "--json", "How much flour did Russia deliver to North Korea?")
+    status, out, err = cli("index", "migrate", "--to", "postgres")
+    assert status == 0, err
+    assert "nothing was embedded again" in out and 'backend = "postgres"' in out
+    status, out, err = cli("index", "migrate", "--to", "postgres")
+    assert status == 0 and "holds these 2 articles already" in out and "nothing was copied" in out, err
+    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
+                                          f'url = "{postgres_url}"\n')
+    status, postgres_answer, err = cli("ask", "--json", "How much flour did Russia deliver to North Korea?")
+    assert status == 0, err
+    assert _passages(postgres_answer) == _passages(faiss_answer) != ["abstained"]
+    status, out, _ = cli("index", "stats")
+    assert status == 0 and "22" in out and out.startswith("Index:     corpus 'index' of postgresql://postgres@/test_")
+
+
+def _passages(answer_json: str) -> list:
+    import json
+
+    return [(p["doc_id"], p["chunk_id"], round(p["score"], 4)) for p in json.loads(answer_json)["hits"]] or ["abstained"]
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
+                                          f'url = "postgresql://newsbot:s3cret@127.0.0.1:{port}/news"\n')
+    status, _, err = cli("index", "stats")
+    assert status == 2
+    assert err.count("\n") == 1 and "s3cret" not in err and "Traceback" not in err
+    assert err.startswith(f"newsbot: error: cannot reach the database at postgresql://newsbot@127.0.0.1:{port}/news (")
+    assert err.rstrip().endswith("Start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
+
+
+def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):
+    import psycopg
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:  # a role that may not create extensions
+        admin.execute("CREATE ROLE plain LOGIN")
+        admin.execute("CREATE DATABASE novector")
+    url = database_url(postgres_server, "novector").replace("postgres:@", "plain:@", 1)
+    try:
+        (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
+                                              f'url = "{url}"\n')
+        status, _, err = cli("index", "build")
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute("DROP DATABASE novector WITH (FORCE)")
+            admin.execute("DROP ROLE plain")
+    assert status == 2 and err.count("\n") == 1, err
+    assert "lacks the vector extension" in err and "have a superuser" in err
+
+
+def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path, monkeypatch):
+    from bot.core.config import load_config
+    from index import ConfigError
+
+    monkeypatch.delenv("NEWSBOT_DATABASE_URL", raising=False)
+    app = Newsbot(Config(store=StoreSettings(backend="postgres")), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    with pytest.raises(ConfigError, match="no database URL is set"):
+        app.store  # noqa: B018
+    monkeypatch.setenv("NEWSBOT_DATABASE_URL", "postgresql://u:p@db.example/news")
+    assert isinstance(app.store, PostgresStore) and app.store.corpus == "ix"
+    (tmp_path / "c.toml").write_text("[discord]\nshard_ids = [1]\n")
+    with pytest.raises(ConfigError, match="shard_ids is set but shard_count is not"):
+        load_config(tmp_path / "c.toml")
+    (tmp_path / "c.toml").write_text("[discord]\nshard_count = 2\nshard_ids = [2]\n")
+    with pytest.raises(ConfigError, match="beyond shard_count 2"):
+        load_config(tmp_path / "c.toml")
+    (tmp_path / "c.toml").write_text('[store]\nbackend = "postgres"\n\n[guilds.42]\npaths = ["club"]\n'
+                                     'index_dir = "elsewhere/index"\n')
+    with pytest.raises(ConfigError, match="\\[guilds.42\\] index_dir and \\[index\\] dir would share the corpus 'index'"):
+        load_config(tmp_path / "c.toml")
+
+
+def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
+    (tmp_path / "config.toml").write_text(f'[store]\nurl = "{postgres_url}"\n')
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--keep")
+    assert status == 0, err
+    assert "faiss (flat, exact): inserted" in out and "postgres: inserted" in out
+    recalls = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if "recall@10 against exact search" in line]
+    assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--reuse")
+    assert status == 0 and "reusing the corpus bench-3000" in out, err
+    status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20")
+    assert status == 0 and "dropped the corpus bench-3000" in out, err
+
+
+def test_members_are_not_told_where_the_database_is():
+    from bot.discord_bot.errors import DATABASE_DOWN, message_for
+    from index import DatabaseError
+
+    error = DatabaseError("the database at postgresql://newsbot:***@db.internal.example/news failed: connection lost",
+                          "check that PostgreSQL is running and reachable, then try again")
+    assert message_for(error) == DATABASE_DOWN and "internal" not in DATABASE_DOWN
+
+
+def test_a_corpus_another_deployment_built_is_not_rebuilt_behind_its_back(corpus, tmp_path, postgres_url):
+    from index import IndexMismatchError
+
+    store = StoreSettings(backend="postgres", url=postgres_url)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("Harbour note\n\nThe harbour opened a gate today.\n")
+    first = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "a"), store=store),
+                    embedder=FakeEmbedder(), index_dir=tmp_path / "one" / "index")
+    second = Newsbot(Config(corpus=CorpusSettings(paths=(other,), added_dir=tmp_path / "b"), store=store),
+                     embedder=FakeEmbedder(), index_dir=tmp_path / "two" / "index")  # the same corpus name
+    try:
+        first.ensure_index()
+        with pytest.raises(IndexMismatchError, match="another deployment may be using it"):
+            second.ensure_index()
+        assert set(first.current_index().articles) == {"harbour", SEED_2017, "001_4589706aa8a54f74"}  # untouched
+        second.rebuild()  # asked for in so many words: `newsbot index build`
+        assert set(first.current_index().articles) == {"note"}
+    finally:
+        first.close()
+        second.close()
+

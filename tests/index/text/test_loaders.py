@@ -1,0 +1,163 @@
+"""Reading corpora: every format, sidecars, and bad files skipped with a warning that names them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from index import ConfigError, load_corpus
+from tests.conftest import SEEDS
+
+HTML_PAGE = """<!doctype html>
+<html><head>
+<title>Harbour bridge reopens after repairs | Coastal Times</title>
+<meta property="og:title" content="Harbour bridge reopens after repairs">
+<meta property="og:site_name" content="Coastal Times">
+<meta property="og:url" content="https://coastal.example/news/2024/03/05/bridge-reopens">
+<meta name="author" content="Ana Lima">
+<meta property="article:published_time" content="2024-03-05T09:00:00Z">
+</head><body>
+<nav><a href="/">Home</a> <a href="/sport">Sport</a> Subscribe now</nav>
+<article>
+<h1>Harbour bridge reopens after repairs</h1>
+<p>The harbour bridge reopened on Tuesday after eight months of repairs to its steel deck, the city council said.</p>
+<p>Engineers replaced 1,200 rivets and repainted the whole span, at a cost of 14 million dollars.</p>
+<p>Traffic is expected to return to normal levels by the end of the week, according to the council.</p>
+</article>
+<footer>Copyright Coastal Times. Cookie settings. Advertisement</footer>
+</body></html>"""
+
+
+def test_jsonl_in_the_beir_layout(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    records = [
+        {"_id": "a1", "text": "First story text.", "title": "First", "url": "https://www.cnn.com/2022/06/12/world/x/index.html"},
+        {"id": "a2", "text": "Second story.", "source": "The Week", "date": "2022-07-01", "byline": "Sam Roe"},
+    ]
+    corpus.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    articles = {a.doc_id: a for a in load_corpus([corpus]).articles}
+    assert articles["a1"].meta.title == "First"
+    assert articles["a1"].meta.outlet == "CNN"  # from the URL
+    assert articles["a1"].meta.date == dt.date(2022, 6, 12)  # from the URL
+    assert articles["a2"].meta.outlet == "The Week"
+    assert articles["a2"].meta.date == dt.date(2022, 7, 1)
+    assert articles["a2"].meta.byline == "Sam Roe"
+    assert articles["a2"].text == "Second story."
+
+
+def test_html_main_text_and_metadata_through_trafilatura(tmp_path):
+    (tmp_path / "bridge.html").write_text(HTML_PAGE)
+    [article] = load_corpus([tmp_path]).articles
+    assert article.doc_id == "bridge"
+    assert article.meta.title == "Harbour bridge reopens after repairs"
+    assert article.meta.outlet == "Coastal Times"
+    assert article.meta.byline == "Ana Lima"
+    assert article.meta.date == dt.date(2024, 3, 5)
+    assert "1,200 rivets" in article.text
+    assert "Subscribe now" not in article.text and "Cookie settings" not in article.text
+
+
+def test_markdown_takes_its_heading_as_title(tmp_path):
+    (tmp_path / "note.md").write_text("# Council votes on budget\n\nThe council approved the budget.\n\nAdvertisement\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.title == "Council votes on budget"
+    assert article.text == "The council approved the budget."
+
+
+@pytest.mark.parametrize("header", [
+    "By Ana Lima\n\nMarch 5, 2019",
+    "*By Ana Lima*\n*March 5, 2019*",
+    "**By Ana Lima** · Published: 2019-03-05",
+    "By Ana Lima | Mar. 5, 2019 / 11:56 AM",
+])
+def test_markdown_byline_and_date_lines_are_metadata_not_text(tmp_path, header):
+    (tmp_path / "bridge.md").write_text(f"# Harbour bridge reopens\n\n{header}\n\nThe bridge reopened on Tuesday.\n\n"
+                                        "By noon, 2,000 cars had crossed it.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.byline == "Ana Lima" and article.meta.date == dt.date(2019, 3, 5)
+    assert article.text == "The bridge reopened on Tuesday.\n\nBy noon, 2,000 cars had crossed it."
+
+
+def test_a_markdown_story_that_opens_with_by_keeps_its_first_sentence(tmp_path):
+    (tmp_path / "bridge.md").write_text("# Harbour bridge reopens\n\nBy noon, 2,000 cars had crossed it.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.byline is None and article.text == "By noon, 2,000 cars had crossed it."
+
+
+def test_sidecar_supplies_and_corrects_metadata(tmp_path):
+    (tmp_path / "story.txt").write_text("A short title here\n\nBy Jo Park\n\nJune 2 (AP) -- Something happened today.\n")
+    (tmp_path / "story.meta.toml").write_text(
+        'title = "The corrected title"\nurl = "https://example.org/story"\ndate = 2020-06-02\nbogus = 1\n'
+    )
+    loaded = load_corpus([tmp_path])
+    [article] = loaded.articles
+    assert article.meta.title == "The corrected title"
+    assert article.meta.url == "https://example.org/story"
+    assert article.meta.date == dt.date(2020, 6, 2)
+    assert article.meta.outlet == "AP"
+    assert article.meta.byline == "Jo Park"
+    assert loaded.warnings == [f"{tmp_path / 'story.meta.toml'}: ignored unknown key 'bogus' (allowed: byline, date, outlet, title, url)"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("blank.txt", b"   \n\n  ", "the file is empty"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the file is binary, not text"),
+        ("latin1.txt", "Caf\xe9 owner speaks out about rent".encode("latin-1"), "not UTF-8 text (byte 3); save it as UTF-8"),
+        ("furniture.txt", b"Advertisement\n\nTrending\n", "no article text left after cleaning"),
+    ],
+)
+def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path, name, content, problem):
+    (tmp_path / "good.txt").write_text("A good title here\n\nThe story itself is here.\n")
+    (tmp_path / name).write_bytes(content)
+    loaded = load_corpus([tmp_path])
+    assert [a.doc_id for a in loaded.articles] == ["good"]
+    assert loaded.warnings == [f"{tmp_path / name}: skipped: {problem}"]
+
+
+def test_malformed_json_lines_are_skipped_by_line(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        '{"_id": "ok1", "text": "Fine."}\n'
+        '{"_id": "broken", "text": \n'
+        '["not", "an", "object"]\n'
+        '{"_id": "no-text"}\n'
+        '\n'
+        '{"_id": "ok2", "text": "Also fine."}\n'
+    )
+    loaded = load_corpus([corpus])
+    assert [a.doc_id for a in loaded.articles] == ["ok1", "ok2"]
+    assert len(loaded.warnings) == 3
+    assert loaded.warnings[0].startswith(f"{corpus}:2: skipped line: malformed JSON")
+    assert loaded.warnings[1] == f"{corpus}:3: skipped line: expected a JSON object"
+    assert loaded.warnings[2] == f'{corpus}:4: skipped line: needs "_id" (or "id") and a non-empty "text"'
+
+
+def test_duplicate_ids_keep_the_first(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"_id": "x", "text": "One."}\n{"_id": "x", "text": "Two."}\n')
+    loaded = load_corpus([corpus])
+    assert [a.text for a in loaded.articles] == ["One."]
+    assert "already in the corpus" in loaded.warnings[0]
+
+
+def test_ids_are_stable_paths_not_counters(tmp_path):
+    (tmp_path / "world").mkdir()
+    (tmp_path / "world" / "b.txt").write_text("Title of story B\n\nBody of B.\n")
+    (tmp_path / "a.txt").write_text("Title of story A\n\nBody of A.\n")
+    assert [a.doc_id for a in load_corpus([tmp_path]).articles] == ["a", "world/b"]
+    assert [a.doc_id for a in load_corpus([tmp_path / "world" / "b.txt"]).articles] == ["b"]
+
+
+def test_a_missing_corpus_path_is_an_error_with_the_fix():
+    with pytest.raises(ConfigError, match=r"corpus path nowhere does not exist\. Fix the path"):
+        load_corpus(["nowhere"])
+
+
+def test_the_seeds_load_cleanly():
+    loaded = load_corpus([SEEDS])
+    assert len(loaded.articles) == 2 and loaded.warnings == []
