@@ -51,6 +51,7 @@ from .stores import (
     serve_previous_version,
 )
 from .stores.copy import copy_version
+from .stores.postgres.schema import MigrationTrack
 from .stores.postgres.schema import connect as connect_database
 from .stores.postgres.store import PostgresStore
 from .text.chunking import ChunkerSettings, chunk_article
@@ -66,7 +67,7 @@ __all__ = [
     "corpus_fingerprint", "load_corpus", "load_corpus_file", "sentence_spans", "update_index",
     # where versions live
     "NewVersion", "PostgresStore", "STORE_BACKENDS", "StoreBackend", "VersionStore", "as_store", "connect_database",
-    "copy_version", "open_index", "open_store", "serve_previous_version",
+    "copy_version", "open_index", "open_store", "serve_previous_version", "MigrationTrack",
     # the model
     "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
     "hub_offline", "resolve_model_path",

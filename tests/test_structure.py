@@ -28,7 +28,7 @@ def test_the_public_surface_of_index_is_pinned():
         "CorpusLoad", "HeldLock", "Manifest", "StoredVersion", "build_index", "build_lock", "chunk_article",
         "corpus_fingerprint", "load_corpus", "load_corpus_file", "sentence_spans", "update_index",
         "NewVersion", "PostgresStore", "STORE_BACKENDS", "StoreBackend", "VersionStore", "as_store", "connect_database",
-        "copy_version", "open_index", "open_store", "serve_previous_version",
+        "copy_version", "open_index", "open_store", "serve_previous_version", "MigrationTrack",
         "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
         "hub_offline", "resolve_model_path",
         "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",

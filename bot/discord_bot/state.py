@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import ConfigError, DatabaseError, connect_database
+from index import ConfigError, DatabaseError, MigrationTrack, connect_database
 
 from ..core.config import corpus_name
 from ..core.service import Newsbot
@@ -183,16 +183,22 @@ class BotState:
         return Reindex(*row) if row else None
 
 
+STATE_MIGRATIONS = MigrationTrack("the bot's state schema", "bot_migrations", (), 0x6E657762)
+"""The bot's own track of migrations (none yet): a change to its tables is a new one at the end, applied
+once by the first bot process that starts, under its own advisory lock and recorded in newsbot.bot_migrations."""
+
+
 class PostgresBotState:
     """The same state in PostgreSQL ([store] backend = "postgres"): every bot process reads and writes
     one copy, so a button pressed on an answer one process gave works in another, votes and the
     reindex history are counted once, and the cooldown holds across processes (`SharedCooldown`).
-    The tables are created by the project's migrations (index/postgres_schema.py)."""
+    Its tables were made by the index's migration 2 (index/stores/postgres/schema.py), released before the
+    bot had a track of its own; every later change to them is a migration of `STATE_MIGRATIONS`."""
 
     def __init__(self, url: str, keep_days: int = 30) -> None:
         self.keep_days = keep_days
         self._url = url
-        self._db = connect_database(url)  # the migrations applied; later connections skip them
+        self._db = connect_database(url, also_migrate=[STATE_MIGRATIONS])  # later connections skip them
         self._lock = threading.Lock()
         self._run("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING", (secrets.token_hex(16),))
         self._salt = self._run("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]

@@ -13,6 +13,8 @@ default never loads them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...errors import DatabaseError
@@ -110,6 +112,25 @@ MIGRATIONS: list[str] = [
 ]
 
 
+@dataclass(frozen=True)
+class MigrationTrack:
+    """A numbered list of migrations and the table that records which of them a database has. The index
+    has its track (`INDEX_MIGRATIONS`); the bot's own state has another (bot/discord_bot/state.py), so
+    each changes its tables without numbering the other's changes."""
+
+    what: str
+    """How messages name its schema."""
+    table: str
+    """The table in the newsbot schema recording the numbers applied."""
+    migrations: tuple[str, ...]
+    lock: int
+    """The advisory lock its migrations are applied under."""
+
+
+INDEX_MIGRATIONS = MigrationTrack("newsbot's schema", "migrations", tuple(MIGRATIONS), MIGRATION_LOCK)
+"""The index's track. Its migration 2 made the bot's tables before the bot had a track of its own: released,
+it stays here; the bot's later changes are on its own track."""
+
 UNNAMED = "the URL in [store] url (or NEWSBOT_DATABASE_URL)"
 
 
@@ -133,9 +154,11 @@ def redacted(url: str) -> str:
     return shown
 
 
-def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_timeout_ms: int = 0) -> psycopg.Connection[Any]:
-    """An autocommit connection with pgvector's types, after the migrations are applied; with
-    `statement_timeout_ms`, every statement on it stops after that long.
+def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_timeout_ms: int = 0,
+            also_migrate: Sequence[MigrationTrack] = ()) -> psycopg.Connection[Any]:
+    """An autocommit connection with pgvector's types, after the index's migrations are applied (and
+    those of the tracks in `also_migrate`, after them); with `statement_timeout_ms`, every statement on
+    it stops after that long.
 
     DatabaseError, in one line, when the server cannot be reached or lacks the vector extension."""
     try:
@@ -157,7 +180,8 @@ def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_time
         _ensure_vector(connection, url)
         register_vector(connection)
         if migrate:
-            apply_migrations(connection)
+            for track in (INDEX_MIGRATIONS, *also_migrate):
+                apply_migrations(connection, track)
     except psycopg.Error as error:
         connection.close()
         reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], url)
@@ -227,39 +251,41 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
                             "admin role) run CREATE EXTENSION vector in this database") from None
 
 
-def applied_migrations(connection: psycopg.Connection[Any]) -> set[int]:
-    """The migrations the database has (none before the first): a read, no DDL."""
-    found = connection.execute("SELECT to_regclass('newsbot.migrations') IS NOT NULL").fetchone()
+def applied_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> set[int]:
+    """The migrations of a track (the index's unless given) the database has (none before the first): a read, no DDL."""
+    track = track or INDEX_MIGRATIONS
+    found = connection.execute("SELECT to_regclass(%s) IS NOT NULL", (f"newsbot.{track.table}",)).fetchone()
     if not found or not found[0]:
         return set()
-    return {row[0] for row in connection.execute("SELECT number FROM newsbot.migrations")}
+    return {row[0] for row in connection.execute(f"SELECT number FROM newsbot.{track.table}")}
 
 
-def apply_migrations(connection: psycopg.Connection[Any]) -> int:
-    """Apply the migrations the database lacks; returns how many were applied. A database whose schema
-    is current is only read, so a role without CREATE on it can use it."""
-    done = applied_migrations(connection)
-    if set(range(1, len(MIGRATIONS) + 1)) <= done:
-        return _check_not_newer(done)
+def apply_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> int:
+    """Apply the migrations of a track (the index's unless given) the database lacks; returns how many
+    were applied. A database whose schema is current is only read, so a role without CREATE on it can use it."""
+    track = track or INDEX_MIGRATIONS
+    done = applied_migrations(connection, track)
+    if set(range(1, len(track.migrations) + 1)) <= done:
+        return _check_not_newer(done, track)
     applied = 0
     with connection.transaction():
-        connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (track.lock,))
         connection.execute("CREATE SCHEMA IF NOT EXISTS newsbot")
-        connection.execute("CREATE TABLE IF NOT EXISTS newsbot.migrations "
+        connection.execute(f"CREATE TABLE IF NOT EXISTS newsbot.{track.table} "
                            "(number integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
-        done = {row[0] for row in connection.execute("SELECT number FROM newsbot.migrations")}
-        for number, sql in enumerate(MIGRATIONS, start=1):
+        done = {row[0] for row in connection.execute(f"SELECT number FROM newsbot.{track.table}")}
+        for number, sql in enumerate(track.migrations, start=1):
             if number in done:
                 continue
             connection.execute(sql.replace("CREATE SCHEMA IF NOT EXISTS newsbot;", ""))
-            connection.execute("INSERT INTO newsbot.migrations (number) VALUES (%s)", (number,))
+            connection.execute(f"INSERT INTO newsbot.{track.table} (number) VALUES (%s)", (number,))
             applied += 1
-    return _check_not_newer(done) + applied
+    return _check_not_newer(done, track) + applied
 
 
-def _check_not_newer(done: set[int]) -> int:
+def _check_not_newer(done: set[int], track: MigrationTrack) -> int:
     newer = max(done, default=0)
-    if newer > len(MIGRATIONS):
-        raise DatabaseError(f"the database holds newsbot's schema version {newer}, this newsbot knows {len(MIGRATIONS)}",
+    if newer > len(track.migrations):
+        raise DatabaseError(f"the database holds {track.what} version {newer}, this newsbot knows {len(track.migrations)}",
                             "upgrade newsbot on this machine")
     return 0

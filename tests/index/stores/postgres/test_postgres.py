@@ -236,3 +236,33 @@ def test_a_corpus_another_deployment_built_is_not_rebuilt_behind_its_back(corpus
         first.close()
         second.close()
 
+
+def test_each_migration_track_records_its_own_numbers(postgres_url):
+    """The bot's state changes its tables on a track of its own: its numbers never collide with the
+    index's, each is applied once, and a database newer than this newsbot is refused in one line."""
+    import psycopg
+
+    from index import DatabaseError, MigrationTrack, connect_database
+    from index.stores.postgres.schema import INDEX_MIGRATIONS, applied_migrations, apply_migrations
+
+    track = MigrationTrack("a test's schema", "test_track_migrations", (
+        "CREATE TABLE newsbot.test_track_one (n integer)",
+        "ALTER TABLE newsbot.test_track_one ADD COLUMN m integer",
+    ), 0x7465_7374)
+    connection = connect_database(postgres_url, also_migrate=[track])
+    try:
+        index_numbers = applied_migrations(connection, INDEX_MIGRATIONS)
+        assert applied_migrations(connection, track) == {1, 2}
+        assert index_numbers == set(range(1, len(INDEX_MIGRATIONS.migrations) + 1))  # untouched by the other track
+        assert apply_migrations(connection, track) == 0  # applied once
+        connection.execute("INSERT INTO newsbot.test_track_one (n, m) VALUES (1, 2)")
+        shorter = MigrationTrack("a test's schema", "test_track_migrations", track.migrations[:1], track.lock)
+        with pytest.raises(DatabaseError, match="holds a test's schema version 2, this newsbot knows 1"):
+            apply_migrations(connection, shorter)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("DROP TABLE IF EXISTS newsbot.test_track_one, newsbot.test_track_migrations")
+        connection.close()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # the bot's own track has its table only once it has a migration
+        bot_track = admin.execute("SELECT to_regclass('newsbot.bot_migrations')").fetchone()
+    assert bot_track == (None,)
