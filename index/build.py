@@ -105,9 +105,16 @@ def build_index(
                 f"no articles found in {', '.join(map(str, corpus_paths))}",
                 "add .txt, .md, .html or .jsonl files there, or point [corpus] paths or --corpus elsewhere",
             )
-        report = _write_version(store, loaded.articles, store.read_current(kept), embedder, settings,
-                                [str(p) for p in corpus_paths], BuildOptions(batch_size, keep_versions, progress),
-                                started)
+        report = _write_version(
+            store,
+            loaded.articles,
+            store.read_current(kept),
+            embedder,
+            settings,
+            [str(p) for p in corpus_paths],
+            BuildOptions(batch_size, keep_versions, progress),
+            started,
+        )
     report.warnings = loaded.warnings
     return report
 
@@ -132,19 +139,30 @@ def update_index(
     with store.lock(lock):
         stored = store.read_current(kept)
         if stored is None:
-            raise IndexMissingError(f"there is no readable index in {store.location} to change",
-                                    "build one with `newsbot index build`")
+            raise IndexMissingError(
+                f"there is no readable index in {store.location} to change", "build one with `newsbot index build`"
+            )
         unknown = sorted(remove - stored.articles.keys())
         if unknown:
             raise CorpusError(f"no article {unknown[0]!r} in the index", "see `newsbot index dump --json` for the ids")
         clashing = [a.doc_id for a in add if a.doc_id in stored.articles and a.doc_id not in remove]
         if clashing:
-            raise CorpusError(f"an article {clashing[0]!r} is already in the index", "remove it first, or rename the file")
+            raise CorpusError(
+                f"an article {clashing[0]!r} is already in the index", "remove it first, or rename the file"
+            )
         articles = [s.article for doc_id, s in stored.articles.items() if doc_id not in remove] + add
         if not articles:
             raise CorpusError("that would leave the index with no articles", "add another article first")
-        return _write_version(store, articles, stored, embedder, settings, stored.manifest.corpus_paths,
-                              BuildOptions(batch_size, keep_versions, progress), started)
+        return _write_version(
+            store,
+            articles,
+            stored,
+            embedder,
+            settings,
+            stored.manifest.corpus_paths,
+            BuildOptions(batch_size, keep_versions, progress),
+            started,
+        )
 
 
 def _write_version(
@@ -159,16 +177,28 @@ def _write_version(
 ) -> BuildReport:
     progress = options.progress
     old = stored.articles if stored else {}
-    digests = [old[a.doc_id].digest if a.doc_id in old and old[a.doc_id].article == a else article_digest(a)
-               for a in articles]
+    digests = [
+        old[a.doc_id].digest if a.doc_id in old and old[a.doc_id].article == a else article_digest(a) for a in articles
+    ]
     keeps = stored is not None and stored.same_passages(embedder, settings)
     kept = [keeps and a.doc_id in old and old[a.doc_id].digest == d for a, d in zip(articles, digests)]
-    if (stored is not None and all(kept) and old.keys() == {a.doc_id for a in articles} and len(old) == len(articles)
-            and all(old[a.doc_id].article.meta == a.meta for a in articles)
-            and stored.manifest.corpus_paths == list(corpus_paths) and store.keeps_unchanged(stored)):
+    if (
+        stored is not None
+        and all(kept)
+        and old.keys() == {a.doc_id for a in articles}
+        and len(old) == len(articles)
+        and all(old[a.doc_id].article.meta == a.meta for a in articles)
+        and stored.manifest.corpus_paths == list(corpus_paths)
+        and store.keeps_unchanged(stored)
+    ):
         # Nothing changed: the version in use stays, and the versions kept before it are not pushed out.
-        return BuildReport(manifest=stored.manifest, version_name=stored.name, version=stored,
-                           reused=len(stored.chunk_lines), unchanged=True)
+        return BuildReport(
+            manifest=stored.manifest,
+            version_name=stored.name,
+            version=stored,
+            reused=len(stored.chunk_lines),
+            unchanged=True,
+        )
 
     fresh = [a for a, k in zip(articles, kept) if not k]
     fresh_chunks = _chunk(fresh, embedder, settings, progress)
@@ -190,8 +220,11 @@ def _write_version(
             kept_positions.append(rows)
             kept_rows.append(previous.rows)
             chunk_lines.extend(stored.chunk_lines[previous.rows.start : previous.rows.stop])
-            line = previous.line if previous.article.meta == article.meta else \
-                _line(article_record(article, digest, len(previous.rows)))
+            line = (
+                previous.line
+                if previous.article.meta == article.meta
+                else _line(article_record(article, digest, len(previous.rows)))
+            )
         else:
             chunks = fresh_by_id[article.doc_id]
             rows = range(len(chunk_lines), len(chunk_lines) + len(chunks))
@@ -236,9 +269,17 @@ def _write_version(
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    searchable = NewsIndex("(being built)", store.location, manifest, {a.doc_id: a.meta for a in articles},
-                           ChunkLines(chunk_lines), {doc_id: stored.rows for doc_id, stored in new_articles.items()},
-                           embedder, vectors=vector_index, lexical=lexical)
+    searchable = NewsIndex(
+        "(being built)",
+        store.location,
+        manifest,
+        {a.doc_id: a.meta for a in articles},
+        ChunkLines(chunk_lines),
+        {doc_id: stored.rows for doc_id, stored in new_articles.items()},
+        embedder,
+        vectors=vector_index,
+        lexical=lexical,
+    )
     searchable.use_words(words)
     changed = len(fresh_to) + (stored.manifest.chunks - len(kept_from) if stored else 0)
     carried = Calibration.from_json(stored.manifest.answerability) if stored and keeps else None
@@ -251,15 +292,28 @@ def _write_version(
         "embedded": embedded,
         "reused": len(chunk_lines) - embedded,
     }
-    manifest = dataclasses.replace(manifest, answerability=calibration.to_json(), changes=changes,
-                                   build_seconds=round(time.perf_counter() - started, 3))
-    version = store.publish(NewVersion(manifest, new_articles, chunk_lines, vectors, terms, words, vector_index, lexical),
-                            keep=options.keep_versions)
+    manifest = dataclasses.replace(
+        manifest,
+        answerability=calibration.to_json(),
+        changes=changes,
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+    version = store.publish(
+        NewVersion(manifest, new_articles, chunk_lines, vectors, terms, words, vector_index, lexical),
+        keep=options.keep_versions,
+    )
     if progress:
         progress("writing", 1, 1)
-    return BuildReport(manifest=version.manifest, version_name=version.name, version=version,
-                       added=changes["added"], changed=changes["changed"], removed=changes["removed"],
-                       embedded=changes["embedded"], reused=changes["reused"])
+    return BuildReport(
+        manifest=version.manifest,
+        version_name=version.name,
+        version=version,
+        added=changes["added"],
+        changed=changes["changed"],
+        removed=changes["removed"],
+        embedded=changes["embedded"],
+        reused=changes["reused"],
+    )
 
 
 def _word_counts(articles: list[Article], kept: list[bool], stored: StoredVersion | None) -> dict[str, int]:
@@ -275,8 +329,9 @@ def _word_counts(articles: list[Article], kept: list[bool], stored: StoredVersio
     return {word: count for word, count in counts.items() if count > 0}
 
 
-def _chunk(articles: list[Article], embedder: Embedder, settings: ChunkerSettings,
-           progress: BuildProgress | None) -> list[list[Chunk]]:
+def _chunk(
+    articles: list[Article], embedder: Embedder, settings: ChunkerSettings, progress: BuildProgress | None
+) -> list[list[Chunk]]:
     chunks: list[list[Chunk]] = []
     for first in range(0, len(articles), CHUNKING_BATCH):
         batch = articles[first : first + CHUNKING_BATCH]
@@ -323,7 +378,8 @@ def _fresh_vectors(
     if missing:
         progress = options.progress
         vectors[missing] = embedder.embed(
-            [all_texts[position] for position in missing], batch_size=options.batch_size,
+            [all_texts[position] for position in missing],
+            batch_size=options.batch_size,
             progress=(lambda done, total: progress("embedding", done, total)) if progress else None,
         )
     return vectors, len(missing)
@@ -338,4 +394,3 @@ def _concatenated(ranges: list[range]) -> np.ndarray:
 
 def _line(record: dict) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode()
-

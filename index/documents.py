@@ -38,7 +38,9 @@ class ArticleMeta:
                 raise TypeError(f"the {name} of article {record['doc_id']!r} is {record.get(name)!r}, not a string")
         known = {f.name for f in fields(cls)}
         date = record.get("date")
-        return cls(**{**{k: v for k, v in record.items() if k in known}, "date": dt.date.fromisoformat(date) if date else None})
+        return cls(
+            **{**{k: v for k, v in record.items() if k in known}, "date": dt.date.fromisoformat(date) if date else None}
+        )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class NewsbotError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """"the problem. The fix": the fix a sentence of its own, so it opens with a capital."""
+        """ "the problem. The fix": the fix a sentence of its own, so it opens with a capital."""
         return f"{self.problem}. {self.fix[:1].upper()}{self.fix[1:]}" if self.fix else self.problem
 
 

@@ -46,21 +46,25 @@ class Manifest:
             raise IndexMismatchError(f"{what} is not a JSON object", REBUILD_HINT)
         found = record.get("format_version")
         if found != FORMAT_VERSION:
-            raise IndexMismatchError(f"{where} has format version {found}, this newsbot reads version {FORMAT_VERSION}",
-                                     REBUILD_HINT)
+            raise IndexMismatchError(
+                f"{where} has format version {found}, this newsbot reads version {FORMAT_VERSION}", REBUILD_HINT
+            )
         try:
             manifest = cls(**record)
         except TypeError as error:
             raise IndexMismatchError(f"{what} is incomplete ({error})", REBUILD_HINT) from None
         for name, check in _MANIFEST_TYPES.items():
             if not check(getattr(manifest, name)):
-                raise IndexMismatchError(f"{what} is damaged: its {name} is "
-                                         f"{json.dumps(getattr(manifest, name))[:80]}", REBUILD_HINT)
+                raise IndexMismatchError(
+                    f"{what} is damaged: its {name} is " f"{json.dumps(getattr(manifest, name))[:80]}", REBUILD_HINT
+                )
         return manifest
 
     def to_record(self) -> dict:
         """Its JSON record, without the fields an older version did not record."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("files", "answerability", "changes") or v is not None}
+        return {
+            k: v for k, v in self.__dict__.items() if k not in ("files", "answerability", "changes") or v is not None
+        }
 
 
 def _is_int(value) -> bool:
@@ -80,8 +84,7 @@ _MANIFEST_TYPES = {
     "build_seconds": lambda v: _is_int(v) or isinstance(v, float),
     "changes": lambda v: v is None or (isinstance(v, dict) and all(_is_int(n) for n in v.values())),
     "answerability": lambda v: v is None or isinstance(v, dict),
-    "files": lambda v: v is None or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str)
-                                                                 for k, d in v.items())),
+    "files": lambda v: v is None
+    or (isinstance(v, dict) and all(isinstance(k, str) and isinstance(d, str) for k, d in v.items())),
 }
 assert _MANIFEST_TYPES.keys() == {f.name for f in dataclasses.fields(Manifest)} - {"format_version"}
-

@@ -95,13 +95,17 @@ def fake_corpus_app(tmp_path):
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
-    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
-                      embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "ix",
+    )
     newsbot.rebuild()
     return newsbot
 
 
 # ---- the fake Discord and bots on it (tests/bot/discord_bot/test_discord_bot.py, tests/test_security.py) ----
+
 
 @pytest.fixture
 async def fake():
@@ -143,6 +147,7 @@ def seed_app(request, fake, tmp_path, real_embedder, seed_index_dir):
         app = make_app(fake, tmp_path, real_embedder, index_dir, (SEEDS,), **discord_settings)
         made.append(on_backend(request, app, real_embedder))
         return made[-1]
+
     yield make
     for app in made:
         app.close()
@@ -154,7 +159,8 @@ def corpus_app(request, fake, tmp_path, real_embedder, seed_index_dir):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     index_dir = copy_index(seed_index_dir, tmp_path / "index")
-    app = on_backend(request, make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0),
-                     real_embedder)
+    app = on_backend(
+        request, make_app(fake, tmp_path, real_embedder, index_dir, (corpus,), cooldown_seconds=0), real_embedder
+    )
     yield app
     app.close()

@@ -33,11 +33,18 @@ class ErrorRecords(logging.Handler):
 
 
 def bot_config(fake: FakeDiscord, data_dir: Path, corpus: tuple[Path, ...], **discord_settings) -> Config:
-    settings = DiscordSettings(api_base_url=fake.api_base, gateway_url=fake.gateway_url, data_dir=data_dir,
-                               sync_guild_id=p.GUILD_ID, moderator_role_ids=(p.MODERATOR_ROLE_ID,),
-                               shared_corpus_guild_ids=(p.GUILD_ID,))
-    return Config(corpus=CorpusSettings(paths=corpus, added_dir=data_dir / "articles"),
-                  discord=replace(settings, **discord_settings))
+    settings = DiscordSettings(
+        api_base_url=fake.api_base,
+        gateway_url=fake.gateway_url,
+        data_dir=data_dir,
+        sync_guild_id=p.GUILD_ID,
+        moderator_role_ids=(p.MODERATOR_ROLE_ID,),
+        shared_corpus_guild_ids=(p.GUILD_ID,),
+    )
+    return Config(
+        corpus=CorpusSettings(paths=corpus, added_dir=data_dir / "articles"),
+        discord=replace(settings, **discord_settings),
+    )
 
 
 @asynccontextmanager
@@ -70,7 +77,8 @@ def copy_index(source: Path, target: Path) -> Path:
     return target
 
 
-def make_app(fake: FakeDiscord, tmp_path: Path, embedder: Embedder, index_dir: Path,
-             corpus: tuple[Path, ...], **discord_settings) -> Newsbot:
+def make_app(
+    fake: FakeDiscord, tmp_path: Path, embedder: Embedder, index_dir: Path, corpus: tuple[Path, ...], **discord_settings
+) -> Newsbot:
     config = bot_config(fake, tmp_path / "data", corpus, **discord_settings)
     return Newsbot(config, embedder=embedder, index_dir=index_dir)

@@ -37,8 +37,12 @@ from .fake_discord.server import message_problems
 from .fakes import FakeEmbedder
 
 INTACT_MENTION = re.compile(r"@everyone|@here|<@\d+>|<@!\d+>|<@&\d+>")
-FUZZ = settings(max_examples=300, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 """The autouse fixture of conftest only moves into an empty folder: nothing to reset between examples."""
 CORPUS_FUZZ = settings(FUZZ, max_examples=120)
 
@@ -48,20 +52,102 @@ EXAMPLES: collections.Counter[str] = collections.Counter()
 # ---- strategies -----------------------------------------------------------------------------------
 
 NASTY = [
-    "\ud800", "\udcff", "\udfff", "\x00", "\x07", "\x1b[31m", "\r", "\x0b", "\x85", "\u2028", "\u2029", "\u202e",
-    "\u202d", "\u2066", "\ufeff", "\u200b", "\ufffd", "e\u0301", "🙂", "\U0001f1fa\U0001f1f8", "ﷺ", "\t", "\n",
-    "<@123>", "<@!1100000000000000401>", "<@&456>", "@everyone", "@here", "@\u200beveryone", "<#789>", "</ask:1>",
-    "**", "__", "`", "```", "||spoiler||", "> ", "# ", "-# ", "[x](javascript:alert(1))", "](https://evil.example)",
-    "\\", "\"", "'", "%", "{", "}",
+    "\ud800",
+    "\udcff",
+    "\udfff",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\r",
+    "\x0b",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\ufeff",
+    "\u200b",
+    "\ufffd",
+    "e\u0301",
+    "🙂",
+    "\U0001f1fa\U0001f1f8",
+    "ﷺ",
+    "\t",
+    "\n",
+    "<@123>",
+    "<@!1100000000000000401>",
+    "<@&456>",
+    "@everyone",
+    "@here",
+    "@\u200beveryone",
+    "<#789>",
+    "</ask:1>",
+    "**",
+    "__",
+    "`",
+    "```",
+    "||spoiler||",
+    "> ",
+    "# ",
+    "-# ",
+    "[x](javascript:alert(1))",
+    "](https://evil.example)",
+    "\\",
+    '"',
+    "'",
+    "%",
+    "{",
+    "}",
 ]
 FILTER_FRAGMENTS = [
-    "source:upi", "SOURCE:UPI", 'source:"a b"', 'source:"unclosed', "source:'", 'source:"', "source:", 'source:""',
-    "source:@everyone", "source:<@123>", "source:\ud800", "since:2021", "before:2022-07", "since:2017-07-19",
-    "since:bogus", "before:2021-13", "since:0000", "since:9999-12-31", "before:0001", 'before:"2020"', "since:'2019'",
-    "since:2022 before:2021", '"', "'", "source:a:b", "since:２０２１",
+    "source:upi",
+    "SOURCE:UPI",
+    'source:"a b"',
+    'source:"unclosed',
+    "source:'",
+    'source:"',
+    "source:",
+    'source:""',
+    "source:@everyone",
+    "source:<@123>",
+    "source:\ud800",
+    "since:2021",
+    "before:2022-07",
+    "since:2017-07-19",
+    "since:bogus",
+    "before:2021-13",
+    "since:0000",
+    "since:9999-12-31",
+    "before:0001",
+    'before:"2020"',
+    "since:'2019'",
+    "since:2022 before:2021",
+    '"',
+    "'",
+    "source:a:b",
+    "since:２０２１",
 ]
-WORDS = ["flour", "Russia", "North", "Korea", "Putin", "Kim", "summit", "historic", "reunion", "2019", "ministry",
-         "harbour", "bridge", "What", "did", "the", "say", "?"]
+WORDS = [
+    "flour",
+    "Russia",
+    "North",
+    "Korea",
+    "Putin",
+    "Kim",
+    "summit",
+    "historic",
+    "reunion",
+    "2019",
+    "ministry",
+    "harbour",
+    "bridge",
+    "What",
+    "did",
+    "the",
+    "say",
+    "?",
+]
 CHARS = st.characters() | st.characters(categories=["Cs"]) | st.sampled_from([c for c in NASTY if len(c) == 1])
 TEXT = st.text(CHARS, max_size=40)
 PIECE = st.one_of(TEXT, st.sampled_from(NASTY), st.sampled_from(FILTER_FRAGMENTS), st.sampled_from(WORDS))
@@ -74,37 +160,79 @@ QUESTIONS = st.one_of(
 
 
 def _json_values() -> st.SearchStrategy:
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70),
-                        st.floats(allow_nan=True, allow_infinity=True), TEXT, st.sampled_from(NASTY + WORDS))
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
-                        max_leaves=6)
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        TEXT,
+        st.sampled_from(NASTY + WORDS),
+    )
+    return st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=6
+    )
 
 
 JSON_VALUES = _json_values()
 RECORD_FIELDS = ["_id", "id", "text", "title", "url", "date", "source", "byline"]
-SENTENCE = st.lists(st.sampled_from(["The", "harbour", "bridge", "reopened", "after", "repairs", "council", "said",
-                                     "engineers", "replaced", "rivets", "on", "Tuesday"]), min_size=6, max_size=20)
+SENTENCE = st.lists(
+    st.sampled_from(
+        [
+            "The",
+            "harbour",
+            "bridge",
+            "reopened",
+            "after",
+            "repairs",
+            "council",
+            "said",
+            "engineers",
+            "replaced",
+            "rivets",
+            "on",
+            "Tuesday",
+        ]
+    ),
+    min_size=6,
+    max_size=20,
+)
 CLEAN_TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
-URLS = st.sampled_from(["https://www.cnn.com/2022/06/12/world/harbour-bridge-reopens/index.html", "http://[::1",
-                        "javascript:alert(1)", "https://example.org/a_(b) c<d>[e]", "https://x@everyone.example/@here",
-                        "ftp://example.org/f", "https:///nohost", "not a url", ""])
+URLS = st.sampled_from(
+    [
+        "https://www.cnn.com/2022/06/12/world/harbour-bridge-reopens/index.html",
+        "http://[::1",
+        "javascript:alert(1)",
+        "https://example.org/a_(b) c<d>[e]",
+        "https://x@everyone.example/@here",
+        "ftp://example.org/f",
+        "https:///nohost",
+        "not a url",
+        "",
+    ]
+)
 VALID_RECORDS = st.fixed_dictionaries(
-    {"_id": st.integers(0, 10**6) | CLEAN_TEXT.filter(str.strip),
-     "text": st.builds(lambda words: " ".join(words) + ".", SENTENCE)},
+    {
+        "_id": st.integers(0, 10**6) | CLEAN_TEXT.filter(str.strip),
+        "text": st.builds(lambda words: " ".join(words) + ".", SENTENCE),
+    },
     optional={
         "title": CLEAN_TEXT | st.sampled_from(NASTY) | st.none(),
         "url": URLS | CLEAN_TEXT | st.none(),
         "date": st.sampled_from(["2021-07-20", "2021/07/20", "July 20, 2021", "bogus", "", "2021-02-30"]) | st.none(),
-        "source": CLEAN_TEXT | st.sampled_from(["UPI", "@everyone", "<@&123>", "a\"b", "USA Today"]) | st.none(),
+        "source": CLEAN_TEXT | st.sampled_from(["UPI", "@everyone", "<@&123>", 'a"b', "USA Today"]) | st.none(),
         "byline": CLEAN_TEXT | st.none(),
         "extra": JSON_VALUES,
     },
 )
 RANDOM_RECORDS = st.dictionaries(st.sampled_from([*RECORD_FIELDS, "extra"]) | TEXT, JSON_VALUES, max_size=9)
-OTHER_LINES = st.sampled_from(["", "   ", "{", "[1, 2]", "null", '"text"', "{\"_id\": \"x\", \"text\": ", "\ufeff{}"])
+OTHER_LINES = st.sampled_from(["", "   ", "{", "[1, 2]", "null", '"text"', '{"_id": "x", "text": ', "\ufeff{}"])
 LINES = st.lists(
-    st.one_of(VALID_RECORDS.map(lambda r: ("valid", r)), RANDOM_RECORDS.map(lambda r: ("random", r)),
-              OTHER_LINES.map(lambda line: ("raw", line))),
+    st.one_of(
+        VALID_RECORDS.map(lambda r: ("valid", r)),
+        RANDOM_RECORDS.map(lambda r: ("random", r)),
+        OTHER_LINES.map(lambda line: ("raw", line)),
+    ),
     max_size=12,
 )
 
@@ -124,14 +252,25 @@ def _toml_value(value) -> str:
     return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
 
 
-TOML_SCALARS = st.one_of(st.booleans(), st.integers(-2**63, 2**63 - 1), st.floats(), TEXT,
-                         st.sampled_from([*NASTY, "2021-07-20", "July 20, 2021", "bogus", ""]),
-                         st.dates(), st.datetimes(), st.times())
-TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-    st.text(max_size=5), inner, max_size=3), max_leaves=5)
+TOML_SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    TEXT,
+    st.sampled_from([*NASTY, "2021-07-20", "July 20, 2021", "bogus", ""]),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+)
+TOML_VALUES = st.recursive(
+    TOML_SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
 SIDECARS = st.one_of(
-    st.dictionaries(st.sampled_from(["title", "outlet", "url", "date", "byline", "other"]), TOML_VALUES, max_size=6)
-    .map(lambda table: "".join(f"{key} = {_toml_value(value)}\n" for key, value in table.items())),
+    st.dictionaries(
+        st.sampled_from(["title", "outlet", "url", "date", "byline", "other"]), TOML_VALUES, max_size=6
+    ).map(lambda table: "".join(f"{key} = {_toml_value(value)}\n" for key, value in table.items())),
     st.text(CHARS, max_size=60),  # not TOML at all, mostly
 )
 
@@ -192,8 +331,9 @@ def test_any_jsonl_corpus_builds_and_answers(lines, source):
         written = [line if kind == "raw" else json.dumps(line) for kind, line in lines]
         (corpus / "c.jsonl").write_text("\n".join(written) + "\n", encoding="utf-8")
         loaded = load_corpus([corpus])
-        valid = [(number, str(record["_id"])) for number, (kind, record) in enumerate(lines, start=1)
-                 if kind == "valid"]
+        valid = [
+            (number, str(record["_id"])) for number, (kind, record) in enumerate(lines, start=1) if kind == "valid"
+        ]
         try:
             build_index([corpus], Path(scratch) / "ix", FakeEmbedder())
         except ConfigError:  # no article in the host's folders: a setting to fix
@@ -222,8 +362,10 @@ def test_any_sidecar_is_used_or_ignored(sidecar):
     with tempfile.TemporaryDirectory() as scratch:
         corpus = Path(scratch) / "corpus"
         corpus.mkdir()
-        (corpus / "story.txt").write_text("Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on "
-                                          "Tuesday after two years of repairs.\n")
+        (corpus / "story.txt").write_text(
+            "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on "
+            "Tuesday after two years of repairs.\n"
+        )
         (corpus / "story.meta.toml").write_text(sidecar, encoding="utf-8", errors="surrogatepass")
         [article] = load_corpus([corpus]).articles
         meta = article.meta

@@ -69,6 +69,7 @@ def corpus_of_words(tmp_path, articles: int, vocabulary: int):
 
 # ---- 1. one question stalls the event loop ---------------------------------------------------------
 
+
 def test_markup_work_is_bounded_by_the_cut_question(monkeypatch):
     seen: list[int] = []
     real = markup.MARKDOWN
@@ -84,7 +85,8 @@ def test_markup_work_is_bounded_by_the_cut_question(monkeypatch):
     assert seen and max(seen) <= MAX_QUESTION_CHARS
     # what discord.py removed, still removed; a masked link keeps its words
     assert plain_question("> **bold** __under__ ~~gone~~ ||spoiler|| `code` [the text](https://x.example/y)") == (
-        "bold under gone spoiler code the text")
+        "bold under gone spoiler code the text"
+    )
     assert plain_question("see https://news.example/a_b_c") == "see https://news.example/a_b_c"
 
 
@@ -103,6 +105,7 @@ async def test_a_hostile_question_does_not_hold_up_another_members(fake, seed_ap
 
 
 # ---- 2. one question costs a minute of database time -----------------------------------------------
+
 
 def test_a_question_is_searched_for_each_word_once_weighted_and_capped():
     frequency = {"council": 10, "vote": 3}.get
@@ -175,6 +178,7 @@ def test_a_search_on_postgres_runs_under_a_statement_timeout(tmp_path, postgres_
 
 # ---- 3. Post publicly: no search again, and it counts ---------------------------------------------
 
+
 async def test_post_publicly_posts_the_stored_answer_and_counts_against_the_cooldown(fake, seed_app):
     app = seed_app(cooldown_questions=3, cooldown_seconds=60)
     asked = []
@@ -193,9 +197,16 @@ async def test_post_publicly_posts_the_stored_answer_and_counts_against_the_cool
             for _ in range(6):
                 at = len(fake.requests)
                 token = await fake.click(private, public_button)
-                replies.append(await fake.wait_for(lambda r, t=token: t in r.path and (
-                    (r.path.endswith("/callback") and r.body["type"] == 4) or (r.method == "POST" and "webhooks" in r.path)),
-                    after=at))
+                replies.append(
+                    await fake.wait_for(
+                        lambda r, t=token: t in r.path
+                        and (
+                            (r.path.endswith("/callback") and r.body["type"] == 4)
+                            or (r.method == "POST" and "webhooks" in r.path)
+                        ),
+                        after=at,
+                    )
+                )
         finally:
             type(app).ask = ask
     posted = [r for r in replies if "webhooks" in r.path]
@@ -209,6 +220,7 @@ async def test_post_publicly_posts_the_stored_answer_and_counts_against_the_cool
 
 
 # ---- 4. a frozen database freezes every interaction -----------------------------------------------
+
 
 class FrozenState:
     """The bot's state behind a database that stopped answering: every call waits until `thaw`."""
@@ -232,7 +244,9 @@ class FrozenState:
 async def test_a_frozen_database_is_told_in_time_and_holds_no_other_command(fake, seed_app, monkeypatch):
     frozen: list[FrozenState] = []
     open_state = discord_harness.open_state
-    monkeypatch.setattr(discord_harness, "open_state", lambda *a: frozen.append(FrozenState(open_state(*a))) or frozen[-1])
+    monkeypatch.setattr(
+        discord_harness, "open_state", lambda *a: frozen.append(FrozenState(open_state(*a))) or frozen[-1]
+    )
     app = seed_app(cooldown_seconds=0)
     if app.config.store.backend == "postgres":
         pytest.skip("the frozen state stands in for either database; once is enough")
@@ -255,9 +269,12 @@ async def test_a_frozen_database_is_told_in_time_and_holds_no_other_command(fake
 
 # ---- 9. members never hear where the database is ----------------------------------------------------
 
+
 def test_a_mismatch_tells_members_nothing_of_the_database():
-    error = IndexMismatchError("the index in corpus 'index' of postgresql://newsbot@db.internal:5432/news was made "
-                               "by another model", "rebuild it")
+    error = IndexMismatchError(
+        "the index in corpus 'index' of postgresql://newsbot@db.internal:5432/news was made " "by another model",
+        "rebuild it",
+    )
     assert message_for(error) == INDEX_MISFITS and "db.internal" not in INDEX_MISFITS
     assert message_for(TimeoutError()) == DATABASE_DOWN
 
@@ -272,6 +289,7 @@ async def test_stats_shows_the_corpus_folders_to_moderators_only(fake, seed_app)
 
 # ---- 10. a display name's Markdown ------------------------------------------------------------------
 
+
 async def test_a_display_name_is_not_rendered_as_markdown(fake, seed_app):
     sly = p.user(1_100_000_000_000_000_499, "sly")
     sly["global_name"] = "[click me](https://evil.example) # big\u202e\u200b"
@@ -284,6 +302,7 @@ async def test_a_display_name_is_not_rendered_as_markdown(fake, seed_app):
 
 
 # ---- 11. empty mentions and "asking quickly" replies -------------------------------------------------
+
 
 async def test_empty_mentions_and_wait_notices_are_limited(fake, seed_app):
     async with running_bot(fake, seed_app(cooldown_questions=2, cooldown_seconds=60)):
@@ -302,6 +321,7 @@ async def test_empty_mentions_and_wait_notices_are_limited(fake, seed_app):
 
 # ---- 12. the first question after a PostgreSQL restart -----------------------------------------------
 
+
 def test_a_search_after_the_server_dropped_the_connection_is_answered(tmp_path, postgres_url):
     import psycopg
 
@@ -318,8 +338,10 @@ def test_a_search_after_the_server_dropped_the_connection_is_answered(tmp_path, 
         index = store.open(FakeEmbedder())
         assert index.search("council harbour", k=1)
         with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a restart does to every session
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         assert "council voted" in index.search("council harbour", k=1)[0].chunk.text
     finally:
         store.close()
@@ -327,14 +349,18 @@ def test_a_search_after_the_server_dropped_the_connection_is_answered(tmp_path, 
 
 # ---- 5. no message shows a password or a token, however malformed ----------------------------------
 
-@pytest.mark.parametrize("url", [
-    "postgresql://nb:S3cr%ZZet@127.0.0.1:1/news",  # a bad percent escape
-    "postgresql://nb:S3cret@[127.0.0.1:1/news",  # an unclosed [
-    "postgresql://nb:S3c@ret@127.0.0.1:1/news",  # an @ inside the password
-    "postgresql+psycopg://nb:S3cret@127.0.0.1:1/news",  # SQLAlchemy's scheme
-    " postgresql://nb:S3cret@127.0.0.1:1/news",  # a leading space
-    "host=127.0.0.1 port=1 password=S3cret dbname=news",  # key=value
-])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nb:S3cr%ZZet@127.0.0.1:1/news",  # a bad percent escape
+        "postgresql://nb:S3cret@[127.0.0.1:1/news",  # an unclosed [
+        "postgresql://nb:S3c@ret@127.0.0.1:1/news",  # an @ inside the password
+        "postgresql+psycopg://nb:S3cret@127.0.0.1:1/news",  # SQLAlchemy's scheme
+        " postgresql://nb:S3cret@127.0.0.1:1/news",  # a leading space
+        "host=127.0.0.1 port=1 password=S3cret dbname=news",  # key=value
+    ],
+)
 def test_a_malformed_database_url_never_shows_its_password(cli, tmp_path, monkeypatch, url):
     (tmp_path / "config.toml").write_text('[store]\nbackend = "postgres"\n')
     monkeypatch.setenv("NEWSBOT_DATABASE_URL", url)
@@ -347,9 +373,17 @@ def test_a_malformed_database_url_never_shows_its_password(cli, tmp_path, monkey
     assert status == 2 and err.count("\n") == 1 and "S3c" not in out + err and "ZZet" not in err, err
 
 
-@pytest.mark.parametrize("toml", ['[discord]\ntoken = 1234567890123\n', 'token = "MTIzNDU2Nzg5.secret"\n',
-                                  '[discord]\ntoken = ["MTIzNDU2Nzg5.secret"]\n', 'DISCORD_TOKEN = "MTIzNDU2Nzg5.secret"\n',
-                                  'bot_token = "MTIzNDU2Nzg5.secret"\n', 'secrets = ["MTIzNDU2Nzg5.secret"]\n'])
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[discord]\ntoken = 1234567890123\n",
+        'token = "MTIzNDU2Nzg5.secret"\n',
+        '[discord]\ntoken = ["MTIzNDU2Nzg5.secret"]\n',
+        'DISCORD_TOKEN = "MTIzNDU2Nzg5.secret"\n',
+        'bot_token = "MTIzNDU2Nzg5.secret"\n',
+        'secrets = ["MTIzNDU2Nzg5.secret"]\n',
+    ],
+)
 def test_a_malformed_token_is_never_echoed(cli, tmp_path, toml):
     (tmp_path / "config.toml").write_text(toml)
     status, _, err = cli("index", "stats")
@@ -364,6 +398,7 @@ def test_a_url_whose_user_hides_the_password_is_not_shown():
 
 
 # ---- 6. a role without CREATE on the database ---------------------------------------------------------
+
 
 def test_a_role_without_create_uses_a_current_schema_without_ddl(postgres_url):
     import uuid
@@ -388,6 +423,7 @@ def test_a_role_without_create_uses_a_current_schema_without_ddl(postgres_url):
 
 
 # ---- 7. a full disk during `index add` -------------------------------------------------------------
+
 
 def test_a_full_disk_during_add_is_one_line_and_leaves_nothing_behind(cli, tmp_path, monkeypatch):
     import errno
@@ -415,6 +451,7 @@ def test_a_full_disk_during_add_is_one_line_and_leaves_nothing_behind(cli, tmp_p
 
 # ---- 8. control characters in an article's metadata --------------------------------------------------
 
+
 def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, index_at):
     from index import load_corpus
 
@@ -422,11 +459,20 @@ def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, in
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    record = {"_id": "a1", "title": "Bridge\u0000 reopens\u0007\u202e\u200b", "byline": "Ana\u0000 Lima", "source": "Gazette\u001b[31m",
-              "text": "The bridge reopened\u0000 on Tuesday after repairs."}
+    record = {
+        "_id": "a1",
+        "title": "Bridge\u0000 reopens\u0007\u202e\u200b",
+        "byline": "Ana\u0000 Lima",
+        "source": "Gazette\u001b[31m",
+        "text": "The bridge reopened\u0000 on Tuesday after repairs.",
+    }
     (corpus / "news.jsonl").write_text(json.dumps(record) + "\n")
     [article] = load_corpus([corpus]).articles
-    assert (article.meta.title, article.meta.byline, article.meta.outlet) == ("Bridge reopens", "Ana Lima", "Gazette [31m")
+    assert (article.meta.title, article.meta.byline, article.meta.outlet) == (
+        "Bridge reopens",
+        "Ana Lima",
+        "Gazette [31m",
+    )
     assert "\x00" not in article.text
     report = build_index([corpus], index_at, FakeEmbedder())
     assert report.manifest.articles == 1
@@ -434,16 +480,20 @@ def test_control_characters_in_metadata_are_cleaned_for_both_stores(tmp_path, in
 
 # ---- 13. config files a user may write ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "said"), [
-    ('[guilds."²"]\npaths = ["x"]\nindex_dir = "y"\n'.encode(), "is not a guild section"),
-    ("[search]\nk = 3\n".encode("utf-16"), "is UTF-16 text"),
-    (b"[search]\nk = \xff\n", "is not UTF-8 text (line 2)"),
-    (("x = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "nests arrays or tables too deeply"),
-    (b"[search]\nk = [1,\n2\n\n[index]\n", "it was opened on an earlier line"),
-    (b"[search]\nk" + b".a" * 1000 + b" = 1\n", "[search] k = {'a': {'a': {...}}} is not allowed"),
-    (b'[discord]\ndata_dir = "da\\u0000ta"\n', "[discord] data_dir = 'da\\x00ta' is not allowed"),
-    (b'[index]\ndir = "i\\u0000x"\n', "[index] dir = 'i\\x00x' is not allowed"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ('[guilds."²"]\npaths = ["x"]\nindex_dir = "y"\n'.encode(), "is not a guild section"),
+        ("[search]\nk = 3\n".encode("utf-16"), "is UTF-16 text"),
+        (b"[search]\nk = \xff\n", "is not UTF-8 text (line 2)"),
+        (("x = " + "[" * 5000 + "]" * 5000 + "\n").encode(), "nests arrays or tables too deeply"),
+        (b"[search]\nk = [1,\n2\n\n[index]\n", "it was opened on an earlier line"),
+        (b"[search]\nk" + b".a" * 1000 + b" = 1\n", "[search] k = {'a': {'a': {...}}} is not allowed"),
+        (b'[discord]\ndata_dir = "da\\u0000ta"\n', "[discord] data_dir = 'da\\x00ta' is not allowed"),
+        (b'[index]\ndir = "i\\u0000x"\n', "[index] dir = 'i\\x00x' is not allowed"),
+    ],
+)
 def test_a_config_file_newsbot_cannot_read_is_one_line(cli, tmp_path, data, said):
     (tmp_path / "config.toml").write_bytes(data)
     status, _, err = cli("index", "stats")
@@ -470,6 +520,7 @@ def test_a_data_dir_that_cannot_be_written_is_one_line(tmp_path):
 
 
 # ---- 14. an article too long for Discord is refused before any model work ------------------------------
+
 
 def test_a_huge_single_paragraph_is_refused_before_it_is_tokenized(fake_corpus_app, monkeypatch):
     from bot.core import corpus_admin
@@ -508,16 +559,18 @@ def test_a_sentence_with_no_end_is_tokenized_in_bounded_calls_and_a_passage_in_b
     assert max(len(chunk.text) for chunk in chunks) <= MAX_PASSAGE_CHARS
 
 
-
 # ---- found by attacking it again: host details in Discord, SQL statements a question sends -------------
+
 
 def test_members_and_moderators_never_see_the_hosts_settings():
     from bot.discord_bot.errors import HOST_MUST_FIX
     from index import ConfigError, ModelError, StorageError
 
-    for error in (ConfigError("corpus path /srv/news does not exist", "fix the path"),
-                  ModelError("cannot write the model cache /srv/models (Not a directory)", "set [index] model_cache"),
-                  StorageError("cannot write the new index version in /srv/ix (No space left on device)", "free space")):
+    for error in (
+        ConfigError("corpus path /srv/news does not exist", "fix the path"),
+        ModelError("cannot write the model cache /srv/models (Not a directory)", "set [index] model_cache"),
+        StorageError("cannot write the new index version in /srv/ix (No space left on device)", "free space"),
+    ):
         assert message_for(error) == HOST_MUST_FIX
 
 
@@ -527,8 +580,9 @@ async def test_a_failed_reindex_does_not_show_the_corpus_folder(fake, corpus_app
     async with running_bot(fake, corpus_app):
         shutil.rmtree(tmp_path / "corpus")
         token = await fake.slash("reindex", who=p.MODERATOR)
-        edited = await fake.wait_for(lambda r: r.method == "PATCH" and token in r.path
-                                     and "failed" in (r.body.get("content") or ""), timeout=30)
+        edited = await fake.wait_for(
+            lambda r: r.method == "PATCH" and token in r.path and "failed" in (r.body.get("content") or ""), timeout=30
+        )
     assert str(tmp_path) not in edited.body["content"] and "corpus" not in edited.body["content"].split("index.")[-1]
 
 
@@ -539,8 +593,11 @@ def test_a_question_sends_a_bounded_number_of_statements_to_postgres(tmp_path, p
     from .fakes import FakeEmbedder
 
     corpus = corpus_of_words(tmp_path, articles=30, vocabulary=400)
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,)), store=StoreSettings(backend="postgres", url=postgres_url)),
-                  embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    app = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,)), store=StoreSettings(backend="postgres", url=postgres_url)),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "ix",
+    )
     try:
         app.rebuild()
         app.ask("warm up the council")
@@ -572,7 +629,9 @@ def test_a_paragraph_the_segmenter_is_slow_on_is_read_in_bounded_windows(monkeyp
 
     seen: list[int] = []
     segment = sentencex.segment
-    monkeypatch.setattr(sentences.sentencex, "segment", lambda language, text: seen.append(len(text)) or segment(language, text))
+    monkeypatch.setattr(
+        sentences.sentencex, "segment", lambda language, text: seen.append(len(text)) or segment(language, text)
+    )
     spans = sentences.sentence_spans("May 1 (AP) -- " + ";!" * 160_000)  # quadratic for sentencex: 21 s whole
     assert spans and max(seen) <= sentences.SEGMENT_CHARS
 

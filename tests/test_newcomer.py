@@ -23,11 +23,13 @@ def newsbot(tmp_path, cli):
     (tmp_path / "config.toml").write_text(CONFIG)
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "council.txt").write_text(
-        "Council approves harbour budget\n\nMarch 3 (AP) -- The council approved the harbour budget on Friday.\n")
+        "Council approves harbour budget\n\nMarch 3 (AP) -- The council approved the harbour budget on Friday.\n"
+    )
     return cli
 
 
 # ---- ask --batch ---------------------------------------------------------------------------------------
+
 
 def test_a_batch_line_that_fails_is_told_on_stderr_too(newsbot, tmp_path):
     (tmp_path / "questions.txt").write_text("What did the council approve?\nsince:yesterday what happened\n")
@@ -44,6 +46,7 @@ def test_a_question_and_batch_together_are_refused(newsbot, tmp_path):
 
 
 # ---- settings ------------------------------------------------------------------------------------------
+
 
 def test_a_missing_device_is_named_as_the_device(newsbot, tmp_path):
     (tmp_path / "config.toml").write_text(CONFIG + 'device = "cuda"\nruntime = "onnx"\n')
@@ -62,6 +65,7 @@ def test_a_mistyped_index_folder_is_an_error_not_a_new_index(newsbot, tmp_path):
 
 
 # ---- rollback does what the user meant -----------------------------------------------------------------
+
 
 def test_rollback_sets_the_added_article_aside_so_the_next_start_keeps_it_out(newsbot, tmp_path):
     assert newsbot("index", "build")[0] == 0
@@ -93,8 +97,13 @@ def test_rollback_of_a_removal_brings_the_article_back(fake_corpus_app, tmp_path
 
 # ---- articles keep what they say -------------------------------------------------------------------------
 
+
 def test_an_article_added_by_url_keeps_its_url(fake_corpus_app, tmp_path):
-    page = b"<html><body><article><p>" + b"The ferry crews ended their strike on Monday. " * 5 + b"</p></article></body></html>"
+    page = (
+        b"<html><body><article><p>"
+        + b"The ferry crews ended their strike on Monday. " * 5
+        + b"</p></article></body></html>"
+    )
     change = add_upload(fake_corpus_app, "ferry.html", page, "https://news.example/ferry")
     assert change.article.meta.url == "https://news.example/ferry"
     assert (tmp_path / "added" / "ferry.meta.toml").read_text() == 'url = "https://news.example/ferry"\n'
@@ -108,23 +117,29 @@ def test_html_keeps_its_paragraphs_without_its_title_and_byline(tmp_path):
         "<html><head><title>Harbour bridge reopens</title><meta name='author' content='Ana Lima'></head><body>"
         "<article><h1>Harbour bridge reopens</h1><p>By Ana Lima</p>"
         "<p>The harbour bridge reopened on Tuesday after eight months of repairs, the city said.</p>"
-        "<p>Engineers replaced the deck and two of the supporting cables over the winter.</p></article></body></html>")
+        "<p>Engineers replaced the deck and two of the supporting cables over the winter.</p></article></body></html>"
+    )
     [article] = load_corpus([tmp_path]).articles
     assert article.text.startswith("The harbour bridge reopened")
     assert "\n\nEngineers replaced" in article.text and "By Ana Lima" not in article.text
 
 
 def test_datelines_and_bylines_with_outlet_and_date_are_read(tmp_path):
-    (tmp_path / "a.txt").write_text("Council approves harbour budget\n\nMarch 3, 2023 (Coastal Gazette) -- "
-                                    "The council approved the harbour budget on Friday after a long debate.\n")
-    (tmp_path / "b.md").write_text("# Ferry strike ends\n\n*By Tom Green, Island Herald, 2022-11-08*\n\n"
-                                   "Ferry crews ended their strike on Monday after a week of talks.\n")
+    (tmp_path / "a.txt").write_text(
+        "Council approves harbour budget\n\nMarch 3, 2023 (Coastal Gazette) -- "
+        "The council approved the harbour budget on Friday after a long debate.\n"
+    )
+    (tmp_path / "b.md").write_text(
+        "# Ferry strike ends\n\n*By Tom Green, Island Herald, 2022-11-08*\n\n"
+        "Ferry crews ended their strike on Monday after a week of talks.\n"
+    )
     by_id = {a.doc_id: a.meta for a in load_corpus([tmp_path]).articles}
     assert (by_id["a"].outlet, str(by_id["a"].date)) == ("Coastal Gazette", "2023-03-03")
     assert (by_id["b"].byline, by_id["b"].outlet, str(by_id["b"].date)) == ("Tom Green", "Island Herald", "2022-11-08")
 
 
 # ---- progress and output when piped ---------------------------------------------------------------------
+
 
 def test_summaries_are_not_wrapped_when_not_on_a_terminal(monkeypatch, capsys):
     from bot.terminal import progress
@@ -150,6 +165,7 @@ def test_an_unsteady_ratio_is_marked_and_the_legend_names_only_rows_there():
 
 # ---- hints that point to the right place ----------------------------------------------------------------
 
+
 def test_the_cli_lists_the_numbers_remove_takes(newsbot, tmp_path):
     assert newsbot("index", "build")[0] == 0
     status, out, _ = newsbot("index", "sources")
@@ -173,11 +189,13 @@ def test_a_filter_no_article_passes_is_named_as_the_reason(newsbot, tmp_path):
 
 # ---- wording ---------------------------------------------------------------------------------------------
 
+
 def test_error_fixes_open_with_a_capital_and_a_missing_file_is_said_missing(newsbot, tmp_path):
     assert newsbot("index", "build")[0] == 0
     status, _, err = newsbot("index", "add", "nope.txt")
-    assert status == 2 and err == ("newsbot: error: nope.txt does not exist. Give the path of an article file or an "
-                                   "http(s) URL\n")
+    assert status == 2 and err == (
+        "newsbot: error: nope.txt does not exist. Give the path of an article file or an " "http(s) URL\n"
+    )
 
 
 def test_a_cut_question_says_so_and_its_echo_is_short(newsbot, tmp_path):
@@ -196,6 +214,7 @@ def test_one_passage_is_one_passage():
 
 
 # ---- Ctrl-C and long first runs ---------------------------------------------------------------------------
+
 
 def test_an_interrupted_first_build_leaves_no_lock_behind(tmp_path):
     from index import build_index

@@ -27,7 +27,9 @@ from .discord_harness import running_bot
 from .fake_discord import payloads as p
 from .fakes import FakeEmbedder
 
-HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday.\n"
+HARBOUR = (
+    b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday.\n"
+)
 FERRY = b"Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike on Monday after a week.\n"
 FLOUR = "How much flour did Russia deliver to North Korea?"
 SECRET = "The host's secret launch code is swordfish-4711.\n\nIt must never be quoted to anyone.\n"
@@ -71,6 +73,7 @@ def text_of(message: dict) -> str:
 
 # ---- 1. local paths through /add url: and `HTTP://` taken for a path ------------------------------
 
+
 async def test_add_url_from_discord_never_reads_a_path_of_the_host(fake, corpus_app, tmp_path):
     secret = tmp_path / "host-secret.txt"
     secret.write_text(SECRET)
@@ -82,7 +85,9 @@ async def test_add_url_from_discord_never_reads_a_path_of_the_host(fake, corpus_
     assert "swordfish" not in text_of(as_path) + text_of(dry) + text_of(asked)
     assert "host-secret" not in json.dumps(sorted(corpus_app.index.articles))
     # the same reply whether or not the path exists: nothing is learnt about the host's files
-    assert as_path["content"].replace(str(secret), "X") == missing["content"].replace(str(tmp_path / "no-such-file.txt"), "X")
+    assert as_path["content"].replace(str(secret), "X") == missing["content"].replace(
+        str(tmp_path / "no-such-file.txt"), "X"
+    )
     assert "http" in as_path["content"]
 
 
@@ -98,11 +103,18 @@ def test_cli_takes_upper_case_http_for_a_url_not_a_path(newsbot, tmp_path):
 
 # ---- 2. SSRF through /add url: ------------------------------------------------------------------------
 
+
 async def test_add_url_from_discord_refuses_the_hosts_own_network(fake, corpus_app):
     """The fake Discord itself listens on 127.0.0.1: the bot must not fetch from it, even in a dry run."""
-    fake.files["internal.html"] = b"<html><head><title>Internal admin panel</title></head><body><p>" + b"x " * 50 + b"</p></body></html>"
-    urls = [f"http://127.0.0.1:{fake.port}/attachments/internal.html", f"http://localhost:{fake.port}/attachments/internal.html",
-            f"http://0x7f000001:{fake.port}/attachments/internal.html", f"http://[::1]:{fake.port}/attachments/internal.html"]
+    fake.files["internal.html"] = (
+        b"<html><head><title>Internal admin panel</title></head><body><p>" + b"x " * 50 + b"</p></body></html>"
+    )
+    urls = [
+        f"http://127.0.0.1:{fake.port}/attachments/internal.html",
+        f"http://localhost:{fake.port}/attachments/internal.html",
+        f"http://0x7f000001:{fake.port}/attachments/internal.html",
+        f"http://[::1]:{fake.port}/attachments/internal.html",
+    ]
     async with running_bot(fake, corpus_app):
         replies = [await fake.followup(await fake.slash("add", who=p.MODERATOR, url=url, dry_run=True)) for url in urls]
     assert fake.attachment_requests == 0
@@ -112,6 +124,7 @@ async def test_add_url_from_discord_refuses_the_hosts_own_network(fake, corpus_a
 
 
 # ---- 3. a moderator of another guild changes the shared corpus ------------------------------------
+
 
 async def test_a_stranger_guilds_moderator_cannot_change_the_shared_corpus(fake, corpus_app, tmp_path):
     async with running_bot(fake, corpus_app):  # the config names only p.GUILD_ID in shared_corpus_guild_ids
@@ -137,15 +150,18 @@ async def test_a_stranger_guilds_moderator_cannot_change_the_shared_corpus(fake,
 
 async def test_the_bots_owner_may_change_the_shared_corpus_from_any_guild(fake, corpus_app):
     async with running_bot(fake, corpus_app):  # p.MODERATOR owns the application in the fake
-        added = await fake.followup(await fake.slash("add", who=p.MODERATOR, guild_id=p.OTHER_GUILD_ID,
-                                                     files={"file": ("ferry.txt", FERRY)}))
+        added = await fake.followup(
+            await fake.slash("add", who=p.MODERATOR, guild_id=p.OTHER_GUILD_ID, files={"file": ("ferry.txt", FERRY)})
+        )
     assert embed_of(added)["title"] == "Added: Ferry strike ends"
 
 
 # ---- 4. one download blocks every guild, and shutdown ---------------------------------------------
 
-async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fake, tmp_path, real_embedder,
-                                                                            seed_index_dir):
+
+async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(
+    fake, tmp_path, real_embedder, seed_index_dir
+):
     from bot.core.config import GuildSettings
 
     from .discord_harness import copy_index, make_app
@@ -154,8 +170,12 @@ async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fak
     club.mkdir()
     (club / "ferry.txt").write_bytes(FERRY)
     shutil.copytree(SEEDS, tmp_path / "shared")
-    app = make_app(fake, tmp_path, real_embedder, copy_index(seed_index_dir, tmp_path / "index"), (tmp_path / "shared",))
-    app.config = replace(app.config, guilds={p.OTHER_GUILD_ID: GuildSettings(paths=(club,), index_dir=tmp_path / "club-ix")})
+    app = make_app(
+        fake, tmp_path, real_embedder, copy_index(seed_index_dir, tmp_path / "index"), (tmp_path / "shared",)
+    )
+    app.config = replace(
+        app.config, guilds={p.OTHER_GUILD_ID: GuildSettings(paths=(club,), index_dir=tmp_path / "club-ix")}
+    )
     app.for_guild(p.OTHER_GUILD_ID).rebuild()
     fake.attachment_gate = release = asyncio.Event()  # the upload is slow to download
     async with running_bot(fake, app):
@@ -163,8 +183,10 @@ async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fak
         deferred = await fake.callback(slow)
         same_guild = await fake.callback(await fake.slash("reindex", who=p.MODERATOR))
         other = await fake.slash("reindex", who=p.STRANGER, guild_id=p.OTHER_GUILD_ID)
-        done = await fake.wait_for(lambda r: r.method == "PATCH" and other in r.path
-                                   and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        done = await fake.wait_for(
+            lambda r: r.method == "PATCH" and other in r.path and "Reindex done" in (r.body.get("content") or ""),
+            timeout=60,
+        )
         release.set()
         added = await fake.followup(slow)
     assert deferred.body["type"] == 5  # acknowledged before the download
@@ -174,6 +196,7 @@ async def test_a_slow_add_in_one_guild_does_not_block_another_guilds_reindex(fak
 
 
 # ---- 5. add and remove during a build ------------------------------------------------------------------
+
 
 class BlockingEmbedder(FakeEmbedder):
     """Blocks in its first embedding call until released, signalling that it got there."""
@@ -240,6 +263,7 @@ def run_with_a_build_in_between(monkeypatch, builder: Newsbot, embedder: Blockin
 
 
 # ---- 8. the trash ------------------------------------------------------------------------------------
+
 
 def test_removing_two_articles_of_the_same_name_keeps_both(app, newsbot, tmp_path):
     corpus = tmp_path / "added"
@@ -348,6 +372,7 @@ def test_a_sidecar_that_is_a_link_is_not_read(app, tmp_path):
 
 # ---- 10. Discord: acknowledge first, big articles, .jsonl, names --------------------------------------
 
+
 async def test_an_attachment_is_downloaded_only_after_the_interaction_is_acknowledged(fake, corpus_app):
     async with running_bot(fake, corpus_app):
         token = await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)})
@@ -361,7 +386,8 @@ async def test_an_attachment_is_downloaded_only_after_the_interaction_is_acknowl
 async def test_an_article_too_big_to_embed_in_time_is_refused_with_a_reason(fake, corpus_app, monkeypatch):
     long = b"Long report on the harbour\n\n" + b"\n\n".join(
         b"Paragraph %d tells of ships, cranes, tides and the harbour bridge repairs in great detail. " % i * 6
-        for i in range(40))
+        for i in range(40)
+    )
     async with running_bot(fake, corpus_app):
         admin = sys.modules["bot.discord_bot.cogs.admin"]  # the module as the bot loaded it, as an extension
         monkeypatch.setattr(admin, "MAX_PASSAGES_FROM_DISCORD", 3, raising=False)  # 40 passages: too many
@@ -378,8 +404,13 @@ async def test_a_jsonl_attachment_is_refused_with_a_sentence_that_says_why(fake,
 
 
 NAMES = {  # what a member's upload is called -> the file it is saved as (None: refused)
-    "": None, "..": None, ".hidden.txt": "hidden.txt", "a" * 300 + ".txt": "a" * 80 + ".txt",
-    "evil\u202etxt.md": "evil-txt.md", "../../escape.txt": "escape.txt", "CON .TXT": "CON.txt",
+    "": None,
+    "..": None,
+    ".hidden.txt": "hidden.txt",
+    "a" * 300 + ".txt": "a" * 80 + ".txt",
+    "evil\u202etxt.md": "evil-txt.md",
+    "../../escape.txt": "escape.txt",
+    "CON .TXT": "CON.txt",
 }
 
 
@@ -391,8 +422,10 @@ async def test_uploaded_file_names_are_made_safe_and_survive_a_reindex(fake, cor
             story = HARBOUR.replace(b"Harbour bridge", b"Bridge %d" % number)
             replies[name] = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": (name, story)}))
         token = await fake.slash("reindex", who=p.MODERATOR)
-        await fake.wait_for(lambda r: r.method == "PATCH" and token in r.path
-                            and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        await fake.wait_for(
+            lambda r: r.method == "PATCH" and token in r.path and "Reindex done" in (r.body.get("content") or ""),
+            timeout=60,
+        )
     indexed = set(corpus_app.index.articles)
     for name, saved_as in NAMES.items():
         if saved_as is None:
@@ -404,6 +437,7 @@ async def test_uploaded_file_names_are_made_safe_and_survive_a_reindex(fake, cor
 
 
 # ---- Low: More and the cooldown, stored answers, user ids ---------------------------------------------
+
 
 async def test_more_counts_against_the_cooldown(fake, seed_app):
     app = seed_app(cooldown_questions=1, cooldown_seconds=60)
@@ -436,8 +470,10 @@ async def test_no_user_ids_or_names_are_stored_or_logged(fake, corpus_app, tmp_p
         await fake.callback(await fake.click(answer, vote))
         await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)}))
         token = await fake.slash("reindex", who=p.MODERATOR)
-        await fake.wait_for(lambda r: r.method == "PATCH" and token in r.path
-                            and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        await fake.wait_for(
+            lambda r: r.method == "PATCH" and token in r.path and "Reindex done" in (r.body.get("content") or ""),
+            timeout=60,
+        )
     database = sqlite3.connect(tmp_path / "data" / "bot.sqlite")
     dump = "\n".join(database.iterdump())
     database.close()

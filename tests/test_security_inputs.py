@@ -80,7 +80,9 @@ def test_integer_ids_are_kept_as_text(tmp_path):
 
 
 def test_a_list_source_never_reaches_the_index_or_a_question(tmp_path):
-    corpus = write_jsonl(tmp_path / "corpus.jsonl", GOOD, {"_id": "list", "text": "Bridge story.", "source": ["a", "b"]})
+    corpus = write_jsonl(
+        tmp_path / "corpus.jsonl", GOOD, {"_id": "list", "text": "Bridge story.", "source": ["a", "b"]}
+    )
     report = build_index([corpus], tmp_path / "ix", FakeEmbedder())
     assert report.warnings == [f'{corpus}:2: skipped line: "source" must be a string, not a list']
     app = Newsbot(Config(), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
@@ -89,8 +91,10 @@ def test_a_list_source_never_reaches_the_index_or_a_question(tmp_path):
 
 
 def test_lone_surrogates_in_a_jsonl_record_do_not_break_the_build(tmp_path, capsys, fake_model):
-    corpus = write_jsonl(tmp_path / "corpus.jsonl", '{"_id": "s\\ud800", "text": "Bridge \\udcff repairs harbour.", '
-                         '"title": "T\\ud800"}')
+    corpus = write_jsonl(
+        tmp_path / "corpus.jsonl",
+        '{"_id": "s\\ud800", "text": "Bridge \\udcff repairs harbour.", ' '"title": "T\\ud800"}',
+    )
     build_index([corpus], tmp_path / "ix", FakeEmbedder())
     assert main(["ask", "--json", "--index", str(tmp_path / "ix"), "harbour bridge repairs"]) == 0
     json.loads(capsys.readouterr().out)
@@ -218,8 +222,11 @@ def test_a_bad_line_in_a_batch_fails_alone(tmp_path, seed_fake_index, capsys, fa
     assert main(["ask", "--batch", str(questions), "--json", "--index", str(seed_fake_index)]) == 2
     lines = [json.loads(line) for line in capsys.readouterr().out.split("\n") if line]
     assert [line.get("error", "")[:20] for line in lines] == ["", "the question is empt", "since:notadate is no", ""]
-    assert lines[1] == {"schema": 1, "question": "source:upi",
-                        "error": "the question is empty. Write a question after the filters"}
+    assert lines[1] == {
+        "schema": 1,
+        "question": "source:upi",
+        "error": "the question is empty. Write a question after the filters",
+    }
     assert lines[2]["question"] == "since:notadate flour"
 
     assert main(["ask", "--batch", str(questions), "--index", str(seed_fake_index)]) == 2
@@ -230,12 +237,17 @@ def test_a_bad_line_in_a_batch_fails_alone(tmp_path, seed_fake_index, capsys, fa
 
 def test_a_batch_splits_on_newlines_only(tmp_path, seed_fake_index, capsys, fake_model):
     questions = tmp_path / "questions.txt"
-    questions.write_text("flour Russia\u2028North Korea\r\nPutin\x85Kim agreed\r\nsince:x a\u2028b\x85c\r\n", newline="")
+    questions.write_text(
+        "flour Russia\u2028North Korea\r\nPutin\x85Kim agreed\r\nsince:x a\u2028b\x85c\r\n", newline=""
+    )
     assert main(["ask", "--batch", str(questions), "--json", "--index", str(seed_fake_index)]) == 2
     out = capsys.readouterr().out
     assert out.count("\n") == 3 and len(out.splitlines()) == 3  # separators inside a line are escaped
     assert [json.loads(line)["question"] for line in out.splitlines()] == [
-        "flour Russia North Korea", "Putin Kim agreed", "since:x a\u2028b\x85c"]
+        "flour Russia North Korea",
+        "Putin Kim agreed",
+        "since:x a\u2028b\x85c",
+    ]
 
 
 def test_invalid_utf8_in_a_batch_is_replaced_per_line(tmp_path, seed_fake_index, capsys, fake_model):
@@ -243,7 +255,9 @@ def test_invalid_utf8_in_a_batch_is_replaced_per_line(tmp_path, seed_fake_index,
     questions.write_bytes(b"flour \xff Russia\nPutin Kim agreed\n")
     assert main(["ask", "--batch", str(questions), "--json", "--index", str(seed_fake_index)]) == 0
     assert [json.loads(line)["question"] for line in capsys.readouterr().out.splitlines()] == [
-        "flour \ufffd Russia", "Putin Kim agreed"]
+        "flour \ufffd Russia",
+        "Putin Kim agreed",
+    ]
 
 
 # ---- 5. Discord rendering ----------------------------------------------------------------------------
@@ -257,9 +271,14 @@ def article(url: str | None, title: str = "Bridge reopens", outlet: str = "Coast
     ("url", "line"),
     [
         ("https://example.org/a_(b)", "**[1]** [Bridge reopens](https://example.org/a_%28b%29) · Coastal Times"),
-        ("https://example.org/a b<c>[d]", "**[1]** [Bridge reopens](https://example.org/a%20b%3Cc%3E%5Bd%5D) · Coastal Times"),
-        ("https://example.org/x) [click](https://evil.example",
-         "**[1]** [Bridge reopens](https://example.org/x%29%20%5Bclick%5D%28https://evil.example) · Coastal Times"),
+        (
+            "https://example.org/a b<c>[d]",
+            "**[1]** [Bridge reopens](https://example.org/a%20b%3Cc%3E%5Bd%5D) · Coastal Times",
+        ),
+        (
+            "https://example.org/x) [click](https://evil.example",
+            "**[1]** [Bridge reopens](https://example.org/x%29%20%5Bclick%5D%28https://evil.example) · Coastal Times",
+        ),
         ("javascript:alert(1)", "**[1]** Bridge reopens · Coastal Times"),
         ("ftp://example.org/file", "**[1]** Bridge reopens · Coastal Times"),
         ("https:///no-host", "**[1]** Bridge reopens · Coastal Times"),

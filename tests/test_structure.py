@@ -22,23 +22,87 @@ def test_index_never_imports_discord():
 
 
 def test_the_public_surface_of_index_is_pinned():
-    assert sorted(index.__all__) == sorted([
-        "EMBEDDING_BATCH", "PASSAGES_PER_ANSWER", "VERSIONS_KEPT",
-        "ARTICLE_SUFFIXES", "Article", "ArticleMeta", "BuildProgress", "BuildReport", "Chunk", "ChunkerSettings",
-        "CorpusLoad", "HeldLock", "Manifest", "StoredVersion", "build_index", "build_lock", "chunk_article",
-        "corpus_fingerprint", "load_corpus", "load_corpus_file", "sentence_spans", "update_index",
-        "NewVersion", "PostgresStore", "STORE_BACKENDS", "StoreBackend", "VersionStore", "as_store", "connect_database",
-        "copy_version", "open_index", "open_store", "serve_previous_version", "MigrationTrack",
-        "BUNDLED_MODEL", "RUNTIMES", "Embedder", "SentenceTransformerEmbedder", "embedder_name", "load_embedder",
-        "hub_offline", "resolve_model_path",
-        "Hit", "IndexStats", "NewsIndex", "QuestionTerms", "SEARCH_MODES", "SearchFilters", "SearchMode", "judge",
-        "parse_filter_date", "parse_query",
-        "EvalReport", "evaluate", "percentile", "query_metrics", "read_qrels", "read_queries",
-        "exact_neighbours", "synthetic_questions", "synthetic_version", "EF_SEARCH", "drop_corpus", "nearest_passages",
-        "ConfigError", "CorpusError", "DatabaseError", "FilterError", "IndexBusyError", "IndexMismatchError",
-        "IndexMissingError", "ModelError", "NewsbotError", "SearchTimeoutError", "StorageError", "UsageError",
-        "VersionChanged",
-    ])
+    assert sorted(index.__all__) == sorted(
+        [
+            "EMBEDDING_BATCH",
+            "PASSAGES_PER_ANSWER",
+            "VERSIONS_KEPT",
+            "ARTICLE_SUFFIXES",
+            "Article",
+            "ArticleMeta",
+            "BuildProgress",
+            "BuildReport",
+            "Chunk",
+            "ChunkerSettings",
+            "CorpusLoad",
+            "HeldLock",
+            "Manifest",
+            "StoredVersion",
+            "build_index",
+            "build_lock",
+            "chunk_article",
+            "corpus_fingerprint",
+            "load_corpus",
+            "load_corpus_file",
+            "sentence_spans",
+            "update_index",
+            "NewVersion",
+            "PostgresStore",
+            "STORE_BACKENDS",
+            "StoreBackend",
+            "VersionStore",
+            "as_store",
+            "connect_database",
+            "copy_version",
+            "open_index",
+            "open_store",
+            "serve_previous_version",
+            "MigrationTrack",
+            "BUNDLED_MODEL",
+            "RUNTIMES",
+            "Embedder",
+            "SentenceTransformerEmbedder",
+            "embedder_name",
+            "load_embedder",
+            "hub_offline",
+            "resolve_model_path",
+            "Hit",
+            "IndexStats",
+            "NewsIndex",
+            "QuestionTerms",
+            "SEARCH_MODES",
+            "SearchFilters",
+            "SearchMode",
+            "judge",
+            "parse_filter_date",
+            "parse_query",
+            "EvalReport",
+            "evaluate",
+            "percentile",
+            "query_metrics",
+            "read_qrels",
+            "read_queries",
+            "exact_neighbours",
+            "synthetic_questions",
+            "synthetic_version",
+            "EF_SEARCH",
+            "drop_corpus",
+            "nearest_passages",
+            "ConfigError",
+            "CorpusError",
+            "DatabaseError",
+            "FilterError",
+            "IndexBusyError",
+            "IndexMismatchError",
+            "IndexMissingError",
+            "ModelError",
+            "NewsbotError",
+            "SearchTimeoutError",
+            "StorageError",
+            "UsageError",
+            "VersionChanged",
+        ]
+    )
     for name in index.__all__:
         assert hasattr(index, name)
 
@@ -72,7 +136,10 @@ def test_readme_commands_are_what_ci_runs():
 def test_the_bundled_corpus_is_the_two_seed_articles():
     """Guards against a test (or a bot under test) saving articles into the repository's seeds/."""
     assert sorted(p.name for p in (ROOT / "seeds").iterdir()) == [
-        "000_d9337505ec262534.meta.toml", "000_d9337505ec262534.txt", "001_4589706aa8a54f74.txt"]
+        "000_d9337505ec262534.meta.toml",
+        "000_d9337505ec262534.txt",
+        "001_4589706aa8a54f74.txt",
+    ]
 
 
 def test_every_imported_module_is_declared():
@@ -105,7 +172,9 @@ def test_every_imported_module_is_declared():
                     if module in sys.stdlib_module_names or module in ("bot", "index", "tests"):
                         continue
                     providers = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
-                    assert providers & declared, f"{path.relative_to(ROOT)} imports {module}, which pyproject.toml does not declare"
+                    assert (
+                        providers & declared
+                    ), f"{path.relative_to(ROOT)} imports {module}, which pyproject.toml does not declare"
     assert "lxml-html-clean" in runtime  # trafilatura imports lxml.html.clean (see pyproject.toml)
 
 
@@ -120,8 +189,12 @@ def _imports_of(path) -> set[str]:
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {id(node) for top in ast.walk(tree) if isinstance(top, ast.If) and ast.unparse(top.test) == "TYPE_CHECKING"
-               for node in ast.walk(top)}
+    skipped = {
+        id(node)
+        for top in ast.walk(tree)
+        if isinstance(top, ast.If) and ast.unparse(top.test) == "TYPE_CHECKING"
+        for node in ast.walk(top)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -147,7 +220,9 @@ def _is_module(name: str) -> bool:
 
 
 def _import_graph() -> dict[str, set[str]]:
-    return {_module_name(path): _imports_of(path) for folder in ("bot", "index") for path in (ROOT / folder).rglob("*.py")}
+    return {
+        _module_name(path): _imports_of(path) for folder in ("bot", "index") for path in (ROOT / folder).rglob("*.py")
+    }
 
 
 def test_no_module_of_the_project_imports_itself_in_a_circle():
@@ -157,7 +232,7 @@ def test_no_module_of_the_project_imports_itself_in_a_circle():
 
     def visit(module: str, path: list[str]) -> None:
         if module in path:
-            raise AssertionError("an import circle: " + " -> ".join([*path[path.index(module):], module]))
+            raise AssertionError("an import circle: " + " -> ".join([*path[path.index(module) :], module]))
         if module in done:
             return
         for imported in sorted(graph.get(module, ())):
@@ -168,9 +243,21 @@ def test_no_module_of_the_project_imports_itself_in_a_circle():
         visit(module, [])
 
 
-BACKENDS = ("index.stores.files", "index.stores.postgres", "index.embedding.onnx", "index.embedding.sentence_transformers")
-BASES = ("index.stores.base", "index.manifest", "index.documents", "index.errors", "index.embedding.base", "index.search",
-         "index.text")
+BACKENDS = (
+    "index.stores.files",
+    "index.stores.postgres",
+    "index.embedding.onnx",
+    "index.embedding.sentence_transformers",
+)
+BASES = (
+    "index.stores.base",
+    "index.manifest",
+    "index.documents",
+    "index.errors",
+    "index.embedding.base",
+    "index.search",
+    "index.text",
+)
 
 
 def test_the_library_bases_import_no_backend():

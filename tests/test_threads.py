@@ -25,8 +25,14 @@ print(before, after_import, torch.get_num_threads())
 
 
 def test_importing_and_searching_leave_the_models_threads_alone():
-    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     before, after_import, after_search = map(int, result.stdout.split())
     assert before == 2
@@ -48,7 +54,13 @@ print(status, sorted(name for name in ("torch", "transformers", "sentence_transf
 def test_commands_that_embed_nothing_never_load_the_model(seed_index_dir):
     """`newsbot index stats` opens the index under the model's name only (9 s of loading saved), and reads
     its manifest without FAISS or BM25 (loaded at the first search)."""
-    result = subprocess.run([sys.executable, "-c", STATS_PROBE, str(seed_index_dir)], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", STATS_PROBE, str(seed_index_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "0 []"

@@ -114,8 +114,17 @@ def build_answer(
         searched_for = fixed if judgement.answered else None
     if not judgement.answered:
         filtered_out = bool(filters) and not any(filters.admits(meta) for meta in index.articles.values())
-        return Answer(question, [], [], abstained=True, closest=judgement.closest_articles(hits), filters=filters,
-                      did_you_mean=fixed, missing=judgement.missing, filtered_out=filtered_out)
+        return Answer(
+            question,
+            [],
+            [],
+            abstained=True,
+            closest=judgement.closest_articles(hits),
+            filters=filters,
+            did_you_mean=fixed,
+            missing=judgement.missing,
+            filtered_out=filtered_out,
+        )
 
     asked = searched_for or question
     relevant = judgement.quotable
@@ -168,8 +177,9 @@ def _best_sentences(
     for texts in sentences:
         coverage = [terms.coverage(set(next(held))) for _ in texts]
         best = max(coverage)
-        candidates.append([i for i, c in enumerate(coverage) if c >= best - COVERAGE_MARGIN] if best > 0
-                          else list(range(len(texts))))
+        candidates.append(
+            [i for i, c in enumerate(coverage) if c >= best - COVERAGE_MARGIN] if best > 0 else list(range(len(texts)))
+        )
     to_embed = [texts[i] for texts, chosen in zip(sentences, candidates) if len(chosen) > 1 for i in chosen]
     similarities = iter(index.similarities(question, to_embed))
     result = []
@@ -225,11 +235,11 @@ def echo(text: str) -> str:
 
 
 def format_date(article: ArticleMeta) -> str | None:
-    """"20 July 2021", as the citation shows it."""
+    """ "20 July 2021", as the citation shows it."""
     return f"{article.date.day} {article.date:%B %Y}" if article.date else None
 
 
 def citation_text(article: ArticleMeta) -> str:
-    """"Title, Outlet, 20 July 2021, <url>", leaving out what is unknown."""
+    """ "Title, Outlet, 20 July 2021, <url>", leaving out what is unknown."""
     parts = [article.title, article.outlet, format_date(article), article.url]
     return ", ".join(part for part in parts if part)

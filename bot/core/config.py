@@ -65,8 +65,11 @@ class CorpusSettings:
         """What the index is built from: `paths`, and `added_dir` once it exists (unless `paths` hold it). An
         added folder that is a link is not read: it could lead anywhere, and adding to it is refused too."""
         added = self.added_dir.resolve()
-        if (self.added_dir.is_symlink() or not self.added_dir.is_dir()
-                or any(added.is_relative_to(p.resolve()) for p in self.paths)):
+        if (
+            self.added_dir.is_symlink()
+            or not self.added_dir.is_dir()
+            or any(added.is_relative_to(p.resolve()) for p in self.paths)
+        ):
             return self.paths
         return (*self.paths, self.added_dir)
 
@@ -75,7 +78,9 @@ class CorpusSettings:
 class IndexSettings:
     dir: Path = _setting(Path(".newsbot/index"), "a folder path")
     model: str = _setting(BUNDLED_MODEL, "a sentence-transformers model name or folder", lambda v: bool(v.strip()))
-    device: str = _setting("cpu", '"cpu", "cuda" or "mps"', lambda v: v in ("cpu", "cuda", "mps") or v.startswith("cuda:"))
+    device: str = _setting(
+        "cpu", '"cpu", "cuda" or "mps"', lambda v: v in ("cpu", "cuda", "mps") or v.startswith("cuda:")
+    )
     runtime: str = _setting("auto", " or ".join(f'"{r}"' for r in RUNTIMES), lambda v: v in RUNTIMES)
     """"auto": the bundled model runs from an int8 ONNX copy (no torch at query time); others in sentence-transformers."""
     model_cache: Path = _setting(Path(".newsbot/models"), "a folder path")
@@ -101,10 +106,17 @@ class StoreSettings:
     """Where index versions live: "faiss" (files in [index] dir, one machine) or "postgres" (one database
     that every bot process shares; each index is a corpus named after its folder: `.newsbot/index` is "index")."""
 
-    backend: StoreBackend = _setting("faiss", " or ".join(f'"{b}"' for b in STORE_BACKENDS), lambda v: v in STORE_BACKENDS)
-    url: str = field(default="", repr=False, metadata={
-        "allowed": "a postgresql:// URL (better: NEWSBOT_DATABASE_URL)",
-        "check": lambda v: v == "" or v.startswith(("postgresql://", "postgres://"))})
+    backend: StoreBackend = _setting(
+        "faiss", " or ".join(f'"{b}"' for b in STORE_BACKENDS), lambda v: v in STORE_BACKENDS
+    )
+    url: str = field(
+        default="",
+        repr=False,
+        metadata={
+            "allowed": "a postgresql:// URL (better: NEWSBOT_DATABASE_URL)",
+            "check": lambda v: v == "" or v.startswith(("postgresql://", "postgres://")),
+        },
+    )
 
     def resolved_url(self) -> str:
         """NEWSBOT_DATABASE_URL wins over the file, so the file can be shared without the password."""
@@ -125,7 +137,9 @@ def _is_id_list(value: tuple) -> bool:
 
 @dataclass(frozen=True)
 class DiscordSettings:
-    token: str = field(default="", repr=False, metadata={"allowed": "a bot token (better: DISCORD_TOKEN)", "check": lambda v: True})
+    token: str = field(
+        default="", repr=False, metadata={"allowed": "a bot token (better: DISCORD_TOKEN)", "check": lambda v: True}
+    )
     api_base_url: str = _setting(DISCORD_API, "an http(s) URL", lambda v: v.startswith(("http://", "https://")))
     gateway_url: str = _setting(DISCORD_GATEWAY, "a ws(s) URL", lambda v: v.startswith(("ws://", "wss://")))
     sync_guild_id: int = _setting(0, "0 (global) or a guild id", lambda v: v >= 0)
@@ -139,8 +153,11 @@ class DiscordSettings:
     """Answers behind buttons are kept this long, then forgotten (their buttons say so)."""
     shard_count: int = _setting(0, "0 (no sharding) or a number of shards from 1 to 10000", lambda v: 0 <= v <= 10_000)
     """Shards the bot's guilds are split into (Discord requires it from 2,500 guilds); 0: one connection."""
-    shard_ids: tuple[int, ...] = _setting((), "a list of shard numbers from 0 to shard_count - 1",
-                                          lambda v: all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v))
+    shard_ids: tuple[int, ...] = _setting(
+        (),
+        "a list of shard numbers from 0 to shard_count - 1",
+        lambda v: all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v),
+    )
     """The shards this process runs; empty: all of them. Several `newsbot run` processes with different
     shard_ids share the guilds between them (they need [store] backend = "postgres" to share one index)."""
 
@@ -198,8 +215,12 @@ class Config:
 
 
 SECTIONS: dict[str, type] = {
-    "corpus": CorpusSettings, "index": IndexSettings, "search": SearchSettings, "store": StoreSettings,
-    "discord": DiscordSettings, "fetch": FetchSettings,
+    "corpus": CorpusSettings,
+    "index": IndexSettings,
+    "search": SearchSettings,
+    "store": StoreSettings,
+    "discord": DiscordSettings,
+    "fetch": FetchSettings,
 }
 
 
@@ -241,24 +262,32 @@ def load_config(explicit: str | Path | None = None) -> Config:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ConfigError(f"cannot read the config file {path} ({error.strerror or error})",
-                          "check the file and its permissions") from None
+        raise ConfigError(
+            f"cannot read the config file {path} ({error.strerror or error})", "check the file and its permissions"
+        ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ConfigError(f"{path} is UTF-16 text", "save it as UTF-8 (TOML files are UTF-8)")
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # a byte order mark is no setting
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ConfigError(f"{path} is not UTF-8 text (line {line})", "save it as UTF-8 (TOML files are UTF-8)") from None
+        raise ConfigError(
+            f"{path} is not UTF-8 text (line {line})", "save it as UTF-8 (TOML files are UTF-8)"
+        ) from None
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        where = "fix the syntax there" if "Unclosed" not in str(error) else \
-            "close it: it was opened on an earlier line, and TOML notices only where the next one begins"
+        where = (
+            "fix the syntax there"
+            if "Unclosed" not in str(error)
+            else "close it: it was opened on an earlier line, and TOML notices only where the next one begins"
+        )
         raise ConfigError(f"{path} is not valid TOML ({error})", where) from None
     except RecursionError:
-        raise ConfigError(f"{path} nests arrays or tables too deeply to read", "write the settings as flat values, "
-                          "as config.example.toml does") from None
+        raise ConfigError(
+            f"{path} nests arrays or tables too deeply to read",
+            "write the settings as flat values, " "as config.example.toml does",
+        ) from None
     return parse_config(values, path)
 
 
@@ -269,10 +298,14 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     sections: dict[str, Any] = {}
     for name, table in values.items():
         if not isinstance(table, dict) and name not in SECTIONS and name != "guilds":
-            raise ConfigError(f"{where}: the key {_key(name)} is outside any section",  # its value may be a secret
-                              f"put it under its section (allowed: {', '.join(SECTIONS)}), or remove it")
+            raise ConfigError(
+                f"{where}: the key {_key(name)} is outside any section",  # its value may be a secret
+                f"put it under its section (allowed: {', '.join(SECTIONS)}), or remove it",
+            )
         if name not in SECTIONS and name != "guilds":
-            raise ConfigError(f"{where}: unknown section [{_key(name)}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID")
+            raise ConfigError(
+                f"{where}: unknown section [{_key(name)}]", f"allowed sections: {', '.join(SECTIONS)}, guilds.ID"
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: {name} must be a [{name}] table", "write it as a section")
         if name != "guilds":
@@ -280,23 +313,34 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
     config = Config(**sections, source=path)
     discord = config.discord
     if discord.shard_ids and not discord.shard_count:
-        raise ConfigError(f"{where}: [discord] shard_ids is set but shard_count is not",
-                          "set [discord] shard_count to the number of shards of all processes together")
+        raise ConfigError(
+            f"{where}: [discord] shard_ids is set but shard_count is not",
+            "set [discord] shard_count to the number of shards of all processes together",
+        )
     if len(set(discord.shard_ids)) != len(discord.shard_ids):
-        raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} names a shard twice",
-                          "list each shard once")
+        raise ConfigError(
+            f"{where}: [discord] shard_ids {list(discord.shard_ids)} names a shard twice", "list each shard once"
+        )
     if any(i >= discord.shard_count for i in discord.shard_ids):
-        raise ConfigError(f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
-                          f"{discord.shard_count}", f"use numbers from 0 to {discord.shard_count - 1}")
+        raise ConfigError(
+            f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
+            f"{discord.shard_count}",
+            f"use numbers from 0 to {discord.shard_count - 1}",
+        )
     config = dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
     if config.store.backend == "postgres":  # each index is the corpus named after its folder in the database
         named: dict[str, str] = {}
-        for owner, index_dir in [("[index] dir", config.index.dir),
-                                 *((f"[guilds.{g}] index_dir", s.index_dir) for g, s in config.guilds.items())]:
+        for owner, index_dir in [
+            ("[index] dir", config.index.dir),
+            *((f"[guilds.{g}] index_dir", s.index_dir) for g, s in config.guilds.items()),
+        ]:
             name = corpus_name(index_dir)
             if name in named:
-                raise ConfigError(f"{where}: {owner} and {named[name]} would share the corpus {name!r} in the "
-                                  "database (a corpus is named after its index folder)", "give them folders with different names")
+                raise ConfigError(
+                    f"{where}: {owner} and {named[name]} would share the corpus {name!r} in the "
+                    "database (a corpus is named after its index folder)",
+                    "give them folders with different names",
+                )
             named[name] = owner
     return config
 
@@ -307,20 +351,26 @@ def _parse_guilds(tables: dict[str, Any], config: Config, where: str, base: Path
     for key, table in tables.items():
         name = f"guilds.{key}"
         if not (key.isascii() and key.isdigit()) or int(key) == 0 or not isinstance(table, dict):
-            raise ConfigError(f"{where}: [{name}] is not a guild section",
-                              "write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir")
+            raise ConfigError(
+                f"{where}: [{name}] is not a guild section",
+                "write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir",
+            )
         settings = _parse_section(name, GuildSettings, table, where, base)
         missing = [k for k in ("paths", "index_dir") if k not in table]
         if missing:
             raise ConfigError(f"{where}: [{name}] has no {missing[0]}", "give the guild both paths and index_dir")
         taken = [config.index.dir.resolve(), *(g.index_dir.resolve() for g in guilds.values())]
         if settings.index_dir.resolve() in taken:
-            raise ConfigError(f"{where}: [{name}] index_dir {table['index_dir']} is already in use",
-                              "give every guild an index folder of its own")
+            raise ConfigError(
+                f"{where}: [{name}] index_dir {table['index_dir']} is already in use",
+                "give every guild an index folder of its own",
+            )
         added_taken = [config.corpus.added_dir.resolve(), *(g.corpus.added_dir.resolve() for g in guilds.values())]
         if settings.corpus.added_dir.resolve() in added_taken:
-            raise ConfigError(f"{where}: [{name}] added_dir {settings.corpus.added_dir} is already in use",
-                              "give every guild a folder of its own for added articles")
+            raise ConfigError(
+                f"{where}: [{name}] added_dir {settings.corpus.added_dir} is already in use",
+                "give every guild a folder of its own for added articles",
+            )
         guilds[int(key)] = settings
     return guilds
 

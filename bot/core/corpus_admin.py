@@ -95,8 +95,10 @@ def corpus_folder(app: Newsbot, *, create: bool = False) -> Path:
     """The folder articles are added to and removed from: `[corpus] added_dir`, a plain folder."""
     folder = app.config.corpus.added_dir
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise ConfigError(f"{folder} ([corpus] added_dir) is a link or not a folder, so articles cannot be kept there",
-                          "make it a plain folder, or set [corpus] added_dir to one")
+        raise ConfigError(
+            f"{folder} ([corpus] added_dir) is a link or not a folder, so articles cannot be kept there",
+            "make it a plain folder, or set [corpus] added_dir to one",
+        )
     if create:
         folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -142,8 +144,15 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
     return add_upload(app, given.name, given.read_bytes(), dry_run=dry_run)
 
 
-def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None, *, dry_run: bool = False,
-               max_passages: int | None = None) -> CorpusChange:
+def add_upload(
+    app: Newsbot,
+    file_name: str,
+    data: bytes,
+    url: str | None = None,
+    *,
+    dry_run: bool = False,
+    max_passages: int | None = None,
+) -> CorpusChange:
     """Add an article given as a file name and its bytes (an upload, a fetched page, a local file).
 
     `url`, where the page was fetched from, is its link in citations when the page names none (kept in
@@ -153,9 +162,10 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
     name = safe_file_name(file_name)
     suffix = Path(name).suffix
     if suffix == ".jsonl":
-        raise CorpusError(f"{name} is a .jsonl file, which holds many articles",
-                          "add articles one by one as .txt, .md or .html, or put the .jsonl file in the corpus folder "
-                          "and reindex")
+        raise CorpusError(
+            f"{name} is a .jsonl file, which holds many articles",
+            "add articles one by one as .txt, .md or .html, or put the .jsonl file in the corpus folder " "and reindex",
+        )
     if suffix not in ADDABLE_SUFFIXES:
         raise CorpusError(f"{name} is not a .txt, .md or .html file", "convert it, or add its folder")
     if len(data) > MAX_ARTICLE_BYTES:
@@ -171,13 +181,18 @@ def add_upload(app: Newsbot, file_name: str, data: bytes, url: str | None = None
     chunker = app.config.index.chunker
     pieces = word_pieces_at_least(article.text)  # read before any model work: a bound, not a count
     if max_passages is not None and pieces > max_passages * chunker.chunk_tokens:
-        raise CorpusError(f"{name} has at least {pieces:,} word pieces, more than the {max_passages:,} passages one "
-                          "article may have when added from Discord can hold",
-                          "split it into articles, or add it from the command line")
+        raise CorpusError(
+            f"{name} has at least {pieces:,} word pieces, more than the {max_passages:,} passages one "
+            "article may have when added from Discord can hold",
+            "split it into articles, or add it from the command line",
+        )
     passages = len(chunk_article(article, app.embedder, chunker))
     if max_passages is not None and passages > max_passages:
-        raise CorpusError(f"{name} would make {passages:,} passages, more than the {max_passages:,} one article may "
-                          "have when added from Discord", "split it into articles, or add it from the command line")
+        raise CorpusError(
+            f"{name} would make {passages:,} passages, more than the {max_passages:,} one article may "
+            "have when added from Discord",
+            "split it into articles, or add it from the command line",
+        )
     target = folder / name
     if dry_run:
         _refuse_taken(app, target)
@@ -218,8 +233,9 @@ def word_pieces_at_least(text: str) -> int:
 def _refuse_taken(app: Newsbot, target: Path) -> None:
     for taken in (target, sidecar_of(target)):  # a sidecar left alone would apply to it
         if taken.exists() or taken.is_symlink():
-            raise CorpusError(f"{taken.name} already exists among the added articles",
-                              "rename the file, or remove the article first")
+            raise CorpusError(
+                f"{taken.name} already exists among the added articles", "rename the file, or remove the article first"
+            )
     doc_id = _doc_id(app, target)
     try:
         in_use = doc_id in app.current_index().articles
@@ -265,8 +281,12 @@ def _added_file_in(folder: Path, root: Path, doc_id: str) -> Path | None:
     """`_added_file` with the (resolved) added folder and the folder ids count from worked out already."""
     for suffix in ARTICLE_SUFFIXES:
         candidate = root / f"{doc_id}{suffix}"
-        if (suffix != ".jsonl" and candidate.is_file() and not candidate.is_symlink()
-                and candidate.resolve().is_relative_to(folder)):
+        if (
+            suffix != ".jsonl"
+            and candidate.is_file()
+            and not candidate.is_symlink()
+            and candidate.resolve().is_relative_to(folder)
+        ):
             return candidate
     return None
 
@@ -275,7 +295,11 @@ def removable_articles(app: Newsbot) -> list[ArticleMeta]:
     """The indexed articles that can be removed (the added ones), newest first; the folders are worked
     out once, not for each article (autocomplete asks at every key)."""
     folder, root = corpus_folder(app).resolve(), _id_root(app)
-    return [article for article in sorted_sources(app.current_index().articles) if _added_file_in(folder, root, article.doc_id)]
+    return [
+        article
+        for article in sorted_sources(app.current_index().articles)
+        if _added_file_in(folder, root, article.doc_id)
+    ]
 
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
@@ -284,12 +308,15 @@ def _file_of(app: Newsbot, doc_id: str) -> Path:
     if found is not None:
         return found
     if any(removal.doc_id == doc_id for removal in removed_articles(app)):
-        raise CorpusError(f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
-                          "reindex (`newsbot index build` or /reindex) to finish removing it")
-    raise CorpusError(f"article {doc_id!r} was not added here but comes with the corpus folders (the bundled "
-                      "seeds, or [corpus] paths), which newsbot never changes, so it cannot be removed",
-                      "only articles added with add, :add or /add can be; the host can take a folder out of "
-                      "[corpus] paths")
+        raise CorpusError(
+            f"article {doc_id!r} is in the trash already, but still in the index (a removal was cut short)",
+            "reindex (`newsbot index build` or /reindex) to finish removing it",
+        )
+    raise CorpusError(
+        f"article {doc_id!r} was not added here but comes with the corpus folders (the bundled "
+        "seeds, or [corpus] paths), which newsbot never changes, so it cannot be removed",
+        "only articles added with add, :add or /add can be; the host can take a folder out of " "[corpus] paths",
+    )
 
 
 def sidecar_of(article_file: Path) -> Path:
@@ -308,8 +335,10 @@ def trash_folder(app: Newsbot) -> Path:
     folder = corpus_folder(app)
     trash = folder / TRASH
     if trash.is_symlink() or (trash.exists() and not trash.is_dir()):
-        raise ConfigError(f"{TRASH} among the added articles is a link or not a folder, so removed articles cannot be kept there",
-                          f"make {TRASH} a plain folder inside [corpus] added_dir")
+        raise ConfigError(
+            f"{TRASH} among the added articles is a link or not a folder, so removed articles cannot be kept there",
+            f"make {TRASH} a plain folder inside [corpus] added_dir",
+        )
     return trash
 
 
@@ -337,18 +366,27 @@ def find_article(app: Newsbot, wanted: str) -> str:
     if wanted.isdigit():
         if 1 <= int(wanted) <= len(listed):
             return listed[int(wanted) - 1].doc_id
-        raise CorpusError(f"there is no article number {wanted}: the list has {len(listed)}",
-                          "`newsbot index sources` (or :sources in the REPL) lists them with their numbers")
+        raise CorpusError(
+            f"there is no article number {wanted}: the list has {len(listed)}",
+            "`newsbot index sources` (or :sources in the REPL) lists them with their numbers",
+        )
     folded = wanted.casefold()
-    for matches in ([a for a in listed if a.title.casefold() == folded],
-                    [a for a in listed if folded and folded in a.title.casefold()]):
+    for matches in (
+        [a for a in listed if a.title.casefold() == folded],
+        [a for a in listed if folded and folded in a.title.casefold()],
+    ):
         if len(matches) == 1:
             return matches[0].doc_id
         if len(matches) > 1:
             names = "; ".join(f"{a.doc_id} ({a.title})" for a in matches[:5])
-            raise CorpusError(f"{wanted!r} matches {len(matches)} articles: {names}", "give the id or more of the title")
-    raise CorpusError(f"no article {wanted!r} in the index", "give its id, file name or title (`newsbot index sources`, "
-                      "or :sources in the REPL, lists them with their numbers and ids)")
+            raise CorpusError(
+                f"{wanted!r} matches {len(matches)} articles: {names}", "give the id or more of the title"
+            )
+    raise CorpusError(
+        f"no article {wanted!r} in the index",
+        "give its id, file name or title (`newsbot index sources`, "
+        "or :sources in the REPL, lists them with their numbers and ids)",
+    )
 
 
 def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
@@ -407,8 +445,14 @@ def roll_back(app: Newsbot) -> RolledBack:
         root = _id_root(app)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
-            if (relative.parts[0] == TRASH or path.is_symlink() or not path.is_file() or path.name.endswith(SIDECAR_SUFFIX)
-                    or path.suffix.lower() not in ADDABLE_SUFFIXES or any(part.startswith(".") for part in relative.parts)):
+            if (
+                relative.parts[0] == TRASH
+                or path.is_symlink()
+                or not path.is_file()
+                or path.name.endswith(SIDECAR_SUFFIX)
+                or path.suffix.lower() not in ADDABLE_SUFFIXES
+                or any(part.startswith(".") for part in relative.parts)
+            ):
                 continue
             doc_id = _doc_id(app, path)
             if doc_id not in served:
@@ -482,14 +526,19 @@ def find_removal(app: Newsbot, wanted: str) -> Removal:
         if removal.id == wanted:
             return removal
     named = wanted.strip() if "/" not in wanted and "\\" not in wanted else None  # a file name, never a path
-    for matches in (lambda r: r.doc_id == wanted, lambda r: r.title.casefold() == wanted.strip().casefold(),
-                    lambda r: named in (r.article_path.name, r.article_path.stem)):  # the file name, as `add` printed it
+    for matches in (
+        lambda r: r.doc_id == wanted,
+        lambda r: r.title.casefold() == wanted.strip().casefold(),
+        lambda r: named in (r.article_path.name, r.article_path.stem),
+    ):  # the file name, as `add` printed it
         for removal in removals:  # newest first
             if matches(removal):
                 return removal
     known = ", ".join(sorted({r.doc_id for r in removals})[:10]) or "none"
-    raise CorpusError(f"no removed article {wanted!r} in the trash (removed articles: {known})",
-                      "give the id the article had when it was removed")
+    raise CorpusError(
+        f"no removed article {wanted!r} in the trash (removed articles: {known})",
+        "give the id the article had when it was removed",
+    )
 
 
 def _files_of_removal(removal: Removal) -> list[Path]:
@@ -507,11 +556,14 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
         files = _files_of_removal(removal)
         for taken in (folder / f.relative_to(removal.folder) for f in files):
             if not taken.parent.resolve().is_relative_to(folder.resolve()):
-                raise CorpusError(f"{taken.parent.relative_to(folder)} leads out of the added articles' folder",
-                                  "make it a plain folder inside the corpus folder")
+                raise CorpusError(
+                    f"{taken.parent.relative_to(folder)} leads out of the added articles' folder",
+                    "make it a plain folder inside the corpus folder",
+                )
             if taken.exists() or taken.is_symlink():
-                raise CorpusError(f"{taken.relative_to(folder)} exists again among the added articles",
-                                  "remove or rename it first")
+                raise CorpusError(
+                    f"{taken.relative_to(folder)} exists again among the added articles", "remove or rename it first"
+                )
         _move(files, removal.folder, folder)
         restored = [folder / f.relative_to(removal.folder) for f in files]
         with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):

@@ -22,17 +22,23 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
         ("Articles", f"{stats.articles:,}"),
         ("Passages", f"{stats.chunks:,}"),
         ("Model", f"{stats.model}, {stats.dimension} dimensions"),
-        ("Built", f"{built_when(stats.built_at)} in {stats.build_seconds:.1f} s"
-                  + (f": {what_changed(**stats.changes)}" if stats.changes else "")),
+        (
+            "Built",
+            f"{built_when(stats.built_at)} in {stats.build_seconds:.1f} s"
+            + (f": {what_changed(**stats.changes)}" if stats.changes else ""),
+        ),
         ("Corpus", ", ".join(stats.corpus_paths)),
         ("Version", stats.version),
-        *([("Quotes", f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold")]
-          if stats.answer_threshold is not None else []),
+        *(
+            [("Quotes", f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold")]
+            if stats.answer_threshold is not None
+            else []
+        ),
     ]
 
 
 def built_when(built_at: str) -> str:
-    """"2026-11-24 06:53 UTC" from the manifest's ISO time; the text as it is if it is not one."""
+    """ "2026-11-24 06:53 UTC" from the manifest's ISO time; the text as it is if it is not one."""
     try:
         moment = dt.datetime.fromisoformat(built_at)
     except ValueError:
@@ -53,12 +59,16 @@ def sorted_sources(articles: dict[str, ArticleMeta]) -> list[ArticleMeta]:
 def build_summary(report: BuildReport) -> str:
     m = report.manifest
     if report.unchanged:
-        return (f"Nothing had changed: version {report.version_name} ({m.articles:,} "
-                f"{plural(m.articles, 'article')}, {m.chunks:,} {plural(m.chunks, 'passage')}) stays in use.")
+        return (
+            f"Nothing had changed: version {report.version_name} ({m.articles:,} "
+            f"{plural(m.articles, 'article')}, {m.chunks:,} {plural(m.chunks, 'passage')}) stays in use."
+        )
     skipped = f", {len(report.warnings)} skipped (see warnings)" if report.warnings else ""
     what = what_changed(report.added, report.changed, report.removed, report.embedded, report.reused)
-    return (f"Indexed {m.articles:,} {plural(m.articles, 'article')} into {m.chunks:,} {plural(m.chunks, 'passage')} "
-            f"in {m.build_seconds:.1f} s{skipped}: {what}.")
+    return (
+        f"Indexed {m.articles:,} {plural(m.articles, 'article')} into {m.chunks:,} {plural(m.chunks, 'passage')} "
+        f"in {m.build_seconds:.1f} s{skipped}: {what}."
+    )
 
 
 def what_changed(added: int, changed: int, removed: int, embedded: int, reused: int) -> str:
@@ -66,8 +76,10 @@ def what_changed(added: int, changed: int, removed: int, embedded: int, reused: 
     if not (added or changed or removed or embedded):
         kept = f"all {reused:,} passages were" if reused != 1 else "its 1 passage was"
         return f"nothing had changed, so {kept} kept from the version before"
-    return (f"{added:,} added, {changed:,} changed, {removed:,} removed; "
-            f"{embedded:,} {plural(embedded, 'passage')} embedded, {reused:,} reused")
+    return (
+        f"{added:,} added, {changed:,} changed, {removed:,} removed; "
+        f"{embedded:,} {plural(embedded, 'passage')} embedded, {reused:,} reused"
+    )
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

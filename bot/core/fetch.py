@@ -109,7 +109,9 @@ async def fetch_page(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPa
     guard = _Guard(policy, deadline)
     try:
         async with asyncio.timeout_at(deadline):
-            connector = _GuardedConnector(guard, resolver=_GuardedResolver(guard), use_dns_cache=False, force_close=True)
+            connector = _GuardedConnector(
+                guard, resolver=_GuardedResolver(guard), use_dns_cache=False, force_close=True
+            )
             async with aiohttp.ClientSession(
                 connector=connector,
                 trust_env=False,
@@ -122,8 +124,10 @@ async def fetch_page(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPa
             ) as session:
                 return await _follow(session, target, guard)
     except TimeoutError:
-        raise FetchError(f"{_show(target)} did not load within {policy.timeout:g} seconds",
-                         "try again later, or give a link to a faster copy of the article") from None
+        raise FetchError(
+            f"{_show(target)} did not load within {policy.timeout:g} seconds",
+            "try again later, or give a link to a faster copy of the article",
+        ) from None
 
 
 class _Guard:
@@ -246,8 +250,10 @@ def _check_url(url: URL, redirected_from: URL | None = None) -> None:
     if not url.raw_host:
         raise FetchError(f"{where}{shown} has no host name", "give a full link, e.g. https://example.com/news/story")
     if "@" in (url.raw_authority or ""):
-        raise FetchError(f"{where}the link to {url.raw_host} has a user name or password in it",
-                         "give the link without user:password@")
+        raise FetchError(
+            f"{where}the link to {url.raw_host} has a user name or password in it",
+            "give the link without user:password@",
+        )
 
 
 class _GuardedResolver(AbstractResolver):
@@ -256,7 +262,9 @@ class _GuardedResolver(AbstractResolver):
     def __init__(self, guard: _Guard) -> None:
         self._guard = guard
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         try:
             async with asyncio.timeout(max(self._guard.remaining(), 0.0)):
                 infos = await _getaddrinfo(host, port, family)
@@ -276,8 +284,16 @@ class _GuardedResolver(AbstractResolver):
                 raise _not_public(f"{host} ({address})")
             if info_family == socket.AF_INET6 and len(sockaddr) > 3 and sockaddr[3] and "%" not in address:
                 address = f"{address}%{sockaddr[3]}"
-            results.append(ResolveResult(hostname=host, host=address, port=int(sockaddr[1]), family=info_family,
-                                         proto=proto, flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV))
+            results.append(
+                ResolveResult(
+                    hostname=host,
+                    host=address,
+                    port=int(sockaddr[1]),
+                    family=info_family,
+                    proto=proto,
+                    flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+                )
+            )
         if not results:
             raise FetchError(f"cannot find an address for the host {host}", "check the link for a typo")
         return results
@@ -344,8 +360,10 @@ async def _follow(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> Fe
             try:
                 if response.status in REDIRECT_STATUSES and "Location" in response.headers:
                     if hop == policy.max_redirects:
-                        raise FetchError(f"{_show(first)} redirects more than {policy.max_redirects} times",
-                                         "open it in a browser and give the address it ends at")
+                        raise FetchError(
+                            f"{_show(first)} redirects more than {policy.max_redirects} times",
+                            "open it in a browser and give the address it ends at",
+                        )
                     url = _redirect_target(url, response.headers["Location"])
                     continue
                 return await _read_page(response, url, policy)
@@ -371,8 +389,10 @@ async def _request(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> a
     except aiohttp.ClientError as error:
         raise _connection_error(url, error) from None
     except OSError as error:
-        raise FetchError(f"cannot fetch {_show(url)} ({error.strerror or type(error).__name__})",
-                         "check the link and try again later") from None
+        raise FetchError(
+            f"cannot fetch {_show(url)} ({error.strerror or type(error).__name__})",
+            "check the link and try again later",
+        ) from None
     # Again now the headers are in: on the connection itself while the response holds it, else (a
     # short answer, read whole with its headers, has given its connection back) on what connect saw.
     try:
@@ -390,8 +410,9 @@ def _redirect_target(current: URL, location: str) -> URL:
     try:
         target = current.join(URL(location.strip()))
     except (ValueError, TypeError):
-        raise FetchError(f"{_show(current)} redirects to a broken link ({_show(location)})",
-                         "give the article's own link") from None
+        raise FetchError(
+            f"{_show(current)} redirects to a broken link ({_show(location)})", "give the article's own link"
+        ) from None
     _check_url(target, redirected_from=current)
     return target
 
@@ -399,7 +420,9 @@ def _redirect_target(current: URL, location: str) -> URL:
 def _connection_error(url: URL, error: aiohttp.ClientError) -> FetchError:
     host = url.raw_host or str(url)
     if isinstance(error, aiohttp.ClientConnectorCertificateError):
-        return FetchError(f"the certificate of {host} is not valid", "give a link to a site with a valid https certificate")
+        return FetchError(
+            f"the certificate of {host} is not valid", "give a link to a site with a valid https certificate"
+        )
     if isinstance(error, aiohttp.ClientSSLError):
         return FetchError(f"the secure connection to {host} failed", "check the link, or try its http:// form")
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -419,14 +442,18 @@ def _connection_error(url: URL, error: aiohttp.ClientError) -> FetchError:
 async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPolicy) -> FetchedPage:
     if response.status >= 300:
         reason = f" {response.reason}" if response.reason else ""
-        raise FetchError(f"{_show(url)} answered HTTP {response.status}{reason}",
-                         "check that the link opens in a browser without a login")
+        raise FetchError(
+            f"{_show(url)} answered HTTP {response.status}{reason}",
+            "check that the link opens in a browser without a login",
+        )
     header = response.headers.get("Content-Type", "")
     media_type = header.split(";", 1)[0].strip().lower()
     if media_type not in ACCEPTED_TYPES:
         what = f"is {media_type}" if media_type else "did not say what type of content it is"
-        raise FetchError(f"{_show(url)} {what}, not a web page or text",
-                         f"give a link to an article page (accepted: {', '.join(ACCEPTED_TYPES)})")
+        raise FetchError(
+            f"{_show(url)} {what}, not a web page or text",
+            f"give a link to an article page (accepted: {', '.join(ACCEPTED_TYPES)})",
+        )
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
     decoder = _BodyDecoder(encoding, url, policy.max_bytes)
     too_big = FetchError(f"{_show(url)} is over {_size(policy.max_bytes)}", "give a link to a single article")
@@ -439,8 +466,13 @@ async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPo
             raise too_big
         decoder.feed(chunk)
     body = decoder.finish()
-    return FetchedPage(url=str(url), content_type=media_type, suffix=ACCEPTED_TYPES[media_type],
-                       text=_decode_text(body, response.charset), name=safe_name(url))
+    return FetchedPage(
+        url=str(url),
+        content_type=media_type,
+        suffix=ACCEPTED_TYPES[media_type],
+        text=_decode_text(body, response.charset),
+        name=safe_name(url),
+    )
 
 
 class _BodyDecoder:
@@ -448,8 +480,10 @@ class _BodyDecoder:
 
     def __init__(self, encoding: str, url: URL, limit: int) -> None:
         if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"{_show(url)} is compressed as {encoding}, which newsbot cannot read",
-                             "give another link to the article (newsbot reads gzip and deflate)")
+            raise FetchError(
+                f"{_show(url)} is compressed as {encoding}, which newsbot cannot read",
+                "give another link to the article (newsbot reads gzip and deflate)",
+            )
         self._encoding = encoding
         self._url = url
         self._limit = limit
@@ -497,7 +531,11 @@ class _BodyDecoder:
                 if self._inflater.unconsumed_tail:
                     self._too_big()
                 raw = b""
-                if self._inflater.eof and self._inflater.unused_data.startswith(b"\x1f\x8b") and self._encoding != "deflate":
+                if (
+                    self._inflater.eof
+                    and self._inflater.unused_data.startswith(b"\x1f\x8b")
+                    and self._encoding != "deflate"
+                ):
                     raw = self._inflater.unused_data  # another gzip member follows; other trailing bytes are ignored
                     self._inflater = zlib.decompressobj(31)
         except zlib.error:
@@ -516,7 +554,9 @@ class _BodyDecoder:
         raise FetchError(f"{_show(self._url)} is over {_size(self._limit)}", "give a link to a single article")
 
     def _broken(self) -> None:
-        raise FetchError(f"{_show(self._url)} sent a broken {self._encoding} body", "try again later, or give another link")
+        raise FetchError(
+            f"{_show(self._url)} sent a broken {self._encoding} body", "try again later, or give another link"
+        )
 
 
 def _size(limit: int) -> str:

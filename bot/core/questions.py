@@ -23,8 +23,10 @@ def question_lines(source: str | Path) -> list[tuple[int, str]]:
         stdin = getattr(sys.stdin, "buffer", sys.stdin) if str(source) == "-" else None
         data = stdin.read() if stdin is not None else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read questions from {source} ({error.strerror or error})",
-                         "give a text file, one question per line") from None
+        raise UsageError(
+            f"cannot read questions from {source} ({error.strerror or error})",
+            "give a text file, one question per line",
+        ) from None
     if isinstance(data, str):  # a text stream with no bytes beneath it
         data = data.encode("utf-8", "replace")
     questions = []
@@ -42,11 +44,16 @@ def question_lines(source: str | Path) -> list[tuple[int, str]]:
 def read_question_file(path: Path) -> list[str]:
     """The questions of a question set: one a line (# starts a note), or a BEIR queries.jsonl."""
     try:
-        questions = [json.loads(line)["text"] if line.startswith("{") else line
-                     for _, line in question_lines(path) if not line.startswith("#")]
+        questions = [
+            json.loads(line)["text"] if line.startswith("{") else line
+            for _, line in question_lines(path)
+            if not line.startswith("#")
+        ]
     except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise UsageError(f"cannot read questions from {path} ({error})",
-                         'give one question a line, or JSON lines with a "text" field') from None
+        raise UsageError(
+            f"cannot read questions from {path} ({error})",
+            'give one question a line, or JSON lines with a "text" field',
+        ) from None
     if not questions:
         raise UsageError(f"{path} holds no questions", "write one question per line")
     return questions

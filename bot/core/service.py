@@ -65,8 +65,11 @@ class SharedModel:
         self._embedder = embedder
         self._lock = threading.Lock()
         self._announce: BuildProgress | None = None
-        self.lazy: Embedder = embedder if embedder is not None else LazyEmbedder(
-            self, embedder_name(settings.model, settings.runtime, settings.device))
+        self.lazy: Embedder = (
+            embedder
+            if embedder is not None
+            else LazyEmbedder(self, embedder_name(settings.model, settings.runtime, settings.device))
+        )
         """The model, loaded only when it embeds or counts: what an index is opened with, so that
         commands that embed nothing (stats, dump, rollback) never load it."""
 
@@ -134,8 +137,14 @@ class LazyEmbedder(Embedder):
 
 
 class Newsbot:
-    def __init__(self, config: Config, embedder: Embedder | None = None, index_dir: Path | None = None, *,
-                 model: SharedModel | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        embedder: Embedder | None = None,
+        index_dir: Path | None = None,
+        *,
+        model: SharedModel | None = None,
+    ) -> None:
         self.config = config
         self._model = model or SharedModel(config.index, embedder)
         self._index: NewsIndex | None = None
@@ -198,8 +207,13 @@ class Newsbot:
         if self._index is None:
             self._index = open_index(self.store, self._model.lazy)
             manifest = self._index.manifest
-            log.info("opened the index in %s: version %s, %d articles, %d passages", self.store.location,
-                     self._index.version, manifest.articles, manifest.chunks)
+            log.info(
+                "opened the index in %s: version %s, %d articles, %d passages",
+                self.store.location,
+                self._index.version,
+                manifest.articles,
+                manifest.chunks,
+            )
         return self._index
 
     @contextmanager
@@ -212,8 +226,12 @@ class Newsbot:
         with self.store.lock() as held:
             yield held
 
-    def rebuild(self, corpus_paths: Sequence[Path] | None = None, progress: BuildProgress | None = None,
-                lock: HeldLock | None = None) -> BuildReport:
+    def rebuild(
+        self,
+        corpus_paths: Sequence[Path] | None = None,
+        progress: BuildProgress | None = None,
+        lock: HeldLock | None = None,
+    ) -> BuildReport:
         """Build a new index version from the corpus and switch to it; answers use the old one until then."""
         settings = self.config.index
         with self._model.announcing(progress):
@@ -232,7 +250,9 @@ class Newsbot:
         self._index = open_index(self.store, self._model.lazy)
         return report
 
-    def update(self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None) -> BuildReport:
+    def update(
+        self, add: Sequence[Article] = (), remove: Sequence[str] = (), lock: HeldLock | None = None
+    ) -> BuildReport:
         """A new index version with these articles added and removed; the rest is taken as it is.
 
         Falls back to a full rebuild when the index in use was built from other corpus paths than
@@ -245,9 +265,17 @@ class Newsbot:
             built_from = set()
         if built_from != {p.resolve() for p in self.config.corpus.read_paths}:
             return self.rebuild(lock=lock)
-        report = update_index(self.store, self._model.lazy, settings.chunker, add=add, remove=remove,
-                              batch_size=settings.batch_size, keep_versions=settings.keep_versions, kept=self._built,
-                              lock=lock)
+        report = update_index(
+            self.store,
+            self._model.lazy,
+            settings.chunker,
+            add=add,
+            remove=remove,
+            batch_size=settings.batch_size,
+            keep_versions=settings.keep_versions,
+            kept=self._built,
+            lock=lock,
+        )
         self._built = report.version
         self._index = open_index(self.store, self._model.lazy)
         return report
@@ -265,16 +293,23 @@ class Newsbot:
         corpus already, made by the same model and settings: nothing is copied)."""
         stored = as_store(self.index_dir).read_current()
         if stored is None:
-            raise IndexMissingError(f"there is no readable index in {self.index_dir} to copy",
-                                    "build one with `newsbot index build` first (with [store] backend = \"faiss\")")
+            raise IndexMissingError(
+                f"there is no readable index in {self.index_dir} to copy",
+                'build one with `newsbot index build` first (with [store] backend = "faiss")',
+            )
         database_url(self.config.store, "`index migrate --to postgres` copies the index into PostgreSQL")
-        target = self.store if self.config.store.backend == "postgres" else \
-            store_for(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
+        target = (
+            self.store
+            if self.config.store.backend == "postgres"
+            else store_for(dataclasses.replace(self.config.store, backend="postgres"), self.index_dir)
+        )
         try:
             with target.lock():
                 there = target.read_manifest()
-                if there is not None and all(getattr(there, key) == getattr(stored.manifest, key) for key in
-                                             ("corpus_fingerprint", "model", "dimension", "chunker")):
+                if there is not None and all(
+                    getattr(there, key) == getattr(stored.manifest, key)
+                    for key in ("corpus_fingerprint", "model", "dimension", "chunker")
+                ):
                     return stored, target, None
                 name = copy_version(stored, target, self.config.index.keep_versions).name
         finally:
@@ -294,8 +329,13 @@ class Newsbot:
             index = self.index
         return index
 
-    def ensure_index(self, progress: BuildProgress | None = None, say: Callable[[str], None] | None = None, *,
-                     when_stale: bool = True) -> BuildReport | None:
+    def ensure_index(
+        self,
+        progress: BuildProgress | None = None,
+        say: Callable[[str], None] | None = None,
+        *,
+        when_stale: bool = True,
+    ) -> BuildReport | None:
         """Build the index when there is none, or (`when_stale`) when it no longer fits the corpus or the
         settings; without `when_stale`, an index that does not fit is refused as it is.
 
@@ -305,15 +345,20 @@ class Newsbot:
         except (IndexMissingError, IndexMismatchError) as reason:
             if not when_stale and isinstance(reason, IndexMismatchError):
                 raise
-            why = (f"no index in {self.store.location} yet" if isinstance(reason, IndexMissingError)
-                   else f"the index in {self.store.location} does not fit the settings ({reason.problem})")
+            why = (
+                f"no index in {self.store.location} yet"
+                if isinstance(reason, IndexMissingError)
+                else f"the index in {self.store.location} does not fit the settings ({reason.problem})"
+            )
         else:
             if not when_stale:
                 return None
             manifest = index.manifest
             articles = load_corpus(self.config.corpus.read_paths).articles
-            if (manifest.chunker == self.config.index.chunker.to_json()
-                    and manifest.corpus_fingerprint == corpus_fingerprint(articles)):
+            if (
+                manifest.chunker == self.config.index.chunker.to_json()
+                and manifest.corpus_fingerprint == corpus_fingerprint(articles)
+            ):
                 return None
             self._refuse_anothers_corpus(manifest.corpus_paths)
             why = "the corpus or the chunker settings changed since the index was built"
@@ -331,10 +376,12 @@ class Newsbot:
             f"the {self.store.location} was built from {', '.join(built_from)}, not from this config's "
             f"{', '.join(map(str, self.config.corpus.read_paths))}: another deployment may be using it",
             "give this one an [index] dir of another name (the corpus is named after it), or run "
-            "`newsbot index build` to replace that corpus with these articles")
+            "`newsbot index build` to replace that corpus with these articles",
+        )
 
-    def ask(self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters(),
-            follows: str | None = None) -> Answer:
+    def ask(
+        self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters(), follows: str | None = None
+    ) -> Answer:
         """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched.
 
         A follow-up (`follows`: the question it follows, filters and all) is searched together with
@@ -350,17 +397,29 @@ class Newsbot:
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
+
         def answer_from(index: NewsIndex) -> Answer:
-            return build_answer(index, searched, k=k or search.k, min_answer_score=search.min_answer_score,
-                                mode=search.mode, filters=filters)
+            return build_answer(
+                index,
+                searched,
+                k=k or search.k,
+                min_answer_score=search.min_answer_score,
+                mode=search.mode,
+                filters=filters,
+            )
 
         try:
             answer = answer_from(self.current_index())
         except VersionChanged:  # another process switched versions while this one was answering
             answer = answer_from(self.current_index())
-        log.info("%s in %.0f ms (%s search, k=%d%s)", "abstained" if answer.abstained else
-                 f"answered with {len(answer.passages)} passages", 1000 * (time.perf_counter() - started),
-                 search.mode, k or search.k, f", filters {filters.describe()}" if filters else "")
+        log.info(
+            "%s in %.0f ms (%s search, k=%d%s)",
+            "abstained" if answer.abstained else f"answered with {len(answer.passages)} passages",
+            1000 * (time.perf_counter() - started),
+            search.mode,
+            k or search.k,
+            f", filters {filters.describe()}" if filters else "",
+        )
         if earlier:
             answer = dataclasses.replace(answer, question=question, follows=earlier)
         if len(text) > MAX_QUESTION_CHARS:  # speakable read only its start: the asker is told
@@ -379,17 +438,33 @@ def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "
     """The PostgreSQL URL the settings give; ConfigError saying what wants it when there is none."""
     url = settings.resolved_url()
     if not url:
-        raise ConfigError(f"{wanted_by} but no database URL is set",
-                          f"export {DATABASE_URL_ENV}=postgresql://USER:PASSWORD@HOST/DATABASE, or set [store] url")
+        raise ConfigError(
+            f"{wanted_by} but no database URL is set",
+            f"export {DATABASE_URL_ENV}=postgresql://USER:PASSWORD@HOST/DATABASE, or set [store] url",
+        )
     if not url.startswith(("postgresql://", "postgres://")):
         where = DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV, "").strip() else "[store] url"
-        raise ConfigError(f"{where} is not a PostgreSQL URL", "give one like postgresql://USER:PASSWORD@HOST:5432/DATABASE")
+        raise ConfigError(
+            f"{where} is not a PostgreSQL URL", "give one like postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+        )
     return url
 
 
-
-CONTROL_CHARACTERS = {code: None for code in (*range(0x20), 0x7F, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
-                                               0x2060, *range(0x2066, 0x206A), 0xFEFF) if code not in (0x09, 0x0A)}
+CONTROL_CHARACTERS = {
+    code: None
+    for code in (
+        *range(0x20),
+        0x7F,
+        0x200B,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        0x2060,
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    )
+    if code not in (0x09, 0x0A)
+}
 """str.translate's table that drops control characters but tab and newline, bidirectional controls, and the
 invisible spaces (zero-width space, word joiner, BOM) that hide inside a word; the zero-width joiners that
 languages and emoji need stay."""

@@ -57,14 +57,21 @@ class NewsbotBehaviour(_Client):
     def __init__(self, app: Newsbot, state: BotState | PostgresBotState, **options) -> None:
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # the bot never joins voice
         intents = discord.Intents.default()  # guilds and messages; a mention's text comes without message_content
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
-                         help_command=None, **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            **options,
+        )
         self.app = app
         self.state = state
         settings = app.config.discord
         self.cooldown: QuestionCooldown | SharedCooldown = (
             SharedCooldown(state, settings.cooldown_questions, settings.cooldown_seconds)
-            if isinstance(state, PostgresBotState) else QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds))
+            if isinstance(state, PostgresBotState)
+            else QuestionCooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        )
         """Shared by /ask, mentions and the More button (and by every bot process, with PostgreSQL)."""
         self._state_workers = ThreadPoolExecutor(STATE_WORKERS, thread_name_prefix="newsbot-state")
 
@@ -75,8 +82,10 @@ class NewsbotBehaviour(_Client):
         try:
             return await asyncio.wait_for(work, STATE_TIMEOUT)
         except TimeoutError:
-            raise DatabaseError(f"the bot's state did not answer within {STATE_TIMEOUT:g} s",
-                                "check that the database is running and reachable") from None
+            raise DatabaseError(
+                f"the bot's state did not answer within {STATE_TIMEOUT:g} s",
+                "check that the database is running and reachable",
+            ) from None
 
     async def retry_after(self, user_id: int) -> float:
         """0 when the user may ask now (the question is counted), else seconds to wait."""
@@ -89,8 +98,10 @@ class NewsbotBehaviour(_Client):
         try:
             return await asyncio.wait_for(asyncio.to_thread(call, *args), ANSWER_TIMEOUT)
         except TimeoutError:
-            raise DatabaseError(f"reading the index took longer than {ANSWER_TIMEOUT:g} s",
-                                "check that the database is running and reachable") from None
+            raise DatabaseError(
+                f"reading the index took longer than {ANSWER_TIMEOUT:g} s",
+                "check that the database is running and reachable",
+            ) from None
 
     async def answer(self, guild_id: int | None, *args: object) -> Answer:
         """`Newsbot.ask` for this guild (question, k, filters, follows), off the event loop."""
@@ -125,9 +136,14 @@ class NewsbotBehaviour(_Client):
 
     async def on_ready(self) -> None:
         shards = self.app.config.discord.shard_ids or range(self.app.config.discord.shard_count)
-        log.info("connected as %s to %d guild(s)%s", self.user, len(self.guilds),
-                 f" on shard(s) {', '.join(map(str, shards))} of {self.app.config.discord.shard_count}"
-                 if self.app.config.discord.shard_count else "")
+        log.info(
+            "connected as %s to %d guild(s)%s",
+            self.user,
+            len(self.guilds),
+            f" on shard(s) {', '.join(map(str, shards))} of {self.app.config.discord.shard_count}"
+            if self.app.config.discord.shard_count
+            else "",
+        )
 
     async def on_shard_connect(self, shard_id: int) -> None:
         log.info("shard %d of %d connected", shard_id, self.app.config.discord.shard_count)
@@ -148,5 +164,6 @@ def make_client(app: Newsbot, state: BotState | PostgresBotState, **options) -> 
     settings = app.config.discord
     if not settings.shard_count:
         return NewsbotClient(app, state, **options)
-    return ShardedNewsbotClient(app, state, shard_count=settings.shard_count,
-                                shard_ids=list(settings.shard_ids) or None, **options)
+    return ShardedNewsbotClient(
+        app, state, shard_count=settings.shard_count, shard_ids=list(settings.shard_ids) or None, **options
+    )

@@ -48,13 +48,18 @@ from .render import NO_PINGS, clip
 
 log = logging.getLogger("newsbot.discord")
 
-DATABASE_DOWN = ("The bot cannot reach its database right now; try again in a minute. The moderators can find "
-                 "the details in the bot's log.")
-TOO_COSTLY = ("That question took too long to search; ask a shorter question, with fewer common words.")
-INDEX_MISFITS = ("The bot's index does not fit its settings; a moderator can rebuild it with /reindex. The details "
-                 "are in the bot's log.")
-HOST_MUST_FIX = ("Something in the bot's setup needs its host's attention; the moderators can find the details in "
-                 "the bot's log.")
+DATABASE_DOWN = (
+    "The bot cannot reach its database right now; try again in a minute. The moderators can find "
+    "the details in the bot's log."
+)
+TOO_COSTLY = "That question took too long to search; ask a shorter question, with fewer common words."
+INDEX_MISFITS = (
+    "The bot's index does not fit its settings; a moderator can rebuild it with /reindex. The details "
+    "are in the bot's log."
+)
+HOST_MUST_FIX = (
+    "Something in the bot's setup needs its host's attention; the moderators can find the details in " "the bot's log."
+)
 SOMETHING_WENT_WRONG = "Sorry, something went wrong there. The moderators can find the details in the bot's log."
 
 
@@ -72,9 +77,11 @@ def message_for(error: BaseException) -> str:
     if isinstance(error, NotModerator):
         return "Only moderators can do that: it needs the Manage Server permission or a moderator role."
     if isinstance(error, NotCorpusEditor):
-        return ("This server answers from the articles the bot shares with other servers, and only the bot's owner "
-                "and the servers its host names may change them. Ask the bot's host to give this server articles "
-                "of its own (a [guilds.ID] section in the bot's config).")
+        return (
+            "This server answers from the articles the bot shares with other servers, and only the bot's owner "
+            "and the servers its host names may change them. Ask the bot's host to give this server articles "
+            "of its own (a [guilds.ID] section in the bot's config)."
+        )
     if isinstance(error, IndexMissingError):
         return "There is no index yet: a moderator can build one with /reindex."
     if isinstance(error, IndexBusyError):
@@ -120,8 +127,9 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
 Item = TypeVar("Item", bound=discord.ui.Item[Any])
 
 
-def friendly_errors(callback: Callable[[Item, discord.Interaction], Awaitable[None]],
-                    ) -> Callable[[Item, discord.Interaction], Coroutine[Any, Any, None]]:
+def friendly_errors(
+    callback: Callable[[Item, discord.Interaction], Awaitable[None]],
+) -> Callable[[Item, discord.Interaction], Coroutine[Any, Any, None]]:
     """For button callbacks: route every exception through the same handler."""
 
     @functools.wraps(callback)

@@ -117,7 +117,7 @@ def quote(passage: Passage, budget: int) -> str:
 
 
 def source_line(number: int | None, article: ArticleMeta, limit: int = 300) -> str:
-    """"[1] Title · Outlet · 20 July 2021", the title linked (http(s) URLs only) when the whole line fits in `limit`."""
+    """ "[1] Title · Outlet · 20 July 2021", the title linked (http(s) URLs only) when the whole line fits in `limit`."""
     plain_title = clip(" ".join(article.title.split()), 150)
     title = no_mentions(escape_markdown(plain_title))
     parts = (" ".join((article.outlet or "").split()), format_date(article))
@@ -126,7 +126,9 @@ def source_line(number: int | None, article: ArticleMeta, limit: int = 300) -> s
     tail = f" · {details}" if details else ""
     target = link_target(article.url)
     if target:
-        text = no_mentions(escape_markdown(plain_title.replace("[", "(").replace("]", ")")))  # a bracket could end the link text early
+        text = no_mentions(
+            escape_markdown(plain_title.replace("[", "(").replace("]", ")"))
+        )  # a bracket could end the link text early
         linked = f"{marker} [{text}]({target}){tail}"
         if len(linked) <= limit:
             return linked
@@ -152,8 +154,11 @@ def _fields_from_lines(name: str, lines: list[str]) -> list[tuple[str, str]]:
 def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
     """The whole answer as one embed that respects every limit."""
     title = clip(no_mentions(answer.question.replace("\n", " ")), TITLE_LIMIT)
-    follows = (f"↪ Following up on: *{clip(escape_markdown(no_mentions(answer.follows.replace(chr(10), ' '))), 200)}*"
-               "\n\n" if answer.follows else "")
+    follows = (
+        f"↪ Following up on: *{clip(escape_markdown(no_mentions(answer.follows.replace(chr(10), ' '))), 200)}*" "\n\n"
+        if answer.follows
+        else ""
+    )
     if answer.abstained:
         description = follows + NOT_COVERED
         if answer.did_you_mean:
@@ -168,8 +173,10 @@ def answer_embed(answer: Answer, footer: str | None = None) -> discord.Embed:
         return _with_footer(embed, footer)
 
     line_limit = min(300, max(80, SOURCES_BUDGET // max(1, len(answer.citations))))
-    source_fields = _fields_from_lines("Sources", [source_line(c.number, c.article, line_limit) for c in answer.citations])
-    source_fields = source_fields[: FIELDS_PER_EMBED]
+    source_fields = _fields_from_lines(
+        "Sources", [source_line(c.number, c.article, line_limit) for c in answer.citations]
+    )
+    source_fields = source_fields[:FIELDS_PER_EMBED]
     fixed = len(title) + sum(len(n) + len(v) for n, v in source_fields) + len(footer or "")
     room = min(DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT - fixed - 50)
     budget = max(120, (room - len(follows)) // max(1, len(answer.passages)) - 40)

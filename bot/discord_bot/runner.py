@@ -55,12 +55,19 @@ async def _serve(client: NewsbotClient | ShardedNewsbotClient, token: str) -> No
             try:
                 running.result()
             except discord.LoginFailure:
-                raise DiscordError("Discord refused the bot token", f"check {TOKEN_ENV}: copy the token again from the Developer Portal") from None
+                raise DiscordError(
+                    "Discord refused the bot token",
+                    f"check {TOKEN_ENV}: copy the token again from the Developer Portal",
+                ) from None
             except (TimeoutError, aiohttp.ClientConnectionError, OSError) as error:
-                raise DiscordError(f"could not reach Discord at {discord.http.Route.BASE} ({_reason(error)})",
-                                   "check the network connection (or [discord] api_base_url), then run again") from None
+                raise DiscordError(
+                    f"could not reach Discord at {discord.http.Route.BASE} ({_reason(error)})",
+                    "check the network connection (or [discord] api_base_url), then run again",
+                ) from None
             except discord.PrivilegedIntentsRequired:
-                raise DiscordError("Discord refused the requested intents", "enable them for the bot in the Developer Portal") from None
+                raise DiscordError(
+                    "Discord refused the requested intents", "enable them for the bot in the Developer Portal"
+                ) from None
             return
         log.info("shutting down")
         await client.close()

@@ -85,7 +85,9 @@ class BotState:
             if "index_dir" not in columns:  # a state file from before guilds could have corpora of their own
                 self._db.execute("ALTER TABLE reindexes ADD COLUMN index_dir TEXT NOT NULL DEFAULT ''")
             # state files from before kept who reindexed: forget it
-            self._db.execute("UPDATE reindexes SET user_name = '', user_hash = '' WHERE user_name != '' OR user_hash != ''")
+            self._db.execute(
+                "UPDATE reindexes SET user_name = '', user_hash = '' WHERE user_name != '' OR user_hash != ''"
+            )
             if "follows" not in {row[1] for row in self._db.execute("PRAGMA table_info(answers)")}:
                 self._db.execute("ALTER TABLE answers ADD COLUMN follows TEXT")  # from before follow-ups
             self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at)")
@@ -113,39 +115,51 @@ class BotState:
             self._db.execute("DELETE FROM conversations WHERE created_at < ?", (self._oldest_kept(),))
             return self._db.execute("DELETE FROM answers WHERE created_at < ?", (self._oldest_kept(),)).rowcount
 
-    def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str],
-                    follows: str | None = None) -> str:
+    def save_answer(
+        self, question: str, shown: int, private: bool, passage_ids: list[str], follows: str | None = None
+    ) -> str:
         answer_id = uuid.uuid4().hex[:16]
         with self._lock:
             self._db.execute("DELETE FROM answers WHERE created_at < ?", (self._oldest_kept(),))
-            self._db.execute("INSERT INTO answers (id, question, shown, private, passage_ids, created_at, follows) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (answer_id, question, shown, int(private), json.dumps(passage_ids), _now(), follows))
+            self._db.execute(
+                "INSERT INTO answers (id, question, shown, private, passage_ids, created_at, follows) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (answer_id, question, shown, int(private), json.dumps(passage_ids), _now(), follows),
+            )
         return answer_id
 
     def remember_conversation(self, keys: list[int], question: str) -> None:
         """What a follow-up to an answer follows: under the answer message's id, and the thread's."""
         with self._lock:
             for key in keys:
-                self._db.execute("INSERT INTO conversations VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                                 "question = excluded.question, created_at = excluded.created_at", (key, question, _now()))
+                self._db.execute(
+                    "INSERT INTO conversations VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                    "question = excluded.question, created_at = excluded.created_at",
+                    (key, question, _now()),
+                )
 
     def conversation(self, key: int) -> str | None:
         """The question an answer message (or the last answer in a thread) answered, while it is kept."""
         with self._lock:
-            row = self._db.execute("SELECT question FROM conversations WHERE key = ? AND created_at >= ?",
-                                   (key, self._oldest_kept())).fetchone()
+            row = self._db.execute(
+                "SELECT question FROM conversations WHERE key = ? AND created_at >= ?", (key, self._oldest_kept())
+            ).fetchone()
         return row[0] if row else None
 
     def update_answer(self, answer_id: str, shown: int, passage_ids: list[str]) -> None:
         with self._lock:
-            self._db.execute("UPDATE answers SET shown = ?, passage_ids = ? WHERE id = ?",
-                             (shown, json.dumps(passage_ids), answer_id))
+            self._db.execute(
+                "UPDATE answers SET shown = ?, passage_ids = ? WHERE id = ?",
+                (shown, json.dumps(passage_ids), answer_id),
+            )
 
     def answer(self, answer_id: str) -> StoredAnswer | None:
         with self._lock:
-            row = self._db.execute("SELECT id, question, shown, private, passage_ids, follows FROM answers "
-                                   "WHERE id = ? AND created_at >= ?", (answer_id, self._oldest_kept())).fetchone()
+            row = self._db.execute(
+                "SELECT id, question, shown, private, passage_ids, follows FROM answers "
+                "WHERE id = ? AND created_at >= ?",
+                (answer_id, self._oldest_kept()),
+            ).fetchone()
         if row is None:
             return None
         return StoredAnswer(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]), row[5])
@@ -173,13 +187,17 @@ class BotState:
     def record_reindex(self, index_dir: Path, summary: str) -> None:
         """A change to the index in `index_dir` (guilds with a corpus of their own have their own); not who made it."""
         with self._lock:
-            self._db.execute("INSERT INTO reindexes (at, user_hash, user_name, summary, index_dir) VALUES (?, '', '', ?, ?)",
-                             (_now(), summary, str(index_dir.resolve())))
+            self._db.execute(
+                "INSERT INTO reindexes (at, user_hash, user_name, summary, index_dir) VALUES (?, '', '', ?, ?)",
+                (_now(), summary, str(index_dir.resolve())),
+            )
 
     def last_reindex(self, index_dir: Path) -> Reindex | None:
         with self._lock:
-            row = self._db.execute("SELECT at, summary FROM reindexes WHERE index_dir IN (?, '') "
-                                   "ORDER BY rowid DESC LIMIT 1", (str(index_dir.resolve()),)).fetchone()
+            row = self._db.execute(
+                "SELECT at, summary FROM reindexes WHERE index_dir IN (?, '') " "ORDER BY rowid DESC LIMIT 1",
+                (str(index_dir.resolve()),),
+            ).fetchone()
         return Reindex(*row) if row else None
 
 
@@ -200,7 +218,9 @@ class PostgresBotState:
         self._url = url
         self._db = connect_database(url, also_migrate=[STATE_MIGRATIONS])  # later connections skip them
         self._lock = threading.Lock()
-        self._run("INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING", (secrets.token_hex(16),))
+        self._run(
+            "INSERT INTO newsbot.bot_settings VALUES ('salt', %s) ON CONFLICT DO NOTHING", (secrets.token_hex(16),)
+        )
         self._salt = self._run("SELECT value FROM newsbot.bot_settings WHERE key = 'salt'").fetchone()[0]
         self.forget_old_answers()
 
@@ -223,8 +243,12 @@ class PostgresBotState:
             for attempt in (1, 2):
                 try:
                     if self._db.closed or self._db.broken:
-                        self._db = connect_database(self._url, migrate=False, timeout=STATE_CONNECT_TIMEOUT,
-                                                    statement_timeout_ms=STATEMENT_TIMEOUT_MS)
+                        self._db = connect_database(
+                            self._url,
+                            migrate=False,
+                            timeout=STATE_CONNECT_TIMEOUT,
+                            statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+                        )
                     return self._db.execute(sql, params)
                 except psycopg.OperationalError as error:
                     if attempt == 1 and self._db.broken:
@@ -233,51 +257,68 @@ class PostgresBotState:
                 except psycopg.Error as error:
                     failure = error
                 reason = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
-                raise DatabaseError(f"the bot's state in the database failed: {reason}",
-                                    "check that PostgreSQL is running and reachable") from None
+                raise DatabaseError(
+                    f"the bot's state in the database failed: {reason}",
+                    "check that PostgreSQL is running and reachable",
+                ) from None
         raise AssertionError("unreachable")
 
     def forget_old_answers(self) -> int:
         self._run("DELETE FROM newsbot.conversations WHERE created_at < %s", (self._oldest_kept(),))
         return self._run("DELETE FROM newsbot.answers WHERE created_at < %s", (self._oldest_kept(),)).rowcount
 
-    def save_answer(self, question: str, shown: int, private: bool, passage_ids: list[str],
-                    follows: str | None = None) -> str:
+    def save_answer(
+        self, question: str, shown: int, private: bool, passage_ids: list[str], follows: str | None = None
+    ) -> str:
         answer_id = uuid.uuid4().hex[:16]
-        self._run("INSERT INTO newsbot.answers (id, question, shown, private, passage_ids, created_at, follows) "
-                  "VALUES (%s, %s, %s, %s, %s, now(), %s)",
-                  (answer_id, question, shown, private, json.dumps(passage_ids), follows))
+        self._run(
+            "INSERT INTO newsbot.answers (id, question, shown, private, passage_ids, created_at, follows) "
+            "VALUES (%s, %s, %s, %s, %s, now(), %s)",
+            (answer_id, question, shown, private, json.dumps(passage_ids), follows),
+        )
         return answer_id
 
     def remember_conversation(self, keys: list[int], question: str) -> None:
         for key in keys:
-            self._run("INSERT INTO newsbot.conversations VALUES (%s, %s, now()) ON CONFLICT (key) DO UPDATE SET "
-                      "question = excluded.question, created_at = excluded.created_at", (key, question))
+            self._run(
+                "INSERT INTO newsbot.conversations VALUES (%s, %s, now()) ON CONFLICT (key) DO UPDATE SET "
+                "question = excluded.question, created_at = excluded.created_at",
+                (key, question),
+            )
 
     def conversation(self, key: int) -> str | None:
-        row = self._run("SELECT question FROM newsbot.conversations WHERE key = %s AND created_at >= %s",
-                        (key, self._oldest_kept())).fetchone()
+        row = self._run(
+            "SELECT question FROM newsbot.conversations WHERE key = %s AND created_at >= %s", (key, self._oldest_kept())
+        ).fetchone()
         return row[0] if row else None
 
     def update_answer(self, answer_id: str, shown: int, passage_ids: list[str]) -> None:
-        self._run("UPDATE newsbot.answers SET shown = %s, passage_ids = %s WHERE id = %s",
-                  (shown, json.dumps(passage_ids), answer_id))
+        self._run(
+            "UPDATE newsbot.answers SET shown = %s, passage_ids = %s WHERE id = %s",
+            (shown, json.dumps(passage_ids), answer_id),
+        )
 
     def answer(self, answer_id: str) -> StoredAnswer | None:
-        row = self._run("SELECT id, question, shown, private, passage_ids, follows FROM newsbot.answers "
-                        "WHERE id = %s AND created_at >= %s", (answer_id, self._oldest_kept())).fetchone()
+        row = self._run(
+            "SELECT id, question, shown, private, passage_ids, follows FROM newsbot.answers "
+            "WHERE id = %s AND created_at >= %s",
+            (answer_id, self._oldest_kept()),
+        ).fetchone()
         if row is None:
             return None
         return StoredAnswer(row[0], row[1], row[2], bool(row[3]), json.loads(row[4]), row[5])
 
     def vote(self, answer: StoredAnswer, user_id: int, vote: int) -> None:
-        self._run("INSERT INTO newsbot.feedback VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT (answer_id, user_hash) "
-                  "DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
-                  (answer.id, self.user_hash(user_id), vote, answer.question, json.dumps(answer.passage_ids)))
+        self._run(
+            "INSERT INTO newsbot.feedback VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT (answer_id, user_hash) "
+            "DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
+            (answer.id, self.user_hash(user_id), vote, answer.question, json.dumps(answer.passage_ids)),
+        )
 
     def feedback_counts(self) -> tuple[int, int]:
-        up, down = self._run("SELECT count(*) FILTER (WHERE vote > 0), count(*) FILTER (WHERE vote < 0) "
-                             "FROM newsbot.feedback").fetchone()
+        up, down = self._run(
+            "SELECT count(*) FILTER (WHERE vote > 0), count(*) FILTER (WHERE vote < 0) " "FROM newsbot.feedback"
+        ).fetchone()
         return int(up), int(down)
 
     def feedback_rows(self) -> list[tuple]:
@@ -285,12 +326,16 @@ class PostgresBotState:
 
     def record_reindex(self, index_dir: Path, summary: str) -> None:
         """Under the corpus's name in the database, which every process shares whatever its paths."""
-        self._run("INSERT INTO newsbot.reindexes (at, summary, index_name) VALUES (now(), %s, %s)",
-                  (summary, corpus_name(index_dir)))
+        self._run(
+            "INSERT INTO newsbot.reindexes (at, summary, index_name) VALUES (now(), %s, %s)",
+            (summary, corpus_name(index_dir)),
+        )
 
     def last_reindex(self, index_dir: Path) -> Reindex | None:
-        row = self._run("SELECT at, summary FROM newsbot.reindexes WHERE index_name = %s ORDER BY id DESC LIMIT 1",
-                        (corpus_name(index_dir),)).fetchone()
+        row = self._run(
+            "SELECT at, summary FROM newsbot.reindexes WHERE index_name = %s ORDER BY id DESC LIMIT 1",
+            (corpus_name(index_dir),),
+        ).fetchone()
         return Reindex(row[0].isoformat(timespec="seconds"), row[1]) if row else None
 
     def cooldown(self, user_id: int, questions: int, seconds: float) -> float:
@@ -303,7 +348,8 @@ class PostgresBotState:
             "window_ends = CASE WHEN c.window_ends <= now() THEN now() + make_interval(secs => %(seconds)s) "
             "ELSE c.window_ends END "
             "RETURNING questions, extract(epoch FROM window_ends - now())",
-            {"user": self.user_hash(user_id), "seconds": seconds, "limit": questions}).fetchone()
+            {"user": self.user_hash(user_id), "seconds": seconds, "limit": questions},
+        ).fetchone()
         return 0.0 if row[0] <= questions else max(float(row[1]), 0.001)
 
 
@@ -316,5 +362,7 @@ def open_state(app: Newsbot, sqlite_path: Path) -> BotState | PostgresBotState:
         return BotState(sqlite_path, settings.answer_days)
     except (OSError, sqlite3.Error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise ConfigError(f"the bot cannot keep its state in {sqlite_path} ({reason})",
-                          "give [discord] data_dir a folder newsbot may write") from None
+        raise ConfigError(
+            f"the bot cannot keep its state in {sqlite_path} ({reason})",
+            "give [discord] data_dir a folder newsbot may write",
+        ) from None

@@ -49,9 +49,18 @@ class AnswerMessage:
     view: discord.ui.View
 
 
-async def answer_message(client: NewsbotClient, guild_id: int | None, question: str, k: int | None, *,
-                         private: bool, filters: SearchFilters = SearchFilters(), follows: str | None = None,
-                         answer_id: str | None = None, cut: bool = False) -> AnswerMessage:
+async def answer_message(
+    client: NewsbotClient,
+    guild_id: int | None,
+    question: str,
+    k: int | None,
+    *,
+    private: bool,
+    filters: SearchFilters = SearchFilters(),
+    follows: str | None = None,
+    answer_id: str | None = None,
+    cut: bool = False,
+) -> AnswerMessage:
     """Answer in this guild, keep the answer for its buttons (unless it is kept already as `answer_id`:
     More), and render it with its buttons. The question is kept with its filters, for the buttons."""
     k = k or client.app_for(guild_id).config.search.k
@@ -59,12 +68,14 @@ async def answer_message(client: NewsbotClient, guild_id: int | None, question: 
     if cut:  # the member's text was cut before it became the question
         answer = dataclasses.replace(answer, cut=True)
     if answer_id is None:
-        answer_id = await client.in_state(client.state.save_answer, filters.to_query() + question, k, private,
-                                          passage_ids(answer), follows)
+        answer_id = await client.in_state(
+            client.state.save_answer, filters.to_query() + question, k, private, passage_ids(answer), follows
+        )
     more = len(answer.passages) == k and k < MAX_PASSAGES
     embed = await asyncio.to_thread(answer_embed, answer, footer(answer))  # escaping passages is work too
-    return AnswerMessage(answer, answer_id, embed,
-                         answer_view(answer_id, answered=not answer.abstained, private=private, more=more))
+    return AnswerMessage(
+        answer, answer_id, embed, answer_view(answer_id, answered=not answer.abstained, private=private, more=more)
+    )
 
 
 def passage_ids(answer: Answer) -> list[str]:
@@ -73,7 +84,8 @@ def passage_ids(answer: Answer) -> list[str]:
 
 def footer(answer: Answer) -> str:
     notes = (f" · filters: {answer.filters.describe()}" if answer.filters else "") + (
-        " · only the question's first 2,000 characters were read" if answer.cut else "")
+        " · only the question's first 2,000 characters were read" if answer.cut else ""
+    )
     if answer.abstained:
         return f"newsbot quotes news articles; it found none that answer this{notes}"
     searched = f" · searched for: {echo(answer.searched_for)}" if answer.searched_for else ""
@@ -130,8 +142,16 @@ class AnswerButton(Button, template=NEVER):
 
 class MoreButton(AnswerButton, template=r"nb:more:(?P<answer_id>[0-9a-f]{16})"):
     def __init__(self, answer_id: str, disabled: bool = False) -> None:
-        super().__init__(answer_id, discord.ui.Button(label="More", emoji="➕", style=discord.ButtonStyle.secondary,
-                                                      custom_id=f"nb:more:{answer_id}", disabled=disabled))
+        super().__init__(
+            answer_id,
+            discord.ui.Button(
+                label="More",
+                emoji="➕",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nb:more:{answer_id}",
+                disabled=disabled,
+            ),
+        )
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         wait = await client.retry_after(interaction.user.id)  # More asks again: it counts like a question
@@ -140,22 +160,37 @@ class MoreButton(AnswerButton, template=r"nb:more:(?P<answer_id>[0-9a-f]{16})"):
             return
         await interaction.response.defer()
         wanted = min(MAX_PASSAGES, stored.shown + client.app_for(interaction.guild_id).config.search.k)
-        shown = await answer_message(client, interaction.guild_id, stored.question, wanted, private=stored.private,
-                                     follows=stored.follows, answer_id=stored.id)
+        shown = await answer_message(
+            client,
+            interaction.guild_id,
+            stored.question,
+            wanted,
+            private=stored.private,
+            follows=stored.follows,
+            answer_id=stored.id,
+        )
         if len(shown.answer.passages) <= stored.shown:
             await interaction.edit_original_response(
-                view=answer_view(stored.id, answered=not shown.answer.abstained, private=stored.private, more=False))
+                view=answer_view(stored.id, answered=not shown.answer.abstained, private=stored.private, more=False)
+            )
             await interaction.followup.send("That's every passage that answers this question.", ephemeral=True)
             return
-        await client.in_state(client.state.update_answer, stored.id, len(shown.answer.passages), passage_ids(shown.answer))
+        await client.in_state(
+            client.state.update_answer, stored.id, len(shown.answer.passages), passage_ids(shown.answer)
+        )
         await interaction.edit_original_response(embed=shown.embed, view=shown.view)
 
 
 class VoteButton(AnswerButton, template=r"nb:vote:(?P<answer_id>[0-9a-f]{16}):(?P<vote>up|down)"):
     def __init__(self, answer_id: str, vote: str) -> None:
-        super().__init__(answer_id, discord.ui.Button(emoji="👍" if vote == "up" else "👎",
-                                                      style=discord.ButtonStyle.secondary,
-                                                      custom_id=f"nb:vote:{answer_id}:{vote}"))
+        super().__init__(
+            answer_id,
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nb:vote:{answer_id}:{vote}",
+            ),
+        )
         self.vote = 1 if vote == "up" else -1
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
@@ -165,9 +200,12 @@ class VoteButton(AnswerButton, template=r"nb:vote:(?P<answer_id>[0-9a-f]{16}):(?
 
 class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16})"):
     def __init__(self, answer_id: str) -> None:
-        super().__init__(answer_id, discord.ui.Button(label="Post publicly", emoji="📣",
-                                                      style=discord.ButtonStyle.primary,
-                                                      custom_id=f"nb:public:{answer_id}"))
+        super().__init__(
+            answer_id,
+            discord.ui.Button(
+                label="Post publicly", emoji="📣", style=discord.ButtonStyle.primary, custom_id=f"nb:public:{answer_id}"
+            ),
+        )
 
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         """Post the answer the member sees, as it is: no search again, and it counts like a question."""
@@ -180,13 +218,15 @@ class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16}
         if not shown:
             await interaction.followup.send(EXPIRED, ephemeral=True)
             return
-        answer_id = await client.in_state(client.state.save_answer, stored.question, stored.shown, False,
-                                          stored.passage_ids, stored.follows)
+        answer_id = await client.in_state(
+            client.state.save_answer, stored.question, stored.shown, False, stored.passage_ids, stored.follows
+        )
         more = len(stored.passage_ids) == stored.shown and stored.shown < MAX_PASSAGES
         view = answer_view(answer_id, answered=bool(stored.passage_ids), private=False, more=more)
         name = escape_markdown(speakable(interaction.user.display_name))  # no Markdown, no reversing U+202E
-        await interaction.followup.send(content=clip(f"{name} shared this answer.", 2000), embeds=shown[:1], view=view,
-                                        allowed_mentions=NO_PINGS)
+        await interaction.followup.send(
+            content=clip(f"{name} shared this answer.", 2000), embeds=shown[:1], view=view, allowed_mentions=NO_PINGS
+        )
 
 
 def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.View]:
@@ -197,8 +237,11 @@ def sources_page(app: Newsbot, page: int) -> tuple[discord.Embed, discord.ui.Vie
     page = min(max(page, 0), pages - 1)
     first = page * SOURCES_PER_PAGE
     lines = [source_line(first + i + 1, a, limit=380) for i, a in enumerate(articles[first : first + SOURCES_PER_PAGE])]
-    embed = discord.Embed(title=f"Indexed articles ({len(articles):,})", colour=INFO_COLOUR,
-                          description=clip("\n".join(lines) or "No articles are indexed.", 4096))
+    embed = discord.Embed(
+        title=f"Indexed articles ({len(articles):,})",
+        colour=INFO_COLOUR,
+        description=clip("\n".join(lines) or "No articles are indexed.", 4096),
+    )
     embed.set_footer(text=f"Page {page + 1} of {pages}")
     view = discord.ui.View(timeout=None)
     view.add_item(SourcesPageButton(max(page - 1, 0), "prev", disabled=page == 0))
@@ -210,9 +253,14 @@ class SourcesPageButton(Button, template=r"nb:sources:(?P<page>\d+):(?P<directio
     """Turns the /sources list to another page; the page number is all it needs."""
 
     def __init__(self, page: int | str, direction: str, disabled: bool = False) -> None:
-        super().__init__(discord.ui.Button(label="Previous" if direction == "prev" else "Next",
-                                           style=discord.ButtonStyle.secondary,
-                                           custom_id=f"nb:sources:{page}:{direction}", disabled=disabled))
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nb:sources:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
         self.page = int(page)
 
     @friendly_errors

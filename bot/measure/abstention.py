@@ -68,18 +68,35 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
             raise MeasurementError(f"{needed} does not exist", "give the folder of the evaluation sets with --eval-dir")
     news = [realtimeqa / "corpus.jsonl"]
     sets = [
-        QuestionSet("seeds: answerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-answerable.txt"),
-                    True, 0.95),
-        QuestionSet("seeds: unanswerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-unanswerable.txt"),
-                    False, 0.05),
-        QuestionSet("realtimeqa-dev: its questions", news, list(read_queries(realtimeqa / "queries.jsonl").values()),
-                    True, 0.90),
+        QuestionSet(
+            "seeds: answerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-answerable.txt"), True, 0.95
+        ),
+        QuestionSet(
+            "seeds: unanswerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-unanswerable.txt"), False, 0.05
+        ),
+        QuestionSet(
+            "realtimeqa-dev: its questions", news, list(read_queries(realtimeqa / "queries.jsonl").values()), True, 0.90
+        ),
     ]
     sets.extend(near_miss_sets(realtimeqa, cache))
-    sets.append(QuestionSet("realtimeqa-dev: written unanswerable", news,
-                            read_question_file(QUESTION_SETS / "realtimeqa-unanswerable.txt"), False, 0.10))
-    sets.append(QuestionSet("scifact claims on realtimeqa-dev news", news,
-                            list(read_queries(scifact / "queries.jsonl").values()), False, 0.02))
+    sets.append(
+        QuestionSet(
+            "realtimeqa-dev: written unanswerable",
+            news,
+            read_question_file(QUESTION_SETS / "realtimeqa-unanswerable.txt"),
+            False,
+            0.10,
+        )
+    )
+    sets.append(
+        QuestionSet(
+            "scifact claims on realtimeqa-dev news",
+            news,
+            list(read_queries(scifact / "queries.jsonl").values()),
+            False,
+            0.02,
+        )
+    )
     return sets
 
 
@@ -94,8 +111,9 @@ def near_miss_sets(realtimeqa: Path, cache: Path) -> list[QuestionSet]:
     articles = {half: {doc_id for doc_id, its in weeks.items() if its & chosen} for half, chosen in halves.items()}
     queries, qrels = read_queries(realtimeqa / "queries.jsonl"), read_qrels(realtimeqa / "qrels" / "test.tsv")
     quiz_answers = read_quiz_answers(realtimeqa / "answers.jsonl")
-    answering = {query_id: {doc_id for doc_id, score in judged.items() if score >= 1}
-                 for query_id, judged in qrels.items()}
+    answering = {
+        query_id: {doc_id for doc_id, score in judged.items() if score >= 1} for query_id, judged in qrels.items()
+    }
     whole = [realtimeqa / "corpus.jsonl"]
     sets = []
     for half, other in (("a", "b"), ("b", "a")):
@@ -103,12 +121,17 @@ def near_miss_sets(realtimeqa: Path, cache: Path) -> list[QuestionSet]:
         if not corpus_file.exists():
             cache.mkdir(parents=True, exist_ok=True)
             partial = corpus_file.with_suffix(".partial")  # renamed once whole: an interrupted run leaves no half file
-            with (realtimeqa / "corpus.jsonl").open(encoding="utf-8") as source, \
-                    partial.open("w", encoding="utf-8") as target:
+            with (
+                (realtimeqa / "corpus.jsonl").open(encoding="utf-8") as source,
+                partial.open("w", encoding="utf-8") as target,
+            ):
                 target.writelines(line for line in source if json.loads(line)["_id"] in articles[half])
             partial.replace(corpus_file)
-        asked = [query_id for query_id in queries  # a question's week: the first 8 characters of its id
-                 if query_id[:8] in halves[other] and not answering.get(query_id, set()) & articles[half]]
+        asked = [
+            query_id
+            for query_id in queries  # a question's week: the first 8 characters of its id
+            if query_id[:8] in halves[other] and not answering.get(query_id, set()) & articles[half]
+        ]
 
         def seed_from_whole(app: Newsbot, index_dir: Path, whole=whole) -> None:
             if not index_dir.exists():
@@ -116,9 +139,17 @@ def near_miss_sets(realtimeqa: Path, cache: Path) -> list[QuestionSet]:
                 if whole_dir.exists():
                     shutil.copytree(whole_dir, index_dir, symlinks=True)
 
-        sets.append(QuestionSet(f"realtimeqa-dev: near misses ({half})", [corpus_file],
-                                [queries[query_id] for query_id in asked], False, 0.10, prepare=seed_from_whole,
-                                quiz_answers=[quiz_answers.get(query_id, []) for query_id in asked]))
+        sets.append(
+            QuestionSet(
+                f"realtimeqa-dev: near misses ({half})",
+                [corpus_file],
+                [queries[query_id] for query_id in asked],
+                False,
+                0.10,
+                prepare=seed_from_whole,
+                quiz_answers=[quiz_answers.get(query_id, []) for query_id in asked],
+            )
+        )
     return sets
 
 
@@ -143,8 +174,11 @@ def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, 
         if question_set.prepare:
             question_set.prepare(app, cache_dir_for(app, question_set.corpus, cache))
         asking = app_for_corpus(app, question_set.corpus, cache)
-        print(f"newsbot: {question_set.name}: {len(question_set.questions)} questions, "
-              f"threshold {asking.index.answer_threshold():.3f}", file=sys.stderr)
+        print(
+            f"newsbot: {question_set.name}: {len(question_set.questions)} questions, "
+            f"threshold {asking.index.answer_threshold():.3f}",
+            file=sys.stderr,
+        )
         for number, question in enumerate(question_set.questions):
             answer = asking.ask(question)
             question_set.answered.append(not answer.abstained)
@@ -159,14 +193,20 @@ def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, 
 
 
 def format_table(sets: Sequence[QuestionSet]) -> str:
-    lines = [f"{'set':<42} {'questions':>9} {'answered':>9} {'abstained':>9}  target",]
+    lines = [
+        f"{'set':<42} {'questions':>9} {'answered':>9} {'abstained':>9}  target",
+    ]
     for s in sets:
         target = f"answered {'>=' if s.should_answer else '<='} {s.target:.0%}"
-        lines.append(f"{s.name:<42} {len(s.answered):>9} {s.share_answered:>9.1%} {1 - s.share_answered:>9.1%}  "
-                     f"{target:<16} {'met' if s.met else 'MISSED'}")
+        lines.append(
+            f"{s.name:<42} {len(s.answered):>9} {s.share_answered:>9.1%} {1 - s.share_answered:>9.1%}  "
+            f"{target:<16} {'met' if s.met else 'MISSED'}"
+        )
     for s in sets:
         if s.quiz_answers is not None and s.answered:
-            lines.append(f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
-                         f"holding the quiz's right answer (the half has another article on the story); "
-                         f"without them {(sum(s.answered) - s.holding_the_answer) / len(s.answered):.1%} answered")
+            lines.append(
+                f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
+                f"holding the quiz's right answer (the half has another article on the story); "
+                f"without them {(sum(s.answered) - s.holding_the_answer) / len(s.answered):.1%} answered"
+            )
     return "\n".join(lines)

@@ -28,8 +28,9 @@ def read_questions(path: Path | None) -> list[str]:
     return DEFAULT_QUESTIONS if path is None else read_question_file(path)
 
 
-def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int,
-              existing_index: Path | None = None) -> None:
+def run_bench(
+    app: Newsbot, corpus: list[Path], questions: list[str], builds: int, passes: int, existing_index: Path | None = None
+) -> None:
     """Time `builds` full builds into a scratch folder (or none: query `existing_index`), then queries."""
     with tempfile.TemporaryDirectory(prefix="newsbot-bench-") as scratch:
         app = app.at(existing_index or Path(scratch) / "index")
@@ -42,8 +43,10 @@ def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: in
         m = app.index.manifest
         print(f"corpus: {', '.join(m.corpus_paths)}: {m.articles:,} articles, {m.chunks:,} passages")
         if build_seconds:
-            print(f"build: median {statistics.median(build_seconds):.2f} s over {builds} build(s) "
-                  f"[{', '.join(f'{s:.2f}' for s in build_seconds)}]")
+            print(
+                f"build: median {statistics.median(build_seconds):.2f} s over {builds} build(s) "
+                f"[{', '.join(f'{s:.2f}' for s in build_seconds)}]"
+            )
         else:
             print(f"build: skipped, querying the existing index in {existing_index}")
 
@@ -62,5 +65,7 @@ def run_bench(app: Newsbot, corpus: list[Path], questions: list[str], builds: in
                 answer_ms.append((time.perf_counter() - started) * 1000)
         print(f"queries: {len(questions)} question(s) x {passes} pass(es), mode {mode}")
         for name, values in (("search", search_ms), ("answer", answer_ms)):
-            print(f"{name}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
-                  f"max {max(values):.1f} ms")
+            print(
+                f"{name}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
+                f"max {max(values):.1f} ms"
+            )

@@ -49,11 +49,16 @@ def _config_file(app: Newsbot, folder: Path) -> Path:
     index = app.config.index
     corpus = app.config.corpus
     lines = [
-        "[corpus]", f"paths = {json.dumps([str(p.resolve()) for p in corpus.paths])}",
+        "[corpus]",
+        f"paths = {json.dumps([str(p.resolve()) for p in corpus.paths])}",
         f"added_dir = {json.dumps(str(corpus.added_dir.resolve()))}",
-        "[index]", f"dir = {json.dumps(str(app.index_dir.resolve()))}", f"model = {json.dumps(index.model)}",
-        f"device = {json.dumps(index.device)}", f"batch_size = {index.batch_size}",
-        f"chunk_tokens = {index.chunk_tokens}", f"overlap_tokens = {index.overlap_tokens}",
+        "[index]",
+        f"dir = {json.dumps(str(app.index_dir.resolve()))}",
+        f"model = {json.dumps(index.model)}",
+        f"device = {json.dumps(index.device)}",
+        f"batch_size = {index.batch_size}",
+        f"chunk_tokens = {index.chunk_tokens}",
+        f"overlap_tokens = {index.overlap_tokens}",
         f"title_in_embedding = {str(index.title_in_embedding).lower()}",
     ]
     path = folder / "config.toml"
@@ -61,8 +66,9 @@ def _config_file(app: Newsbot, folder: Path) -> Path:
     return path
 
 
-def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: int, *,
-                     cli_add: bool = True) -> dict[str, list[float]]:
+def run_change_bench(
+    app: Newsbot, corpus: list[Path], article: Path, repeats: int, *, cli_add: bool = True
+) -> dict[str, list[float]]:
     """Time the steps above; print them and return the seconds of every run by step."""
     if not article.is_file():
         raise CorpusError(f"{article} is not a file", "give --article the path of an article file to add")
@@ -88,21 +94,40 @@ def run_change_bench(app: Newsbot, corpus: list[Path], article: Path, repeats: i
         remove_article(restarted, doc_id)
         full = seconds["full build"][0]
         reindex = statistics.median(seconds["reindex, no change"])
-        print(f"reindex, no change: {_runs(seconds['reindex, no change'])} = {100 * reindex / full:.2f}% of the full build")
-        print(f"add one article ({article.name}, {passages} passage{'' if passages == 1 else 's'}): "
-              f"{_runs(seconds['add one article'])}")
+        print(
+            f"reindex, no change: {_runs(seconds['reindex, no change'])} = {100 * reindex / full:.2f}% of the full build"
+        )
+        print(
+            f"add one article ({article.name}, {passages} passage{'' if passages == 1 else 's'}): "
+            f"{_runs(seconds['add one article'])}"
+        )
         print(f"remove it: {_runs(seconds['remove it'])}")
-        print(f"add one article just after a start (reads the version in use from disk first): "
-              f"{seconds['add one article, just after a start'][0]:.2f} s")
+        print(
+            f"add one article just after a start (reads the version in use from disk first): "
+            f"{seconds['add one article, just after a start'][0]:.2f} s"
+        )
 
         if cli_add:
             config_file = _config_file(app, Path(scratch))
-            command = [sys.executable, "-m", "bot.terminal.cli", "--config", str(config_file), "index", "add", str(article)]
+            command = [
+                sys.executable,
+                "-m",
+                "bot.terminal.cli",
+                "--config",
+                str(config_file),
+                "index",
+                "add",
+                str(article),
+            ]
             started = time.perf_counter()
             finished = subprocess.run(command, capture_output=True, text=True)
             seconds["add one article, new process"] = [time.perf_counter() - started]
             if finished.returncode != 0:
-                raise CorpusError(f"`newsbot index add` failed: {finished.stderr.strip()[-300:]}", "run it alone to see why")
-            print(f"add one article from a new `newsbot index add` process (loads the model first): "
-                  f"{seconds['add one article, new process'][0]:.2f} s")
+                raise CorpusError(
+                    f"`newsbot index add` failed: {finished.stderr.strip()[-300:]}", "run it alone to see why"
+                )
+            print(
+                f"add one article from a new `newsbot index add` process (loads the model first): "
+                f"{seconds['add one article, new process'][0]:.2f} s"
+            )
         return seconds

@@ -61,8 +61,10 @@ def run_child(command: Sequence[str]) -> Child:
         if process.returncode:
             output.seek(0)
             tail = output.read().decode(errors="replace").strip().splitlines()[-5:]
-            raise MeasurementError(f"{' '.join(command)} failed with status {process.returncode}: " + " | ".join(tail),
-                               "run that command by itself to see what went wrong")
+            raise MeasurementError(
+                f"{' '.join(command)} failed with status {process.returncode}: " + " | ".join(tail),
+                "run that command by itself to see what went wrong",
+            )
     return Child(seconds, usage.ru_maxrss / 1024)
 
 
@@ -72,12 +74,21 @@ def newsbot_command(app: Newsbot) -> list[str]:
     return command + (["--config", str(app.config.source)] if app.config.source else [])
 
 
-def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: int, passes: int,
-                queries_path: Path | None = None, qrels_path: Path | None = None,
-                say: Callable[[str], None] = print) -> tuple[Figures, Figures]:
+def run_compare(
+    app: Newsbot,
+    corpus: list[Path],
+    questions: list[str],
+    runs: int,
+    passes: int,
+    queries_path: Path | None = None,
+    qrels_path: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> tuple[Figures, Figures]:
     articles = load_corpus(corpus).articles
-    say(f"corpus: {', '.join(map(str, corpus))}: {len(articles):,} articles; {len(questions)} question(s); "
-        f"{runs} run(s) of each build and cold start")
+    say(
+        f"corpus: {', '.join(map(str, corpus))}: {len(articles):,} articles; {len(questions)} question(s); "
+        f"{runs} run(s) of each build and cold start"
+    )
     app.embedder  # noqa: B018 - the model's int8 copy is made before anything is timed (once per machine)
     ours, generic = Figures(), Figures()
     generic_cli = [sys.executable, "-m", "bot.measure.generic_pipeline"]
@@ -85,9 +96,19 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
         ours_dir, generic_dir = Path(scratch) / "newsbot", Path(scratch) / "generic"
         for run in range(runs):
             for name, figures, folder, command in (
-                ("newsbot", ours, ours_dir,
-                 [*newsbot_command(app), "index", "build", "--index", str(ours_dir),
-                  *(arg for path in corpus for arg in ("--corpus", str(path)))]),
+                (
+                    "newsbot",
+                    ours,
+                    ours_dir,
+                    [
+                        *newsbot_command(app),
+                        "index",
+                        "build",
+                        "--index",
+                        str(ours_dir),
+                        *(arg for path in corpus for arg in ("--corpus", str(path))),
+                    ],
+                ),
                 ("generic", generic, generic_dir, [*generic_cli, "build", str(generic_dir), *map(str, corpus)]),
             ):
                 shutil.rmtree(folder, ignore_errors=True)
@@ -128,9 +149,11 @@ def run_compare(app: Newsbot, corpus: list[Path], questions: list[str], runs: in
             ours.ndcg = report.metrics["ndcg@10"]
             judged = [qid for qid in queries if any(grade >= 1 for grade in qrels.get(qid, {}).values())]
             generic.ndcg = statistics.fmean(
-                query_metrics(list(dict.fromkeys(hit.doc_id for hit in searcher.search(queries[qid], NDCG_DEPTH))),
-                              qrels[qid])["ndcg@10"]
-                for qid in judged)
+                query_metrics(
+                    list(dict.fromkeys(hit.doc_id for hit in searcher.search(queries[qid], NDCG_DEPTH))), qrels[qid]
+                )["ndcg@10"]
+                for qid in judged
+            )
     return ours, generic
 
 
@@ -155,37 +178,85 @@ def format_table(ours: Figures, generic: Figures, passes: int, questions: int) -
         return edge
 
     rows = [
-        ("cold start to first answer", f"{median(ours.cold_seconds):.2f} s", f"{median(generic.cold_seconds):.2f} s",
-         steady(times(median(generic.cold_seconds), median(ours.cold_seconds)), ours.cold_seconds, generic.cold_seconds)),
-        ("  its peak RSS", f"{median(ours.cold_rss_mb):.0f} MB", f"{median(generic.cold_rss_mb):.0f} MB",
-         times(median(generic.cold_rss_mb), median(ours.cold_rss_mb))),
-        ("full build, wall (model load in)", f"{median(ours.build_seconds):.1f} s", f"{median(generic.build_seconds):.1f} s",
-         steady(times(median(generic.build_seconds), median(ours.build_seconds)), ours.build_seconds,
-                generic.build_seconds)),
-        ("  its peak RSS", f"{median(ours.build_rss_mb):.0f} MB", f"{median(generic.build_rss_mb):.0f} MB",
-         times(median(generic.build_rss_mb), median(ours.build_rss_mb))),
+        (
+            "cold start to first answer",
+            f"{median(ours.cold_seconds):.2f} s",
+            f"{median(generic.cold_seconds):.2f} s",
+            steady(
+                times(median(generic.cold_seconds), median(ours.cold_seconds)), ours.cold_seconds, generic.cold_seconds
+            ),
+        ),
+        (
+            "  its peak RSS",
+            f"{median(ours.cold_rss_mb):.0f} MB",
+            f"{median(generic.cold_rss_mb):.0f} MB",
+            times(median(generic.cold_rss_mb), median(ours.cold_rss_mb)),
+        ),
+        (
+            "full build, wall (model load in)",
+            f"{median(ours.build_seconds):.1f} s",
+            f"{median(generic.build_seconds):.1f} s",
+            steady(
+                times(median(generic.build_seconds), median(ours.build_seconds)),
+                ours.build_seconds,
+                generic.build_seconds,
+            ),
+        ),
+        (
+            "  its peak RSS",
+            f"{median(ours.build_rss_mb):.0f} MB",
+            f"{median(generic.build_rss_mb):.0f} MB",
+            times(median(generic.build_rss_mb), median(ours.build_rss_mb)),
+        ),
         ("  passages", f"{ours.passages:,}", f"{generic.passages:,}", ""),
-        ("  word pieces embedded", f"{ours.word_pieces:,}", f"{generic.word_pieces:,}",
-         times(generic.word_pieces, ours.word_pieces)),
-        ("  word pieces per second", f"{ours.word_pieces / median(ours.build_seconds):,.0f}",
-         f"{generic.word_pieces / median(generic.build_seconds):,.0f}",
-         times(ours.word_pieces / median(ours.build_seconds), generic.word_pieces / median(generic.build_seconds))),
-        (f"query p50 ({questions} q x {passes})", f"{median(ours.query_ms):.1f} ms", f"{median(generic.query_ms):.1f} ms",
-         times(median(generic.query_ms), median(ours.query_ms))),
-        ("query p99", f"{percentile(ours.query_ms, 0.99):.1f} ms", f"{percentile(generic.query_ms, 0.99):.1f} ms",
-         times(percentile(generic.query_ms, 0.99), percentile(ours.query_ms, 0.99))),
+        (
+            "  word pieces embedded",
+            f"{ours.word_pieces:,}",
+            f"{generic.word_pieces:,}",
+            times(generic.word_pieces, ours.word_pieces),
+        ),
+        (
+            "  word pieces per second",
+            f"{ours.word_pieces / median(ours.build_seconds):,.0f}",
+            f"{generic.word_pieces / median(generic.build_seconds):,.0f}",
+            times(ours.word_pieces / median(ours.build_seconds), generic.word_pieces / median(generic.build_seconds)),
+        ),
+        (
+            f"query p50 ({questions} q x {passes})",
+            f"{median(ours.query_ms):.1f} ms",
+            f"{median(generic.query_ms):.1f} ms",
+            times(median(generic.query_ms), median(ours.query_ms)),
+        ),
+        (
+            "query p99",
+            f"{percentile(ours.query_ms, 0.99):.1f} ms",
+            f"{percentile(generic.query_ms, 0.99):.1f} ms",
+            times(percentile(generic.query_ms, 0.99), percentile(ours.query_ms, 0.99)),
+        ),
     ]
     if ours.ndcg is not None and generic.ndcg is not None:
-        rows.append(("nDCG@10 (judged questions)", f"{ours.ndcg:.4f}", f"{generic.ndcg:.4f}",
-                     f"{ours.ndcg - generic.ndcg:+.4f}"))
+        rows.append(
+            (
+                "nDCG@10 (judged questions)",
+                f"{ours.ndcg:.4f}",
+                f"{generic.ndcg:.4f}",
+                f"{ours.ndcg - generic.ndcg:+.4f}",
+            )
+        )
     header = ("", "newsbot", "generic", "newsbot's edge")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
-             for row in [header, *rows]]
+    lines = [
+        "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        for row in [header, *rows]
+    ]
     ndcg = ", the difference for nDCG" if ours.ndcg is not None and generic.ndcg is not None else ""
-    note = ("(runs: medians; ratios: generic / newsbot for times, sizes and word pieces, newsbot / generic "
-            f"for word pieces per second{ndcg})")
+    note = (
+        "(runs: medians; ratios: generic / newsbot for times, sizes and word pieces, newsbot / generic "
+        f"for word pieces per second{ndcg})"
+    )
     if doubted:
-        note += (f"\n? the runs of that row differ by more than {UNSTEADY:g}x from one another (a loaded machine?): "
-                 "its ratio is not to be trusted; run again on an idle machine, with more --runs")
+        note += (
+            f"\n? the runs of that row differ by more than {UNSTEADY:g}x from one another (a loaded machine?): "
+            "its ratio is not to be trusted; run again on an idle machine, with more --runs"
+        )
     return "\n".join([*lines, note])

@@ -29,36 +29,57 @@ from index import (
 from ..core.service import Newsbot, database_url, store_for
 
 
-def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 384, reuse: bool = False,
-                    keep: bool = False, clusters: int = 0) -> None:
+def run_bench_store(
+    app: Newsbot,
+    passages: int,
+    queries: int,
+    dimension: int = 384,
+    reuse: bool = False,
+    keep: bool = False,
+    clusters: int = 0,
+) -> None:
     """`keep` leaves the corpus bench-N in the database for a later run with `reuse`, which searches it
     instead of storing it again."""
     database_url(app.config.store, "bench-store measures PostgreSQL")
     shape = f"around {clusters:,} centres" if clusters else "spread at random"
-    print(f"synthetic corpus: {passages:,} passages of generated text, {dimension}-dimensional unit vectors {shape}; "
-          f"{queries} questions, 10 nearest each", flush=True)
+    print(
+        f"synthetic corpus: {passages:,} passages of generated text, {dimension}-dimensional unit vectors {shape}; "
+        f"{queries} questions, 10 nearest each",
+        flush=True,
+    )
     started = time.perf_counter()
     version = synthetic_version(passages, dimension, clusters=clusters)
     print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
     asked = synthetic_questions(version.vectors, queries)
 
     exact, faiss_times, faiss_insert = exact_neighbours(version.vectors, asked, 10)
-    print(f"faiss (flat, exact): inserted {passages / faiss_insert:,.0f} rows/s ({faiss_insert:.1f} s); query p50 "
-          f"{percentile(faiss_times, 0.5):.1f} ms, p99 {percentile(faiss_times, 0.99):.1f} ms; recall@10 1.000", flush=True)
+    print(
+        f"faiss (flat, exact): inserted {passages / faiss_insert:,.0f} rows/s ({faiss_insert:.1f} s); query p50 "
+        f"{percentile(faiss_times, 0.5):.1f} ms, p99 {percentile(faiss_times, 0.99):.1f} ms; recall@10 1.000",
+        flush=True,
+    )
 
-    store = store_for(dataclasses.replace(app.config.store, backend="postgres"), Path(f"bench-{passages}" + (f"-{clusters}" if clusters else "")))
+    store = store_for(
+        dataclasses.replace(app.config.store, backend="postgres"),
+        Path(f"bench-{passages}" + (f"-{clusters}" if clusters else "")),
+    )
     assert isinstance(store, PostgresStore)
     try:
         stored = store.read_manifest()
         if reuse and stored is not None and stored.chunks == passages and stored.model == version.manifest.model:
-            print(f"postgres: reusing the corpus {store.corpus} an earlier run stored (its insert figures are that run's)")
+            print(
+                f"postgres: reusing the corpus {store.corpus} an earlier run stored (its insert figures are that run's)"
+            )
         else:
             with store.lock():
                 drop_corpus(store)  # from nothing, as a first build
                 store.publish(version, keep=1)
             timings = store.last_publish
-            print(f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages, "
-                  f"vectors and postings); HNSW index built in {timings['vector_index']:.1f} s", flush=True)
+            print(
+                f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages, "
+                f"vectors and postings); HNSW index built in {timings['vector_index']:.1f} s",
+                flush=True,
+            )
         ids = _ids_by_row(store, len(version.chunk_lines))
         for ef_search in (EF_SEARCH // 2, EF_SEARCH, EF_SEARCH * 2):  # newsbot uses the middle one
             found, times = [], []
@@ -67,8 +88,11 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
                 found.append(nearest_passages(store, question, 10, ef_search))
                 times.append(1000 * (time.perf_counter() - started))
             recall = np.mean([len({ids[row] for row in truth} & set(got)) / 10 for truth, got in zip(exact, found)])
-            print(f"postgres (HNSW, ef_search {ef_search}): query p50 {percentile(times, 0.5):.1f} ms, p99 "
-                  f"{percentile(times, 0.99):.1f} ms; recall@10 against exact search {recall:.3f}", flush=True)
+            print(
+                f"postgres (HNSW, ef_search {ef_search}): query p50 {percentile(times, 0.5):.1f} ms, p99 "
+                f"{percentile(times, 0.99):.1f} ms; recall@10 against exact search {recall:.3f}",
+                flush=True,
+            )
         if keep or reuse:
             print(f"postgres: the corpus {store.corpus} stays in the database for --reuse")
         else:
@@ -82,7 +106,8 @@ def run_bench_store(app: Newsbot, passages: int, queries: int, dimension: int = 
 def _ids_by_row(store: PostgresStore, count: int) -> np.ndarray:
     """Passage ids in row order (a version's rows are stored in order under consecutive ids)."""
     with store.snapshot() as connection:
-        row = connection.execute("SELECT min(id) FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL",
-                                 (store.corpus,)).fetchone()
+        row = connection.execute(
+            "SELECT min(id) FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL", (store.corpus,)
+        ).fetchone()
     assert row is not None
     return row[0] + np.arange(count)

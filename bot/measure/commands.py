@@ -17,20 +17,43 @@ MEASURE_COMMANDS = CommandTable()
 
 
 @MEASURE_COMMANDS.command(
-    "eval", "measure retrieval on a question set with relevance judgments, or (--abstention) how often the bot answers",
+    "eval",
+    "measure retrieval on a question set with relevance judgments, or (--abstention) how often the bot answers",
     option("--corpus", metavar="PATH", type=Path, action="append", help="corpus file or folder (BEIR corpus.jsonl)"),
     option("--queries", metavar="FILE", type=Path, help="BEIR queries.jsonl"),
     option("--qrels", metavar="FILE", type=Path, help="BEIR qrels .tsv"),
-    option("--abstention", action="store_true", help="instead: the share of questions answered and abstained on, per "
-           "standard set (docs/quality.md), with the default settings"),
-    option("--eval-dir", metavar="DIR", type=Path, default=Path("../shared/eval"),
-           help="with --abstention: the folder holding realtimeqa-dev/ and scifact/ (default ../shared/eval)"),
-    option("--show", action="store_true", help="with --abstention: list each question decided against its set's target"),
-    option("--mode", action="append", choices=SEARCH_MODES, help="search mode to measure (repeatable; default: [search] mode)"),
-    option("--cache", metavar="DIR", type=Path, default=Path(".newsbot/eval"),
-           help="where indexes of evaluated corpora are kept (default .newsbot/eval)"),
+    option(
+        "--abstention",
+        action="store_true",
+        help="instead: the share of questions answered and abstained on, per "
+        "standard set (docs/quality.md), with the default settings",
+    ),
+    option(
+        "--eval-dir",
+        metavar="DIR",
+        type=Path,
+        default=Path("../shared/eval"),
+        help="with --abstention: the folder holding realtimeqa-dev/ and scifact/ (default ../shared/eval)",
+    ),
+    option(
+        "--show", action="store_true", help="with --abstention: list each question decided against its set's target"
+    ),
+    option(
+        "--mode",
+        action="append",
+        choices=SEARCH_MODES,
+        help="search mode to measure (repeatable; default: [search] mode)",
+    ),
+    option(
+        "--cache",
+        metavar="DIR",
+        type=Path,
+        default=Path(".newsbot/eval"),
+        help="where indexes of evaluated corpora are kept (default .newsbot/eval)",
+    ),
     option("--json", action="store_true", help="one JSON line per mode"),
-    on_index=False)
+    on_index=False,
+)
 def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
     if args.abstention:
         from .abstention import run_abstention_eval, standard_sets
@@ -38,8 +61,10 @@ def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
         run_abstention_eval(app, standard_sets(args.eval_dir, args.cache), args.cache, args.show)
         return 0
     if not (args.corpus and args.queries and args.qrels):
-        raise UsageError("newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
-                           "give the judged corpus, its queries and its qrels")
+        raise UsageError(
+            "newsbot eval needs --corpus, --queries and --qrels (or --abstention)",
+            "give the judged corpus, its queries and its qrels",
+        )
     from .evaluate import run_eval
 
     run_eval(app, args.corpus, args.queries, args.qrels, args.mode or [app.config.search.mode], args.cache, args.json)
@@ -47,15 +72,27 @@ def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 @MEASURE_COMMANDS.command(
-    "bench", "time a full build and question latency (prints figures)",
+    "bench",
+    "time a full build and question latency (prints figures)",
     option("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths"),
     option("--queries", metavar="FILE", type=Path, help="questions: one a line, or BEIR queries.jsonl"),
     option("--builds", type=int, default=1, metavar="N", help="full builds to time (default 1)"),
     option("--passes", type=int, default=5, metavar="N", help="passes over the questions (default 5)"),
-    option("--compare", action="store_true", help="race the generic pipeline (LangChain's recipe) on the same corpus and questions"),
-    option("--runs", type=int, default=3, metavar="N", help="with --compare: builds and cold starts of each (default 3)"),
-    option("--qrels", metavar="FILE", type=Path,
-           help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10"))
+    option(
+        "--compare",
+        action="store_true",
+        help="race the generic pipeline (LangChain's recipe) on the same corpus and questions",
+    ),
+    option(
+        "--runs", type=int, default=3, metavar="N", help="with --compare: builds and cold starts of each (default 3)"
+    ),
+    option(
+        "--qrels",
+        metavar="FILE",
+        type=Path,
+        help="with --compare: relevance judgments for --queries (BEIR qrels .tsv): adds nDCG@10",
+    ),
+)
 def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
     from .bench import read_questions, run_bench
 
@@ -63,8 +100,14 @@ def cmd_bench(app: Newsbot, args: argparse.Namespace) -> int:
         raise UsageError("--builds, --passes and --runs must be at least 1", "give positive counts")
     if args.compare:
         return _bench_compare(app, args)
-    run_bench(app, args.corpus or list(app.config.corpus.read_paths), read_questions(args.queries), args.builds, args.passes,
-              existing_index=args.index)
+    run_bench(
+        app,
+        args.corpus or list(app.config.corpus.read_paths),
+        read_questions(args.queries),
+        args.builds,
+        args.passes,
+        existing_index=args.index,
+    )
     return 0
 
 
@@ -75,27 +118,52 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
     try:
         import langchain_text_splitters  # noqa: F401
     except ImportError:
-        raise UsageError("the generic pipeline needs LangChain's text splitter, which is not installed",
-                           "pip install -e '.[bench]'") from None
+        raise UsageError(
+            "the generic pipeline needs LangChain's text splitter, which is not installed", "pip install -e '.[bench]'"
+        ) from None
     if args.qrels and not args.queries:
         raise UsageError("--qrels needs --queries", "give the judged questions with --queries")
     questions = read_questions(args.queries)
-    ours, generic = run_compare(app, args.corpus or list(app.config.corpus.read_paths), questions, args.runs, args.passes,
-                                args.queries, args.qrels, say=lambda line: print(line, file=sys.stderr, flush=True))
+    ours, generic = run_compare(
+        app,
+        args.corpus or list(app.config.corpus.read_paths),
+        questions,
+        args.runs,
+        args.passes,
+        args.queries,
+        args.qrels,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     print(format_table(ours, generic, args.passes, len(questions)))
     return 0
 
 
 @MEASURE_COMMANDS.command(
-    "bench-store", "the PostgreSQL store beside FAISS on synthetic data: rows/s inserted, query p50/p99, HNSW recall@10 "
+    "bench-store",
+    "the PostgreSQL store beside FAISS on synthetic data: rows/s inserted, query p50/p99, HNSW recall@10 "
     "(prints figures; writes a corpus bench-N into the database of [store] url, and drops it)",
     option("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000"),
     option("--queries", type=int, default=500, metavar="N", help="default 500"),
-    option("--clusters", type=int, default=0, metavar="N", help="gather the vectors around N random centres, as real "
-           "embeddings are (default 0: spread at random, HNSW's worst case)"),
-    option("--keep", action="store_true", help="leave the corpus bench-N in the database for a later --reuse (else it is dropped)"),
-    option("--reuse", action="store_true", help="search the corpus bench-N an earlier --keep run stored instead of storing it again"),
-    on_index=False)
+    option(
+        "--clusters",
+        type=int,
+        default=0,
+        metavar="N",
+        help="gather the vectors around N random centres, as real "
+        "embeddings are (default 0: spread at random, HNSW's worst case)",
+    ),
+    option(
+        "--keep",
+        action="store_true",
+        help="leave the corpus bench-N in the database for a later --reuse (else it is dropped)",
+    ),
+    option(
+        "--reuse",
+        action="store_true",
+        help="search the corpus bench-N an earlier --keep run stored instead of storing it again",
+    ),
+    on_index=False,
+)
 def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
     from .bench_store import run_bench_store
 
@@ -106,11 +174,13 @@ def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
 
 
 @MEASURE_COMMANDS.command(
-    "bench-changes", "time a full build, a no-change reindex, adding and removing an article (prints figures)",
+    "bench-changes",
+    "time a full build, a no-change reindex, adding and removing an article (prints figures)",
     option("--corpus", metavar="PATH", type=Path, action="append", help="default: [corpus] paths"),
     option("--article", metavar="FILE", type=Path, required=True, help="the article file to add"),
     option("--repeats", type=int, default=3, metavar="N", help="runs of each change (default 3)"),
-    on_index=False)
+    on_index=False,
+)
 def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
     from .bench_changes import run_change_bench
 

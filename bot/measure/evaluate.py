@@ -30,8 +30,14 @@ METRICS = ("ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100", "mrr@10
 def cache_dir_for(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Path:
     """One index folder per corpus, model (as it runs) and chunker settings."""
     settings = app.config.index
-    key = json.dumps([sorted(str(p.resolve()) for p in corpus), embedder_name(settings.model, settings.runtime, settings.device),
-                      app.config.index.chunker.to_json()], sort_keys=True)
+    key = json.dumps(
+        [
+            sorted(str(p.resolve()) for p in corpus),
+            embedder_name(settings.model, settings.runtime, settings.device),
+            app.config.index.chunker.to_json(),
+        ],
+        sort_keys=True,
+    )
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -57,27 +63,41 @@ def app_for_corpus(app: Newsbot, corpus: Sequence[Path], cache: Path) -> Newsbot
     except (IndexMissingError, IndexMismatchError):
         pass
     characters = sum(len(article.text) for article in articles)
-    print(f"newsbot: building an index of {', '.join(map(str, corpus))} ({len(articles):,} articles) in "
-          f"{app.store.location}: about {build_estimate(characters)} on two cores, once (later runs reuse it)",
-          file=sys.stderr, flush=True)
+    print(
+        f"newsbot: building an index of {', '.join(map(str, corpus))} ({len(articles):,} articles) in "
+        f"{app.store.location}: about {build_estimate(characters)} on two cores, once (later runs reuse it)",
+        file=sys.stderr,
+        flush=True,
+    )
     build_with_progress(app, list(corpus))
     return app
 
 
 def format_report(report: EvalReport) -> str:
     figures = "  ".join(f"{name} {report.metrics[name]:.4f}" for name in METRICS)
-    return (f"{report.mode:<7} {figures}  latency p50 {report.latency_p50_ms:.1f} ms "
-            f"p95 {report.latency_p95_ms:.1f} ms  ({report.queries} queries)")
+    return (
+        f"{report.mode:<7} {figures}  latency p50 {report.latency_p50_ms:.1f} ms "
+        f"p95 {report.latency_p95_ms:.1f} ms  ({report.queries} queries)"
+    )
 
 
-def run_eval(app: Newsbot, corpus: Sequence[Path], queries_path: Path, qrels_path: Path, modes: Sequence[SearchMode],
-             cache: Path, as_json: bool) -> list[EvalReport]:
+def run_eval(
+    app: Newsbot,
+    corpus: Sequence[Path],
+    queries_path: Path,
+    qrels_path: Path,
+    modes: Sequence[SearchMode],
+    cache: Path,
+    as_json: bool,
+) -> list[EvalReport]:
     queries, qrels = read_queries(queries_path), read_qrels(qrels_path)
     index = app_for_corpus(app, corpus, cache).index
     stats = index.stats()
     if not as_json:
-        print(f"corpus: {', '.join(map(str, corpus))}: {stats.articles:,} articles, {stats.chunks:,} passages, "
-              f"model {stats.model}")
+        print(
+            f"corpus: {', '.join(map(str, corpus))}: {stats.articles:,} articles, {stats.chunks:,} passages, "
+            f"model {stats.model}"
+        )
     reports = []
     for mode in modes:
         report, _ = evaluate(index, queries, qrels, mode)

@@ -33,16 +33,24 @@ class FullTextLexical:
         self._store = store
         self._bm25 = bm25
         connection = store.connection()
-        connection.execute("CREATE TEMP TABLE IF NOT EXISTS fulltext AS SELECT id, "
-                           "to_tsvector('english', (chunk::json)->>'text') AS tsv FROM newsbot.passages "
-                           "WHERE corpus = %s AND removed_in IS NULL", (store.corpus,))
+        connection.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS fulltext AS SELECT id, "
+            "to_tsvector('english', (chunk::json)->>'text') AS tsv FROM newsbot.passages "
+            "WHERE corpus = %s AND removed_in IS NULL",
+            (store.corpus,),
+        )
         connection.execute("CREATE INDEX IF NOT EXISTS fulltext_tsv ON fulltext USING gin (tsv)")
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        rows = self._store.connection().execute(
-            "WITH w AS (SELECT replace(plainto_tsquery('english', %s)::text, '&', '|')::tsquery AS q) "
-            "SELECT id, ts_rank(tsv, w.q, 1) FROM fulltext, w WHERE tsv @@ w.q ORDER BY 2 DESC, id LIMIT %s",
-            (query, k)).fetchall()
+        rows = (
+            self._store.connection()
+            .execute(
+                "WITH w AS (SELECT replace(plainto_tsquery('english', %s)::text, '&', '|')::tsquery AS q) "
+                "SELECT id, ts_rank(tsv, w.q, 1) FROM fulltext, w WHERE tsv @@ w.q ORDER BY 2 DESC, id LIMIT %s",
+                (query, k),
+            )
+            .fetchall()
+        )
         return [(int(i), float(s)) for i, s in rows]
 
     def idfs(self, tokens: Sequence[str]) -> dict[str, float]:

@@ -51,8 +51,11 @@ def build(corpus: list[Path], folder: Path, model_name: str = BUNDLED_MODEL) -> 
     from index import load_corpus
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=OVERLAP_CHARS)
-    chunks = [(article.doc_id, piece) for article in load_corpus(corpus).articles
-              for piece in splitter.split_text(article.text)]
+    chunks = [
+        (article.doc_id, piece)
+        for article in load_corpus(corpus).articles
+        for piece in splitter.split_text(article.text)
+    ]
     model = _model(model_name)
     texts = [text for _, text in chunks]
     vectors = model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True)
@@ -84,7 +87,11 @@ class GenericSearcher:
     def search(self, question: str, k: int = TOP_K) -> list[GenericHit]:
         vector = self._model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
         scores, rows = self._index.search(np.asarray(vector, dtype=np.float32), min(k, len(self.chunks)))
-        return [GenericHit(self.chunks[row][0], self.chunks[row][1], float(score)) for score, row in zip(scores[0], rows[0]) if row >= 0]
+        return [
+            GenericHit(self.chunks[row][0], self.chunks[row][1], float(score))
+            for score, row in zip(scores[0], rows[0])
+            if row >= 0
+        ]
 
 
 def main(argv: list[str]) -> int:

@@ -98,8 +98,12 @@ class OneLineErrors(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     """The whole command line: the options before any command, then each command as its table declares it."""
-    parser = OneLineErrors(prog="newsbot", description="Answer questions by quoting news articles.",
-                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineErrors(
+        prog="newsbot",
+        description="Answer questions by quoting news articles.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $NEWSBOT_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -145,8 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = app = Newsbot(config, index_dir=args.index)
         if args.guild is not None:
             if args.guild not in config.guilds:
-                raise ConfigError(f"no [guilds.{args.guild}] section in the config",
-                                   "add one with the guild's paths and index_dir, or leave out --guild")
+                raise ConfigError(
+                    f"no [guilds.{args.guild}] section in the config",
+                    "add one with the guild's paths and index_dir, or leave out --guild",
+                )
             app = app.for_guild(args.guild)
         _check_index_given(app, args, args.command or "start")
         return getattr(args, "run", cmd_start)(app, args)
@@ -165,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _for_this_call(text: str, args: argparse.Namespace) -> str:
     """An error's commands as this call needs them: `newsbot index build` names the guild or index it was given."""
-    given = (f" --guild {args.guild}" if args.guild is not None else "") + (f" --index {args.index}" if args.index else "")
+    given = (f" --guild {args.guild}" if args.guild is not None else "") + (
+        f" --index {args.index}" if args.index else ""
+    )
     return text.replace("`newsbot index build`", f"`newsbot index build{given}`") if given else text
 
 
@@ -177,8 +185,10 @@ def _check_index_given(app: Newsbot, args: argparse.Namespace, command: str) -> 
     if (command, getattr(args, "index_command", None)) == ("index", "build"):
         return
     if not (args.index / "current").exists():
-        raise UsageError(f"there is no index in {args.index} (given with --index)",
-                         f"check the path, or build one there with `newsbot index build --index {args.index}`")
+        raise UsageError(
+            f"there is no index in {args.index} (given with --index)",
+            f"check the path, or build one there with `newsbot index build --index {args.index}`",
+        )
 
 
 def ensure_built(app: Newsbot, *, when_stale: bool = False) -> None:
@@ -218,9 +228,17 @@ def cmd_run(app: Newsbot, args: argparse.Namespace) -> int:
 COMMANDS.group("index", "build and inspect the index")
 
 
-@COMMANDS.command("index build", "build a new index from the corpus",
-                  option("--corpus", metavar="PATH", type=Path, action="append",
-                         help="a file or folder of articles (repeatable; default: [corpus] paths)"))
+@COMMANDS.command(
+    "index build",
+    "build a new index from the corpus",
+    option(
+        "--corpus",
+        metavar="PATH",
+        type=Path,
+        action="append",
+        help="a file or folder of articles (repeatable; default: [corpus] paths)",
+    ),
+)
 def cmd_build(app: Newsbot, args: argparse.Namespace) -> int:
     build_with_progress(app, args.corpus)
     return 0
@@ -245,12 +263,22 @@ def cmd_sources(app: Newsbot, args: argparse.Namespace) -> int:
     return 0
 
 
-@COMMANDS.command("index restore", "bring a removed article back, reindex",
-                  option("doc_id", metavar="ARTICLE", help="its id or its title"))
-@COMMANDS.command("index remove", "move an added article to the trash, reindex",
-                  option("doc_id", metavar="ARTICLE", help="its id, its number in `newsbot index sources`, or its title"))
-@COMMANDS.command("index add", "add an article file or URL to the corpus and index it", option("source", metavar="PATH|URL"),
-                  option("--dry-run", action="store_true", help="show what would be added, change nothing"))
+@COMMANDS.command(
+    "index restore",
+    "bring a removed article back, reindex",
+    option("doc_id", metavar="ARTICLE", help="its id or its title"),
+)
+@COMMANDS.command(
+    "index remove",
+    "move an added article to the trash, reindex",
+    option("doc_id", metavar="ARTICLE", help="its id, its number in `newsbot index sources`, or its title"),
+)
+@COMMANDS.command(
+    "index add",
+    "add an article file or URL to the corpus and index it",
+    option("source", metavar="PATH|URL"),
+    option("--dry-run", action="store_true", help="show what would be added, change nothing"),
+)
 def cmd_corpus_change(app: Newsbot, args: argparse.Namespace) -> int:
     from ..core.corpus_admin import add_source, remove_article, restore_article
 
@@ -273,47 +301,67 @@ def cmd_rollback(app: Newsbot, args: argparse.Namespace) -> int:
     return 0
 
 
-@COMMANDS.command("index migrate", "copy the index folder's version in use into PostgreSQL ([store] url), without "
-                  "embedding again", option("--to", choices=["postgres"], required=True, help="the backend to copy it to"))
+@COMMANDS.command(
+    "index migrate",
+    "copy the index folder's version in use into PostgreSQL ([store] url), without " "embedding again",
+    option("--to", choices=["postgres"], required=True, help="the backend to copy it to"),
+)
 def cmd_migrate(app: Newsbot, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stored, target, name = app.copy_to_postgres()
     m = stored.manifest
     if name is None:
-        print(f"The {target.location} holds these {m.articles:,} articles already (the same corpus, model and "
-              "settings): nothing was copied.")
+        print(
+            f"The {target.location} holds these {m.articles:,} articles already (the same corpus, model and "
+            "settings): nothing was copied."
+        )
     else:
-        print(f"Copied version {stored.name} of {app.index_dir} ({m.articles:,} articles, {m.chunks:,} "
-              f"passages, model {m.model}) into the {target.location}, where it is version {name}, in "
-              f"{time.perf_counter() - started:.1f} s; nothing was embedded again.")
+        print(
+            f"Copied version {stored.name} of {app.index_dir} ({m.articles:,} articles, {m.chunks:,} "
+            f"passages, model {m.model}) into the {target.location}, where it is version {name}, in "
+            f"{time.perf_counter() - started:.1f} s; nothing was embedded again."
+        )
     if app.config.store.backend != "postgres":
         print('Serve it with [store] backend = "postgres" in the config file.')
     return 0
 
 
-@COMMANDS.command("index dump", "every passage as a JSON line",
-                  option("--json", action="store_true", help="JSON lines (the only format)"))
+@COMMANDS.command(
+    "index dump",
+    "every passage as a JSON line",
+    option("--json", action="store_true", help="JSON lines (the only format)"),
+)
 def cmd_dump(app: Newsbot, args: argparse.Namespace) -> int:
     for chunk in app.current_index().chunks:
-        record = {"doc_id": chunk.doc_id, "chunk_id": chunk.chunk_id, "span": [chunk.start, chunk.end],
-                  "tokens": chunk.tokens, "text": chunk.text}
+        record = {
+            "doc_id": chunk.doc_id,
+            "chunk_id": chunk.chunk_id,
+            "span": [chunk.start, chunk.end],
+            "tokens": chunk.tokens,
+            "text": chunk.text,
+        }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 
 
-@COMMANDS.command("ask", "answer a question from the articles",
-                  option("question", nargs="?", help="the question"),
-                  option("--k", type=int, metavar="N", help="passages to quote (default: [search] k)"),
-                  option("--json", action="store_true", help="print the answer as JSON (schema: bot/terminal/json_output.py)"),
-                  option("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)"),
-                  epilog=f"{FILTERS_HELP}\n\n{ASK_EXAMPLES}")
+@COMMANDS.command(
+    "ask",
+    "answer a question from the articles",
+    option("question", nargs="?", help="the question"),
+    option("--k", type=int, metavar="N", help="passages to quote (default: [search] k)"),
+    option("--json", action="store_true", help="print the answer as JSON (schema: bot/terminal/json_output.py)"),
+    option("--batch", metavar="FILE", help="read one question per line from FILE (- for stdin)"),
+    epilog=f"{FILTERS_HELP}\n\n{ASK_EXAMPLES}",
+)
 def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     """Answer one question, or every line of a --batch file: a line that fails is reported in its
     place (a JSON line with "error", or a line on stderr) and the batch goes on; exit status 2 then."""
     if args.k is not None and not 1 <= args.k <= 20:
         raise UsageError(f"--k {args.k} is out of range", "give a number of passages from 1 to 20")
     if args.batch and args.question:
-        raise UsageError("a question and --batch were both given", "ask one question, or give the questions in --batch FILE")
+        raise UsageError(
+            "a question and --batch were both given", "ask one question, or give the questions in --batch FILE"
+        )
     if args.batch:
         questions = question_lines(args.batch)
     elif args.question and args.question.strip():

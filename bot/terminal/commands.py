@@ -63,11 +63,13 @@ class CommandTable:
         """A command whose actions are commands of their own (`newsbot index ACTION`)."""
         self.entries.append(Group(name, help))
 
-    def command(self, name: str, help: str, *options: Option, on_index: bool = True,
-                epilog: str | None = None) -> Callable[[Handler], Handler]:
+    def command(
+        self, name: str, help: str, *options: Option, on_index: bool = True, epilog: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def declare(run: Handler) -> Handler:
             self.entries.append(Command(name, help, run, options, on_index, epilog))
             return run
+
         return declare
 
     def __iter__(self) -> Iterator[Command | Group]:
@@ -91,15 +93,30 @@ def add_to_parser(parser: argparse.ArgumentParser, tables: list[CommandTable]) -
             *group_name, name = entry.name.split()
             where = groups[group_name[0]] if group_name else commands
             if entry.epilog:
-                sub = where.add_parser(name, parents=[anywhere], help=entry.help, epilog=entry.epilog,
-                                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                sub = where.add_parser(
+                    name,
+                    parents=[anywhere],
+                    help=entry.help,
+                    epilog=entry.epilog,
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                )
             else:
                 sub = where.add_parser(name, parents=[anywhere], help=entry.help)
             if entry.on_index:
-                sub.add_argument("--index", metavar="DIR", type=Path, default=argparse.SUPPRESS,
-                                 help="index folder (default: [index] dir)")
-                sub.add_argument("--guild", metavar="ID", type=int, default=argparse.SUPPRESS,
-                                 help="work on the corpus and index of [guilds.ID]")
+                sub.add_argument(
+                    "--index",
+                    metavar="DIR",
+                    type=Path,
+                    default=argparse.SUPPRESS,
+                    help="index folder (default: [index] dir)",
+                )
+                sub.add_argument(
+                    "--guild",
+                    metavar="ID",
+                    type=int,
+                    default=argparse.SUPPRESS,
+                    help="work on the corpus and index of [guilds.ID]",
+                )
             for each in entry.options:
                 sub.add_argument(*each.names, **each.settings)
             sub.set_defaults(run=entry.run)

@@ -33,17 +33,28 @@ if TYPE_CHECKING:
 
 PLAIN_EVERY = 15.0
 """Seconds between two plain progress lines of one stage."""
-STAGE_LABELS = {"chunking": "Reading and splitting articles", "embedding": "Embedding passages",
-                "writing": "Writing the index"}
+STAGE_LABELS = {
+    "chunking": "Reading and splitting articles",
+    "embedding": "Embedding passages",
+    "writing": "Writing the index",
+}
 
 
 @contextmanager
 def terminal_progress(console: Console | None = None) -> Iterator[BuildProgress]:
     """A progress callback for a build, drawn while the block runs and cleared when it ends."""
     console = console or Console(stderr=True)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("eta"), TimeRemainingColumn(), console=console, transient=True,
-                        disable=not console.is_terminal)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
     if not console.is_terminal:
         yield plain_progress(console)
         return

@@ -77,19 +77,33 @@ def passage_text(passage: Passage) -> Text:
 
 def render_answer(answer: Answer) -> Panel:
     title = Text(answer.question if len(answer.question) <= 80 else answer.question[:79] + "…", style="bold")
-    notes = [*([f"filters: {answer.filters.describe()}"] if answer.filters else []), *([CUT_NOTE] if answer.cut else [])]
+    notes = [
+        *([f"filters: {answer.filters.describe()}"] if answer.filters else []),
+        *([CUT_NOTE] if answer.cut else []),
+    ]
     subtitle = Text(" · ".join(notes), style="dim") if notes else None
     if answer.abstained:
         body: list[Text] = [Text(NOT_COVERED, style="bold")]
         if answer.did_you_mean:
-            body.append(Text.assemble("Did you mean: ", (echo(answer.did_you_mean), "bold"),
-                                      "" if answer.did_you_mean.endswith("?") else "?"))
+            body.append(
+                Text.assemble(
+                    "Did you mean: ",
+                    (echo(answer.did_you_mean), "bold"),
+                    "" if answer.did_you_mean.endswith("?") else "?",
+                )
+            )
         if answer.closest:
             body.append(Text("\nClosest articles:", style="dim"))
             body.extend(Text(f"• {citation_text(article)}") for article in answer.closest)
         body.append(Text("\n" + abstention_hint(answer), style="dim"))
-        return Panel(Group(*body), title=title, title_align="left", subtitle=subtitle, subtitle_align="left",
-                     border_style=ABSTAIN_ACCENT)
+        return Panel(
+            Group(*body),
+            title=title,
+            title_align="left",
+            subtitle=subtitle,
+            subtitle_align="left",
+            border_style=ABSTAIN_ACCENT,
+        )
     parts: list[Text] = []
     if answer.searched_for:
         parts.extend([Text.assemble("Showing passages for ", (echo(answer.searched_for), "bold"), style="dim"), Text()])
@@ -97,5 +111,6 @@ def render_answer(answer: Answer) -> Panel:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))
     parts.extend(Text(f"[{c.number}] {citation_text(c.article)}") for c in answer.citations)
-    return Panel(Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left",
-                 border_style=ACCENT)
+    return Panel(
+        Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left", border_style=ACCENT
+    )

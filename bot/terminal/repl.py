@@ -42,8 +42,11 @@ Type a question and press Enter. Commands:
   :quit              leave (or Ctrl-D)
 
 """
-USAGE = {"add": ":add PATH|URL", "remove": ":remove ARTICLE (an id, a number from :sources, or a title)",
-         "restore": ":restore ARTICLE (an id or a title)"}
+USAGE = {
+    "add": ":add PATH|URL",
+    "remove": ":remove ARTICLE (an id, a number from :sources, or a title)",
+    "restore": ":restore ARTICLE (an id or a title)",
+}
 
 
 class Repl:
@@ -87,7 +90,9 @@ class Repl:
                 return command(argument.strip())
             print_answer(self.console, self.app.ask(line, k=self.k))
         except NewsbotError as error:
-            self.console.print(Text("error: ", style="red") + Text(error.one_line()), soft_wrap=not self.console.is_terminal)
+            self.console.print(
+                Text("error: ", style="red") + Text(error.one_line()), soft_wrap=not self.console.is_terminal
+            )
         return True
 
     def say(self, text: str) -> None:

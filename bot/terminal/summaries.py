@@ -12,14 +12,18 @@ def change_summary(change: CorpusChange, action: str) -> list[str]:
     if change.article:
         meta = change.article.meta
         details = ", ".join(str(part) for part in (meta.outlet, meta.date) if part)
-        lines.append(f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
-                     f"{f' ({details})' if details else ''}: {change.passages} {plural(change.passages, 'passage')}, "
-                     f"as {change.path}")
+        lines.append(
+            f"{'Would add' if change.report is None else 'Added'} {meta.title!r}"
+            f"{f' ({details})' if details else ''}: {change.passages} {plural(change.passages, 'passage')}, "
+            f"as {change.path}"
+        )
         missing = [name for name, value in (("date", meta.date), ("outlet", meta.outlet)) if not value]
         if missing:
-            lines.append(f"No {' or '.join(missing)} found in it, so answers cite it without; set "
-                         f"{' and '.join(missing)} in {change.path.stem}.meta.toml beside it "
-                         "(like seeds/000_d9337505ec262534.meta.toml) and reindex.")
+            lines.append(
+                f"No {' or '.join(missing)} found in it, so answers cite it without; set "
+                f"{' and '.join(missing)} in {change.path.stem}.meta.toml beside it "
+                "(like seeds/000_d9337505ec262534.meta.toml) and reindex."
+            )
     elif change.report and action == "remove":
         lines.append(f"Removed {change.path.stem}: kept in the trash as {change.path}; restore it by its id or title.")
     elif change.report:
@@ -32,12 +36,18 @@ def change_summary(change: CorpusChange, action: str) -> list[str]:
 def rollback_summary(rolled: RolledBack) -> list[str]:
     """What `index rollback` and :rollback did: the version served, and the added articles moved to follow it."""
     stats = rolled.index.stats()
-    lines = [f"Now serving version {stats.version}: {stats.articles:,} {plural(stats.articles, 'article')}, "
-             f"{stats.chunks:,} {plural(stats.chunks, 'passage')}, built {built_when(stats.built_at)}."]
+    lines = [
+        f"Now serving version {stats.version}: {stats.articles:,} {plural(stats.articles, 'article')}, "
+        f"{stats.chunks:,} {plural(stats.chunks, 'passage')}, built {built_when(stats.built_at)}."
+    ]
     if rolled.set_aside:
-        lines.append(f"Moved to the trash, as this version lacks {plural(len(rolled.set_aside), 'it', 'them')} "
-                     f"(`restore` brings {plural(len(rolled.set_aside), 'it', 'them')} back): {'; '.join(rolled.set_aside)}.")
+        lines.append(
+            f"Moved to the trash, as this version lacks {plural(len(rolled.set_aside), 'it', 'them')} "
+            f"(`restore` brings {plural(len(rolled.set_aside), 'it', 'them')} back): {'; '.join(rolled.set_aside)}."
+        )
     if rolled.brought_back:
-        lines.append(f"Put back among the added articles, as this version holds "
-                     f"{plural(len(rolled.brought_back), 'it', 'them')}: {'; '.join(rolled.brought_back)}.")
+        lines.append(
+            f"Put back among the added articles, as this version holds "
+            f"{plural(len(rolled.brought_back), 'it', 'them')}: {'; '.join(rolled.brought_back)}."
+        )
     return lines

@@ -1,7 +1,7 @@
 """Embedding models: the base (`base.py`) and the one place that picks a backend (`load_embedder`).
 
-    onnx.py                    the bundled model as int8 ONNX (onnx_export.py makes it), no torch
-    sentence_transformers.py   any sentence-transformers model, any device
+onnx.py                    the bundled model as int8 ONNX (onnx_export.py makes it), no torch
+sentence_transformers.py   any sentence-transformers model, any device
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def embedder_name(model: str, runtime: str = "auto", device: str = "cpu") -> str
     return model
 
 
-def load_embedder(model: str, runtime: str = "auto", device: str = "cpu",
-                  cache_dir: Path = Path(".newsbot/models")) -> Embedder:
+def load_embedder(
+    model: str, runtime: str = "auto", device: str = "cpu", cache_dir: Path = Path(".newsbot/models")
+) -> Embedder:
     """The configured model, run the way `runtime` says (see RUNTIMES)."""
     if device != "cpu":
         from .sentence_transformers import check_device
@@ -42,15 +43,18 @@ def load_embedder(model: str, runtime: str = "auto", device: str = "cpu",
 
         return SentenceTransformerEmbedder(model, device)
     if device != "cpu":
-        raise ModelError(f'the onnx runtime runs on the CPU only, but [index] device is {device!r}',
-                         'set [index] runtime = "sentence-transformers" to use that device')
+        raise ModelError(
+            f"the onnx runtime runs on the CPU only, but [index] device is {device!r}",
+            'set [index] runtime = "sentence-transformers" to use that device',
+        )
     from .onnx import OnnxEmbedder
     from .onnx_export import cached_int8_model
 
     folder = Path(resolve_model_path(model))
     _check_mean_pooling(folder, model)
-    return OnnxEmbedder(cached_int8_model(folder, cache_dir), embedder_name(model, runtime, device),
-                        max_tokens=_max_tokens(folder))
+    return OnnxEmbedder(
+        cached_int8_model(folder, cache_dir), embedder_name(model, runtime, device), max_tokens=_max_tokens(folder)
+    )
 
 
 def _check_mean_pooling(folder: Path, model: str) -> None:
@@ -59,8 +63,10 @@ def _check_mean_pooling(folder: Path, model: str) -> None:
     except (OSError, ValueError):
         pooling = {}
     if not pooling.get("pooling_mode_mean_tokens"):
-        raise ModelError(f"the onnx runtime supports mean-pooling sentence-transformers models on disk; {model!r} is not one",
-                         'set [index] runtime = "sentence-transformers" (or "auto")')
+        raise ModelError(
+            f"the onnx runtime supports mean-pooling sentence-transformers models on disk; {model!r} is not one",
+            'set [index] runtime = "sentence-transformers" (or "auto")',
+        )
 
 
 def _max_tokens(folder: Path) -> int:
@@ -70,5 +76,14 @@ def _max_tokens(folder: Path) -> int:
         return 256
 
 
-__all__ = ["BUNDLED_MODEL", "ONNX_SUFFIX", "RUNTIMES", "Embedder", "chosen_runtime", "embedder_name", "hub_offline",
-           "load_embedder", "resolve_model_path"]
+__all__ = [
+    "BUNDLED_MODEL",
+    "ONNX_SUFFIX",
+    "RUNTIMES",
+    "Embedder",
+    "chosen_runtime",
+    "embedder_name",
+    "hub_offline",
+    "load_embedder",
+    "resolve_model_path",
+]

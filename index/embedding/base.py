@@ -52,7 +52,9 @@ class Embedder(ABC):
     def token_offsets(self, text: str) -> list[tuple[int, int]]:
         """Character span of each word piece of `text`."""
 
-    def embed(self, texts: Sequence[str], batch_size: int = EMBEDDING_BATCH, progress: Progress | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], batch_size: int = EMBEDDING_BATCH, progress: Progress | None = None
+    ) -> np.ndarray:
         """Embed any number of texts in batches of similar length (less padding), in input order."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)

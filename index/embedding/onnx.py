@@ -34,12 +34,15 @@ class OnnxEmbedder(Embedder):
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         try:
-            self._session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options,
-                                                         providers=["CPUExecutionProvider"])
+            self._session = onnxruntime.InferenceSession(
+                str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            )
             self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         except Exception as error:  # a damaged cache entry reads the same as a missing one to a user
-            raise ModelError(f"cannot load the ONNX model in {folder} ({type(error).__name__})",
-                             "delete that folder: it is made again at the next start") from error
+            raise ModelError(
+                f"cannot load the ONNX model in {folder} ({type(error).__name__})",
+                "delete that folder: it is made again at the next start",
+            ) from error
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._batch_tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
@@ -52,7 +55,9 @@ class OnnxEmbedder(Embedder):
         encodings = self._batch_tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+        (vectors,) = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
         return np.asarray(vectors, dtype=np.float32)  # unit length: the graph ends by normalising
 
     def embed(self, texts: Sequence[str], batch_size: int = ONNX_BATCH_SIZE, progress=None) -> np.ndarray:

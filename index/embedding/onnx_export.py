@@ -40,8 +40,10 @@ def cached_int8_model(model_dir: Path, cache_dir: Path) -> Path:
     """The folder holding the int8 model and its tokenizer for `model_dir`, exported if not cached."""
     weights = model_dir / "model.safetensors"
     if not weights.is_file() or not (model_dir / TOKENIZER_FILE).is_file():
-        raise ModelError(f"the model folder {model_dir} has no model.safetensors or tokenizer.json to export",
-                         'set [index] runtime = "sentence-transformers" for this model')
+        raise ModelError(
+            f"the model folder {model_dir} has no model.safetensors or tokenizer.json to export",
+            'set [index] runtime = "sentence-transformers" for this model',
+        )
     stat = weights.stat()
     key = hashlib.sha256(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{EXPORT_VERSION}".encode()).hexdigest()
     target = cache_dir / f"{model_dir.name}-{key[:16]}"
@@ -51,8 +53,10 @@ def cached_int8_model(model_dir: Path, cache_dir: Path) -> Path:
         cache_dir.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".export-", dir=cache_dir))
     except OSError as error:
-        raise ModelError(f"cannot write the model cache {cache_dir} ({error.strerror})",
-                         "set [index] model_cache to a folder you can write") from error
+        raise ModelError(
+            f"cannot write the model cache {cache_dir} ({error.strerror})",
+            "set [index] model_cache to a folder you can write",
+        ) from error
     try:
         log.info("making an int8 ONNX copy of the model in %s (once, about 10 s)", target)
         _export(model_dir, scratch / "model-fp32.onnx")
@@ -65,9 +69,11 @@ def cached_int8_model(model_dir: Path, cache_dir: Path) -> Path:
             if not (target / MODEL_FILE).is_file():
                 raise
     except Exception as error:  # whatever breaks the export reads the same to a user, and has one fix
-        raise ModelError(f"cannot make the int8 ONNX copy of {model_dir.name} ({type(error).__name__}: "
-                         f"{str(error).splitlines()[0][:200] if str(error) else ''})",
-                         'set [index] runtime = "sentence-transformers" to run the model without it') from error
+        raise ModelError(
+            f"cannot make the int8 ONNX copy of {model_dir.name} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:200] if str(error) else ''})",
+            'set [index] runtime = "sentence-transformers" to run the model without it',
+        ) from error
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
@@ -88,8 +94,9 @@ def _export(model_dir: Path, onnx_file: Path) -> None:
             self.transformer = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            tokens = self.transformer(input_ids=input_ids, attention_mask=attention_mask,
-                                      token_type_ids=token_type_ids).last_hidden_state
+            tokens = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
             mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, dim=1)
@@ -99,8 +106,13 @@ def _export(model_dir: Path, onnx_file: Path) -> None:
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the tracer's notes on shapes it treats as constants
         torch.onnx.export(
-            SentenceEmbedding(), (example, example, torch.zeros_like(example)), str(onnx_file),
-            input_names=inputs, output_names=["sentence_embedding"], opset_version=OPSET, dynamo=False,
+            SentenceEmbedding(),
+            (example, example, torch.zeros_like(example)),
+            str(onnx_file),
+            input_names=inputs,
+            output_names=["sentence_embedding"],
+            opset_version=OPSET,
+            dynamo=False,
             dynamic_axes={**{name: {0: "batch", 1: "sequence"} for name in inputs}, "sentence_embedding": {0: "batch"}},
         )
 
@@ -112,7 +124,12 @@ def _quantise(source: Path, target: Path) -> None:
     level = root.level
     root.setLevel(logging.ERROR)  # the quantiser suggests a pre-processing step on the root logger
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": 1})  # 1 = float, for outputs shape inference misses
+        quantize_dynamic(
+            str(source),
+            str(target),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": 1},
+        )  # 1 = float, for outputs shape inference misses
     finally:
         root.setLevel(level)

@@ -22,8 +22,7 @@ class SentenceTransformerEmbedder(Embedder):
         transformers.logging.disable_progress_bar()
         self.name = model
         try:
-            self._model = SentenceTransformer(resolve_model_path(model), device=device,
-                                              local_files_only=hub_offline())
+            self._model = SentenceTransformer(resolve_model_path(model), device=device, local_files_only=hub_offline())
         except Exception as error:  # any failure to find or read the model reads the same to a user
             raise ModelError(
                 f"cannot load the embedding model {model!r} ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
@@ -31,8 +30,10 @@ class SentenceTransformerEmbedder(Embedder):
             ) from error
         dimension, max_tokens = self._model.get_embedding_dimension(), self._model.max_seq_length
         if dimension is None or max_tokens is None:
-            raise ModelError(f"the embedding model {model!r} does not say its dimension or its input limit",
-                             "use a sentence-transformers model that does (any saved with a recent version)")
+            raise ModelError(
+                f"the embedding model {model!r} does not say its dimension or its input limit",
+                "use a sentence-transformers model that does (any saved with a recent version)",
+            )
         self.dimension, self.max_tokens = int(dimension), int(max_tokens)
         self._tokenizer = _plain_tokenizer(self._model.tokenizer)
 
@@ -42,8 +43,9 @@ class SentenceTransformerEmbedder(Embedder):
         import torch
 
         features = self._model.preprocess(list(texts))
-        features = {name: value.to(self._model.device) for name, value in features.items()
-                    if isinstance(value, torch.Tensor)}
+        features = {
+            name: value.to(self._model.device) for name, value in features.items() if isinstance(value, torch.Tensor)
+        }
         with torch.inference_mode():
             vectors = self._model(features)["sentence_embedding"]
         vectors = torch.nn.functional.normalize(vectors.float(), dim=1)
@@ -87,5 +89,7 @@ def check_device(device: str) -> None:
     checks: dict[str, Callable[[], bool]] = {"cuda": torch.cuda.is_available, "mps": torch.backends.mps.is_available}
     available = checks.get(kind)
     if available is not None and not available():
-        raise ModelError(f"[index] device is {device!r}, but this machine has no {kind} device that PyTorch can use",
-                         'set [index] device = "cpu" (or install a PyTorch build for that device)')
+        raise ModelError(
+            f"[index] device is {device!r}, but this machine has no {kind} device that PyTorch can use",
+            'set [index] device = "cpu" (or install a PyTorch build for that device)',
+        )

@@ -28,11 +28,11 @@ PASSAGES_PER_QUERY = 400
 """Passages searched per query for the metrics: enough to rank at least 100 documents."""
 
 
-
 def percentile(values: Sequence[float], share: float) -> float:
     """The value `share` of the way through the sorted values (the nearest rank): 0.5 is the median."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
 
 @dataclass(frozen=True)
 class EvalReport:
@@ -43,8 +43,13 @@ class EvalReport:
     latency_p95_ms: float
 
     def to_json(self) -> dict:
-        return {"mode": self.mode, "queries": self.queries, **{k: round(v, 4) for k, v in self.metrics.items()},
-                "latency_p50_ms": round(self.latency_p50_ms, 2), "latency_p95_ms": round(self.latency_p95_ms, 2)}
+        return {
+            "mode": self.mode,
+            "queries": self.queries,
+            **{k: round(v, 4) for k, v in self.metrics.items()},
+            "latency_p50_ms": round(self.latency_p50_ms, 2),
+            "latency_p95_ms": round(self.latency_p95_ms, 2),
+        }
 
 
 def read_queries(path: Path) -> dict[str, str]:
@@ -55,7 +60,9 @@ def read_queries(path: Path) -> dict[str, str]:
                 record = json.loads(line)
                 queries[str(record["_id"])] = record["text"]
     except (OSError, json.JSONDecodeError, KeyError) as error:
-        raise CorpusError(f"cannot read queries from {path} ({error})", 'give a JSON line {"_id", "text"} per query') from None
+        raise CorpusError(
+            f"cannot read queries from {path} ({error})", 'give a JSON line {"_id", "text"} per query'
+        ) from None
     return queries
 
 
@@ -70,8 +77,9 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
         if number == 1 and not fields[-1].strip().lstrip("-").isdigit():
             continue  # header
         if len(fields) != 3 or not fields[2].strip().lstrip("-").isdigit():
-            raise CorpusError(f"{path}:{number}: expected query-id, corpus-id and score separated by tabs",
-                              "fix that line")
+            raise CorpusError(
+                f"{path}:{number}: expected query-id, corpus-id and score separated by tabs", "fix that line"
+            )
         qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
     return qrels
 

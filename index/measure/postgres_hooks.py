@@ -29,6 +29,7 @@ def drop_corpus(store: PostgresStore) -> None:
             connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s", (store.corpus,))
         connection.execute("DELETE FROM newsbot.corpora WHERE name = %s", (store.corpus,))
         prefix = vector_index_name(store.corpus, 0).removesuffix("_0")
-        for (name,) in connection.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'newsbot' "
-                                          "AND indexname LIKE %s", (prefix + "%",)).fetchall():
+        for (name,) in connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'newsbot' " "AND indexname LIKE %s", (prefix + "%",)
+        ).fetchall():
             connection.execute(sql.SQL("DROP INDEX newsbot.{}").format(sql.Identifier(name)))

@@ -39,9 +39,13 @@ def synthetic_version(passages: int, dimension: int, seed: int = 7, clusters: in
         vectors = centres[rng.integers(clusters, size=passages)] + vectors / np.sqrt(dimension, dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     word_ids = np.minimum(rng.zipf(1.3, size=(passages, WORDS_PER_PASSAGE)) - 1, WORDS - 1)
-    counts = scipy.sparse.csr_matrix((np.ones(word_ids.size, dtype=np.float32),
-                                      (np.repeat(np.arange(passages), WORDS_PER_PASSAGE), word_ids.ravel())),
-                                     shape=(passages, WORDS))
+    counts = scipy.sparse.csr_matrix(
+        (
+            np.ones(word_ids.size, dtype=np.float32),
+            (np.repeat(np.arange(passages), WORDS_PER_PASSAGE), word_ids.ravel()),
+        ),
+        shape=(passages, WORDS),
+    )
     counts.sum_duplicates()
     terms = TermCounts(counts, {f"w{i}": i for i in range(WORDS)})
     chunk_lines, articles = [], {}
@@ -50,16 +54,45 @@ def synthetic_version(passages: int, dimension: int, seed: int = 7, clusters: in
         rows = range(first, min(first + PASSAGES_PER_ARTICLE, passages))
         texts = [" ".join(f"w{w}" for w in word_ids[row]) for row in rows]
         for number, text in enumerate(texts):
-            chunk_lines.append(json.dumps({"chunk_id": f"{doc_id}#{number}", "doc_id": doc_id, "start": 0,
-                                           "end": len(text), "text": text, "tokens": WORDS_PER_PASSAGE}).encode())
-        record = {"doc_id": doc_id, "title": f"Article {doc_id}", "outlet": "Synthetic", "url": None, "date": None,
-                  "byline": None, "source_path": None, "text": "\n".join(texts), "digest": doc_id, "passages": len(rows)}
+            chunk_lines.append(
+                json.dumps(
+                    {
+                        "chunk_id": f"{doc_id}#{number}",
+                        "doc_id": doc_id,
+                        "start": 0,
+                        "end": len(text),
+                        "text": text,
+                        "tokens": WORDS_PER_PASSAGE,
+                    }
+                ).encode()
+            )
+        record = {
+            "doc_id": doc_id,
+            "title": f"Article {doc_id}",
+            "outlet": "Synthetic",
+            "url": None,
+            "date": None,
+            "byline": None,
+            "source_path": None,
+            "text": "\n".join(texts),
+            "digest": doc_id,
+            "passages": len(rows),
+        }
         article = Article(ArticleMeta(doc_id, f"Article {doc_id}", "Synthetic"), "\n".join(texts))
         articles[doc_id] = StoredArticle(article, doc_id, json.dumps(record).encode(), rows)
-    manifest = Manifest(format_version=FORMAT_VERSION, model=f"synthetic-{dimension}" + (f"-{clusters}-clusters" if clusters else ""), dimension=dimension,
-                        max_tokens=256, chunker=ChunkerSettings().to_json(), corpus_fingerprint="synthetic",
-                        corpus_paths=[], articles=len(articles), chunks=passages,
-                        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), build_seconds=0.0)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=f"synthetic-{dimension}" + (f"-{clusters}-clusters" if clusters else ""),
+        dimension=dimension,
+        max_tokens=256,
+        chunker=ChunkerSettings().to_json(),
+        corpus_fingerprint="synthetic",
+        corpus_paths=[],
+        articles=len(articles),
+        chunks=passages,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=0.0,
+    )
     return NewVersion(manifest, articles, chunk_lines, vectors, terms, {})
 
 

@@ -58,8 +58,10 @@ CARRY_OVER_SHARE = 0.02
 """A build keeps the version in use's calibration while under this share of passages has changed since."""
 BACKGROUND_SEARCH_K = 9
 """Hits per background question: as many as the answer builder searches for k = 3."""
-METHOD = (f"background-v4: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 100)} + {BACKGROUND_MARGIN}), "
-          f"coverage weight {COVERAGE_WEIGHT}")
+METHOD = (
+    f"background-v4: max({BASE_THRESHOLD}, q{round(BACKGROUND_QUANTILE * 100)} + {BACKGROUND_MARGIN}), "
+    f"coverage weight {COVERAGE_WEIGHT}"
+)
 """Recorded with each calibration: one made by another method or other settings is made again when
 the index is opened (it takes a few seconds), so changing a constant here needs no rebuild."""
 
@@ -133,9 +135,13 @@ class Calibration:
     method: str = METHOD
 
     def to_json(self) -> dict:
-        return {"method": self.method, "threshold": round(self.threshold, 4),
-                "background": {name: round(value, 4) for name, value in self.background.items()},
-                "passages": self.passages, "changed": self.changed}
+        return {
+            "method": self.method,
+            "threshold": round(self.threshold, 4),
+            "background": {name: round(value, 4) for name, value in self.background.items()},
+            "passages": self.passages,
+            "changed": self.changed,
+        }
 
     def carried_over(self, changed: int) -> Calibration | None:
         """This calibration for a version that adds or removes `changed` passages, if so few that the
@@ -223,8 +229,10 @@ def _held(term: str, text_terms: set[str]) -> bool:
         return True
     if len(term) < SHORTEST_STEM_PREFIX:
         return False
-    return any(len(other) >= SHORTEST_STEM_PREFIX and (other.startswith(term) or term.startswith(other))
-               for other in text_terms)
+    return any(
+        len(other) >= SHORTEST_STEM_PREFIX and (other.startswith(term) or term.startswith(other))
+        for other in text_terms
+    )
 
 
 def _names(question: str, content_terms, known_word) -> dict[str, str]:

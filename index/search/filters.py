@@ -91,5 +91,7 @@ def parse_query(text: str, defaults: SearchFilters = SearchFilters()) -> tuple[s
     question = " ".join(FILTER.sub(" ", text).split())
     filters = SearchFilters(source, since, before)
     if filters.since and filters.before and filters.since >= filters.before:
-        raise FilterError(f"since:{filters.since} is not before before:{filters.before}", "give a range that is not empty")
+        raise FilterError(
+            f"since:{filters.since} is not before before:{filters.before}", "give a range that is not empty"
+        )
     return question, filters

@@ -20,6 +20,8 @@ def _normalised(ranking: list[tuple[int, float]]) -> dict[int, float]:
 def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """Convex combination of the two normalised rankings; a row missing from one scores 0 there."""
     dense_scores, lexical_scores = _normalised(dense), _normalised(lexical)
-    fused = {row: DENSE_WEIGHT * dense_scores.get(row, 0.0) + (1 - DENSE_WEIGHT) * lexical_scores.get(row, 0.0)
-             for row in dense_scores.keys() | lexical_scores.keys()}
+    fused = {
+        row: DENSE_WEIGHT * dense_scores.get(row, 0.0) + (1 - DENSE_WEIGHT) * lexical_scores.get(row, 0.0)
+        for row in dense_scores.keys() | lexical_scores.keys()
+    }
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

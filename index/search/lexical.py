@@ -39,6 +39,7 @@ def _sparse():
 
     return scipy.sparse
 
+
 TERMS_FILE = "terms.npz"
 """The term counts, saved next to bm25s's files; their columns are bm25s's vocabulary."""
 BM25S_VOCABULARY_FILE = "vocab.index.json"
@@ -55,7 +56,9 @@ MAX_TERM_WEIGHT = 3
 def _tokenize(texts: Sequence[str]) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_english_stemmer(), return_ids=False, show_progress=False)
+    return bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_english_stemmer(), return_ids=False, show_progress=False
+    )
 
 
 def tokenize(text: str) -> list[str]:
@@ -112,8 +115,9 @@ class TermCounts:
         for row, tokens in enumerate(_tokenize(texts)):
             rows.extend([row] * len(tokens))
             columns.extend(vocabulary.setdefault(token, len(vocabulary)) for token in tokens)
-        added = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
-                              shape=(len(texts), len(vocabulary)))  # duplicates are summed
+        added = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(texts), len(vocabulary))
+        )  # duplicates are summed
         old = self.counts.copy()
         old.resize((len(self), len(vocabulary)))
         return TermCounts(sp.vstack([old, added], format="csr"), vocabulary)
@@ -127,8 +131,12 @@ class TermCounts:
         renumber = np.full(counts.shape[1], -1, dtype=np.int64)
         renumber[used] = np.arange(len(used))
         words = {word: int(renumber[column]) for word, column in self.vocabulary.items() if renumber[column] >= 0}
-        return TermCounts(_sparse().csr_matrix((counts.data, renumber[counts.indices], counts.indptr),
-                                        shape=(counts.shape[0], len(used))), words)
+        return TermCounts(
+            _sparse().csr_matrix(
+                (counts.data, renumber[counts.indices], counts.indptr), shape=(counts.shape[0], len(used))
+            ),
+            words,
+        )
 
 
 class LexicalIndex:
@@ -157,10 +165,15 @@ class LexicalIndex:
         tf = counts.data.astype(np.float64)
         row_of_entry = np.repeat(np.arange(passages), np.diff(counts.indptr))
         saturation = tf / (retriever.k1 * (1 - retriever.b + retriever.b * lengths[row_of_entry] / average) + tf)
-        weights = sp.csr_matrix(((idf[counts.indices] * saturation).astype(np.float32), counts.indices, counts.indptr),
-                                shape=counts.shape).tocsc()
-        retriever.scores = {"data": weights.data, "indices": weights.indices.astype(np.int32),
-                            "indptr": weights.indptr, "num_docs": passages}
+        weights = sp.csr_matrix(
+            ((idf[counts.indices] * saturation).astype(np.float32), counts.indices, counts.indptr), shape=counts.shape
+        ).tocsc()
+        retriever.scores = {
+            "data": weights.data,
+            "indices": weights.indices.astype(np.int32),
+            "indptr": weights.indptr,
+            "num_docs": passages,
+        }
         retriever.vocab_dict = dict(terms.vocabulary)
         retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
         retriever.nonoccurrence_array = None
@@ -179,8 +192,9 @@ class LexicalIndex:
         if allowed is not None:
             mask = np.zeros(self._size, dtype=np.float32)
             mask[allowed] = 1.0
-        rows, scores = self._retriever.retrieve(tokens, k=min(k, self._size), show_progress=False, n_threads=1,
-                                                weight_mask=mask)
+        rows, scores = self._retriever.retrieve(
+            tokens, k=min(k, self._size), show_progress=False, n_threads=1, weight_mask=mask
+        )
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
 
     def document_frequency(self, token: str) -> int:

@@ -97,8 +97,11 @@ class ChunkLines(Sequence[Chunk]):
         try:
             return Chunk.from_json(json.loads(line))
         except (ValueError, TypeError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise IndexMismatchError(f"the index file {self.path or 'of passages'} is damaged: its line {row + 1} "
-                                     f"is not a passage ({error})", REBUILD_HINT) from None
+            raise IndexMismatchError(
+                f"the index file {self.path or 'of passages'} is damaged: its line {row + 1} "
+                f"is not a passage ({error})",
+                REBUILD_HINT,
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -167,12 +170,27 @@ class NewsIndex:
     def stats(self) -> IndexStats:
         m = self.manifest
         calibration = self._calibration or Calibration.from_json(m.answerability)
-        return IndexStats(m.articles, m.chunks, m.model, m.dimension, m.built_at, m.build_seconds, m.corpus_paths,
-                          self.version, calibration.threshold if calibration else None, m.changes)
+        return IndexStats(
+            m.articles,
+            m.chunks,
+            m.model,
+            m.dimension,
+            m.built_at,
+            m.build_seconds,
+            m.corpus_paths,
+            self.version,
+            calibration.threshold if calibration else None,
+            m.changes,
+        )
 
     def search(
-        self, query: str, k: int = PASSAGES_PER_ANSWER, mode: SearchMode = "hybrid", filters: SearchFilters | None = None,
-        *, query_vector: np.ndarray | None = None,
+        self,
+        query: str,
+        k: int = PASSAGES_PER_ANSWER,
+        mode: SearchMode = "hybrid",
+        filters: SearchFilters | None = None,
+        *,
+        query_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """The k best passages for the query, best first, among the articles the filters admit.
 
@@ -185,8 +203,9 @@ class NewsIndex:
         with self.reading():
             return self._search(query, k, mode, filters, query_vector)
 
-    def _search(self, query: str, k: int, mode: SearchMode, filters: SearchFilters | None,
-                query_vector: np.ndarray | None) -> list[Hit]:
+    def _search(
+        self, query: str, k: int, mode: SearchMode, filters: SearchFilters | None, query_vector: np.ndarray | None
+    ) -> list[Hit]:
         allowed = self._allowed_rows(filters) if filters else None
         if allowed is not None and len(allowed) == 0:
             return []
@@ -214,8 +233,10 @@ class NewsIndex:
         for (_, score), similarity, chunk in zip(ranked, similarities, self._chunks_at(rows)):
             article = self.articles.get(chunk.doc_id)
             if article is None:
-                raise IndexMismatchError(f"the index in {self.location} is damaged: passage {chunk.chunk_id!r} "
-                                         f"belongs to no article", REBUILD_HINT)
+                raise IndexMismatchError(
+                    f"the index in {self.location} is damaged: passage {chunk.chunk_id!r} " f"belongs to no article",
+                    REBUILD_HINT,
+                )
             hits.append(Hit(chunk=chunk, article=article, score=float(score), similarity=float(similarity)))
         return hits
 
@@ -258,8 +279,7 @@ class NewsIndex:
 
     def embed_questions(self, questions: Sequence[str], batch_size: int = EMBEDDING_BATCH) -> np.ndarray:
         """The questions' embeddings, for `search(query_vector=...)`: one model call per batch."""
-        batches = [self._embed(questions[start : start + batch_size])
-                   for start in range(0, len(questions), batch_size)]
+        batches = [self._embed(questions[start : start + batch_size]) for start in range(0, len(questions), batch_size)]
         return np.concatenate(batches) if batches else np.zeros((0, self.manifest.dimension), dtype=np.float32)
 
     def idfs(self, terms: Sequence[str]) -> dict[str, float]:
@@ -273,8 +293,11 @@ class NewsIndex:
     def article_terms(self, doc_id: str) -> set[str]:
         """The stemmed words of an article: its title, outlet and every passage."""
         article = self.articles[doc_id]
-        texts = [article.title or "", article.outlet or "",
-                 *(self.chunks[row].text for row in self.rows_by_article.get(doc_id, ()))]
+        texts = [
+            article.title or "",
+            article.outlet or "",
+            *(self.chunks[row].text for row in self.rows_by_article.get(doc_id, ())),
+        ]
         return {term for tokens in tokenize_all(texts) for term in tokens}
 
     def answer_threshold(self) -> float:

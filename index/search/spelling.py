@@ -73,8 +73,14 @@ class SpellingFixer:
         """The corpus word this one is most likely a misspelling of, or None."""
         lowered = _normalised(word)
         base = lowered.split("'", 1)[0]  # "putin's": a possessive is fixed only if its base is unknown
-        if (len(lowered) < SHORTEST_FIXED or lowered in self._corpus_words or lowered in english_words()
-                or base in self._corpus_words or base in english_words() or not WORD.fullmatch(lowered)):
+        if (
+            len(lowered) < SHORTEST_FIXED
+            or lowered in self._corpus_words
+            or lowered in english_words()
+            or base in self._corpus_words
+            or base in english_words()
+            or not WORD.fullmatch(lowered)
+        ):
             return None
         distance = 2 if len(lowered) >= LONG_WORD else 1
         suggestions = self._symspell.lookup(lowered, Verbosity.TOP, max_edit_distance=distance)

@@ -22,6 +22,7 @@ def _faiss():
 
     return faiss
 
+
 SEARCH_THREADS = 1
 """One question at a time: FAISS's OpenMP threads cost more to wake than they save (measured on the
 realtimeqa-dev index: 5.8 ms a search on one thread, 9.8 ms on two)."""
@@ -93,8 +94,11 @@ class VectorIndex:
         ids = faiss.vector_to_array(self._index.id_map) if len(self) else np.zeros(0, dtype=np.int64)
         if not np.array_equal(np.sort(ids), np.arange(len(ids))):
             raise ValueError("the vector ids are not the passage rows 0 .. n-1")
-        matrix = faiss.downcast_index(self._index.index).reconstruct_n(0, len(self)) if len(self) else \
-            np.zeros((0, self.dimension), dtype=np.float32)
+        matrix = (
+            faiss.downcast_index(self._index.index).reconstruct_n(0, len(self))
+            if len(self)
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
         rows = np.empty_like(matrix)
         rows[ids] = matrix
         return rows

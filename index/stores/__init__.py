@@ -61,6 +61,16 @@ def serve_previous_version(where: Path | VersionStore) -> str:
 
 
 __all__ = [
-    "STORE_BACKENDS", "HeldLock", "NewVersion", "StoreBackend", "StoredArticle", "StoredVersion", "VersionStore",
-    "as_store", "build_lock", "open_index", "open_store", "serve_previous_version",
+    "STORE_BACKENDS",
+    "HeldLock",
+    "NewVersion",
+    "StoreBackend",
+    "StoredArticle",
+    "StoredVersion",
+    "VersionStore",
+    "as_store",
+    "build_lock",
+    "open_index",
+    "open_store",
+    "serve_previous_version",
 ]

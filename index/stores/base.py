@@ -82,13 +82,20 @@ class StoredVersion:
 
     def same_vectors(self, embedder: Embedder) -> bool:
         """Whether its vectors are the ones this model would make."""
-        return (self.vectors is not None and self.manifest.model == embedder.name
-                and self.manifest.dimension == embedder.dimension)
+        return (
+            self.vectors is not None
+            and self.manifest.model == embedder.name
+            and self.manifest.dimension == embedder.dimension
+        )
 
     def same_passages(self, embedder: Embedder, settings: ChunkerSettings) -> bool:
         """Whether an unchanged article would get exactly its passages, vectors and term counts."""
-        return (self.same_vectors(embedder) and self.terms is not None and len(self.terms) == len(self.chunk_lines)
-                and self.manifest.chunker == settings.to_json())
+        return (
+            self.same_vectors(embedder)
+            and self.terms is not None
+            and len(self.terms) == len(self.chunk_lines)
+            and self.manifest.chunker == settings.to_json()
+        )
 
     def chunk_records(self, doc_id: str) -> list[tuple[int, dict]]:
         """(row, chunk record) for each passage of one article."""

@@ -21,6 +21,12 @@ def copy_version(source: StoredVersion, target: VersionStore, keep: int) -> Stor
     words = source.word_counts()
     if words is None:
         words = dict(count_words(stored.article.text for stored in source.articles.values()))
-    new = NewVersion(dataclasses.replace(source.manifest, files=None), source.articles, source.chunk_lines,
-                     source.vectors, terms, words)
+    new = NewVersion(
+        dataclasses.replace(source.manifest, files=None),
+        source.articles,
+        source.chunk_lines,
+        source.vectors,
+        terms,
+        words,
+    )
     return target.publish(new, keep)

@@ -69,25 +69,37 @@ def chunk_articles(articles: Sequence[Article], embedder: Embedder, settings: Ch
     """Chunk many articles, counting word pieces in large batches (the tokenizer is the slow part)."""
     titles = [short_title(a.meta.title, embedder) if settings.title_in_embedding else "" for a in articles]
     title_tokens = embedder.count_tokens([title + "\n" for title in titles])
-    budgets = [min(settings.chunk_tokens, embedder.max_tokens - embedder.special_tokens - (n if t else 0))
-               for t, n in zip(titles, title_tokens)]
+    budgets = [
+        min(settings.chunk_tokens, embedder.max_tokens - embedder.special_tokens - (n if t else 0))
+        for t, n in zip(titles, title_tokens)
+    ]
     if any(budget < 8 for budget in budgets):
-        raise ConfigError(f"a passage budget of {min(budgets)} word pieces is too small to hold a sentence",
-                          "raise [index] chunk_tokens, or give the model more room (a shorter title, another model)")
+        raise ConfigError(
+            f"a passage budget of {min(budgets)} word pieces is too small to hold a sentence",
+            "raise [index] chunk_tokens, or give the model more room (a shorter title, another model)",
+        )
 
-    spans = [[run for start, end in sentence_spans(a.text) for run in runs_within(a.text, start, end, MAX_SENTENCE_CHARS)]
-             for a in articles]  # a "sentence" too long for one tokenizer call is cut at a space
-    counts = iter(embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans]))
+    spans = [
+        [run for start, end in sentence_spans(a.text) for run in runs_within(a.text, start, end, MAX_SENTENCE_CHARS)]
+        for a in articles
+    ]  # a "sentence" too long for one tokenizer call is cut at a space
+    counts = iter(
+        embedder.count_tokens([a.text[s:e] for a, article_spans in zip(articles, spans) for s, e in article_spans])
+    )
     result = []
     for article, article_spans, title, title_count, budget in zip(articles, spans, titles, title_tokens, budgets):
-        pieces = _pieces_within_budget(article.text, article_spans, [next(counts) for _ in article_spans], embedder, budget)
+        pieces = _pieces_within_budget(
+            article.text, article_spans, [next(counts) for _ in article_spans], embedder, budget
+        )
         chunks = []
         for number, group in enumerate(_pack(pieces, budget, min(settings.overlap_tokens, budget // 2))):
             tokens = sum(n for _, _, n in group) + (title_count if title else 0) + embedder.special_tokens
             if tokens > NEAR_LIMIT * embedder.max_tokens:
                 group, tokens = _fit_exactly(article.text, title, group, embedder, settings)
             start, end = group[0][0], group[-1][1]
-            chunks.append(Chunk(f"{article.doc_id}#{number}", article.doc_id, start, end, article.text[start:end], tokens))
+            chunks.append(
+                Chunk(f"{article.doc_id}#{number}", article.doc_id, start, end, article.text[start:end], tokens)
+            )
         result.append(chunks)
     return result
 

@@ -60,7 +60,9 @@ MONTHS = (
 DATE_LINE = re.compile(rf"^(?P<date>(?:{MONTHS})\s+\d{{1,2}},\s+\d{{4}})(?:\s*/\s*\d{{1,2}}:\d{{2}}\s*[AP]M)?$")
 # "July 20 (UPI) -- North Korea said ..."
 # "March 3, 2023 (Coastal Gazette) -- The council ...": with a year, the dateline dates the story too
-DATELINE = re.compile(rf"^(?P<day>(?:{MONTHS})\s+\d{{1,2}}(?:,\s+\d{{4}})?)\s+\((?P<outlet>[^)]{{1,40}})\)\s+(?:--|—|–)\s")
+DATELINE = re.compile(
+    rf"^(?P<day>(?:{MONTHS})\s+\d{{1,2}}(?:,\s+\d{{4}})?)\s+\((?P<outlet>[^)]{{1,40}})\)\s+(?:--|—|–)\s"
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,11 @@ def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, 
         line = lines[position].strip().strip(MARKDOWN_EMPHASIS)
         if line:
             parts = [part.strip().strip(MARKDOWN_EMPHASIS) for part in HEADER_SEPARATORS.split(line)]
-            bylines = [match.group("names").strip() for part in parts
-                       if len(part) < 80 and not part.endswith(".") and (match := BYLINE.match(part))]
+            bylines = [
+                match.group("names").strip()
+                for part in parts
+                if len(part) < 80 and not part.endswith(".") and (match := BYLINE.match(part))
+            ]
             dates = [found for part in parts if len(part) <= 40 and (found := _header_date(DATE_PREFIX.sub("", part)))]
             if len(bylines) + len(dates) != len(parts):
                 break
@@ -123,7 +128,7 @@ def read_markdown_header(lines: list[str]) -> tuple[str | None, dt.date | None, 
 
 
 def _byline_outlet_date(byline: str) -> tuple[str, dt.date | None, str | None]:
-    """"Tom Green, Island Herald, 2022-11-08" -> the names, the date, the outlet: a byline that ends in a
+    """ "Tom Green, Island Herald, 2022-11-08" -> the names, the date, the outlet: a byline that ends in a
     date names the outlet just before it; without a date, commas separate names only."""
     pieces = [piece.strip() for piece in byline.split(",")]
     dated = _header_date(pieces[-1]) if len(pieces) > 1 and len(pieces[-1]) <= 40 else None

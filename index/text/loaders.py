@@ -80,7 +80,9 @@ def load_corpus(paths: Iterable[str | Path]) -> CorpusLoad:
             try:
                 for article in _load_file(path, doc_prefix, result.warnings):
                     if article.doc_id in seen:
-                        result.warnings.append(f"{path}: skipped article {article.doc_id!r}: that id is already in the corpus")
+                        result.warnings.append(
+                            f"{path}: skipped article {article.doc_id!r}: that id is already in the corpus"
+                        )
                         continue
                     seen.add(article.doc_id)
                     result.articles.append(article)
@@ -147,8 +149,11 @@ ONE_LINE_FIELDS = ("doc_id", "title", "outlet", "url", "byline")
 
 def _printable(article: Article) -> Article:
     meta = article.meta
-    fields = {name: " ".join(CONTROL.sub(" ", value).split()) for name in ONE_LINE_FIELDS
-              if isinstance(value := getattr(meta, name), str) and (CONTROL.search(value) or "\t" in value or "\n" in value)}
+    fields = {
+        name: " ".join(CONTROL.sub(" ", value).split())
+        for name in ONE_LINE_FIELDS
+        if isinstance(value := getattr(meta, name), str) and (CONTROL.search(value) or "\t" in value or "\n" in value)
+    }
     if "doc_id" in fields:  # an id stays an id: its control characters are marked, not dropped
         fields["doc_id"] = CONTROL.sub("_", meta.doc_id.replace("\t", "_").replace("\n", "_"))
     if "title" in fields and not fields["title"]:  # nothing left of it: the title an untitled article gets
@@ -175,8 +180,13 @@ def _read_file(path: Path, doc_id: str, warnings: list[str]) -> Iterator[Article
         meta, text = _from_markdown(raw, doc_id)
     else:
         page = parse_scraped_page(raw)
-        meta = ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
-                           date=page.date, byline=page.byline)
+        meta = ArticleMeta(
+            doc_id=doc_id,
+            title=page.title or _title_from_id(doc_id),
+            outlet=page.outlet,
+            date=page.date,
+            byline=page.byline,
+        )
         text = page.text
     if not text.strip():
         raise SkipFile("no article text left after cleaning")
@@ -222,8 +232,10 @@ def _story_lines(text: str, meta: ArticleMeta) -> list[str]:
     """trafilatura's lines are the page's paragraphs: each stays one, without the title and byline it
     repeats at the top (they are the citation's, not the story's)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    while lines and (lines[0].casefold() == meta.title.casefold()
-                     or (len(lines[0]) < 80 and BYLINE.match(lines[0]) and not lines[0].endswith("."))):
+    while lines and (
+        lines[0].casefold() == meta.title.casefold()
+        or (len(lines[0]) < 80 and BYLINE.match(lines[0]) and not lines[0].endswith("."))
+    ):
         lines.pop(0)
     return lines
 
@@ -238,11 +250,18 @@ def _from_markdown(raw: str, doc_id: str) -> tuple[ArticleMeta, str]:
             break
     page = parse_scraped_page("\n".join(lines)) if title is None else None
     if page is not None:
-        return ArticleMeta(doc_id=doc_id, title=page.title or _title_from_id(doc_id), outlet=page.outlet,
-                           date=page.date, byline=page.byline), page.text
+        return ArticleMeta(
+            doc_id=doc_id,
+            title=page.title or _title_from_id(doc_id),
+            outlet=page.outlet,
+            date=page.date,
+            byline=page.byline,
+        ), page.text
     byline, date, outlet, body = read_markdown_header(lines[position:])
-    return (ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id), outlet=outlet, date=date, byline=byline),
-            clean_text("\n".join(lines[:position] + body)))
+    return (
+        ArticleMeta(doc_id=doc_id, title=title or _title_from_id(doc_id), outlet=outlet, date=date, byline=byline),
+        clean_text("\n".join(lines[:position] + body)),
+    )
 
 
 def _load_jsonl(path: Path, sidecar: dict, warnings: list[str]) -> Iterator[Article]:
@@ -314,8 +333,17 @@ def _clean_string(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-TOML_TYPES = {str: "a string", bool: "a boolean", int: "an integer", float: "a float", list: "an array",
-              dict: "a table", dt.datetime: "a date-time", dt.date: "a date", dt.time: "a time"}
+TOML_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    list: "an array",
+    dict: "a table",
+    dt.datetime: "a date-time",
+    dt.date: "a date",
+    dt.time: "a time",
+}
 
 
 def _read_sidecar(path: Path, warnings: list[str]) -> dict:
@@ -339,8 +367,10 @@ def _read_sidecar(path: Path, warnings: list[str]) -> dict:
     for key in sorted(set(values) - {"date"}):
         value = values[key]
         if not isinstance(value, str):
-            warnings.append(f"{sidecar_path}: ignored {key}: it must be a string, not "
-                            f"{TOML_TYPES.get(type(value), type(value).__name__)}")
+            warnings.append(
+                f"{sidecar_path}: ignored {key}: it must be a string, not "
+                f"{TOML_TYPES.get(type(value), type(value).__name__)}"
+            )
             del values[key]
         elif key == "title" and not value.strip():
             warnings.append(f"{sidecar_path}: ignored title: it is empty")

@@ -26,6 +26,7 @@ SHARD_GUILD_ID = GUILD_ID + (1 << 22)
 def shard_of(guild_id: int, shard_count: int) -> int:
     return (guild_id >> 22) % shard_count
 
+
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11
 VIEW_CHANNEL = 1 << 10
@@ -41,8 +42,16 @@ def now() -> str:
 
 
 def user(user_id: int, name: str, bot: bool = False) -> dict[str, Any]:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None,
-            "bot": bot, "flags": 0, "public_flags": 0}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "flags": 0,
+        "public_flags": 0,
+    }
 
 
 BOT_USER = user(BOT_USER_ID, "newsbot", bot=True)
@@ -54,96 +63,237 @@ STRANGER = user(1_100_000_000_000_000_404, "stranger")
 
 
 def member(u: dict, roles: list[int] = (), permissions: int = MEMBER_PERMISSIONS) -> dict[str, Any]:
-    return {"user": u, "roles": [str(r) for r in roles], "joined_at": now(), "deaf": False, "mute": False,
-            "flags": 0, "nick": None, "avatar": None, "permissions": str(permissions), "pending": False}
+    return {
+        "user": u,
+        "roles": [str(r) for r in roles],
+        "joined_at": now(),
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "avatar": None,
+        "permissions": str(permissions),
+        "pending": False,
+    }
 
 
 def role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
-    return {"id": str(role_id), "name": name, "colors": {"primary_color": 0, "secondary_color": None,
-            "tertiary_color": None}, "hoist": False, "icon": None, "unicode_emoji": None, "position": position,
-            "permissions": str(permissions), "managed": False, "mentionable": False, "flags": 0}
+    return {
+        "id": str(role_id),
+        "name": name,
+        "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+        "hoist": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def channel() -> dict[str, Any]:
-    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general", "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
-            "last_message_id": None, "rate_limit_per_user": 0}
+    return {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": "general",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
 
 
 def guild(guild_id: int = GUILD_ID) -> dict[str, Any]:
-    members = [member(BOT_USER), member(MEMBER), member(MODERATOR, permissions=MEMBER_PERMISSIONS | MANAGE_GUILD),
-               member(ROLE_HOLDER, roles=[MODERATOR_ROLE_ID])]
+    members = [
+        member(BOT_USER),
+        member(MEMBER),
+        member(MODERATOR, permissions=MEMBER_PERMISSIONS | MANAGE_GUILD),
+        member(ROLE_HOLDER, roles=[MODERATOR_ROLE_ID]),
+    ]
     return {
-        "id": str(guild_id), "name": "Test Guild", "icon": None, "splash": None, "discovery_splash": None,
-        "owner_id": str(MODERATOR["id"]), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
-        "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
-        "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US", "features": [],
-        "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
-        "description": None, "banner": None, "max_members": 1000, "large": False, "unavailable": False,
-        "joined_at": now(), "member_count": len(members), "application_id": None,
-        "roles": [role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
-                  role(MODERATOR_ROLE_ID, "moderators", MEMBER_PERMISSIONS, 1)],
-        "channels": [channel()], "members": members, "emojis": [], "stickers": [], "threads": [],
-        "presences": [], "voice_states": [], "stage_instances": [], "guild_scheduled_events": [],
+        "id": str(guild_id),
+        "name": "Test Guild",
+        "icon": None,
+        "splash": None,
+        "discovery_splash": None,
+        "owner_id": str(MODERATOR["id"]),
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "features": [],
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "max_members": 1000,
+        "large": False,
+        "unavailable": False,
+        "joined_at": now(),
+        "member_count": len(members),
+        "application_id": None,
+        "roles": [
+            role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
+            role(MODERATOR_ROLE_ID, "moderators", MEMBER_PERMISSIONS, 1),
+        ],
+        "channels": [channel()],
+        "members": members,
+        "emojis": [],
+        "stickers": [],
+        "threads": [],
+        "presences": [],
+        "voice_states": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
         "soundboard_sounds": [],
     }
 
 
-def ready(session_id: str, gateway_url: str, guild_ids: tuple[int, ...] = (GUILD_ID,),
-          shard: list[int] | None = None) -> dict[str, Any]:
-    return {"v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
-            **({"shard": shard} if shard else {}),
-            "session_id": session_id, "resume_gateway_url": gateway_url,
-            "application": {"id": str(APPLICATION_ID), "flags": 0}, "private_channels": [], "relationships": []}
+def ready(
+    session_id: str, gateway_url: str, guild_ids: tuple[int, ...] = (GUILD_ID,), shard: list[int] | None = None
+) -> dict[str, Any]:
+    return {
+        "v": 10,
+        "user": BOT_USER,
+        "guilds": [{"id": str(g), "unavailable": True} for g in guild_ids],
+        **({"shard": shard} if shard else {}),
+        "session_id": session_id,
+        "resume_gateway_url": gateway_url,
+        "application": {"id": str(APPLICATION_ID), "flags": 0},
+        "private_channels": [],
+        "relationships": [],
+    }
 
 
 def application() -> dict[str, Any]:
-    return {"id": str(APPLICATION_ID), "name": "newsbot", "icon": None, "description": "", "rpc_origins": [],
-            "bot_public": True, "bot_require_code_grant": False, "owner": MODERATOR, "summary": "",
-            "verify_key": "00", "team": None, "flags": 0}
+    return {
+        "id": str(APPLICATION_ID),
+        "name": "newsbot",
+        "icon": None,
+        "description": "",
+        "rpc_origins": [],
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "owner": MODERATOR,
+        "summary": "",
+        "verify_key": "00",
+        "team": None,
+        "flags": 0,
+    }
 
 
 def message(channel_id: int, author: dict, body: dict, message_id: int | None = None, **extra) -> dict[str, Any]:
     """A message object as Discord returns it, built from what the bot sent."""
     return {
-        "id": str(message_id or snowflake()), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
-        "author": author, "content": body.get("content") or "", "timestamp": now(), "edited_timestamp": None,
-        "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": body.get("embeds") or [], "components": body.get("components") or [], "pinned": False,
-        "type": extra.pop("type", 0), "flags": body.get("flags") or 0, **extra,
+        "id": str(message_id or snowflake()),
+        "channel_id": str(channel_id),
+        "guild_id": str(GUILD_ID),
+        "author": author,
+        "content": body.get("content") or "",
+        "timestamp": now(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body.get("embeds") or [],
+        "components": body.get("components") or [],
+        "pinned": False,
+        "type": extra.pop("type", 0),
+        "flags": body.get("flags") or 0,
+        **extra,
     }
 
 
-def user_message(content: str, author: dict = MEMBER, mentions: list[dict] = (), channel_id: int = CHANNEL_ID,
-                 reply_to: dict | None = None, mention_roles: list[int] = ()) -> dict[str, Any]:
+def user_message(
+    content: str,
+    author: dict = MEMBER,
+    mentions: list[dict] = (),
+    channel_id: int = CHANNEL_ID,
+    reply_to: dict | None = None,
+    mention_roles: list[int] = (),
+) -> dict[str, Any]:
     """MESSAGE_CREATE for a member's message in the test channel (or a thread), maybe a reply to a message."""
-    data = {**message(channel_id, author, {"content": content}), "mentions": list(mentions),
-            "mention_roles": [str(r) for r in mention_roles],
-            "member": {k: v for k, v in member(author).items() if k != "user"}}
+    data = {
+        **message(channel_id, author, {"content": content}),
+        "mentions": list(mentions),
+        "mention_roles": [str(r) for r in mention_roles],
+        "member": {k: v for k, v in member(author).items() if k != "user"},
+    }
     if reply_to is not None:
-        data.update(type=19, message_reference={"message_id": reply_to["id"], "channel_id": reply_to["channel_id"],
-                                                "guild_id": str(GUILD_ID)}, referenced_message=reply_to)
+        data.update(
+            type=19,
+            message_reference={
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+                "guild_id": str(GUILD_ID),
+            },
+            referenced_message=reply_to,
+        )
     return data
 
 
 def thread(thread_id: int, name: str, owner: dict = MEMBER) -> dict[str, Any]:
     """A public thread under the test channel, as THREAD_CREATE carries it."""
-    return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(CHANNEL_ID),
-            "owner_id": owner["id"], "name": name, "last_message_id": None, "rate_limit_per_user": 0,
-            "message_count": 0, "member_count": 1, "flags": 0, "newly_created": True,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now(),
-                                "locked": False}}
-
-
-def _interaction(kind: int, data: dict, who: dict, token: str, permissions: int, guild_id: int = GUILD_ID,
-                 **extra) -> dict[str, Any]:
     return {
-        "id": str(snowflake()), "application_id": str(APPLICATION_ID), "type": kind, "token": token, "version": 1,
-        "data": data, "guild_id": str(guild_id), "channel_id": str(CHANNEL_ID), "channel": channel(),
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(CHANNEL_ID),
+        "owner_id": owner["id"],
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "newly_created": True,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now(),
+            "locked": False,
+        },
+    }
+
+
+def _interaction(
+    kind: int, data: dict, who: dict, token: str, permissions: int, guild_id: int = GUILD_ID, **extra
+) -> dict[str, Any]:
+    return {
+        "id": str(snowflake()),
+        "application_id": str(APPLICATION_ID),
+        "type": kind,
+        "token": token,
+        "version": 1,
+        "data": data,
+        "guild_id": str(guild_id),
+        "channel_id": str(CHANNEL_ID),
+        "channel": channel(),
         "member": member(who, roles=[int(r) for r in _roles_of(who)], permissions=permissions),
-        "app_permissions": str(MEMBER_PERMISSIONS), "locale": "en-US", "guild_locale": "en-US",
-        "attachment_size_limit": 8 * 1024 * 1024, "entitlements": [], "authorizing_integration_owners": {},
-        "context": 0, **extra,
+        "app_permissions": str(MEMBER_PERMISSIONS),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "attachment_size_limit": 8 * 1024 * 1024,
+        "entitlements": [],
+        "authorizing_integration_owners": {},
+        "context": 0,
+        **extra,
     }
 
 
@@ -155,14 +305,28 @@ def permissions_of(who: dict) -> int:
     return MEMBER_PERMISSIONS | MANAGE_GUILD if who is MODERATOR or who is STRANGER else MEMBER_PERMISSIONS
 
 
-def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict, token: str,
-                  attachments: dict[str, dict] | None = None, focused: str | None = None,
-                  guild_id: int = GUILD_ID) -> dict[str, Any]:
+def slash_command(
+    name: str,
+    command_id: str,
+    options: dict[str, Any],
+    who: dict,
+    token: str,
+    attachments: dict[str, dict] | None = None,
+    focused: str | None = None,
+    guild_id: int = GUILD_ID,
+) -> dict[str, Any]:
     """A command (or, with `focused`, an autocomplete request for that option), in a guild."""
     option_types = {str: 3, bool: 5, int: 4}
-    data: dict[str, Any] = {"id": command_id, "name": name, "type": 1, "guild_id": str(guild_id),
-                            "options": [{"name": k, "type": option_types[type(v)], "value": v, **(
-                                {"focused": True} if k == focused else {})} for k, v in options.items()]}
+    data: dict[str, Any] = {
+        "id": command_id,
+        "name": name,
+        "type": 1,
+        "guild_id": str(guild_id),
+        "options": [
+            {"name": k, "type": option_types[type(v)], "value": v, **({"focused": True} if k == focused else {})}
+            for k, v in options.items()
+        ],
+    }
     if attachments:
         data["options"] += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
         data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
@@ -170,8 +334,14 @@ def slash_command(name: str, command_id: str, options: dict[str, Any], who: dict
 
 
 def attachment(attachment_id: int, filename: str, size: int, url: str) -> dict[str, Any]:
-    return {"id": str(attachment_id), "filename": filename, "size": size, "url": url, "proxy_url": url,
-            "content_type": "text/plain; charset=utf-8"}
+    return {
+        "id": str(attachment_id),
+        "filename": filename,
+        "size": size,
+        "url": url,
+        "proxy_url": url,
+        "content_type": "text/plain; charset=utf-8",
+    }
 
 
 def component(custom_id: str, source: dict, who: dict, token: str) -> dict[str, Any]:

@@ -46,8 +46,9 @@ class Recorded:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # exactly "application/json": discord.py treats "; charset=utf-8" as text
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 class FakeDiscord:
@@ -78,9 +79,21 @@ class FakeDiscord:
             ("PUT", re.compile(r"/applications/(?P<app>\d+)(?:/guilds/(?P<guild>\d+))?/commands"), self._sync),
             ("POST", re.compile(r"/interactions/(?P<id>\d+)/(?P<token>[^/]+)/callback"), self._callback),
             ("POST", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)"), self._followup),
-            ("PATCH", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"), self._edit_webhook),
-            ("GET", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"), self._get_webhook),
-            ("DELETE", re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"), self._delete_webhook),
+            (
+                "PATCH",
+                re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"),
+                self._edit_webhook,
+            ),
+            (
+                "GET",
+                re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"),
+                self._get_webhook,
+            ),
+            (
+                "DELETE",
+                re.compile(r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<mid>@original|\d+)"),
+                self._delete_webhook,
+            ),
             ("POST", re.compile(r"/channels/(?P<cid>\d+)/messages"), self._channel_message),
             ("PATCH", re.compile(r"/channels/(?P<cid>\d+)/messages/(?P<mid>\d+)"), self._edit_channel_message),
             ("POST", re.compile(r"/channels/(?P<cid>\d+)/typing"), lambda r, m: web.Response(status=204)),
@@ -141,8 +154,15 @@ class FakeDiscord:
         await self.wait_for(lambda r: r.method == "PUT" and r.path.endswith("/commands"), timeout)
         await asyncio.wait_for(self.guild_sent.wait(), timeout)
 
-    async def slash(self, name: str, who: dict = p.MEMBER, files: dict[str, tuple[str, bytes]] | None = None,
-                    focused: str | None = None, guild_id: int = p.GUILD_ID, **options: Any) -> str:
+    async def slash(
+        self,
+        name: str,
+        who: dict = p.MEMBER,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        focused: str | None = None,
+        guild_id: int = p.GUILD_ID,
+        **options: Any,
+    ) -> str:
         """Run a slash command as `who` (attaching `files`: option -> (filename, bytes)), or with
         `focused` ask for autocomplete choices for that option; returns the interaction token."""
         command = self.commands.get(name)
@@ -152,8 +172,9 @@ class FakeDiscord:
         for option, (filename, content) in (files or {}).items():
             attachment_id = p.snowflake()  # served by id: a member's file name may be anything
             self.files[str(attachment_id)] = content
-            attachments[option] = p.attachment(attachment_id, filename, len(content),
-                                               f"http://127.0.0.1:{self.port}/attachments/{attachment_id}")
+            attachments[option] = p.attachment(
+                attachment_id, filename, len(content), f"http://127.0.0.1:{self.port}/attachments/{attachment_id}"
+            )
         payload = p.slash_command(name, command["id"], options, who, token, attachments, focused, guild_id)
         await self.dispatch("INTERACTION_CREATE", payload)
         return token
@@ -167,11 +188,25 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", p.component(custom_id, message, who, token))
         return token
 
-    async def say(self, content: str, who: dict = p.MEMBER, mention_bot: bool = True, channel_id: int = p.CHANNEL_ID,
-                  reply_to: dict | None = None, mentions: list[dict] = (), mention_roles: list[int] = ()) -> dict:
+    async def say(
+        self,
+        content: str,
+        who: dict = p.MEMBER,
+        mention_bot: bool = True,
+        channel_id: int = p.CHANNEL_ID,
+        reply_to: dict | None = None,
+        mentions: list[dict] = (),
+        mention_roles: list[int] = (),
+    ) -> dict:
         """A member posts a message in the test channel (or a thread), maybe as a reply to a message."""
-        data = p.user_message(content, who, mentions=[*([p.BOT_USER] if mention_bot else []), *mentions],
-                              channel_id=channel_id, reply_to=reply_to, mention_roles=mention_roles)
+        data = p.user_message(
+            content,
+            who,
+            mentions=[*([p.BOT_USER] if mention_bot else []), *mentions],
+            channel_id=channel_id,
+            reply_to=reply_to,
+            mention_roles=mention_roles,
+        )
         await self.dispatch("MESSAGE_CREATE", data)
         return data
 
@@ -181,16 +216,22 @@ class FakeDiscord:
 
     async def reply_to(self, asked: dict, after: int = 0, timeout: float = 20.0) -> dict:
         """The message the bot posted in reply to a member's message."""
-        request = await self.wait_for(lambda r: r.method == "POST" and r.path == f"/channels/{asked['channel_id']}/messages"
-                                      and str((r.body or {}).get("message_reference", {}).get("message_id")) == asked["id"]
-                                      and r.message_id is not None, timeout, after)
+        request = await self.wait_for(
+            lambda r: r.method == "POST"
+            and r.path == f"/channels/{asked['channel_id']}/messages"
+            and str((r.body or {}).get("message_reference", {}).get("message_id")) == asked["id"]
+            and r.message_id is not None,
+            timeout,
+            after,
+        )
         return self.messages[request.message_id]
 
     async def followup(self, token: str, after: int = 0, timeout: float = 20.0) -> dict:
         """The message a follow-up on this interaction created."""
         path = f"/webhooks/{p.APPLICATION_ID}/{token}"
-        request = await self.wait_for(lambda r: r.method == "POST" and r.path == path and r.message_id is not None,
-                                      timeout, after)
+        request = await self.wait_for(
+            lambda r: r.method == "POST" and r.path == path and r.message_id is not None, timeout, after
+        )
         return self.messages[request.message_id]
 
     async def callback(self, token: str, after: int = 0, timeout: float = 20.0) -> Recorded:
@@ -232,14 +273,25 @@ class FakeDiscord:
                     guild_ids: tuple[int, ...] = (p.GUILD_ID,)
                     if shard and shard[1] > 1:  # a shard of several: the guilds Discord would give it
                         self.shards[ws] = (shard[0], shard[1])
-                        guild_ids = tuple(g for g in (p.GUILD_ID, p.SHARD_GUILD_ID) if p.shard_of(g, shard[1]) == shard[0])
+                        guild_ids = tuple(
+                            g for g in (p.GUILD_ID, p.SHARD_GUILD_ID) if p.shard_of(g, shard[1]) == shard[0]
+                        )
                     self._sequence += 1
-                    await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._sequence, "d": p.ready(
-                        "session-" + secrets.token_hex(4), self.gateway_url, guild_ids, shard)}))
+                    await ws.send_str(
+                        json.dumps(
+                            {
+                                "op": 0,
+                                "t": "READY",
+                                "s": self._sequence,
+                                "d": p.ready("session-" + secrets.token_hex(4), self.gateway_url, guild_ids, shard),
+                            }
+                        )
+                    )
                     for guild_id in guild_ids:
                         self._sequence += 1
-                        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._sequence,
-                                                      "d": p.guild(guild_id)}))
+                        await ws.send_str(
+                            json.dumps({"op": 0, "t": "GUILD_CREATE", "s": self._sequence, "d": p.guild(guild_id)})
+                        )
                     self.guild_sent.set()
                 elif payload["op"] in (3, 4, 8):
                     pass  # presence, voice, member requests: nothing to answer
@@ -267,8 +319,11 @@ class FakeDiscord:
             if limit[0] == request.method and limit[1].fullmatch(path) and limit[2] > 0:
                 limit[2] -= 1
                 await self._record(recorded)
-                return _json({"message": "You are being rate limited.", "retry_after": limit[3], "global": False,
-                              "code": 0}, status=429, headers={"Via": "1.1 google", "Retry-After": str(limit[3])})
+                return _json(
+                    {"message": "You are being rate limited.", "retry_after": limit[3], "global": False, "code": 0},
+                    status=429,
+                    headers={"Via": "1.1 google", "Retry-After": str(limit[3])},
+                )
         message = recorded.message_body()
         if message is not None:
             self._check_message(f"{request.method} {path}", message)
@@ -290,7 +345,9 @@ class FakeDiscord:
         content = self.files.get(request.match_info["name"])
         if content is None:
             return web.Response(status=404)
-        kind = "text/html; charset=utf-8" if request.match_info["name"].endswith(".html") else "application/octet-stream"
+        kind = (
+            "text/html; charset=utf-8" if request.match_info["name"].endswith(".html") else "application/octet-stream"
+        )
         return web.Response(body=content, headers={"Content-Type": kind})
 
     async def _unknown(self, request: web.Request) -> web.Response:
@@ -326,8 +383,12 @@ class FakeDiscord:
         kind = request.body["type"]
         data = request.body.get("data") or {}
         token = match["token"]
-        interaction = {"id": match["id"], "type": 2, "response_message_loading": kind == 5,
-                       "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
+        interaction = {
+            "id": match["id"],
+            "type": 2,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+        }
         result: dict[str, Any] = {"interaction": interaction}
         if kind in (4, 5):  # a new message (5: "thinking" until the follow-up or edit)
             message = self._store(data if kind == 4 else {"flags": data.get("flags", 0)})
@@ -338,7 +399,9 @@ class FakeDiscord:
             source = self.component_sources.get(token)
             self.originals[token] = source
             if kind == 7 and source in self.messages:
-                self.messages[source].update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                self.messages[source].update(
+                    {k: v for k, v in data.items() if k in ("content", "embeds", "components")}
+                )
                 result["resource"] = {"type": kind, "message": self.messages[source]}
         elif kind == 8:  # autocomplete choices
             if len(data.get("choices", [])) > 25:

@@ -30,9 +30,9 @@ from tests.fakes import FakeEmbedder
 
 STORIES = {
     "harbour": "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after "
-               "two years of repairs. Engineers replaced every cable.\n\nTraffic was light in the morning.\n",
+    "two years of repairs. Engineers replaced every cable.\n\nTraffic was light in the morning.\n",
     "ferry": "Ferry strike ends\n\nApril 2 (Reuters) -- Ferry crews ended their strike after the port "
-             "agreed to a new contract. Crossings resume on Friday.\n",
+    "agreed to a new contract. Crossings resume on Friday.\n",
 }
 
 
@@ -67,8 +67,10 @@ def snapshot(where) -> dict:
     counts = version.terms.counts.tocoo()
     term_counts = {(chunks[r]["chunk_id"], words[c]): v for r, c, v in zip(counts.row, counts.col, counts.data)}
     index = open_index(where, FakeEmbedder())
-    bm25 = {q: sorted((h.chunk.chunk_id, round(h.score, 3)) for h in index.search(q, k=50, mode="bm25"))
-            for q in ("harbour bridge cable", "flour Russia embassy", "ferry strike contract", "president Peru")}
+    bm25 = {
+        q: sorted((h.chunk.chunk_id, round(h.score, 3)) for h in index.search(q, k=50, mode="bm25"))
+        for q in ("harbour bridge cable", "flour Russia embassy", "ferry strike contract", "president Peru")
+    }
     return {
         "articles": articles,
         "chunks": {c["chunk_id"]: c for c in chunks},
@@ -166,8 +168,9 @@ def test_an_index_written_before_term_counts_and_digests_were_kept_still_loads_a
     version = current_version(tmp_path / "ix")
     (version / BM25 / TERMS_FILE).unlink()
     records = [json.loads(line) for line in (version / ARTICLES).read_text().splitlines()]
-    (version / ARTICLES).write_text("".join(
-        json.dumps({k: v for k, v in r.items() if k not in ("digest", "passages")}) + "\n" for r in records))
+    (version / ARTICLES).write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k not in ("digest", "passages")}) + "\n" for r in records)
+    )
     manifest = json.loads((version / MANIFEST).read_text())
     del manifest["files"]
     (version / MANIFEST).write_text(json.dumps(manifest))
@@ -267,13 +270,20 @@ def test_stats_say_what_the_last_build_did(tmp_path):
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
-                  embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    app = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "ix",
+    )
     app.rebuild()
     built = dict(stats_rows(app.index.stats()))["Built"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC in \d+\.\d s: 2 added, 0 changed, 0 removed; "
-                        r"22 passages embedded, 0 reused", built), built
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC in \d+\.\d s: 2 added, 0 changed, 0 removed; "
+        r"22 passages embedded, 0 reused",
+        built,
+    ), built
     (corpus / "note.txt").write_text("Harbour note\n\nThe harbour opened a gate today.\n")
     app.rebuild()
     assert dict(stats_rows(app.index.stats()))["Built"].endswith(
-        "1 added, 0 changed, 0 removed; 1 passage embedded, 22 reused")
+        "1 added, 0 changed, 0 removed; 1 passage embedded, 22 reused"
+    )

@@ -50,7 +50,11 @@ log = logging.getLogger("newsbot.discord")
 
 PROGRESS_EVERY = 2.0
 """Seconds between edits of the progress message (Discord rate-limits edits)."""
-STAGES = {"chunking": "splitting articles into passages", "embedding": "embedding passages", "writing": "writing the index"}
+STAGES = {
+    "chunking": "splitting articles into passages",
+    "embedding": "embedding passages",
+    "writing": "writing the index",
+}
 MAX_PASSAGES_FROM_DISCORD = 1000
 """An article added from Discord may have at most this many passages (a news article has 5 to 50):
 embedding it stays within a couple of minutes, well inside the 15 minutes an interaction lives."""
@@ -58,8 +62,10 @@ INTERACTION_LIFETIME = 15 * 60.0
 """Seconds an interaction token can send follow-ups; past it, the result goes to the channel."""
 Upload = tuple[str, bytes, str | None]
 """A file name, its bytes and where it was fetched from: an attachment (no URL), or a page fetched from a URL."""
-BUSY = "Another change to this server's articles (a reindex, add, remove or restore) is running; " \
-       "try again when it has finished."
+BUSY = (
+    "Another change to this server's articles (a reindex, add, remove or restore) is running; "
+    "try again when it has finished."
+)
 
 
 def is_moderator(interaction: discord.Interaction) -> bool:
@@ -97,8 +103,9 @@ def for_corpus_editors(command):
     return app_commands.default_permissions(manage_guild=True)(app_commands.guild_only()(command))
 
 
-def choices(items: Iterable, current: str, name: Callable[[Any], str], value: Callable[[Any], str]
-            ) -> list[app_commands.Choice[str]]:
+def choices(
+    items: Iterable, current: str, name: Callable[[Any], str], value: Callable[[Any], str]
+) -> list[app_commands.Choice[str]]:
     """Autocomplete: the items (articles or removals) whose title or id holds what was typed, 25 at most."""
     wanted = current.casefold()
     matches = [item for item in items if wanted in item.title.casefold() or wanted in item.doc_id.casefold()]
@@ -123,7 +130,9 @@ class AdminCog(commands.Cog):
             await interaction.response.send_message(BUSY, ephemeral=True)
             return
         async with lock:
-            await interaction.response.send_message("🔄 Reindex started: reading the corpus…", allowed_mentions=NO_PINGS)
+            await interaction.response.send_message(
+                "🔄 Reindex started: reading the corpus…", allowed_mentions=NO_PINGS
+            )
             loop = asyncio.get_running_loop()
             progress_text: dict[str, str] = {}
 
@@ -166,9 +175,12 @@ class AdminCog(commands.Cog):
         except NewsbotError as error:
             log.warning("could not record the change in the reindex history: %s", error.one_line())
 
-    async def _corpus_change(self, interaction: discord.Interaction,
-                             change_in_thread: Callable[[Newsbot, Upload | None], CorpusChange],
-                             download: Callable[[], Awaitable[Upload]] | None = None) -> None:
+    async def _corpus_change(
+        self,
+        interaction: discord.Interaction,
+        change_in_thread: Callable[[Newsbot, Upload | None], CorpusChange],
+        download: Callable[[], Awaitable[Upload]] | None = None,
+    ) -> None:
         """Acknowledge at once, then download (if anything), then run one change of the guild's corpus in a
         thread, one at a time per corpus, and report it."""
         app = self.bot.app_for(interaction.guild_id)
@@ -190,11 +202,19 @@ class AdminCog(commands.Cog):
                 await interaction.channel.send(embed=embed, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]  # a category or forum channel cannot be where a command was used
 
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
-    @app_commands.describe(file="An article file (.txt, .md, .html)", url="Or a link to a public news page",
-                           dry_run="Only show what would be added")
+    @app_commands.describe(
+        file="An article file (.txt, .md, .html)",
+        url="Or a link to a public news page",
+        dry_run="Only show what would be added",
+    )
     @for_corpus_editors
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
-                  url: str | None = None, dry_run: bool = False) -> None:
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        url: str | None = None,
+        dry_run: bool = False,
+    ) -> None:
         if (file is None) == (url is None):
             await interaction.response.send_message("Give either a file or a url.", ephemeral=True)
             return
@@ -209,8 +229,13 @@ class AdminCog(commands.Cog):
             page = await fetch_page((url or "").strip(), policy)
             return (*page.as_file(), page.url)
 
-        await self._corpus_change(interaction, lambda app, upload: add_upload(
-            app, *(upload or ("", b"", None)), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD), download)
+        await self._corpus_change(
+            interaction,
+            lambda app, upload: add_upload(
+                app, *(upload or ("", b"", None)), dry_run=dry_run, max_passages=MAX_PASSAGES_FROM_DISCORD
+            ),
+            download,
+        )
 
     @app_commands.command(name="remove", description="Remove an article from the corpus (moderators)")
     @app_commands.describe(article="An added article (the bundled and the host's folders are never changed)")
@@ -242,8 +267,12 @@ class AdminCog(commands.Cog):
             removals = await asyncio.to_thread(removed_articles, self.bot.app_for(interaction.guild_id))
         except NewsbotError:
             return []  # no usable trash: /restore itself says why
-        return choices(removals, current, lambda removal: f"{removal.title} (removed {removal.removed_at})",
-                       lambda removal: removal.id)
+        return choices(
+            removals,
+            current,
+            lambda removal: f"{removal.title} (removed {removal.removed_at})",
+            lambda removal: removal.id,
+        )
 
 
 def change_embed(change: CorpusChange) -> discord.Embed:

@@ -82,8 +82,9 @@ class AskCog(commands.Cog):
         if wait:
             await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
             return
-        source, since, before = (speakable(option[:MAX_FILTER_CHARS]).strip() if option else None
-                                 for option in (source, since, before))
+        source, since, before = (
+            speakable(option[:MAX_FILTER_CHARS]).strip() if option else None for option in (source, since, before)
+        )
         filters = SearchFilters(  # a bad date is told privately, before the answer is begun
             source=source or None,
             since=parse_filter_date(since, "since") if since else None,
@@ -92,10 +93,12 @@ class AskCog(commands.Cog):
         await interaction.response.defer(ephemeral=private, thinking=True)
         cut = len(question) > MAX_QUESTION_CHARS
         question = await asyncio.to_thread(plain_question, question, channel_names(interaction.guild))
-        shown = await answer_message(self.bot, interaction.guild_id, question, passages, private=private,
-                                     filters=filters, cut=cut)
-        sent = await interaction.followup.send(embed=shown.embed, view=shown.view, ephemeral=private,
-                                               allowed_mentions=NO_PINGS, wait=True)
+        shown = await answer_message(
+            self.bot, interaction.guild_id, question, passages, private=private, filters=filters, cut=cut
+        )
+        sent = await interaction.followup.send(
+            embed=shown.embed, view=shown.view, ephemeral=private, allowed_mentions=NO_PINGS, wait=True
+        )
         if not private:
             await self.remember(sent, filters.to_query() + question, None)
 
@@ -118,10 +121,18 @@ class AskCog(commands.Cog):
                 return
             follows = await self.follows(message)
             async with message.channel.typing():
-                shown = await answer_message(self.bot, message.guild.id if message.guild else None, question, None,
-                                             private=False, follows=follows, cut=cut)
-            sent = await message.reply(embed=shown.embed, view=shown.view, mention_author=False,
-                                       allowed_mentions=NO_PINGS)
+                shown = await answer_message(
+                    self.bot,
+                    message.guild.id if message.guild else None,
+                    question,
+                    None,
+                    private=False,
+                    follows=follows,
+                    cut=cut,
+                )
+            sent = await message.reply(
+                embed=shown.embed, view=shown.view, mention_author=False, allowed_mentions=NO_PINGS
+            )
             await self.remember(sent, question, follows)
         except asyncio.CancelledError:  # the bot is stopping: the reply is dropped quietly
             raise

@@ -30,8 +30,11 @@ def stats_embed(app: Newsbot, last: Reindex | None, feedback: tuple[int, int], m
         if label in MODERATORS_ONLY_ROWS and not moderator:
             continue
         embed.add_field(name=label, value=clip(value, 1024), inline=label not in ("Corpus", "Built"))
-    embed.add_field(name="Last reindex", value=clip(f"{last.at}: {last.summary}", 1024)
-                    if last else "none from Discord yet", inline=False)
+    embed.add_field(
+        name="Last reindex",
+        value=clip(f"{last.at}: {last.summary}", 1024) if last else "none from Discord yet",
+        inline=False,
+    )
     up, down = feedback
     embed.add_field(name="Feedback", value=f"👍 {up} · 👎 {down}", inline=False)
     return embed

@@ -28,8 +28,11 @@ def file_digests(version_dir: Path) -> dict[str, str]:
 def _version_files(version_dir: Path) -> list[str]:
     """The files of a version but its manifest and hidden ones (a `.DS_Store` a copy may add)."""
     names = (p.relative_to(version_dir) for p in version_dir.rglob("*") if p.is_file())
-    return sorted(name.as_posix() for name in names
-                  if name.as_posix() != MANIFEST and not any(part.startswith(".") for part in name.parts))
+    return sorted(
+        name.as_posix()
+        for name in names
+        if name.as_posix() != MANIFEST and not any(part.startswith(".") for part in name.parts)
+    )
 
 
 def _file_digest(path: Path) -> str:
@@ -72,5 +75,6 @@ def verify_files(version_dir: Path, manifest: Manifest) -> None:
 
 
 def _damaged(version_dir: Path, what: str):
-    raise IndexMismatchError(f"the index version {version_dir.name} in {version_dir.parent} is damaged: {what}",
-                             FRESH_VERSION_HINT)
+    raise IndexMismatchError(
+        f"the index version {version_dir.name} in {version_dir.parent} is damaged: {what}", FRESH_VERSION_HINT
+    )

@@ -71,17 +71,23 @@ def _open_lock_file(index_dir: Path) -> int:
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise IndexMismatchError(f"the index folder {index_dir} cannot be made ({error.strerror or error})",
-                                 "point --index or [index] dir at a folder newsbot may write to") from None
+        raise IndexMismatchError(
+            f"the index folder {index_dir} cannot be made ({error.strerror or error})",
+            "point --index or [index] dir at a folder newsbot may write to",
+        ) from None
     path = index_dir / LOCK
-    not_regular = IndexMismatchError(f"the build lock {path} is not a regular file", f"remove it: rm -r {shlex.quote(str(path))}")
+    not_regular = IndexMismatchError(
+        f"the build lock {path} is not a regular file", f"remove it: rm -r {shlex.quote(str(path))}"
+    )
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except OSError as error:
         if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
             raise not_regular from None
-        raise IndexMismatchError(f"the build lock {path} cannot be opened ({error.strerror or error})",
-                                 "let newsbot write to the index folder") from None
+        raise IndexMismatchError(
+            f"the build lock {path} cannot be opened ({error.strerror or error})",
+            "let newsbot write to the index folder",
+        ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise not_regular

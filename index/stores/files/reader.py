@@ -129,8 +129,17 @@ def open_version(index_dir: Path, embedder: Embedder) -> NewsIndex:
         """FAISS and BM25, read at the first search: commands that only show the manifest never import them."""
         return files.vectors(), files.lexical()
 
-    opened = NewsIndex(version_dir.name, str(version_dir), manifest, articles, chunks, rows_by_article, embedder,
-                       load_parts=load_parts, read_words=lambda: read_words(version_dir))
+    opened = NewsIndex(
+        version_dir.name,
+        str(version_dir),
+        manifest,
+        articles,
+        chunks,
+        rows_by_article,
+        embedder,
+        load_parts=load_parts,
+        read_words=lambda: read_words(version_dir),
+    )
     if manifest.files is None:  # a version older than digests: nothing vouches for its files, read them now
         opened.parts()
     return opened

@@ -66,12 +66,19 @@ class FileStore(VersionStore):
                 return None  # cannot be checked
             files = VersionFiles.read(version, manifest)
             vectors = files.vectors().all_vectors()
-            stored = StoredVersion(version.name, manifest, chunk_lines=files.chunk_lines, vectors=vectors,
-                                   terms=files.terms(), read_words=lambda: read_words(version))
+            stored = StoredVersion(
+                version.name,
+                manifest,
+                chunk_lines=files.chunk_lines,
+                vectors=vectors,
+                terms=files.terms(),
+                read_words=lambda: read_words(version),
+            )
             for record, line, rows in zip(files.records, files.article_lines, files.rows):
                 article = Article(ArticleMeta.from_json(record), record["text"])
                 stored.articles[article.doc_id] = StoredArticle(
-                    article, record.get("digest") or article_digest(article), line, rows)
+                    article, record.get("digest") or article_digest(article), line, rows
+                )
         except (IndexMissingError, IndexMismatchError, KeyError, TypeError, ValueError):
             return None  # none, or damaged: nothing in it can be trusted, so the build embeds everything
         return stored
@@ -102,8 +109,11 @@ class FileStore(VersionStore):
             if not isinstance(error, OSError) and not faiss_write:
                 raise
             reason = (error.strerror or str(error)) if isinstance(error, OSError) else "the write failed"
-            raise StorageError(f"cannot write the new index version in {self.index_dir} ({reason}); the version "
-                               "in use is unchanged", "free space on that disk (or make it writable), then try again") from None
+            raise StorageError(
+                f"cannot write the new index version in {self.index_dir} ({reason}); the version "
+                "in use is unchanged",
+                "free space on that disk (or make it writable), then try again",
+            ) from None
         final_dir = publish(self.index_dir, version_dir, keep=keep)
         return StoredVersion(final_dir.name, manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
 

@@ -34,13 +34,31 @@ class PostgresIndex(NewsIndex):
     Rows are passage ids. Each search reads in one snapshot, checked to be this version: when
     another process has switched versions meanwhile, VersionChanged says to open the new one."""
 
-    def __init__(self, store: PostgresStore, number: int, name: str, manifest: Manifest,
-                 articles: dict[str, ArticleMeta], rows_by_article: dict[str, range], passages: int,
-                 total_terms: float, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        store: PostgresStore,
+        number: int,
+        name: str,
+        manifest: Manifest,
+        articles: dict[str, ArticleMeta],
+        rows_by_article: dict[str, range],
+        passages: int,
+        total_terms: float,
+        embedder: Embedder,
+    ) -> None:
         self.passages = PostgresChunks(store, passages)
-        super().__init__(name, store.location, manifest, articles, self.passages, rows_by_article, embedder,
-                         vectors=PostgresVectors(store, manifest.dimension),
-                         lexical=PostgresLexical(store, passages, total_terms), read_words=self._read_version_words)
+        super().__init__(
+            name,
+            store.location,
+            manifest,
+            articles,
+            self.passages,
+            rows_by_article,
+            embedder,
+            vectors=PostgresVectors(store, manifest.dimension),
+            lexical=PostgresLexical(store, passages, total_terms),
+            read_words=self._read_version_words,
+        )
         self.store = store
         self.number = number
 
@@ -50,8 +68,12 @@ class PostgresIndex(NewsIndex):
 
     def _read_version_words(self) -> dict[str, int]:
         with self.store.snapshot(self.number) as connection:
-            return one_value(connection.execute("SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
-                                                (self.store.corpus, self.number)))
+            return one_value(
+                connection.execute(
+                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                    (self.store.corpus, self.number),
+                )
+            )
 
     def _chunks_at(self, rows: list[int]) -> list[Chunk]:
         found = self.passages.many(rows)
@@ -89,13 +111,17 @@ class PostgresChunks(Sequence[Chunk]):
         if not rows:
             return []
         with self._store.snapshot() as connection:
-            found = dict(connection.execute("SELECT id, chunk FROM newsbot.passages WHERE id = ANY(%s)", (rows,)).fetchall())
+            found = dict(
+                connection.execute("SELECT id, chunk FROM newsbot.passages WHERE id = ANY(%s)", (rows,)).fetchall()
+            )
         return [Chunk.from_json(json.loads(found[row])) for row in rows if row in found]
 
     def __iter__(self) -> Iterator[Chunk]:
         with self._store.snapshot() as connection:
-            lines = connection.execute("SELECT chunk FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL "
-                                       "ORDER BY id", (self._store.corpus,)).fetchall()
+            lines = connection.execute(
+                "SELECT chunk FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL " "ORDER BY id",
+                (self._store.corpus,),
+            ).fetchall()
         return (Chunk.from_json(json.loads(line)) for (line,) in lines)
 
 
@@ -111,11 +137,19 @@ class PostgresVectors:
         if k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         with self._store.snapshot() as connection:
-            connection.execute("SELECT set_config('hnsw.ef_search', %s, true), "
-                               "set_config('hnsw.iterative_scan', 'relaxed_order', true)", (str(max(self.ef_search, k)),))
-            rows = connection.execute(self._query(allowed is not None), {
-                "query": np.asarray(query, dtype=np.float32), "k": k,
-                "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
+            connection.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true), "
+                "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                (str(max(self.ef_search, k)),),
+            )
+            rows = connection.execute(
+                self._query(allowed is not None),
+                {
+                    "query": np.asarray(query, dtype=np.float32),
+                    "k": k,
+                    "allowed": None if allowed is None else [int(a) for a in allowed],
+                },
+            ).fetchall()
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda item: (-item[1], item[0]))  # relaxed order
 
     def _query(self, filtered: bool):
@@ -126,16 +160,22 @@ class PostgresVectors:
         return sql.SQL(
             "SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
-            "ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s").format(
-                d=sql.Literal(int(self.dimension)), corpus=sql.Literal(self._store.corpus),
-                only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""))
+            "ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s"
+        ).format(
+            d=sql.Literal(int(self.dimension)),
+            corpus=sql.Literal(self._store.corpus),
+            only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""),
+        )
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         if not ids:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._store.snapshot() as connection:
-            found = dict(connection.execute("SELECT id, embedding FROM newsbot.passages WHERE id = ANY(%s)",
-                                            ([int(i) for i in ids],)).fetchall())
+            found = dict(
+                connection.execute(
+                    "SELECT id, embedding FROM newsbot.passages WHERE id = ANY(%s)", ([int(i) for i in ids],)
+                ).fetchall()
+            )
         return np.vstack([array_of(found[int(i)]) for i in ids]).astype(np.float32)
 
 
@@ -165,10 +205,19 @@ class PostgresLexical:
                 "WHERE po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
                 f"AND removed_in IS NOT NULL){only} "
                 "GROUP BY po.passage_id ORDER BY score DESC, po.passage_id LIMIT %(k)s",
-                {"n": self._size, "terms": list(counts), "weights": [min(c, MAX_TERM_WEIGHT) for c in counts.values()],
-                 "most": MAX_QUERY_TERMS, "corpus": self._store.corpus, "k1": BM25_K1, "b": BM25_B,
-                 "average": self._average or 1.0, "k": k,
-                 "allowed": None if allowed is None else [int(a) for a in allowed]}).fetchall()
+                {
+                    "n": self._size,
+                    "terms": list(counts),
+                    "weights": [min(c, MAX_TERM_WEIGHT) for c in counts.values()],
+                    "most": MAX_QUERY_TERMS,
+                    "corpus": self._store.corpus,
+                    "k1": BM25_K1,
+                    "b": BM25_B,
+                    "average": self._average or 1.0,
+                    "k": k,
+                    "allowed": None if allowed is None else [int(a) for a in allowed],
+                },
+            ).fetchall()
         return [(int(i), float(s)) for i, s in rows if s > 0]
 
     def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
@@ -176,8 +225,12 @@ class PostgresLexical:
         if not tokens:
             return {}
         with self._store.snapshot() as connection:
-            found = dict(connection.execute("SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
-                                            (self._store.corpus, list(tokens))).fetchall())
+            found = dict(
+                connection.execute(
+                    "SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
+                    (self._store.corpus, list(tokens)),
+                ).fetchall()
+            )
         return {token: bm25_idf(self._size, found.get(token, 0)) for token in tokens}
 
 

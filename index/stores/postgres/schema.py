@@ -154,8 +154,14 @@ def redacted(url: str) -> str:
     return shown
 
 
-def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_timeout_ms: int = 0,
-            also_migrate: Sequence[MigrationTrack] = ()) -> psycopg.Connection[Any]:
+def connect(
+    url: str,
+    *,
+    migrate: bool = True,
+    timeout: int = 10,
+    statement_timeout_ms: int = 0,
+    also_migrate: Sequence[MigrationTrack] = (),
+) -> psycopg.Connection[Any]:
     """An autocommit connection with pgvector's types, after the index's migrations are applied (and
     those of the tracks in `also_migrate`, after them); with `statement_timeout_ms`, every statement on
     it stops after that long.
@@ -165,17 +171,22 @@ def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_time
         import psycopg
         from pgvector.psycopg import register_vector
     except ImportError as error:
-        raise DatabaseError(f"the PostgreSQL backend needs {error.name}, which is not installed",
-                            "run `make run` again (or pip install 'psycopg[binary]' pgvector)") from None
+        raise DatabaseError(
+            f"the PostgreSQL backend needs {error.name}, which is not installed",
+            "run `make run` again (or pip install 'psycopg[binary]' pgvector)",
+        ) from None
     try:
         conninfo_to_dict_checked(url)
-        options = f"-c statement_timeout={int(statement_timeout_ms)}" if statement_timeout_ms else None
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=timeout,
-                                     **({"options": options} if options else {}))  # type: ignore[arg-type]  # a libpq keyword
+        libpq: dict[str, Any] = (
+            {"options": f"-c statement_timeout={int(statement_timeout_ms)}"} if statement_timeout_ms else {}
+        )
+        connection = psycopg.connect(url, autocommit=True, connect_timeout=timeout, **libpq)
     except psycopg.Error as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
-        raise DatabaseError(f"cannot reach the database at {redacted(url)} ({without_secrets(reason, url)})",
-                            "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)") from None
+        raise DatabaseError(
+            f"cannot reach the database at {redacted(url)} ({without_secrets(reason, url)})",
+            "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)",
+        ) from None
     try:
         _ensure_vector(connection, url)
         register_vector(connection)
@@ -185,9 +196,11 @@ def connect(url: str, *, migrate: bool = True, timeout: int = 10, statement_time
     except psycopg.Error as error:
         connection.close()
         reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], url)
-        raise DatabaseError(f"the database at {redacted(url)} refused newsbot's schema ({reason})",
-                            "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
-                            "the database's owner run newsbot once") from None
+        raise DatabaseError(
+            f"the database at {redacted(url)} refused newsbot's schema ({reason})",
+            "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
+            "the database's owner run newsbot once",
+        ) from None
     except BaseException:
         connection.close()
         raise
@@ -201,9 +214,11 @@ def conninfo_to_dict_checked(url: str) -> dict[str, Any]:
     try:
         return conninfo_to_dict(url)
     except Exception:
-        raise DatabaseError(f"{UNNAMED} is not a URL PostgreSQL can read",
-                            "write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with no spaces around it, "
-                            "and a %, @, : or / in the password written as %25, %40, %3A or %2F") from None
+        raise DatabaseError(
+            f"{UNNAMED} is not a URL PostgreSQL can read",
+            "write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with no spaces around it, "
+            "and a %, @, : or / in the password written as %25, %40, %3A or %2F",
+        ) from None
 
 
 def _password(url: str) -> str:
@@ -246,9 +261,11 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
         connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0]
-        raise DatabaseError(f"the database at {redacted(url)} lacks the vector extension ({reason})",
-                            "install pgvector on the server, then have a superuser (on a managed service, its "
-                            "admin role) run CREATE EXTENSION vector in this database") from None
+        raise DatabaseError(
+            f"the database at {redacted(url)} lacks the vector extension ({reason})",
+            "install pgvector on the server, then have a superuser (on a managed service, its "
+            "admin role) run CREATE EXTENSION vector in this database",
+        ) from None
 
 
 def applied_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> set[int]:
@@ -271,8 +288,10 @@ def apply_migrations(connection: psycopg.Connection[Any], track: MigrationTrack 
     with connection.transaction():
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (track.lock,))
         connection.execute("CREATE SCHEMA IF NOT EXISTS newsbot")
-        connection.execute(f"CREATE TABLE IF NOT EXISTS newsbot.{track.table} "
-                           "(number integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS newsbot.{track.table} "
+            "(number integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {row[0] for row in connection.execute(f"SELECT number FROM newsbot.{track.table}")}
         for number, sql in enumerate(track.migrations, start=1):
             if number in done:
@@ -286,6 +305,8 @@ def apply_migrations(connection: psycopg.Connection[Any], track: MigrationTrack 
 def _check_not_newer(done: set[int], track: MigrationTrack) -> int:
     newer = max(done, default=0)
     if newer > len(track.migrations):
-        raise DatabaseError(f"the database holds {track.what} version {newer}, this newsbot knows {len(track.migrations)}",
-                            "upgrade newsbot on this machine")
+        raise DatabaseError(
+            f"the database holds {track.what} version {newer}, this newsbot knows {len(track.migrations)}",
+            "upgrade newsbot on this machine",
+        )
     return 0

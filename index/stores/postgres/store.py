@@ -110,12 +110,16 @@ class PostgresStore(VersionStore):
         try:
             yield
         except psycopg.errors.QueryCanceled:
-            raise SearchTimeoutError(f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
-                                "ask a shorter question, with fewer common words") from None
+            raise SearchTimeoutError(
+                f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
+                "ask a shorter question, with fewer common words",
+            ) from None
         except psycopg.Error as error:
             reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
-            raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}",
-                                "check that PostgreSQL is running and reachable, then try again") from None
+            raise DatabaseError(
+                f"the database at {redacted(self.url)} failed: {reason}",
+                "check that PostgreSQL is running and reachable, then try again",
+            ) from None
 
     @contextmanager
     def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
@@ -132,7 +136,9 @@ class PostgresStore(VersionStore):
             if timeout_ms:
                 connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             if number is not None:
-                row = connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s", (self.corpus,)).fetchone()
+                row = connection.execute(
+                    "SELECT current FROM newsbot.corpora WHERE name = %s", (self.corpus,)
+                ).fetchone()
                 if row is None or row[0] != number:
                     raise VersionChanged(f"the index in {self.location} changed while it was read", "ask again")
             self._local.snapshot = True
@@ -172,8 +178,9 @@ class PostgresStore(VersionStore):
             with self.told():
                 taken = session.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)).fetchone()
             if not taken or not taken[0]:
-                raise IndexBusyError(f"another build is writing the index in {self.location}",
-                                     "wait for it to finish and try again")
+                raise IndexBusyError(
+                    f"another build is writing the index in {self.location}", "wait for it to finish and try again"
+                )
             yield HeldLock(key)
         finally:
             session.close()
@@ -183,11 +190,13 @@ class PostgresStore(VersionStore):
         return connection.execute(
             "SELECT v.number, v.name, v.manifest, v.passages, v.total_terms FROM newsbot.corpora c "
             "JOIN newsbot.versions v ON v.corpus = c.name AND v.number = c.current WHERE c.name = %s",
-            (self.corpus,)).fetchone()
+            (self.corpus,),
+        ).fetchone()
 
     def _manifest(self, record: object, name: str) -> Manifest:
-        return Manifest.from_record(record, f"the manifest of version {name} in {self.location}",
-                                    f"the index in {self.location}")
+        return Manifest.from_record(
+            record, f"the manifest of version {name} in {self.location}", f"the index in {self.location}"
+        )
 
     def read_manifest(self) -> Manifest | None:
         """The manifest of the version in use, None when there is none."""
@@ -214,25 +223,44 @@ class PostgresStore(VersionStore):
                 return None  # written by another newsbot: the build makes everything again
             articles = connection.execute(
                 "SELECT doc_id, digest, record, first_passage, passages FROM newsbot.articles "
-                "WHERE corpus = %s AND removed_in IS NULL ORDER BY first_passage", (self.corpus,)).fetchall()
+                "WHERE corpus = %s AND removed_in IS NULL ORDER BY first_passage",
+                (self.corpus,),
+            ).fetchall()
             rows = connection.execute(
                 "SELECT id, chunk, embedding FROM newsbot.passages WHERE corpus = %s AND removed_in IS NULL "
-                "ORDER BY id", (self.corpus,)).fetchall()
+                "ORDER BY id",
+                (self.corpus,),
+            ).fetchall()
             postings = connection.execute(
                 "SELECT po.passage_id, po.term, po.tf FROM newsbot.postings po JOIN newsbot.passages p "
-                "ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL", (self.corpus,)).fetchall()
-            words = one_value(connection.execute("SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
-                                       (self.corpus, number)))
+                "ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL",
+                (self.corpus,),
+            ).fetchall()
+            words = one_value(
+                connection.execute(
+                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, number)
+                )
+            )
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        stored = StoredVersion(name, manifest, chunk_lines=[row[1].encode() for row in rows],
-                               vectors=np.vstack([array_of(row[2]) for row in rows]).astype(np.float32) if rows
-                               else np.zeros((0, manifest.dimension), dtype=np.float32),
-                               terms=_term_counts(postings, ids), words=words)
+        stored = StoredVersion(
+            name,
+            manifest,
+            chunk_lines=[row[1].encode() for row in rows],
+            vectors=np.vstack([array_of(row[2]) for row in rows]).astype(np.float32)
+            if rows
+            else np.zeros((0, manifest.dimension), dtype=np.float32),
+            terms=_term_counts(postings, ids),
+            words=words,
+        )
         for doc_id, digest, line, first, count in articles:
             position = int(np.searchsorted(ids, first))
             record = json.loads(line)
-            stored.articles[doc_id] = StoredArticle(Article(ArticleMeta.from_json(record), record["text"]), digest,
-                                                    line.encode(), range(position, position + count))
+            stored.articles[doc_id] = StoredArticle(
+                Article(ArticleMeta.from_json(record), record["text"]),
+                digest,
+                line.encode(),
+                range(position, position + count),
+            )
         return stored
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
@@ -241,18 +269,31 @@ class PostgresStore(VersionStore):
         timings = {"insert": 0.0, "vector_index": 0.0}
         with self.told(), connection.transaction():
             connection.execute("INSERT INTO newsbot.corpora (name) VALUES (%s) ON CONFLICT DO NOTHING", (self.corpus,))
-            current = one_value(connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE",
-                                         (self.corpus,)))
-            previous = connection.execute("SELECT manifest FROM newsbot.versions WHERE corpus = %s AND number = %s",
-                                          (self.corpus, current)).fetchone()
-            number = one_value(connection.execute("SELECT coalesce(max(number), 0) + 1 FROM newsbot.versions WHERE corpus = %s",
-                                        (self.corpus,)))
+            current = one_value(
+                connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE", (self.corpus,))
+            )
+            previous = connection.execute(
+                "SELECT manifest FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, current)
+            ).fetchone()
+            number = one_value(
+                connection.execute(
+                    "SELECT coalesce(max(number), 0) + 1 FROM newsbot.versions WHERE corpus = %s", (self.corpus,)
+                )
+            )
             same_passages = previous is not None and all(
-                previous[0].get(key) == getattr(new.manifest, key) for key in ("model", "dimension", "chunker"))
-            in_use = dict(connection.execute("SELECT doc_id, digest FROM newsbot.articles WHERE corpus = %s AND "
-                                             "removed_in IS NULL", (self.corpus,)).fetchall())
-            kept = {doc_id for doc_id, article in new.articles.items()
-                    if same_passages and in_use.get(doc_id) == article.digest}
+                previous[0].get(key) == getattr(new.manifest, key) for key in ("model", "dimension", "chunker")
+            )
+            in_use = dict(
+                connection.execute(
+                    "SELECT doc_id, digest FROM newsbot.articles WHERE corpus = %s AND " "removed_in IS NULL",
+                    (self.corpus,),
+                ).fetchall()
+            )
+            kept = {
+                doc_id
+                for doc_id, article in new.articles.items()
+                if same_passages and in_use.get(doc_id) == article.digest
+            }
             gone = [doc_id for doc_id in in_use if doc_id not in kept]
             fresh = [article for doc_id, article in new.articles.items() if doc_id not in kept]
             started = time.perf_counter()
@@ -267,46 +308,78 @@ class PostgresStore(VersionStore):
             connection.execute(
                 "INSERT INTO newsbot.versions (corpus, number, name, manifest, words, passages, total_terms) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (self.corpus, number, name, _json(new.manifest.to_record()), _json(new.words), len(new.chunk_lines),
-                 float(new.terms.counts.sum())))
+                (
+                    self.corpus,
+                    number,
+                    name,
+                    _json(new.manifest.to_record()),
+                    _json(new.words),
+                    len(new.chunk_lines),
+                    float(new.terms.counts.sum()),
+                ),
+            )
             connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
             prune_versions(connection, self.corpus, keep)
         if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
             with self.told():  # marks the new rows visible to all, so BM25 reads its index alone
                 connection.execute("VACUUM (ANALYZE) newsbot.postings, newsbot.passages")
         self.last_publish = timings
-        log.info("stored version %s of %s: %d articles kept, %d written, %d gone (%.1f s rows, %.1f s vector index)",
-                 name, self.location, len(kept), len(fresh), len(gone), timings["insert"], timings["vector_index"])
+        log.info(
+            "stored version %s of %s: %d articles kept, %d written, %d gone (%.1f s rows, %.1f s vector index)",
+            name,
+            self.location,
+            len(kept),
+            len(fresh),
+            len(gone),
+            timings["insert"],
+            timings["vector_index"],
+        )
         return StoredVersion(name, new.manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
-
 
     def serve_previous(self) -> str:
         with self.lock():
             connection = self.connection()
             with self.told(), connection.transaction():
-                current = connection.execute("SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE",
-                                             (self.corpus,)).fetchone()
+                current = connection.execute(
+                    "SELECT current FROM newsbot.corpora WHERE name = %s FOR UPDATE", (self.corpus,)
+                ).fetchone()
                 if current is None or current[0] is None:
-                    raise IndexMissingError(f"no index has been built in {self.location} yet",
-                                            "build one with `newsbot index build`")
-                older = connection.execute("SELECT number, name FROM newsbot.versions WHERE corpus = %s AND number < %s "
-                                           "ORDER BY number DESC LIMIT 1", (self.corpus, current[0])).fetchone()
+                    raise IndexMissingError(
+                        f"no index has been built in {self.location} yet", "build one with `newsbot index build`"
+                    )
+                older = connection.execute(
+                    "SELECT number, name FROM newsbot.versions WHERE corpus = %s AND number < %s "
+                    "ORDER BY number DESC LIMIT 1",
+                    (self.corpus, current[0]),
+                ).fetchone()
                 if older is None:
-                    name = one_value(connection.execute("SELECT name FROM newsbot.versions WHERE corpus = %s AND number = %s",
-                                              (self.corpus, current[0])))
-                    raise IndexMissingError(f"there is no version older than {name} in {self.location} to go back to",
-                                            "keep more versions with [index] keep_versions")
+                    name = one_value(
+                        connection.execute(
+                            "SELECT name FROM newsbot.versions WHERE corpus = %s AND number = %s",
+                            (self.corpus, current[0]),
+                        )
+                    )
+                    raise IndexMissingError(
+                        f"there is no version older than {name} in {self.location} to go back to",
+                        "keep more versions with [index] keep_versions",
+                    )
                 number = older[0]
                 delete_rows(connection, self.corpus, "added_in > %s", number)
                 for table in ("passages", "articles"):
-                    connection.execute(f"UPDATE newsbot.{table} SET removed_in = NULL WHERE corpus = %s AND removed_in > %s",
-                                       (self.corpus, number))
-                connection.execute("DELETE FROM newsbot.versions WHERE corpus = %s AND number > %s", (self.corpus, number))
+                    connection.execute(
+                        f"UPDATE newsbot.{table} SET removed_in = NULL WHERE corpus = %s AND removed_in > %s",
+                        (self.corpus, number),
+                    )
+                connection.execute(
+                    "DELETE FROM newsbot.versions WHERE corpus = %s AND number > %s", (self.corpus, number)
+                )
                 connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s", (self.corpus,))
                 connection.execute(
                     "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
                     "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL "
-                    "GROUP BY po.term", (self.corpus, self.corpus))
+                    "GROUP BY po.term",
+                    (self.corpus, self.corpus),
+                )
                 connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
         return older[1]
 
@@ -314,17 +387,24 @@ class PostgresStore(VersionStore):
         with self.snapshot() as connection:
             current = self._current(connection)
             if current is None:
-                raise IndexMissingError(f"no index has been built in {self.location} yet",
-                                        "build one with `newsbot index build`")
+                raise IndexMissingError(
+                    f"no index has been built in {self.location} yet", "build one with `newsbot index build`"
+                )
             number, name, record, passages, total_terms = current
             manifest = self._manifest(record, name)
             check_model(f"the index in {self.location}", manifest, embedder)
             known = embedder.known_dimension()
             if known is not None and known != manifest.dimension:
-                raise IndexMismatchError(f"the index in {self.location} holds {manifest.dimension}-dimensional "
-                                         f"vectors, the model makes {known}", REBUILD_HINT)
-            rows = connection.execute("SELECT meta, first_passage, passages FROM newsbot.articles WHERE corpus = %s "
-                                      "AND removed_in IS NULL ORDER BY first_passage", (self.corpus,)).fetchall()
+                raise IndexMismatchError(
+                    f"the index in {self.location} holds {manifest.dimension}-dimensional "
+                    f"vectors, the model makes {known}",
+                    REBUILD_HINT,
+                )
+            rows = connection.execute(
+                "SELECT meta, first_passage, passages FROM newsbot.articles WHERE corpus = %s "
+                "AND removed_in IS NULL ORDER BY first_passage",
+                (self.corpus,),
+            ).fetchall()
         try:
             articles = {meta["doc_id"]: ArticleMeta.from_json(meta) for meta, _, _ in rows}
         except (KeyError, TypeError, ValueError) as error:
@@ -339,8 +419,9 @@ def _term_counts(postings: list[tuple], ids: np.ndarray) -> TermCounts:
 
     vocabulary: dict[str, int] = {}
     rows = np.searchsorted(ids, np.fromiter((p[0] for p in postings), dtype=np.int64, count=len(postings)))
-    columns = np.fromiter((vocabulary.setdefault(p[1], len(vocabulary)) for p in postings), dtype=np.int64,
-                          count=len(postings))
+    columns = np.fromiter(
+        (vocabulary.setdefault(p[1], len(vocabulary)) for p in postings), dtype=np.int64, count=len(postings)
+    )
     data = np.fromiter((p[2] for p in postings), dtype=np.float32, count=len(postings))
     counts = scipy.sparse.csr_matrix((data, (rows, columns)), shape=(len(ids), len(vocabulary)))
     return TermCounts(counts, vocabulary)

@@ -24,66 +24,91 @@ ID_LOCK = 0x6E657774
 def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list[str], number: int) -> None:
     """Mark these articles and their passages gone from version `number` on, and count their words out."""
     for table in ("articles", "passages"):
-        connection.execute(f"UPDATE newsbot.{table} SET removed_in = %s WHERE corpus = %s AND removed_in IS NULL "
-                           "AND doc_id = ANY(%s)", (number, corpus, doc_ids))
+        connection.execute(
+            f"UPDATE newsbot.{table} SET removed_in = %s WHERE corpus = %s AND removed_in IS NULL "
+            "AND doc_id = ANY(%s)",
+            (number, corpus, doc_ids),
+        )
     connection.execute(
         "UPDATE newsbot.term_df t SET df = t.df - d.n FROM (SELECT po.term, count(*)::int AS n FROM newsbot.postings po "
         "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in = %s GROUP BY po.term) d "
-        "WHERE t.corpus = %s AND t.term = d.term", (corpus, number, corpus))
+        "WHERE t.corpus = %s AND t.term = d.term",
+        (corpus, number, corpus),
+    )
     connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s AND df <= 0", (corpus,))
 
 
-
-def insert_rows(connection: psycopg.Connection[Any], corpus: str, new: NewVersion, fresh: list[StoredArticle],
-            number: int) -> None:
+def insert_rows(
+    connection: psycopg.Connection[Any], corpus: str, new: NewVersion, fresh: list[StoredArticle], number: int
+) -> None:
     """The rows of new and changed articles, under a block of consecutive passage ids."""
     count = sum(len(article.rows) for article in fresh)
     connection.execute("SELECT pg_advisory_xact_lock(%s)", (ID_LOCK,))
     first = one_value(connection.execute("SELECT nextval('newsbot.passage_ids')"))
     if count > 1:
         connection.execute("SELECT setval('newsbot.passage_ids', %s)", (first + count - 1,))
-    positions = np.concatenate([np.arange(a.rows.start, a.rows.stop) for a in fresh]) if count else \
-        np.zeros(0, dtype=np.int64)
+    positions = (
+        np.concatenate([np.arange(a.rows.start, a.rows.stop) for a in fresh]) if count else np.zeros(0, dtype=np.int64)
+    )
     ids = first + np.arange(count)
-    with connection.cursor().copy("COPY newsbot.articles (corpus, doc_id, added_in, digest, meta, record, "
-                                  "first_passage, passages) FROM STDIN") as copy:
+    with connection.cursor().copy(
+        "COPY newsbot.articles (corpus, doc_id, added_in, digest, meta, record, " "first_passage, passages) FROM STDIN"
+    ) as copy:
         start = first
         for article in fresh:
             record = json.loads(article.line)
             meta = {k: v for k, v in record.items() if k not in ("text", "digest", "passages")}
-            copy.write_row((corpus, article.article.doc_id, number, article.digest, json.dumps(meta),
-                            article.line.decode(), start, len(article.rows)))
+            copy.write_row(
+                (
+                    corpus,
+                    article.article.doc_id,
+                    number,
+                    article.digest,
+                    json.dumps(meta),
+                    article.line.decode(),
+                    start,
+                    len(article.rows),
+                )
+            )
             start += len(article.rows)
     doc_ids = [a.article.doc_id for a in fresh for _ in a.rows]
-    with connection.cursor().copy("COPY newsbot.passages (id, corpus, doc_id, added_in, chunk, embedding) "
-                                  "FROM STDIN WITH (FORMAT BINARY)") as copy:
+    with connection.cursor().copy(
+        "COPY newsbot.passages (id, corpus, doc_id, added_in, chunk, embedding) " "FROM STDIN WITH (FORMAT BINARY)"
+    ) as copy:
         copy.set_types(["int8", "text", "text", "int4", "text", "vector"])
         for passage_id, position, doc_id in zip(ids.tolist(), positions.tolist(), doc_ids):
-            copy.write_row((passage_id, corpus, doc_id, number, new.chunk_lines[position].decode(),
-                            new.vectors[position]))
+            copy.write_row(
+                (passage_id, corpus, doc_id, number, new.chunk_lines[position].decode(), new.vectors[position])
+            )
     insert_postings(connection, corpus, new.terms, positions, ids)
     connection.execute(
         "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
         "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.added_in = %s GROUP BY po.term "
         "ON CONFLICT (corpus, term) DO UPDATE SET df = newsbot.term_df.df + excluded.df",
-        (corpus, corpus, number))
-
+        (corpus, corpus, number),
+    )
 
 
 def prune_versions(connection: psycopg.Connection[Any], corpus: str, keep: int) -> None:
     """Drop versions beyond the newest `keep`, and the rows no kept version holds."""
-    numbers = [row[0] for row in connection.execute(
-        "SELECT number FROM newsbot.versions WHERE corpus = %s ORDER BY number DESC", (corpus,))]
+    numbers = [
+        row[0]
+        for row in connection.execute(
+            "SELECT number FROM newsbot.versions WHERE corpus = %s ORDER BY number DESC", (corpus,)
+        )
+    ]
     oldest = min(numbers[: max(keep, 1)])
     connection.execute("DELETE FROM newsbot.versions WHERE corpus = %s AND number < %s", (corpus, oldest))
     delete_rows(connection, corpus, "removed_in <= %s", oldest)
 
 
-
 def delete_rows(connection: psycopg.Connection[Any], corpus: str, condition: str, number: int) -> None:
     """Delete the corpus's articles and passages (and their postings) that meet `condition` on `number`."""
-    connection.execute("DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.passage_id = p.id "
-                       f"AND p.corpus = %s AND p.{condition}", (corpus, number))
+    connection.execute(
+        "DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.passage_id = p.id "
+        f"AND p.corpus = %s AND p.{condition}",
+        (corpus, number),
+    )
     for table in ("passages", "articles"):
         connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (corpus, number))
 
@@ -104,14 +129,17 @@ def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimens
     if connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,):
         return
     connection.execute("SET LOCAL maintenance_work_mem = '4GB'")  # the graph is built in memory when it fits
-    connection.execute(sql.SQL(
-        "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
-        "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}").format(
-            name=sql.Identifier(name), d=sql.Literal(int(dimension)), corpus=sql.Literal(corpus)))
+    connection.execute(
+        sql.SQL(
+            "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
+            "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
+        ).format(name=sql.Identifier(name), d=sql.Literal(int(dimension)), corpus=sql.Literal(corpus))
+    )
 
 
-def insert_postings(connection: psycopg.Connection[Any], corpus: str, terms: TermCounts, positions: np.ndarray,
-                    ids: np.ndarray) -> None:
+def insert_postings(
+    connection: psycopg.Connection[Any], corpus: str, terms: TermCounts, positions: np.ndarray, ids: np.ndarray
+) -> None:
     """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`, written
     word by word (a word's postings then sit together on disk, where a search reads them)."""
     if not len(positions):
@@ -129,9 +157,15 @@ def insert_postings(connection: psycopg.Connection[Any], corpus: str, terms: Ter
     with connection.cursor().copy("COPY newsbot.postings (corpus, term, passage_id, tf, length) FROM STDIN") as copy:
         for start in range(0, len(order), 200_000):  # text COPY in blocks: a row at a time is slow
             block = order[start : start + 200_000]
-            rows = zip(words[counts.indices[block]], passage_ids[block].tolist(), counts.data[block].tolist(),
-                       passage_lengths[block].tolist())
-            copy.write("".join(f"{prefix}{word}\t{passage_id}\t{tf:g}\t{length:g}\n" for word, passage_id, tf, length in rows))
+            rows = zip(
+                words[counts.indices[block]],
+                passage_ids[block].tolist(),
+                counts.data[block].tolist(),
+                passage_lengths[block].tolist(),
+            )
+            copy.write(
+                "".join(f"{prefix}{word}\t{passage_id}\t{tf:g}\t{length:g}\n" for word, passage_id, tf, length in rows)
+            )
 
 
 def _copy_text(value: str) -> str:

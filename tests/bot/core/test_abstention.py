@@ -66,6 +66,7 @@ def test_a_refusal_names_what_the_closest_article_lacks_and_what_to_try(app):
     assert answer.missing == ["China"]
     assert answer.closest and answer.closest[0].doc_id == SEED_2017  # the flour article is the closest
     from bot.core.answer import abstention_hint
+
     assert abstention_hint(answer).startswith("The closest article never mentions “China”.")
 
 
@@ -114,19 +115,25 @@ def test_an_index_built_before_calibration_works_it_out_when_opened(tmp_path, re
 def test_a_damaged_recorded_threshold_is_not_trusted(threshold):
     record = {**Calibration(0.7, {"q95": 0.6}, passages=9).to_json(), "threshold": threshold}
     assert Calibration.from_json(record) is None
-    assert Calibration.from_json(Calibration(0.7, {"q95": 0.6}, passages=9).to_json()) == \
-        Calibration(0.7, {"q95": 0.6}, passages=9)
+    assert Calibration.from_json(Calibration(0.7, {"q95": 0.6}, passages=9).to_json()) == Calibration(
+        0.7, {"q95": 0.6}, passages=9
+    )
 
 
 def test_min_answer_score_overrides_the_corpus_threshold(seed_index_dir, real_embedder):
     from bot.core.config import SearchSettings
-    strict = Newsbot(Config(search=SearchSettings(min_answer_score=1.9)), embedder=real_embedder,
-                     index_dir=seed_index_dir)
+
+    strict = Newsbot(
+        Config(search=SearchSettings(min_answer_score=1.9)), embedder=real_embedder, index_dir=seed_index_dir
+    )
     assert strict.ask("How much flour did Russia deliver to North Korea?").abstained
 
 
-QUESTIONS_FOR_EVERY_FRONT_END = ["How many tons of flour did Russia give?", "how much flowr did russia send to north korea",
-                                 "How much rice did China send to North Korea?"]
+QUESTIONS_FOR_EVERY_FRONT_END = [
+    "How many tons of flour did Russia give?",
+    "how much flowr did russia send to north korea",
+    "How much rice did China send to North Korea?",
+]
 
 
 async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_index_dir, real_embedder, cli_real):
@@ -135,8 +142,10 @@ async def test_the_cli_the_repl_and_the_bot_decide_alike(fake, seed_app, seed_in
     assert cli_answers[1]["searched_for"] == "how much flour did russia send to north korea"
 
     out = io.StringIO()
-    repl = Repl(Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir),
-                Console(file=out, width=200, color_system=None))
+    repl = Repl(
+        Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir),
+        Console(file=out, width=200, color_system=None),
+    )
     repl_outputs = []
     for question in QUESTIONS_FOR_EVERY_FRONT_END:
         start = len(out.getvalue())
@@ -177,35 +186,51 @@ def test_eval_abstention_splits_the_quiz_weeks_and_prints_every_set(tmp_path, cl
     news, claims = eval_dir / "realtimeqa-dev", eval_dir / "scifact"
     (news / "qrels").mkdir(parents=True)
     claims.mkdir()
-    stories = {"harbour": "The harbour bridge reopened on Tuesday after two years of repairs.",
-               "ferry": "Ferry crews ended their strike after the port agreed to a new contract.",
-               "flour": "Russia delivered 2,400 tons of flour to North Korea, its embassy said.",
-               "storm": "A storm closed the harbour and the ferry port for two days."}
+    stories = {
+        "harbour": "The harbour bridge reopened on Tuesday after two years of repairs.",
+        "ferry": "Ferry crews ended their strike after the port agreed to a new contract.",
+        "flour": "Russia delivered 2,400 tons of flour to North Korea, its embassy said.",
+        "storm": "A storm closed the harbour and the ferry port for two days.",
+    }
     (news / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in stories.items()))
-    (news / "weeks.tsv").write_text("corpus-id\tweeks\nharbour\t20220101\nferry\t20220101\n"
-                                    "flour\t20220108\nstorm\t20220101,20220108\n")
-    questions = {"20220101_0": ("When did the harbour bridge reopen?", "harbour", "Tuesday"),
-                 "20220101_1": ("Which storm closed the port?", "storm", "A storm"),
-                 "20220108_0": ("How much flour did Russia deliver?", "flour", "2,400 tons")}
-    (news / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}) + "\n"
-                                                for q, (t, _, _) in questions.items()))
-    (news / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
-        f"{q}\t{doc}\t1\n" for q, (_, doc, _) in questions.items()))
-    (news / "answers.jsonl").write_text("".join(json.dumps({"_id": q, "answer": [a]}) + "\n"
-                                                for q, (_, _, a) in questions.items()))
-    (claims / "queries.jsonl").write_text('{"_id": "1", "text": "Statins lower cholesterol."}\n'
-                                          '{"_id": "2", "text": "Vitamin D prevents fractures."}\n')
+    (news / "weeks.tsv").write_text(
+        "corpus-id\tweeks\nharbour\t20220101\nferry\t20220101\n" "flour\t20220108\nstorm\t20220101,20220108\n"
+    )
+    questions = {
+        "20220101_0": ("When did the harbour bridge reopen?", "harbour", "Tuesday"),
+        "20220101_1": ("Which storm closed the port?", "storm", "A storm"),
+        "20220108_0": ("How much flour did Russia deliver?", "flour", "2,400 tons"),
+    }
+    (news / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": q, "text": t}) + "\n" for q, (t, _, _) in questions.items())
+    )
+    (news / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{doc}\t1\n" for q, (_, doc, _) in questions.items())
+    )
+    (news / "answers.jsonl").write_text(
+        "".join(json.dumps({"_id": q, "answer": [a]}) + "\n" for q, (_, _, a) in questions.items())
+    )
+    (claims / "queries.jsonl").write_text(
+        '{"_id": "1", "text": "Statins lower cholesterol."}\n' '{"_id": "2", "text": "Vitamin D prevents fractures."}\n'
+    )
 
     status, out, err = cli("eval", "--abstention", "--eval-dir", str(eval_dir), "--cache", str(tmp_path / "cache"))
     assert status == 0, err
     rows = {line[:42].strip(): line[42:].split() for line in out.splitlines()[1:] if not line.startswith("  ")}
     assert {name: int(figures[0]) for name, figures in rows.items()} == {
-        "seeds: answerable": 84, "seeds: unanswerable": 100, "realtimeqa-dev: its questions": 3,
+        "seeds: answerable": 84,
+        "seeds: unanswerable": 100,
+        "realtimeqa-dev: its questions": 3,
         "realtimeqa-dev: near misses (a)": 1,  # the week-2 flour question, against week 1's articles
         "realtimeqa-dev: near misses (b)": 1,  # the harbour question; the storm's article is in both halves
-        "realtimeqa-dev: written unanswerable": 32, "scifact claims on realtimeqa-dev news": 2}
+        "realtimeqa-dev: written unanswerable": 32,
+        "scifact claims on realtimeqa-dev news": 2,
+    }
     assert rows["seeds: answerable"][-1] in {"met", "MISSED"}
-    half_a = [json.loads(line)["_id"] for line in (tmp_path / "cache" / "realtimeqa-dev-half-a.jsonl").read_text().splitlines()]
+    half_a = [
+        json.loads(line)["_id"]
+        for line in (tmp_path / "cache" / "realtimeqa-dev-half-a.jsonl").read_text().splitlines()
+    ]
     assert half_a == ["harbour", "ferry", "storm"]
 
 

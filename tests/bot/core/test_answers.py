@@ -14,8 +14,22 @@ from tests.conftest import SEED_2017, SEED_2021
 
 pytestmark = pytest.mark.model
 
-HIT_KEYS = {"doc_id", "chunk_id", "title", "outlet", "date", "url", "byline", "passage", "span", "highlights",
-            "score", "search_score", "similarity", "also_in"}
+HIT_KEYS = {
+    "doc_id",
+    "chunk_id",
+    "title",
+    "outlet",
+    "date",
+    "url",
+    "byline",
+    "passage",
+    "span",
+    "highlights",
+    "score",
+    "search_score",
+    "similarity",
+    "also_in",
+}
 ARTICLE_KEYS = {"doc_id", "title", "outlet", "date", "url"}
 
 
@@ -25,8 +39,11 @@ def ask_json(capsys, index_dir, question, *extra):
 
 
 def test_historic_reunion(capsys, seed_index_dir, reuse_real_embedder):
-    answer = ask_json(capsys, seed_index_dir,
-                      "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?")
+    answer = ask_json(
+        capsys,
+        seed_index_dir,
+        "What did North Korea's foreign ministry call the 2019 summit between Kim Jong Un and Putin?",
+    )
     first = answer["hits"][0]
     assert answer["abstained"] is False
     assert first["doc_id"] == SEED_2021
@@ -60,8 +77,17 @@ def test_a_shared_sentence_is_quoted_once_citing_both_articles(capsys, seed_inde
 
 def test_json_schema(capsys, seed_index_dir, reuse_real_embedder):
     answer = ask_json(capsys, seed_index_dir, "How much flour did Russia deliver to North Korea?", "--k", "2")
-    assert set(answer) == {"schema", "question", "abstained", "hits", "closest", "filters", "searched_for",
-                           "did_you_mean", "hint"}
+    assert set(answer) == {
+        "schema",
+        "question",
+        "abstained",
+        "hits",
+        "closest",
+        "filters",
+        "searched_for",
+        "did_you_mean",
+        "hint",
+    }
     assert answer["schema"] == 1 and answer["question"] == "How much flour did Russia deliver to North Korea?"
     assert 1 <= len(answer["hits"]) <= 2
     scores = [hit["score"] for hit in answer["hits"]]
@@ -91,7 +117,9 @@ def test_batch_mode_answers_one_json_line_per_question(tmp_path, capsys, seed_in
     assert [json.loads(line)["abstained"] for line in lines] == [False, True]
 
 
-def test_dump_holds_no_furniture_and_no_chunk_over_the_model_limit(capsys, seed_index_dir, real_embedder, reuse_real_embedder):
+def test_dump_holds_no_furniture_and_no_chunk_over_the_model_limit(
+    capsys, seed_index_dir, real_embedder, reuse_real_embedder
+):
     assert main(["index", "dump", "--json", "--index", str(seed_index_dir)]) == 0
     chunks = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(chunks) > 4
@@ -133,10 +161,16 @@ def test_a_follow_up_is_searched_with_what_it_follows_under_its_filters(seed_ind
 
     app = Newsbot(Config(), embedder=real_embedder, index_dir=seed_index_dir)
     answer = app.ask("and when was that?", follows="source:UPI How much flour did Russia deliver to North Korea?")
-    assert answer.question == "and when was that?" and answer.follows == "How much flour did Russia deliver to North Korea?"
+    assert (
+        answer.question == "and when was that?"
+        and answer.follows == "How much flour did Russia deliver to North Korea?"
+    )
     assert answer.filters.source == "UPI" and not answer.abstained
     assert "2,400 tons of flour" in " ".join(passage.text for passage in answer.passages)
-    layered = app.ask("since:2021 and then?", follows="before:2022 source:AP What did North Korea say about Russia?",
-                      filters=SearchFilters(source="UPI"))
+    layered = app.ask(
+        "since:2021 and then?",
+        follows="before:2022 source:AP What did North Korea say about Russia?",
+        filters=SearchFilters(source="UPI"),
+    )
     # the earlier question's filters, overridden by those given apart, overridden by those in the text
     assert (layered.filters.source, layered.filters.since.year, layered.filters.before.year) == ("UPI", 2021, 2022)

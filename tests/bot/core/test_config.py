@@ -50,28 +50,60 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[serch]\nk = 3", "unknown section [serch]. Allowed sections: corpus, index, search, store, discord, fetch, guilds.ID"),
-        ("k = 3\n[search]\nmode = \"bm25\"", "the key k is outside any section. Put it under its section (allowed: "
-                                                "corpus, index, search, store, discord, fetch), or remove it"),
+        (
+            "[serch]\nk = 3",
+            "unknown section [serch]. Allowed sections: corpus, index, search, store, discord, fetch, guilds.ID",
+        ),
+        (
+            'k = 3\n[search]\nmode = "bm25"',
+            "the key k is outside any section. Put it under its section (allowed: "
+            "corpus, index, search, store, discord, fetch), or remove it",
+        ),
         ("[search]\nkk = 3", "unknown key [search] kk. Allowed keys: k, mode, min_answer_score"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. It must be an integer from 1 to 20"),
-        ("[search]\nk = \"3\"", "[search] k = '3' is not allowed. It must be an integer from 1 to 20"),
+        ('[search]\nk = "3"', "[search] k = '3' is not allowed. It must be an integer from 1 to 20"),
         ("[search]\nk = true", "[search] k = True is not allowed. It must be an integer from 1 to 20"),
-        ("[search]\nmode = \"fuzzy\"", "[search] mode = 'fuzzy' is not allowed. It must be \"hybrid\" or \"dense\" or \"bm25\""),
-        ("[search]\nmin_answer_score = 3", "[search] min_answer_score = 3 is not allowed. It must be a number from -1 to 2"),
-        ("[index]\ntitle_in_embedding = \"yes\"", "[index] title_in_embedding = 'yes' is not allowed. It must be true or false"),
+        (
+            '[search]\nmode = "fuzzy"',
+            '[search] mode = \'fuzzy\' is not allowed. It must be "hybrid" or "dense" or "bm25"',
+        ),
+        (
+            "[search]\nmin_answer_score = 3",
+            "[search] min_answer_score = 3 is not allowed. It must be a number from -1 to 2",
+        ),
+        (
+            '[index]\ntitle_in_embedding = "yes"',
+            "[index] title_in_embedding = 'yes' is not allowed. It must be true or false",
+        ),
         ("[index]\nbatch_size = 0", "[index] batch_size = 0 is not allowed. It must be an integer from 1 to 1024"),
         ("[corpus]\npaths = []", "[corpus] paths = [] is not allowed. It must be a list of files or folders"),
         ("[corpus]\npaths = [1]", "[corpus] paths = [1] is not allowed. It must be a list of files or folders"),
         ("search = 3", "search must be a [search] table. Write it as a section"),
-        ("[discord]\nmoderator_role_ids = [0]", "[discord] moderator_role_ids = [0] is not allowed. It must be a list of role ids"),
-        ("[discord]\napi_base_url = \"discord.com\"", "[discord] api_base_url = 'discord.com' is not allowed. It must be an http(s) URL"),
-        ("[discord]\ncooldown_seconds = -1", "[discord] cooldown_seconds = -1 is not allowed. It must be a number of seconds from 0 to 3600"),
-        ("[guilds.club]\npaths = [\"club\"]", "[guilds.club] is not a guild section. Write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir"),
-        ("[guilds.42]\npaths = [\"club\"]", "[guilds.42] has no index_dir. Give the guild both paths and index_dir"),
-        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \".newsbot/index\"\n[index]\ndir = \".newsbot/index\"",
-         "[guilds.42] index_dir .newsbot/index is already in use. Give every guild an index folder of its own"),
-        ("[guilds.42]\npaths = [\"club\"]\nindex_dir = \"club-index\"\ncolour = 3", "unknown key [guilds.42] colour. Allowed keys: paths, index_dir, added_dir"),
+        (
+            "[discord]\nmoderator_role_ids = [0]",
+            "[discord] moderator_role_ids = [0] is not allowed. It must be a list of role ids",
+        ),
+        (
+            '[discord]\napi_base_url = "discord.com"',
+            "[discord] api_base_url = 'discord.com' is not allowed. It must be an http(s) URL",
+        ),
+        (
+            "[discord]\ncooldown_seconds = -1",
+            "[discord] cooldown_seconds = -1 is not allowed. It must be a number of seconds from 0 to 3600",
+        ),
+        (
+            '[guilds.club]\npaths = ["club"]',
+            "[guilds.club] is not a guild section. Write [guilds.GUILD_ID] with the guild's numeric id, then paths and index_dir",
+        ),
+        ('[guilds.42]\npaths = ["club"]', "[guilds.42] has no index_dir. Give the guild both paths and index_dir"),
+        (
+            '[guilds.42]\npaths = ["club"]\nindex_dir = ".newsbot/index"\n[index]\ndir = ".newsbot/index"',
+            "[guilds.42] index_dir .newsbot/index is already in use. Give every guild an index folder of its own",
+        ),
+        (
+            '[guilds.42]\npaths = ["club"]\nindex_dir = "club-index"\ncolour = 3',
+            "unknown key [guilds.42] colour. Allowed keys: paths, index_dir, added_dir",
+        ),
     ],
 )
 def test_bad_settings_name_the_key_and_what_is_allowed(tmp_path, toml, message):
@@ -110,7 +142,10 @@ def test_the_cli_stops_with_one_line_and_status_2(tmp_path, capsys):
 
 def test_a_missing_config_file_is_one_line(capsys):
     assert main(["--config", "nope.toml", "index", "stats"]) == 2
-    assert capsys.readouterr().err == "newsbot: error: config file nope.toml does not exist. Check the path given to --config\n"
+    assert (
+        capsys.readouterr().err
+        == "newsbot: error: config file nope.toml does not exist. Check the path given to --config\n"
+    )
 
 
 def test_asking_with_no_question_says_how(capsys):
@@ -120,8 +155,13 @@ def test_asking_with_no_question_says_how(capsys):
 
 def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
     (tmp_path / "config.toml").write_text("[index]\nmodel = 12\n")
-    result = subprocess.run([sys.executable, "-m", "bot.terminal.cli", "index", "stats"], capture_output=True, text=True,
-                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.terminal.cli", "index", "stats"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "newsbot: error: config.toml: [index] model = 12 is not allowed. It must be a sentence-transformers model name or folder"
@@ -148,6 +188,10 @@ def test_added_articles_have_a_folder_of_their_own_per_corpus(tmp_path):
     assert config.corpus.added_dir == Path(".newsbot/articles") and config.corpus.read_paths == (Path("seeds"),)
     assert config.guilds[42].corpus.added_dir == tmp_path / "club-index-articles"
     with pytest.raises(ConfigError, match="added_dir .* is already in use"):
-        parse_config({"corpus": {"added_dir": "shared"},
-                      "guilds": {"42": {"paths": ["club"], "index_dir": "club-index", "added_dir": "shared"}}},
-                     tmp_path / "c.toml")
+        parse_config(
+            {
+                "corpus": {"added_dir": "shared"},
+                "guilds": {"42": {"paths": ["club"], "index_dir": "club-index", "added_dir": "shared"}},
+            },
+            tmp_path / "c.toml",
+        )

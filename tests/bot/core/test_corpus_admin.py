@@ -17,7 +17,9 @@ from tests.conftest import SEED_2021, SEEDS
 from tests.fakes import FakeEmbedder
 from tests.index.text.test_loaders import HTML_PAGE
 
-STORY = "Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday.\n"
+STORY = (
+    "Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday.\n"
+)
 
 
 @pytest.fixture
@@ -49,8 +51,11 @@ def test_added_articles_go_to_the_added_folder_and_the_corpus_folders_are_never_
     before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
     (tmp_path / "harbour.txt").write_text(STORY)
     add_source(app, str(tmp_path / "harbour.txt"))
-    with pytest.raises(CorpusError, match=f"article '{SEED_2021}' was not added here but comes with the corpus "
-                                          "folders .* which newsbot never changes, so it cannot be removed"):
+    with pytest.raises(
+        CorpusError,
+        match=f"article '{SEED_2021}' was not added here but comes with the corpus "
+        "folders .* which newsbot never changes, so it cannot be removed",
+    ):
         remove_article(app, SEED_2021)
     remove_article(app, "harbour")
     assert sorted(p.relative_to(corpus) for p in corpus.rglob("*")) == before
@@ -150,7 +155,9 @@ def test_remove_never_touches_files_outside_the_corpus_folder(tmp_path):
     shutil.copytree(SEEDS, outside)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    newsbot = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    newsbot = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,))), embedder=FakeEmbedder(), index_dir=tmp_path / "ix"
+    )
     newsbot.rebuild([outside])
     with pytest.raises(CorpusError, match="was not added here"):
         remove_article(newsbot, SEED_2021)

@@ -112,8 +112,12 @@ async def raw_serve():
         await server.wait_closed()
 
 
-def page(body: bytes | str = ARTICLE, content_type: str | None = "text/html; charset=utf-8", status: int = 200,
-         headers: dict[str, str] | None = None) -> Handler:
+def page(
+    body: bytes | str = ARTICLE,
+    content_type: str | None = "text/html; charset=utf-8",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         data = body.encode() if isinstance(body, str) else body
         response = web.Response(body=data, status=status, headers=headers or {})
@@ -158,8 +162,16 @@ def fake_dns(monkeypatch):
             return real(host, port, family, type, proto, flags)
         lookups[name] = lookups.get(name, 0) + 1
         answers = table[name][min(lookups[name], len(table[name])) - 1]
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, int(port or 0), 0, 0) if ":" in a else (a, int(port or 0))) for a in answers]
+        return [
+            (
+                socket.AF_INET6 if ":" in a else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (a, int(port or 0), 0, 0) if ":" in a else (a, int(port or 0)),
+            )
+            for a in answers
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return table, lookups
@@ -168,8 +180,10 @@ def fake_dns(monkeypatch):
 # --- links ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["http://example.com/a", "HTTP://EXAMPLE.COM/a", "https://x", "Ftp://x/y",
-                                  "file:///etc/passwd", "gopher://x"])
+@pytest.mark.parametrize(
+    "text",
+    ["http://example.com/a", "HTTP://EXAMPLE.COM/a", "https://x", "Ftp://x/y", "file:///etc/passwd", "gopher://x"],
+)
 def test_looks_like_url_is_true_for_any_scheme_in_any_case(text):
     assert looks_like_url(text)
 
@@ -179,13 +193,16 @@ def test_looks_like_url_is_false_for_paths(text):
     assert not looks_like_url(text)
 
 
-@pytest.mark.parametrize(("url", "named"), [
-    ("ftp://example.com/story.html", '"ftp"'),
-    ("file:///etc/passwd", '"file"'),
-    ("gopher://example.com/1", '"gopher"'),
-    ("javascript:alert(1)", '"javascript"'),
-    ("example.com/news/story", "without a scheme"),
-])
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("ftp://example.com/story.html", '"ftp"'),
+        ("file:///etc/passwd", '"file"'),
+        ("gopher://example.com/1", '"gopher"'),
+        ("javascript:alert(1)", '"javascript"'),
+        ("example.com/news/story", "without a scheme"),
+    ],
+)
 async def test_non_http_schemes_are_refused_naming_the_scheme(url, named):
     error = await refused(url)
     assert named in error.problem
@@ -237,8 +254,20 @@ async def test_ipv6_loopback_is_refused(serve):
     assert server.requests == []
 
 
-@pytest.mark.parametrize("host", ["0x7f000001", "2130706433", "127.1", "017700000001", "0x7f.1",
-                                  "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::]", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0x7f000001",
+        "2130706433",
+        "127.1",
+        "017700000001",
+        "0x7f.1",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[::]",
+        "0.0.0.0",
+    ],
+)
 async def test_numeric_forms_of_loopback_are_refused(serve, host):
     server = await serve({"/story": page()})
     error = await refused(f"http://{host}:{server.port}/story")
@@ -246,18 +275,46 @@ async def test_numeric_forms_of_loopback_are_refused(serve, host):
     assert server.requests == []
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-    "224.0.0.1", "239.255.255.250", "255.255.255.255", "240.0.0.1", "192.0.2.1",
-    "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff0e::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-    "::127.0.0.1", "2002:7f00:1::1", "2002:a00:1::1", "64:ff9b::7f00:1", "2001:db8::1", "not an address",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "239.255.255.250",
+        "255.255.255.255",
+        "240.0.0.1",
+        "192.0.2.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "ff02::1",
+        "ff0e::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",
+        "2002:7f00:1::1",
+        "2002:a00:1::1",
+        "64:ff9b::7f00:1",
+        "2001:db8::1",
+        "not an address",
+    ],
+)
 def test_special_addresses_are_not_public(address):
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:93.184.216.34",
-                                     "64:ff9b::808:808", "2002:5db8:d822::1"])
+@pytest.mark.parametrize(
+    "address",
+    ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:93.184.216.34", "64:ff9b::808:808", "2002:5db8:d822::1"],
+)
 def test_global_unicast_addresses_are_public(address):
     assert is_public_address(address)
 
@@ -304,12 +361,16 @@ async def streamed_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@pytest.mark.parametrize(("handler", "problem"), [
-    (streamed_page, f"127.0.0.1 connected to 127.0.0.1, which {NOT_PUBLIC}"),
-    # A short answer comes whole with its headers and gives its connection back at once; with no
-    # address seen by the connector either, the check refuses rather than guess.
-    (page(), "cannot tell which address 127.0.0.1 connected to"),
-], ids=["connection-held", "connection-given-back"])
+@pytest.mark.parametrize(
+    ("handler", "problem"),
+    [
+        (streamed_page, f"127.0.0.1 connected to 127.0.0.1, which {NOT_PUBLIC}"),
+        # A short answer comes whole with its headers and gives its connection back at once; with no
+        # address seen by the connector either, the check refuses rather than guess.
+        (page(), "cannot tell which address 127.0.0.1 connected to"),
+    ],
+    ids=["connection-held", "connection-given-back"],
+)
 async def test_the_connected_address_is_checked_again_when_the_answer_arrives(serve, monkeypatch, handler, problem):
     # With both earlier checks off, the check made once the response headers are in still refuses.
     server = await serve({"/story": handler})
@@ -325,8 +386,9 @@ async def test_the_connected_address_is_checked_again_when_the_answer_arrives(se
 
 async def test_private_hosts_allows_a_named_host(serve):
     server = await serve({"/news/bridge-reopens": page()})
-    fetched = await fetch_page(server.url("/news/bridge-reopens", host="localhost"),
-                               FetchPolicy(private_hosts=frozenset({"LocalHost"})))
+    fetched = await fetch_page(
+        server.url("/news/bridge-reopens", host="localhost"), FetchPolicy(private_hosts=frozenset({"LocalHost"}))
+    )
     assert fetched.text == ARTICLE
     assert (fetched.content_type, fetched.suffix, fetched.name) == ("text/html", ".html", "bridge-reopens")
     assert fetched.url == server.url("/news/bridge-reopens", host="localhost")
@@ -343,8 +405,13 @@ async def test_private_hosts_allows_an_ipv6_literal(serve):
 
 
 async def test_redirects_are_followed_with_relative_locations(serve):
-    server = await serve({"/a/start": redirect("../b/next", 301), "/b/next": redirect("/news/final-story", 307),
-                          "/news/final-story": page()})
+    server = await serve(
+        {
+            "/a/start": redirect("../b/next", 301),
+            "/b/next": redirect("/news/final-story", 307),
+            "/news/final-story": page(),
+        }
+    )
     fetched = await fetch_page(server.url("/a/start"), LOOPBACK)
     assert fetched.url == server.url("/news/final-story")
     assert fetched.name == "final-story"
@@ -355,7 +422,9 @@ async def test_a_redirect_to_a_host_that_is_not_allowed_is_refused(serve):
     inside = await serve({"/secret": page("internal only")})
     outside = await serve({"/story": redirect(inside.url("/secret", host="localhost"))})
     error = await refused(outside.url("/story"), LOOPBACK)
-    assert error.problem.startswith(f"{outside.url('/story')} redirects to {inside.url('/secret', host='localhost')}, but")
+    assert error.problem.startswith(
+        f"{outside.url('/story')} redirects to {inside.url('/secret', host='localhost')}, but"
+    )
     assert NOT_PUBLIC in error.problem
     assert outside.requests == ["/story"]
     assert inside.requests == []
@@ -445,19 +514,28 @@ async def test_the_deadline_covers_a_server_that_never_answers(serve):
 # --- what comes back -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("content_type", "suffix"), [
-    ("text/html; charset=utf-8", ".html"), ("application/xhtml+xml", ".html"), ("TEXT/PLAIN", ".txt"),
-    ("text/markdown; charset=UTF-8", ".md"),
-])
+@pytest.mark.parametrize(
+    ("content_type", "suffix"),
+    [
+        ("text/html; charset=utf-8", ".html"),
+        ("application/xhtml+xml", ".html"),
+        ("TEXT/PLAIN", ".txt"),
+        ("text/markdown; charset=UTF-8", ".md"),
+    ],
+)
 async def test_accepted_content_types_give_their_suffix(serve, content_type, suffix):
     server = await serve({"/story": page("The bridge reopened.", content_type)})
     fetched = await fetch_page(server.url("/story"), LOOPBACK)
-    assert (fetched.text, fetched.suffix, fetched.content_type) == ("The bridge reopened.", suffix,
-                                                                     content_type.split(";")[0].lower())
+    assert (fetched.text, fetched.suffix, fetched.content_type) == (
+        "The bridge reopened.",
+        suffix,
+        content_type.split(";")[0].lower(),
+    )
 
 
-@pytest.mark.parametrize("content_type", ["application/pdf", "image/png", "application/octet-stream",
-                                          "application/json"])
+@pytest.mark.parametrize(
+    "content_type", ["application/pdf", "image/png", "application/octet-stream", "application/json"]
+)
 async def test_other_content_types_are_refused_naming_the_type(serve, content_type):
     server = await serve({"/file": page(b"%PDF-1.7", content_type)})
     error = await refused(server.url("/file"), LOOPBACK)
@@ -567,18 +645,21 @@ async def test_a_refused_connection_is_a_fetch_error():
     assert error.problem.startswith("cannot connect to 127.0.0.1 (")
 
 
-@pytest.mark.parametrize(("url", "name"), [
-    ("http://x.example/news/bridge-reopens", "bridge-reopens"),
-    ("http://x.example/news/story.html", "story"),
-    ("http://x.example/news/bridge-reopens/", "bridge-reopens"),
-    ("http://www.example.com/", "www.example.com"),
-    ("http://x.example/.hidden", "hidden"),
-    ("http://x.example/%2e%2e", "x.example"),
-    ("http://x.example/a%20b%2Fc?q=1", "a-b-c"),
-    ("http://x.example/caf%C3%A9", "caf"),
-    ("http://x.example/" + "a" * 200, "a" * 80),
-    ("http://[::1]/", "1"),
-])
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("http://x.example/news/bridge-reopens", "bridge-reopens"),
+        ("http://x.example/news/story.html", "story"),
+        ("http://x.example/news/bridge-reopens/", "bridge-reopens"),
+        ("http://www.example.com/", "www.example.com"),
+        ("http://x.example/.hidden", "hidden"),
+        ("http://x.example/%2e%2e", "x.example"),
+        ("http://x.example/a%20b%2Fc?q=1", "a-b-c"),
+        ("http://x.example/caf%C3%A9", "caf"),
+        ("http://x.example/" + "a" * 200, "a" * 80),
+        ("http://[::1]/", "1"),
+    ],
+)
 def test_the_file_name_is_safe(url, name):
     assert safe_name(url) == name
 
@@ -601,20 +682,31 @@ def test_fetch_settings_default_to_the_default_policy():
 
 
 def test_fetch_settings_make_the_policy():
-    config = parse_config({"fetch": {"private_hosts": ["Intranet.Example.org", "10.0.0.5"], "timeout_seconds": 5,
-                                     "max_redirects": 0}})
+    config = parse_config(
+        {"fetch": {"private_hosts": ["Intranet.Example.org", "10.0.0.5"], "timeout_seconds": 5, "max_redirects": 0}}
+    )
     assert config.fetch == FetchSettings(("Intranet.Example.org", "10.0.0.5"), 5.0, 0)
-    assert config.fetch.policy() == FetchPolicy(frozenset({"intranet.example.org", "10.0.0.5"}), timeout=5.0,
-                                                max_redirects=0)
+    assert config.fetch.policy() == FetchPolicy(
+        frozenset({"intranet.example.org", "10.0.0.5"}), timeout=5.0, max_redirects=0
+    )
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ({"private_hosts": "localhost"}, "[fetch] private_hosts = 'localhost' is not allowed. It must be a list of host names"),
-    ({"private_hosts": [""]}, "[fetch] private_hosts = [''] is not allowed. It must be a list of host names"),
-    ({"private_hosts": [3]}, "[fetch] private_hosts = [3] is not allowed. It must be a list of host names"),
-    ({"timeout_seconds": 0}, "[fetch] timeout_seconds = 0 is not allowed. It must be a number of seconds from 1 to 300"),
-    ({"max_redirects": 21}, "[fetch] max_redirects = 21 is not allowed. It must be an integer from 0 to 20"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            {"private_hosts": "localhost"},
+            "[fetch] private_hosts = 'localhost' is not allowed. It must be a list of host names",
+        ),
+        ({"private_hosts": [""]}, "[fetch] private_hosts = [''] is not allowed. It must be a list of host names"),
+        ({"private_hosts": [3]}, "[fetch] private_hosts = [3] is not allowed. It must be a list of host names"),
+        (
+            {"timeout_seconds": 0},
+            "[fetch] timeout_seconds = 0 is not allowed. It must be a number of seconds from 1 to 300",
+        ),
+        ({"max_redirects": 21}, "[fetch] max_redirects = 21 is not allowed. It must be an integer from 0 to 20"),
+    ],
+)
 def test_bad_fetch_settings_are_named(toml, message):
     with pytest.raises(ConfigError) as error:
         parse_config({"fetch": toml})

@@ -47,7 +47,9 @@ async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
     assert embed["title"] == FLOUR
     assert "**" in embed["description"] and "2,400 tons of flour" in embed["description"]
     assert embed["description"].startswith("> ")
-    assert "North Korea praises Russia's Putin on joint declaration anniversary · UPI · 19 July 2017" in sources_text(embed)
+    assert "North Korea praises Russia's Putin on joint declaration anniversary · UPI · 19 July 2017" in sources_text(
+        embed
+    )
     assert [b.get("label") or b["emoji"]["name"] for b in fake.buttons(message).values()] == ["More", "👍", "👎"]
     assert not message["flags"] & 64
 
@@ -87,11 +89,16 @@ async def test_reindex_is_for_moderators_only(fake, seed_app):
         token = await fake.slash("reindex", who=p.MEMBER)
         refused = await fake.callback(token)
         role_token = await fake.slash("reindex", who=p.ROLE_HOLDER)  # a configured moderator role
-        done = await fake.wait_for(lambda r: r.method == "PATCH" and role_token in r.path
-                                   and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        done = await fake.wait_for(
+            lambda r: r.method == "PATCH" and role_token in r.path and "Reindex done" in (r.body.get("content") or ""),
+            timeout=60,
+        )
     assert refused.body["type"] == 4 and refused.body["data"]["flags"] == 64
     assert refused.body["data"]["content"].startswith("Only moderators can do that")
-    assert "Nothing had changed" in done.body["content"] and "(2 articles, 9 passages) stays in use" in done.body["content"]
+    assert (
+        "Nothing had changed" in done.body["content"]
+        and "(2 articles, 9 passages) stays in use" in done.body["content"]
+    )
 
 
 class GatedEmbedder(Embedder):
@@ -121,8 +128,10 @@ async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp
     index_dir = copy_index(seed_index_dir, tmp_path / "index")
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "harbour.txt").write_text("Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- "
-                                       "The harbour bridge reopened on Tuesday after eight months of repairs.\n")
+    (extra / "harbour.txt").write_text(
+        "Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- "
+        "The harbour bridge reopened on Tuesday after eight months of repairs.\n"
+    )
     app = make_app(fake, tmp_path, gated, index_dir, (SEEDS, extra))
     async with running_bot(fake, app):
         reindex = await fake.slash("reindex", who=p.MODERATOR)
@@ -138,8 +147,10 @@ async def test_members_get_answers_from_the_old_index_during_a_reindex(fake, tmp
         before = await fake.followup(harbour)
 
         gated.gate.set()
-        await fake.wait_for(lambda r: r.method == "PATCH" and reindex in r.path
-                            and "Reindex done" in (r.body.get("content") or ""), timeout=60)
+        await fake.wait_for(
+            lambda r: r.method == "PATCH" and reindex in r.path and "Reindex done" in (r.body.get("content") or ""),
+            timeout=60,
+        )
         after_token = await fake.slash("ask", question="When did the harbour bridge reopen?", passages=1)
         after = await fake.followup(after_token)
         stats = await fake.slash("stats", who=p.MEMBER)
@@ -204,8 +215,15 @@ async def test_buttons_keep_working_after_a_restart_or_say_they_expired(fake, se
         at = len(fake.requests)
         click = await fake.click(message, more)
         edit = await fake.wait_for(lambda r: r.method == "PATCH" and click in r.path, after=at)
-        forged = {**message, "components": [{"type": 1, "components": [
-            {"type": 2, "style": 2, "label": "More", "custom_id": "nb:more:0123456789abcdef"}]}]}
+        forged = {
+            **message,
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 2, "label": "More", "custom_id": "nb:more:0123456789abcdef"}],
+                }
+            ],
+        }
         expired = await fake.callback(await fake.click(forged, "nb:more:0123456789abcdef"))
     assert "historic reunion" in edit.body["embeds"][0]["description"]
     assert expired.body["data"]["content"].startswith("This answer has expired")
@@ -256,9 +274,20 @@ async def test_a_429_from_the_rest_api_is_waited_out(fake, seed_app):
 
 async def test_sources_are_paginated(fake, tmp_path):
     corpus = tmp_path / "many.jsonl"
-    corpus.write_text("\n".join(json.dumps({"_id": f"a{i:02}", "title": f"Story number {i}", "source": "Wire",
-                                            "date": f"2024-01-{i + 1:02}", "text": f"Story {i} text."})
-                                for i in range(23)))
+    corpus.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "_id": f"a{i:02}",
+                    "title": f"Story number {i}",
+                    "source": "Wire",
+                    "date": f"2024-01-{i + 1:02}",
+                    "text": f"Story {i} text.",
+                }
+            )
+            for i in range(23)
+        )
+    )
     embedder = FakeEmbedder()
     build_index([corpus], tmp_path / "index", embedder)
     app = make_app(fake, tmp_path, embedder, tmp_path / "index", (corpus,))
@@ -284,11 +313,17 @@ async def test_ask_filters_by_date_and_source(fake, seed_app):
     assert "20 July 2021" in sources_text(embed_of(recent)) and "2017" not in sources_text(embed_of(recent))
     assert embed_of(recent)["footer"]["text"].endswith("filters: since 2021-01-01")
     assert "19 July 2017" in sources_text(embed_of(old)) and "2021" not in sources_text(embed_of(old))
-    assert embed_of(none)["description"] == ("The articles I have don't cover this.\n"  # the filter is the reason
-                                             "No article matches the filters (source: CNN). Try again without them, "
-                                             "or with others.")
-    assert bad.body["data"]["content"] == ("since:yesterday is not a date. Write it as since:2021, since:2021-07 "
-                                           "or since:2021-07-20")
+    assert (
+        embed_of(none)["description"]
+        == (
+            "The articles I have don't cover this.\n"  # the filter is the reason
+            "No article matches the filters (source: CNN). Try again without them, "
+            "or with others."
+        )
+    )
+    assert bad.body["data"]["content"] == (
+        "since:yesterday is not a date. Write it as since:2021, since:2021-07 " "or since:2021-07-20"
+    )
 
 
 HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after eight months of repairs.\n"
@@ -305,14 +340,16 @@ async def test_moderators_add_files_and_urls_and_members_cannot(fake, corpus_app
 
     async with running_bot(fake, corpus_app):
         refused = await fake.callback(await fake.slash("add", who=p.MEMBER, files={"file": ("harbour.txt", HARBOUR)}))
-        dry = await fake.followup(await fake.slash("add", who=p.MODERATOR, dry_run=True,
-                                                   files={"file": ("harbour.txt", HARBOUR)}))
+        dry = await fake.followup(
+            await fake.slash("add", who=p.MODERATOR, dry_run=True, files={"file": ("harbour.txt", HARBOUR)})
+        )
         assert not (tmp_path / "corpus" / "harbour.txt").exists()
         added = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)}))
         answer = await fake.followup(await fake.slash("ask", question="When did the harbour bridge reopen?"))
         fake.files["bridge.html"] = HTML_PAGE.encode()
-        by_url = await fake.followup(await fake.slash("add", who=p.MODERATOR,
-                                                      url=f"http://127.0.0.1:{fake.port}/attachments/bridge.html"))
+        by_url = await fake.followup(
+            await fake.slash("add", who=p.MODERATOR, url=f"http://127.0.0.1:{fake.port}/attachments/bridge.html")
+        )
         bad = await fake.followup(await fake.slash("add", who=p.MODERATOR, files={"file": ("blob.txt", b"\x00\x01")}))
     assert refused.body["data"]["content"].startswith("Only moderators can do that")
     assert embed_of(dry)["title"] == "Would add: Harbour bridge reopens after repairs"
@@ -334,7 +371,9 @@ async def test_remove_with_autocomplete_and_restore(fake, corpus_app, tmp_path):
         [choice] = choices.body["data"]["choices"]  # only what was added can be removed: not the seeds
         removed = await fake.followup(await fake.slash("remove", who=p.MODERATOR, article=choice["value"]))
         gone = await fake.followup(await fake.slash("ask", question=harbour_question))
-        trash_choices = await fake.callback(await fake.slash("restore", who=p.MODERATOR, focused="article", article="harb"))
+        trash_choices = await fake.callback(
+            await fake.slash("restore", who=p.MODERATOR, focused="article", article="harb")
+        )
         restored = await fake.followup(await fake.slash("restore", who=p.MODERATOR, article=choice["value"]))
         again = await fake.followup(await fake.slash("ask", question=harbour_question))
         member = await fake.callback(await fake.slash("remove", who=p.MEMBER, article=choice["value"]))
@@ -364,6 +403,7 @@ class PublishGate:
             self.released.clear()
             self.held.clear()
             return publish(*args, **kwargs)
+
         return held_publish
 
     async def wait_until_held(self) -> None:
@@ -408,8 +448,9 @@ async def test_members_get_correct_answers_while_add_remove_and_restore_run(fake
     assert reopened not in during_restore and reopened in after_restore
 
 
-async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(fake, tmp_path, real_embedder,
-                                                                                seed_index_dir):
+async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
+    fake, tmp_path, real_embedder, seed_index_dir
+):
     from dataclasses import replace
 
     from bot.core.config import GuildSettings
@@ -420,9 +461,17 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
     import shutil
 
     shutil.copytree(SEEDS, tmp_path / "shared")  # were /add to reach the shared corpus, it would not be the repo's
-    shared = make_app(fake, tmp_path, real_embedder, copy_index(seed_index_dir, tmp_path / "index"),
-                      (tmp_path / "shared",), cooldown_seconds=0)
-    shared.config = replace(shared.config, guilds={p.GUILD_ID: GuildSettings(paths=(club,), index_dir=tmp_path / "club-ix")})
+    shared = make_app(
+        fake,
+        tmp_path,
+        real_embedder,
+        copy_index(seed_index_dir, tmp_path / "index"),
+        (tmp_path / "shared",),
+        cooldown_seconds=0,
+    )
+    shared.config = replace(
+        shared.config, guilds={p.GUILD_ID: GuildSettings(paths=(club,), index_dir=tmp_path / "club-ix")}
+    )
     shared.for_guild(p.GUILD_ID).rebuild()  # as `newsbot run` does at start for each guild's own corpus
 
     async with running_bot(fake, shared):
@@ -439,7 +488,10 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
     state.close()
     assert "2,400 tons of flour" not in json.dumps(flour)  # the shared seeds are not this guild's corpus
     assert "harbour bridge reopened on Tuesday" in embed_of(harbour)["description"]
-    assert embed_of(added)["title"] == "Added: Ferry strike ends" and (tmp_path / "club-ix-articles" / "ferry.txt").exists()
+    assert (
+        embed_of(added)["title"] == "Added: Ferry strike ends"
+        and (tmp_path / "club-ix-articles" / "ferry.txt").exists()
+    )
     assert sorted(p.name for p in club.iterdir()) == ["harbour.txt"]
     assert "Indexed articles (2)" in json.dumps(sources) and "Ferry strike ends" in json.dumps(sources)
     assert sorted(shared.index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]  # untouched

@@ -12,13 +12,16 @@ from tests.fake_discord import payloads as p
 pytestmark = pytest.mark.model
 
 FLOUR = "How much flour did Russia deliver to North Korea?"
-MARKED_UP = (f"<@{p.BOT_USER_ID}> <@{p.MEMBER['id']}> <@&{p.MODERATOR_ROLE_ID}> see <#{p.CHANNEL_ID}>: **how much flour** "
-             "did Russia deliver <:flag_ru:112233445566778899> <t:1500000000:R>?")
+MARKED_UP = (
+    f"<@{p.BOT_USER_ID}> <@{p.MEMBER['id']}> <@&{p.MODERATOR_ROLE_ID}> see <#{p.CHANNEL_ID}>: **how much flour** "
+    "did Russia deliver <:flag_ru:112233445566778899> <t:1500000000:R>?"
+)
 
 
 def test_markup_becomes_plain_words():
     assert plain_question(MARKED_UP, lambda channel_id: "general") == (
-        "see general: how much flour did Russia deliver 14 July 2017?")
+        "see general: how much flour did Russia deliver 14 July 2017?"
+    )
     assert plain_question("<a:spin:1> @everyone </ask:9> ~~old~~ ||spoiler|| `code`") == "/ask old spoiler code"
     assert plain_question("<t:99999999999999:R> hello") == "hello"
 
@@ -75,4 +78,5 @@ async def test_a_mention_in_a_thread_follows_the_answer_the_thread_was_opened_on
     assert "July 2000" in embed_of(first_answer)["description"]
     # the thread's last answer is what the next mention follows, with the questions before it
     assert embed_of(second_answer)["description"].startswith(
-        f"↪ Following up on: *{FLOUR} when was the declaration signed?*")
+        f"↪ Following up on: *{FLOUR} when was the declaration signed?*"
+    )

@@ -12,12 +12,18 @@ from bot.discord_bot.render import answer_embed, clip, quote, window
 from index import ArticleMeta, Chunk, Hit
 
 
-def make_answer(passages: int, passage_chars: int, title_chars: int, url_chars: int, question_chars: int = 80) -> Answer:
+def make_answer(
+    passages: int, passage_chars: int, title_chars: int, url_chars: int, question_chars: int = 80
+) -> Answer:
     built, citations = [], []
     for number in range(1, passages + 1):
-        article = ArticleMeta(doc_id=f"d{number}", title=("Headline *bold* _x_ " * 40)[:title_chars],
-                              outlet="Outlet", date=dt.date(2021, 7, 20),
-                              url="https://example.org/" + "a" * max(0, url_chars - 20))
+        article = ArticleMeta(
+            doc_id=f"d{number}",
+            title=("Headline *bold* _x_ " * 40)[:title_chars],
+            outlet="Outlet",
+            date=dt.date(2021, 7, 20),
+            url="https://example.org/" + "a" * max(0, url_chars - 20),
+        )
         text = ("Sentence with @everyone and **stars** and `ticks`. " * 200)[:passage_chars]
         chunk = Chunk(f"d{number}#0", f"d{number}", 0, len(text), text, 100)
         highlight = (len(text) // 2, min(len(text), len(text) // 2 + 60))
@@ -69,18 +75,27 @@ def test_abstention_embed_lists_the_closest_articles():
     answer = make_answer(1, 100, 20, 30)
     abstained = Answer("Who won?", [], [], abstained=True, closest=[c.article for c in answer.citations])
     embed = answer_embed(abstained)
-    assert embed.description == ("The articles I have don't cover this.\n"
-                                 "Try other words, or narrow the search with source:, since: or before:.")
+    assert embed.description == (
+        "The articles I have don't cover this.\n"
+        "Try other words, or narrow the search with source:, since: or before:."
+    )
     assert embed.fields[0].name == "Closest articles"
 
 
 def test_abstention_embed_offers_the_spelling_fix_and_names_what_is_missing():
-    abstained = Answer("What did the forign ministry say about Bitcoin?", [], [], abstained=True,
-                       did_you_mean="What did the foreign ministry say about *Bitcoin*?", missing=["Bitcoin"])
+    abstained = Answer(
+        "What did the forign ministry say about Bitcoin?",
+        [],
+        [],
+        abstained=True,
+        did_you_mean="What did the foreign ministry say about *Bitcoin*?",
+        missing=["Bitcoin"],
+    )
     embed = answer_embed(abstained)
-    assert embed.description == ("The articles I have don't cover this.\n"
-                                 "Did you mean: **What did the foreign ministry say about \\*Bitcoin\\*?**\n"
-                                 "The closest article never mentions “Bitcoin”. Try other words, or narrow the "
-                                 "search with source:, since: or before:.")
+    assert embed.description == (
+        "The articles I have don't cover this.\n"
+        "Did you mean: **What did the foreign ministry say about \\*Bitcoin\\*?**\n"
+        "The closest article never mentions “Bitcoin”. Try other words, or narrow the "
+        "search with source:, since: or before:."
+    )
     assert isinstance(embed.colour, discord.Colour)
-

@@ -24,8 +24,14 @@ async def test_newsbot_run_answers_ask_and_stops_on_sigterm(tmp_path):
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "fake-token-not-a-secret"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.terminal.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.terminal.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await fake.wait_ready(timeout=120)  # model load and first index build happen before this
@@ -52,11 +58,19 @@ def test_run_without_a_token_says_how_to_set_one(tmp_path):
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "bot.terminal.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.terminal.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == ("newsbot: error: no Discord bot token is set. Export DISCORD_TOKEN=<your bot "
-                                     "token> (or set [discord] token in config.toml), then run again")
+    assert result.stderr.strip() == (
+        "newsbot: error: no Discord bot token is set. Export DISCORD_TOKEN=<your bot "
+        "token> (or set [discord] token in config.toml), then run again"
+    )
 
 
 def test_run_with_discord_out_of_reach_says_so_in_one_line(tmp_path):
@@ -68,12 +82,21 @@ def test_run_with_discord_out_of_reach_says_so_in_one_line(tmp_path):
         port = probe.getsockname()[1]
     (tmp_path / "config.toml").write_text(
         f'[corpus]\npaths = ["{SEEDS}"]\n\n[discord]\napi_base_url = "http://127.0.0.1:{port}/api/v10"\n'
-        f'gateway_url = "ws://127.0.0.1:{port}/"\n')
+        f'gateway_url = "ws://127.0.0.1:{port}/"\n'
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "fake-token-not-a-secret"}
-    result = subprocess.run([sys.executable, "-m", "bot.terminal.cli", "run"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.terminal.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "voice" not in result.stderr, result.stderr
-    assert result.stderr.splitlines()[-1] == (f"newsbot: error: could not reach Discord at http://127.0.0.1:{port}/api/v10 ([Errno 111] "
-                     f"Connect call failed ('127.0.0.1', {port})). Check the network connection (or [discord] "
-                     "api_base_url), then run again")
+    assert result.stderr.splitlines()[-1] == (
+        f"newsbot: error: could not reach Discord at http://127.0.0.1:{port}/api/v10 ([Errno 111] "
+        f"Connect call failed ('127.0.0.1', {port})). Check the network connection (or [discord] "
+        "api_base_url), then run again"
+    )

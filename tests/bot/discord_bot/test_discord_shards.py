@@ -20,11 +20,13 @@ HARBOUR = b"Harbour bridge reopens after repairs\n\nBy Ana Lima\n\nMarch 5 (AP) 
 
 
 def config(fake: FakeDiscord, tmp_path, model_cache, url: str, shard: int) -> str:
-    return (f'[corpus]\npaths = ["{SEEDS}"]\nadded_dir = "{tmp_path / "added"}"\n\n'
-            f'[index]\nmodel_cache = "{model_cache}"\n\n[store]\nbackend = "postgres"\nurl = "{url}"\n\n'
-            f'[discord]\napi_base_url = "{fake.api_base}"\ngateway_url = "{fake.gateway_url}"\n'
-            f'sync_guild_id = {p.GUILD_ID}\ncooldown_seconds = 0\nshared_corpus_guild_ids = [{p.GUILD_ID}]\n'
-            f'data_dir = "{tmp_path / f"data-{shard}"}"\nshard_count = 2\nshard_ids = [{shard}]\n')
+    return (
+        f'[corpus]\npaths = ["{SEEDS}"]\nadded_dir = "{tmp_path / "added"}"\n\n'
+        f'[index]\nmodel_cache = "{model_cache}"\n\n[store]\nbackend = "postgres"\nurl = "{url}"\n\n'
+        f'[discord]\napi_base_url = "{fake.api_base}"\ngateway_url = "{fake.gateway_url}"\n'
+        f'sync_guild_id = {p.GUILD_ID}\ncooldown_seconds = 0\nshared_corpus_guild_ids = [{p.GUILD_ID}]\n'
+        f'data_dir = "{tmp_path / f"data-{shard}"}"\nshard_count = 2\nshard_ids = [{shard}]\n'
+    )
 
 
 async def test_two_processes_split_the_guilds_and_share_one_corpus(tmp_path, model_cache, postgres_url):
@@ -34,9 +36,16 @@ async def test_two_processes_split_the_guilds_and_share_one_corpus(tmp_path, mod
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": "fake-token-not-a-secret"}
 
     async def newsbot(*args: str) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.terminal.cli", *args, cwd=tmp_path,
-                                                    env=env, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.PIPE)
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.terminal.cli",
+            *args,
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
 
     build = await newsbot("index", "build", "--config", "shard-0.toml")
     _, built = await asyncio.wait_for(build.communicate(), 300)
@@ -57,8 +66,10 @@ async def test_two_processes_split_the_guilds_and_share_one_corpus(tmp_path, mod
 
         added = await fake.slash("add", who=p.MODERATOR, files={"file": ("harbour.txt", HARBOUR)}, guild_id=p.GUILD_ID)
         assert "1 added" in (await fake.followup(added, timeout=120))["embeds"][0]["description"]
-        harbour = await fake.followup(await fake.slash("ask", question="When did the harbour bridge reopen?",
-                                                       guild_id=p.SHARD_GUILD_ID), timeout=60)
+        harbour = await fake.followup(
+            await fake.slash("ask", question="When did the harbour bridge reopen?", guild_id=p.SHARD_GUILD_ID),
+            timeout=60,
+        )
     finally:
         logs = []
         for process in processes:

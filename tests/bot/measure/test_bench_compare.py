@@ -13,7 +13,9 @@ from tests.conftest import SEEDS
 
 def test_the_table_puts_each_figure_side_by_side_with_how_many_times_better_newsbot_does():
     ours = Figures([10.0, 12.0, 11.0], [300, 310, 305], 9, 1000, [0.5, 0.7, 0.6], [180, 180, 181], [10.0, 20.0], 0.61)
-    theirs = Figures([22.0, 22.0, 22.0], [500, 500, 500], 14, 2000, [9.0, 9.0, 9.0], [540, 540, 540], [40.0, 40.0], 0.55)
+    theirs = Figures(
+        [22.0, 22.0, 22.0], [500, 500, 500], 14, 2000, [9.0, 9.0, 9.0], [540, 540, 540], [40.0, 40.0], 0.55
+    )
     table = format_table(ours, theirs, passes=1, questions=2)
     rows = {re.split(r"\s{2,}", line.strip())[0]: line.split() for line in table.splitlines()}
     assert rows["cold start to first answer"][-1] == "15.00x"  # 9 s / 0.6 s, medians
@@ -26,14 +28,33 @@ def test_the_table_puts_each_figure_side_by_side_with_how_many_times_better_news
 @pytest.mark.model
 def test_it_runs_both_pipelines_on_the_seeds_from_cold_processes(reuse_real_embedder, model_cache, tmp_path, capsys):
     (tmp_path / "config.toml").write_text(f'[index]\nmodel_cache = "{model_cache}"\n')
-    status = main(["--config", str(tmp_path / "config.toml"), "bench", "--compare", "--corpus", str(SEEDS),
-                   "--runs", "1", "--passes", "1"])
+    status = main(
+        [
+            "--config",
+            str(tmp_path / "config.toml"),
+            "bench",
+            "--compare",
+            "--corpus",
+            str(SEEDS),
+            "--runs",
+            "1",
+            "--passes",
+            "1",
+        ]
+    )
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "build 1/1 newsbot" in err and "build 1/1 generic" in err and "cold answer 1/1 generic" in err
     figures = {re.split(r"\s{2,}", line.strip())[0]: line for line in out.splitlines()}
-    for row in ("cold start to first answer", "its peak RSS", "full build, wall (model load in)", "passages",
-                "word pieces embedded", "word pieces per second", "query p99"):
+    for row in (
+        "cold start to first answer",
+        "its peak RSS",
+        "full build, wall (model load in)",
+        "passages",
+        "word pieces embedded",
+        "word pieces per second",
+        "query p99",
+    ):
         assert row in figures, out
     assert re.search(r"passages\s+9\s+\d+", out)  # newsbot's 9 passages of the seeds
     assert "nDCG@10 (judged" not in out  # no judged questions given

@@ -21,8 +21,15 @@ pytestmark = pytest.mark.model
 
 def run_newsbot(args, stdin, cwd):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "bot.terminal.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.terminal.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_start_builds_the_index_from_the_corpus_then_answers_in_the_repl(tmp_path):
@@ -36,8 +43,12 @@ def test_start_builds_the_index_from_the_corpus_then_answers_in_the_repl(tmp_pat
     assert "2,400 tons of flour" in out
     assert "[1] North Korea praises Russia's Putin on joint declaration anniversary, UPI, 19 July 2017" in out
     assert "Passages" in out and "all-MiniLM-L6-v2" in out  # :stats
-    assert re.search(r"^ *1\. +North Korea highlights 'deepening friendship' with Russia on anniversary · UPI · "
-                     r"20 July 2021 +001_4589706aa8a54f74$", out, re.M)  # :sources, numbered, with the ids
+    assert re.search(
+        r"^ *1\. +North Korea highlights 'deepening friendship' with Russia on anniversary · UPI · "
+        r"20 July 2021 +001_4589706aa8a54f74$",
+        out,
+        re.M,
+    )  # :sources, numbered, with the ids
     assert "The articles I have don't cover this." in out
     assert (tmp_path / ".newsbot" / "index" / "current").is_symlink()
 
@@ -62,11 +73,15 @@ def test_help_lists_the_commands(repl):
 
 def test_errors_are_one_line_and_keep_brackets(tmp_path, real_embedder):
     out = io.StringIO()
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(tmp_path / "gone",))), embedder=real_embedder,
-                  index_dir=tmp_path / "ix")
+    app = Newsbot(
+        Config(corpus=CorpusSettings(paths=(tmp_path / "gone",))), embedder=real_embedder, index_dir=tmp_path / "ix"
+    )
     app.rebuild([SEEDS])
     Repl(app, Console(file=out, width=200, color_system=None)).run(iter([":reindex"]))
-    assert f"error: corpus path {tmp_path / 'gone'} does not exist. Fix the path in [corpus] paths or --corpus" in out.getvalue()
+    assert (
+        f"error: corpus path {tmp_path / 'gone'} does not exist. Fix the path in [corpus] paths or --corpus"
+        in out.getvalue()
+    )
 
 
 def test_unknown_commands_and_bad_k_are_explained(repl):
@@ -101,17 +116,31 @@ def test_add_remove_restore_and_rollback_from_the_repl(tmp_path, real_embedder):
     import shutil
 
     shutil.copytree(SEEDS, tmp_path / "corpus")
-    (tmp_path / "harbour.txt").write_text("Harbour bridge reopens after repairs\n\nMarch 5 (AP) -- "
-                                          "The harbour bridge reopened on Tuesday after eight months of repairs.\n")
+    (tmp_path / "harbour.txt").write_text(
+        "Harbour bridge reopens after repairs\n\nMarch 5 (AP) -- "
+        "The harbour bridge reopened on Tuesday after eight months of repairs.\n"
+    )
     out = io.StringIO()
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(tmp_path / "corpus",), added_dir=tmp_path / "added")),
-                  embedder=real_embedder, index_dir=tmp_path / "ix")
+    app = Newsbot(
+        Config(corpus=CorpusSettings(paths=(tmp_path / "corpus",), added_dir=tmp_path / "added")),
+        embedder=real_embedder,
+        index_dir=tmp_path / "ix",
+    )
     app.rebuild()
     question = "When did the harbour bridge reopen?"
-    Repl(app, Console(file=out, width=200, color_system=None)).run(iter([
-        ":add", f":add {tmp_path / 'harbour.txt'}", question, ":remove 3", ":restore harbour", ":rollback",
-        ":remove nope",
-    ]))
+    Repl(app, Console(file=out, width=200, color_system=None)).run(
+        iter(
+            [
+                ":add",
+                f":add {tmp_path / 'harbour.txt'}",
+                question,
+                ":remove 3",
+                ":restore harbour",
+                ":rollback",
+                ":remove nope",
+            ]
+        )
+    )
     text = out.getvalue()
     assert "Usage: :add PATH|URL" in text
     assert "Added 'Harbour bridge reopens after repairs' (AP): 1 passage, as" in text

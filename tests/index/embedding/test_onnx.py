@@ -33,8 +33,9 @@ def test_a_bad_runtime_setting_is_named():
 
 
 def test_onnx_for_a_model_without_mean_pooling_or_off_the_cpu_is_refused_with_the_fix(tmp_path, monkeypatch):
-
-    monkeypatch.setattr("index.embedding.sentence_transformers.check_device", lambda device: None)  # as on a machine that has CUDA
+    monkeypatch.setattr(
+        "index.embedding.sentence_transformers.check_device", lambda device: None
+    )  # as on a machine that has CUDA
     (tmp_path / "model.safetensors").write_bytes(b"")
     with pytest.raises(ModelError, match="mean-pooling") as error:
         load_embedder(str(tmp_path), runtime="onnx", cache_dir=tmp_path / "cache")
@@ -62,8 +63,9 @@ def test_the_copy_is_made_once_and_a_damaged_one_is_told_with_the_fix(real_embed
 
 @pytest.mark.model
 def test_int8_vectors_stay_close_to_the_fp32_models_and_count_the_same_word_pieces(real_embedder):
-    sentences = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines()
-                 if len(line.split()) > 6][:40]
+    sentences = [
+        line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text().splitlines() if len(line.split()) > 6
+    ][:40]
     fp32 = SentenceTransformerEmbedder()
     cosines = (real_embedder.embed(sentences) * fp32.embed(sentences)).sum(axis=1)
     assert np.all(np.isclose(np.linalg.norm(real_embedder.embed(sentences), axis=1), 1.0, atol=1e-4))
@@ -88,8 +90,14 @@ def test_answering_a_question_never_imports_torch(seed_index_dir, model_cache, t
     """The query path embeds with onnxruntime and tokenizers only: no torch, transformers or scikit-learn."""
     config = tmp_path / "config.toml"
     config.write_text(f'[index]\ndir = "{seed_index_dir}"\nmodel_cache = "{model_cache}"\n')
-    result = subprocess.run([sys.executable, "-c", ASK_PROBE, str(config)], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", ASK_PROBE, str(config)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
     assert '"abstained": false' in result.stdout and "2,400 tons of flour" in result.stdout

@@ -11,8 +11,10 @@ import pytrec_eval
 from bot.terminal.cli import main
 from index import build_index, evaluate, open_index, query_metrics, read_qrels, read_queries
 
-WORDS = ("harbour bridge council budget river flood school teacher vaccine clinic election ballot stadium "
-         "football museum painting railway station airport runway festival music drought farmer").split()
+WORDS = (
+    "harbour bridge council budget river flood school teacher vaccine clinic election ballot stadium "
+    "football museum painting railway station airport runway festival music drought farmer"
+).split()
 
 
 def write_beir(folder, documents=40, queries=12, seed=7):
@@ -20,8 +22,9 @@ def write_beir(folder, documents=40, queries=12, seed=7):
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     docs = {f"d{i}": " ".join(rng.choices(WORDS, k=30)) + "." for i in range(documents)}
-    (folder / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": d, "title": f"Doc {d}", "text": t})
-                                                    for d, t in docs.items()))
+    (folder / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"_id": d, "title": f"Doc {d}", "text": t}) for d, t in docs.items())
+    )
     lines, qrels = [], ["query-id\tcorpus-id\tscore"]
     for q in range(queries):
         relevant = rng.sample(sorted(docs), 3)
@@ -70,16 +73,39 @@ def test_query_metrics_by_hand():
 @pytest.mark.model
 def test_the_eval_command_prints_every_measure_and_reuses_its_index(tmp_path, capsys, reuse_real_embedder):
     beir = write_beir(tmp_path / "set", documents=15, queries=4)
-    args = ["eval", "--corpus", str(beir / "corpus.jsonl"), "--queries", str(beir / "queries.jsonl"),
-            "--qrels", str(beir / "qrels" / "test.tsv"), "--cache", str(tmp_path / "cache"),
-            "--mode", "bm25", "--mode", "hybrid", "--json"]
+    args = [
+        "eval",
+        "--corpus",
+        str(beir / "corpus.jsonl"),
+        "--queries",
+        str(beir / "queries.jsonl"),
+        "--qrels",
+        str(beir / "qrels" / "test.tsv"),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--mode",
+        "bm25",
+        "--mode",
+        "hybrid",
+        "--json",
+    ]
     assert main(args) == 0
     first = capsys.readouterr()
     lines = [json.loads(line) for line in first.out.splitlines()]
     assert [line["mode"] for line in lines] == ["bm25", "hybrid"]
     for line in lines:
-        assert set(line) == {"mode", "queries", "ndcg@10", "recall@1", "recall@5", "recall@10", "recall@100",
-                             "mrr@10", "latency_p50_ms", "latency_p95_ms"}
+        assert set(line) == {
+            "mode",
+            "queries",
+            "ndcg@10",
+            "recall@1",
+            "recall@5",
+            "recall@10",
+            "recall@100",
+            "mrr@10",
+            "latency_p50_ms",
+            "latency_p95_ms",
+        }
         assert line["queries"] == 4
     assert "building an index" in first.err
     assert main(args) == 0

@@ -13,11 +13,17 @@ from tests.conftest import SEED_2017, SEED_2021, SEEDS
 @pytest.mark.parametrize(
     ("text", "question", "filters"),
     [
-        ("since:2021-01-01 what did the foreign ministry say", "what did the foreign ministry say",
-         SearchFilters(since=dt.date(2021, 1, 1))),
+        (
+            "since:2021-01-01 what did the foreign ministry say",
+            "what did the foreign ministry say",
+            SearchFilters(since=dt.date(2021, 1, 1)),
+        ),
         ("what did they say before:2018", "what did they say", SearchFilters(before=dt.date(2018, 1, 1))),
-        ('source:"usa today" since:2022-07 stadium plans', "stadium plans",
-         SearchFilters(source="usa today", since=dt.date(2022, 7, 1))),
+        (
+            'source:"usa today" since:2022-07 stadium plans',
+            "stadium plans",
+            SearchFilters(source="usa today", since=dt.date(2022, 7, 1)),
+        ),
         ("SOURCE:upi flour", "flour", SearchFilters(source="upi")),
         ("email me at a:b or since when?", "email me at a:b or since when?", SearchFilters()),
     ],
@@ -29,9 +35,15 @@ def test_filters_are_taken_out_of_the_question(text, question, filters):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("since:yesterday news", "since:yesterday is not a date. Write it as since:2021, since:2021-07 or since:2021-07-20"),
+        (
+            "since:yesterday news",
+            "since:yesterday is not a date. Write it as since:2021, since:2021-07 or since:2021-07-20",
+        ),
         ("before:2021-13 news", "before:2021-13 is not a date. Write it as before:2021"),
-        ("since:2022 before:2021 news", "since:2022-01-01 is not before before:2021-01-01. Give a range that is not empty"),
+        (
+            "since:2022 before:2021 news",
+            "since:2022-01-01 is not before before:2021-01-01. Give a range that is not empty",
+        ),
     ],
 )
 def test_bad_filters_say_how_to_write_them(text, message):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from index.search.spelling import SpellingFixer, count_words, read_word_counts, write_word_counts
 
-CORPUS = ["Russia delivered 2,400 tons of flour to North Korea.", "Rodong Sinmun praised the joint declaration.",
-          "The foreign ministry called the summit a historic reunion.", "Russia’s embassy said so."]
+CORPUS = [
+    "Russia delivered 2,400 tons of flour to North Korea.",
+    "Rodong Sinmun praised the joint declaration.",
+    "The foreign ministry called the summit a historic reunion.",
+    "Russia’s embassy said so.",
+]
 
 
 def fixer() -> SpellingFixer:

@@ -70,8 +70,10 @@ def test_seed_chunks_fit_the_real_model(real_embedder):
 
 
 @pytest.mark.model
-@pytest.mark.skipif(not (SHARED_EVAL / "realtimeqa-dev" / "corpus.jsonl").exists(),
-                    reason="needs ../shared/eval/realtimeqa-dev beside the project (not part of a clone)")
+@pytest.mark.skipif(
+    not (SHARED_EVAL / "realtimeqa-dev" / "corpus.jsonl").exists(),
+    reason="needs ../shared/eval/realtimeqa-dev beside the project (not part of a clone)",
+)
 def test_no_chunk_of_realtimeqa_passes_the_model_limit(real_embedder):
     """Every article of ../shared/eval/realtimeqa-dev, counted with MiniLM's own tokenizer, with the
     budget at the model's limit (254 + 2 special tokens), where a miscount would show."""

@@ -28,8 +28,16 @@ def raw():
     [(SEED_2017, "Advertisement"), (SEED_2017, "Latest Headlines")]
     + [
         (SEED_2021, furniture)
-        for furniture in ["Advertisement", "Latest Headlines", "Trending", "Follow Us", "Back to Article",
-                          "License Photo", "RELATED", "World News"]
+        for furniture in [
+            "Advertisement",
+            "Latest Headlines",
+            "Trending",
+            "Follow Us",
+            "Back to Article",
+            "License Photo",
+            "RELATED",
+            "World News",
+        ]
     ],
 )
 def test_page_furniture_is_removed(seeds, raw, doc_id, furniture):
@@ -56,7 +64,7 @@ def test_related_teasers_are_dropped_but_the_story_around_them_stays(seeds):
     text = seeds[SEED_2021].text
     assert "U.S. mum on Mexico's public overtures" not in text
     assert "North Korea imports from China on the rise" not in text
-    assert "The accord is a \"historical document" in text
+    assert 'The accord is a "historical document' in text
     assert "Russia was one of the top destinations for North Korean forced laborers" in text
 
 
@@ -76,7 +84,7 @@ def test_photo_caption_appears_once_without_its_credit(seeds, raw, doc_id, capti
 def test_story_paragraphs_are_kept_whole(seeds):
     assert "July 19 (UPI) -- North Korea commemorated a joint Russia-North Korea declaration" in seeds[SEED_2017].text
     assert "2,400 tons of flour" in seeds[SEED_2017].text
-    assert "a \"historic reunion\" that" in seeds[SEED_2021].text
+    assert 'a "historic reunion" that' in seeds[SEED_2021].text
     for article in seeds.values():
         assert "\n\n\n" not in article.text
         assert all(paragraph.strip() for paragraph in article.text.split("\n\n"))

@@ -33,7 +33,12 @@ HTML_PAGE = """<!doctype html>
 def test_jsonl_in_the_beir_layout(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     records = [
-        {"_id": "a1", "text": "First story text.", "title": "First", "url": "https://www.cnn.com/2022/06/12/world/x/index.html"},
+        {
+            "_id": "a1",
+            "text": "First story text.",
+            "title": "First",
+            "url": "https://www.cnn.com/2022/06/12/world/x/index.html",
+        },
         {"id": "a2", "text": "Second story.", "source": "The Week", "date": "2022-07-01", "byline": "Sam Roe"},
     ]
     corpus.write_text("\n".join(json.dumps(r) for r in records) + "\n")
@@ -60,21 +65,28 @@ def test_html_main_text_and_metadata_through_trafilatura(tmp_path):
 
 
 def test_markdown_takes_its_heading_as_title(tmp_path):
-    (tmp_path / "note.md").write_text("# Council votes on budget\n\nThe council approved the budget.\n\nAdvertisement\n")
+    (tmp_path / "note.md").write_text(
+        "# Council votes on budget\n\nThe council approved the budget.\n\nAdvertisement\n"
+    )
     [article] = load_corpus([tmp_path]).articles
     assert article.meta.title == "Council votes on budget"
     assert article.text == "The council approved the budget."
 
 
-@pytest.mark.parametrize("header", [
-    "By Ana Lima\n\nMarch 5, 2019",
-    "*By Ana Lima*\n*March 5, 2019*",
-    "**By Ana Lima** · Published: 2019-03-05",
-    "By Ana Lima | Mar. 5, 2019 / 11:56 AM",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "By Ana Lima\n\nMarch 5, 2019",
+        "*By Ana Lima*\n*March 5, 2019*",
+        "**By Ana Lima** · Published: 2019-03-05",
+        "By Ana Lima | Mar. 5, 2019 / 11:56 AM",
+    ],
+)
 def test_markdown_byline_and_date_lines_are_metadata_not_text(tmp_path, header):
-    (tmp_path / "bridge.md").write_text(f"# Harbour bridge reopens\n\n{header}\n\nThe bridge reopened on Tuesday.\n\n"
-                                        "By noon, 2,000 cars had crossed it.\n")
+    (tmp_path / "bridge.md").write_text(
+        f"# Harbour bridge reopens\n\n{header}\n\nThe bridge reopened on Tuesday.\n\n"
+        "By noon, 2,000 cars had crossed it.\n"
+    )
     [article] = load_corpus([tmp_path]).articles
     assert article.meta.byline == "Ana Lima" and article.meta.date == dt.date(2019, 3, 5)
     assert article.text == "The bridge reopened on Tuesday.\n\nBy noon, 2,000 cars had crossed it."
@@ -87,7 +99,9 @@ def test_a_markdown_story_that_opens_with_by_keeps_its_first_sentence(tmp_path):
 
 
 def test_sidecar_supplies_and_corrects_metadata(tmp_path):
-    (tmp_path / "story.txt").write_text("A short title here\n\nBy Jo Park\n\nJune 2 (AP) -- Something happened today.\n")
+    (tmp_path / "story.txt").write_text(
+        "A short title here\n\nBy Jo Park\n\nJune 2 (AP) -- Something happened today.\n"
+    )
     (tmp_path / "story.meta.toml").write_text(
         'title = "The corrected title"\nurl = "https://example.org/story"\ndate = 2020-06-02\nbogus = 1\n'
     )
@@ -98,7 +112,9 @@ def test_sidecar_supplies_and_corrects_metadata(tmp_path):
     assert article.meta.date == dt.date(2020, 6, 2)
     assert article.meta.outlet == "AP"
     assert article.meta.byline == "Jo Park"
-    assert loaded.warnings == [f"{tmp_path / 'story.meta.toml'}: ignored unknown key 'bogus' (allowed: byline, date, outlet, title, url)"]
+    assert loaded.warnings == [
+        f"{tmp_path / 'story.meta.toml'}: ignored unknown key 'bogus' (allowed: byline, date, outlet, title, url)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +123,11 @@ def test_sidecar_supplies_and_corrects_metadata(tmp_path):
         ("empty.txt", b"", "the file is empty"),
         ("blank.txt", b"   \n\n  ", "the file is empty"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the file is binary, not text"),
-        ("latin1.txt", "Caf\xe9 owner speaks out about rent".encode("latin-1"), "not UTF-8 text (byte 3); save it as UTF-8"),
+        (
+            "latin1.txt",
+            "Caf\xe9 owner speaks out about rent".encode("latin-1"),
+            "not UTF-8 text (byte 3); save it as UTF-8",
+        ),
         ("furniture.txt", b"Advertisement\n\nTrending\n", "no article text left after cleaning"),
     ],
 )
@@ -126,7 +146,7 @@ def test_malformed_json_lines_are_skipped_by_line(tmp_path):
         '{"_id": "broken", "text": \n'
         '["not", "an", "object"]\n'
         '{"_id": "no-text"}\n'
-        '\n'
+        "\n"
         '{"_id": "ok2", "text": "Also fine."}\n'
     )
     loaded = load_corpus([corpus])

@@ -32,8 +32,14 @@ def test_a_build_is_a_self_describing_folder(tmp_path, fake_embedder):
     report = build_index([SEEDS], tmp_path / "ix", fake_embedder)
     version = current_version(tmp_path / "ix")
     assert (tmp_path / "ix" / CURRENT).is_symlink()
-    assert sorted(p.name for p in version.iterdir()) == ["articles.jsonl", "bm25", "chunks.jsonl", "manifest.json", "vectors.faiss",
-                                                             "words.tsv"]
+    assert sorted(p.name for p in version.iterdir()) == [
+        "articles.jsonl",
+        "bm25",
+        "chunks.jsonl",
+        "manifest.json",
+        "vectors.faiss",
+        "words.tsv",
+    ]
     manifest = json.loads((version / MANIFEST).read_text())
     assert manifest["format_version"] == 1
     assert manifest["model"] == "fake-hash" and manifest["dimension"] == 256 and manifest["max_tokens"] == 64
@@ -54,15 +60,23 @@ def test_search_returns_hits_with_metadata(tmp_path, fake_embedder):
 
 
 def test_opening_before_any_build_says_how_to_build(tmp_path, fake_embedder):
-    with pytest.raises(IndexMissingError, match=r"no index has been built in .* yet\. Build one with `newsbot index build`"):
+    with pytest.raises(
+        IndexMissingError, match=r"no index has been built in .* yet\. Build one with `newsbot index build`"
+    ):
         open_index(tmp_path / "nothing", fake_embedder)
 
 
 @pytest.mark.parametrize(
     ("other", "message"),
     [
-        (FakeEmbedder(name="another-model"), r"built with the model 'fake-hash', but the configured model is 'another-model'\. Rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'"),
-        (FakeEmbedder(dimension=32), r"holds 256-dimensional vectors, the model makes 32\. Rebuild it with `newsbot index build`"),
+        (
+            FakeEmbedder(name="another-model"),
+            r"built with the model 'fake-hash', but the configured model is 'another-model'\. Rebuild it with `newsbot index build`, or set \[index\] model = 'fake-hash'",
+        ),
+        (
+            FakeEmbedder(dimension=32),
+            r"holds 256-dimensional vectors, the model makes 32\. Rebuild it with `newsbot index build`",
+        ),
         # the same model run the other way (an index built before the int8 copy): the runtime is the other fix
         (FakeEmbedder(name="fake-hash (onnx int8)"), r"or set \[index\] runtime = \"sentence-transformers\""),
     ],
@@ -132,8 +146,12 @@ def test_a_build_killed_at_any_stage_leaves_the_previous_index_loadable(tmp_path
     (tmp_path / "more" / "extra.txt").write_text("An extra story title\n\nSomething new happened in the harbour.\n")
     script = tmp_path / "killer.py"
     script.write_text(KILLER.format(root=str(ROOT), seeds=str(SEEDS)))
-    result = subprocess.run([sys.executable, str(script), stage, str(tmp_path / "more"), str(index_dir)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(script), stage, str(tmp_path / "more"), str(index_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert current_version(index_dir) == before
     index = open_index(index_dir, fake_embedder)
@@ -205,11 +223,14 @@ def test_a_rebuild_embeds_only_passages_it_has_not_seen(tmp_path):
     build_index([corpus], tmp_path / "fresh", fresh)
     reference = open_index(tmp_path / "fresh", fresh)
     question = "harbour bridge reopened"
-    assert [h.chunk.chunk_id for h in index.search(question, 3)] == [h.chunk.chunk_id for h in reference.search(question, 3)]
+    assert [h.chunk.chunk_id for h in index.search(question, 3)] == [
+        h.chunk.chunk_id for h in reference.search(question, 3)
+    ]
 
 
 def test_rollback_goes_back_one_version_and_no_further_than_the_oldest(tmp_path, fake_embedder, capsys):
     from bot.terminal.cli import main
+
     build_index([SEEDS], tmp_path / "ix", fake_embedder)
     first = current_version(tmp_path / "ix")
     (tmp_path / "more").mkdir()
@@ -229,7 +250,9 @@ def test_a_version_whose_passage_counts_do_not_add_up_is_refused_as_damaged(tmp_
     version = current_version(tmp_path / "ix")
     lines = (version / "chunks.jsonl").read_text().splitlines()
     (version / "chunks.jsonl").write_text("\n".join(lines[1:]) + "\n")
-    (version / MANIFEST).write_text((version / MANIFEST).read_text().replace(f'"chunks": {len(lines)}', f'"chunks": {len(lines) - 1}'))
+    (version / MANIFEST).write_text(
+        (version / MANIFEST).read_text().replace(f'"chunks": {len(lines)}', f'"chunks": {len(lines) - 1}')
+    )
     manifest = json.loads((version / MANIFEST).read_text())
     manifest["files"] = file_digests(version)  # digests that agree: the passage counts are what is checked here
     (version / MANIFEST).write_text(json.dumps(manifest))

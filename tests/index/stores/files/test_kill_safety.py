@@ -64,8 +64,13 @@ CHILD = textwrap.dedent(
 def synthetic_story(number: int) -> str:
     paragraphs = [f"Story {number} title about the port\n"]
     for paragraph in range(6):
-        paragraphs.append(" ".join(f"Sentence {sentence} of paragraph {paragraph} in story {number} tells of "
-                                   f"ships, cranes and the tide at berth {number % 17}." for sentence in range(5)))
+        paragraphs.append(
+            " ".join(
+                f"Sentence {sentence} of paragraph {paragraph} in story {number} tells of "
+                f"ships, cranes and the tide at berth {number % 17}."
+                for sentence in range(5)
+            )
+        )
     return "\n\n".join(paragraphs) + "\n"
 
 
@@ -87,8 +92,12 @@ def test_killed_changes_never_break_the_index_or_lose_an_article(tmp_path, workl
     seed = random.randrange(1 << 30)
     moments = random.Random(seed)
     for kill in range(KILLS_PER_WORKLOAD):
-        with subprocess.Popen([sys.executable, str(script), workload, str(corpus), str(index_dir), str(story)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        with subprocess.Popen(
+            [sys.executable, str(script), workload, str(corpus), str(index_dir), str(story)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as child:
             assert child.stdout.readline().strip() == "ready", child.stderr.read()
             time.sleep(moments.uniform(0, LONGEST_WAIT))
             os.kill(child.pid, signal.SIGKILL)
@@ -100,8 +109,11 @@ def test_killed_changes_never_break_the_index_or_lose_an_article(tmp_path, workl
         assert set(index.articles) <= held_before | {"harbour"}
         assert len(index.search("ships and cranes at berth 3", k=3)) == 3
 
-    app = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")), embedder=embedder,
-                  index_dir=index_dir)
+    app = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added")),
+        embedder=embedder,
+        index_dir=index_dir,
+    )
     app.rebuild()  # the next change clears what the killed ones left and goes through
     assert held_before <= set(app.index.articles)
     assert not [p for p in (index_dir / "versions").iterdir() if p.name.startswith(".")]

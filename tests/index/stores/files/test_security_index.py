@@ -78,6 +78,7 @@ def without_digests(version: Path) -> None:
 
 # Damage done to the version in use; each names the file it damages.
 
+
 def built_without_digests(tmp_path: Path, corpus: Path) -> tuple[Path, Path, list[str]]:
     """An index as versions were written before digests: (index folder, version, its passages)."""
     index_dir = tmp_path / "ix"
@@ -93,17 +94,20 @@ def chunk_text_edited(version: Path) -> str:
         if FLOUR in record["text"]:
             record["text"] = TAMPERED
         return json.dumps(record, ensure_ascii=False)
+
     rewrite_lines(version / CHUNKS, change)
     return CHUNKS
 
 
 def set_article_field(version: Path, field: str, value, only: str | None = None) -> str:
     """Set one field of every article line (or of article `only`) in articles.jsonl."""
+
     def change(number, line):
         record = json.loads(line)
         if only is None or record["doc_id"] == only:
             record[field] = value
         return json.dumps(record, ensure_ascii=False)
+
     rewrite_lines(version / ARTICLES, change)
     return ARTICLES
 
@@ -146,10 +150,25 @@ def chunks_missing(version: Path) -> str:
     return CHUNKS
 
 
-TAMPERING = [chunk_text_edited, article_title_edited, chunk_line_not_json, article_title_not_a_string,
-             article_date_not_a_date, article_line_not_an_object, vectors_truncated, bm25_file_missing, chunks_missing]
-LOADER_CATCHES = [article_title_not_a_string, article_date_not_a_date, article_line_not_an_object, vectors_truncated,
-                  bm25_file_missing, chunks_missing]
+TAMPERING = [
+    chunk_text_edited,
+    article_title_edited,
+    chunk_line_not_json,
+    article_title_not_a_string,
+    article_date_not_a_date,
+    article_line_not_an_object,
+    vectors_truncated,
+    bm25_file_missing,
+    chunks_missing,
+]
+LOADER_CATCHES = [
+    article_title_not_a_string,
+    article_date_not_a_date,
+    article_line_not_an_object,
+    vectors_truncated,
+    bm25_file_missing,
+    chunks_missing,
+]
 """Damage the loader itself detects, digests or not."""
 
 
@@ -180,7 +199,8 @@ def test_a_damaged_version_is_refused_in_one_line_and_a_build_repairs_it(tmp_pat
 
 @pytest.mark.parametrize("damage", LOADER_CATCHES, ids=lambda damage: damage.__name__)
 def test_damage_to_a_version_without_digests_is_refused_in_one_line_and_a_build_repairs_it(
-        tmp_path, corpus, cli, damage):
+    tmp_path, corpus, cli, damage
+):
     index_dir, version, original_passages = built_without_digests(tmp_path, corpus)
     damage(version)
 
@@ -215,12 +235,19 @@ def test_a_broken_chunk_line_in_a_version_without_digests_ends_ask_in_one_line(t
     assert passages(index_dir) == original_passages
 
 
-@pytest.mark.parametrize("line", [b"not json", b"[1, 2]", b'{"chunk_id": "a"}', b"\xff\xfe{}",
-                                  b'{"chunk_id": 1, "doc_id": "d", "start": 0, "end": 1, "text": "x", "tokens": 1}',
-                                  b'{"chunk_id": "c", "doc_id": "d", "start": 0, "end": 1, "text": null, "tokens": 1}',
-                                  b'{"chunk_id": "c", "doc_id": "d", "start": "0", "end": 1, "text": "x", "tokens": 1}',
-                                  b'{"chunk_id": "c", "doc_id": "d", "start": 0, "end": 1, "text": "x", "tokens": 1, '
-                                  b'"extra": 2}'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"chunk_id": "a"}',
+        b"\xff\xfe{}",
+        b'{"chunk_id": 1, "doc_id": "d", "start": 0, "end": 1, "text": "x", "tokens": 1}',
+        b'{"chunk_id": "c", "doc_id": "d", "start": 0, "end": 1, "text": null, "tokens": 1}',
+        b'{"chunk_id": "c", "doc_id": "d", "start": "0", "end": 1, "text": "x", "tokens": 1}',
+        b'{"chunk_id": "c", "doc_id": "d", "start": 0, "end": 1, "text": "x", "tokens": 1, ' b'"extra": 2}',
+    ],
+)
 def test_a_chunk_line_that_is_not_a_chunk_is_refused_as_damaged(line):
     chunks = ChunkLines([b'{"chunk_id": "c", "doc_id": "d", "start": 0, "end": 1, "text": "x", "tokens": 1}', line])
     assert chunks[0].text == "x"
@@ -281,7 +308,9 @@ def test_every_version_records_a_digest_of_each_of_its_files(tmp_path, corpus):
     report = build_index([corpus], tmp_path / "ix", FakeEmbedder())
     version = current_version(tmp_path / "ix")
     files = json.loads((version / MANIFEST).read_text(encoding="utf-8"))["files"]
-    on_disk = sorted(p.relative_to(version).as_posix() for p in version.rglob("*") if p.is_file() and p.name != MANIFEST)
+    on_disk = sorted(
+        p.relative_to(version).as_posix() for p in version.rglob("*") if p.is_file() and p.name != MANIFEST
+    )
     assert sorted(files) == on_disk and {ARTICLES, CHUNKS, VECTORS, f"{BM25}/terms.npz"} <= set(files)
     assert all(files[name] == hashlib.sha256((version / name).read_bytes()).hexdigest() for name in files)
     assert report.manifest.files == files
@@ -289,7 +318,8 @@ def test_every_version_records_a_digest_of_each_of_its_files(tmp_path, corpus):
 
 @pytest.mark.parametrize("with_versions", [True, False], ids=["whole-folder", "current-only"])
 def test_a_copied_index_folder_is_searched_and_a_build_turns_current_back_into_a_link(
-        tmp_path, corpus, cli, with_versions):
+    tmp_path, corpus, cli, with_versions
+):
     original = tmp_path / "ix"
     build_index([corpus], original, FakeEmbedder())
     original_passages = passages(original)

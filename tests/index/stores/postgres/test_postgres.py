@@ -24,7 +24,9 @@ from tests.conftest import SEED_2017, SEEDS
 from tests.fakes import FakeEmbedder
 from tests.postgres import database_url
 
-HARBOUR = "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after two years of repairs.\n"
+HARBOUR = (
+    "Harbour bridge reopens\n\nMarch 5 (AP) -- The harbour bridge reopened on Tuesday after two years of repairs.\n"
+)
 
 
 @pytest.fixture
@@ -58,8 +60,10 @@ def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, inde
 
 def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, postgres_url, tmp_path):
     embedder = FakeEmbedder()
-    config = Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
-                    store=StoreSettings(backend="postgres", url=postgres_url))
+    config = Config(
+        corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+        store=StoreSettings(backend="postgres", url=postgres_url),
+    )
     (corpus / "harbour.txt").unlink()
     writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
     reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")  # another machine's path
@@ -87,7 +91,12 @@ def test_the_bot_state_is_one_for_every_process(postgres_url):
     try:
         answer_id = one.save_answer("Who?", 3, False, ["a#0", "b#1"], follows="Where?")
         stored = two.answer(answer_id)
-        assert (stored.question, stored.shown, stored.passage_ids, stored.follows) == ("Who?", 3, ["a#0", "b#1"], "Where?")
+        assert (stored.question, stored.shown, stored.passage_ids, stored.follows) == (
+            "Who?",
+            3,
+            ["a#0", "b#1"],
+            "Where?",
+        )
         two.update_answer(answer_id, 5, ["a#0"])
         assert one.answer(answer_id).shown == 5
         one.vote(stored, 42, 1)
@@ -123,8 +132,9 @@ def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli,
     assert "nothing was embedded again" in out and 'backend = "postgres"' in out
     status, out, err = cli("index", "migrate", "--to", "postgres")
     assert status == 0 and "holds these 2 articles already" in out and "nothing was copied" in out, err
-    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
-                                          f'url = "{postgres_url}"\n')
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n' f'url = "{postgres_url}"\n'
+    )
     status, postgres_answer, err = cli("ask", "--json", "How much flour did Russia deliver to North Korea?")
     assert status == 0, err
     assert _passages(postgres_answer) == _passages(faiss_answer) != ["abstained"]
@@ -135,15 +145,19 @@ def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli,
 def _passages(answer_json: str) -> list:
     import json
 
-    return [(p["doc_id"], p["chunk_id"], round(p["score"], 4)) for p in json.loads(answer_json)["hits"]] or ["abstained"]
+    return [(p["doc_id"], p["chunk_id"], round(p["score"], 4)) for p in json.loads(answer_json)["hits"]] or [
+        "abstained"
+    ]
 
 
 def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
-                                          f'url = "postgresql://newsbot:s3cret@127.0.0.1:{port}/news"\n')
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
+        f'url = "postgresql://newsbot:s3cret@127.0.0.1:{port}/news"\n'
+    )
     status, _, err = cli("index", "stats")
     assert status == 2
     assert err.count("\n") == 1 and "s3cret" not in err and "Traceback" not in err
@@ -159,8 +173,9 @@ def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres
         admin.execute("CREATE DATABASE novector")
     url = database_url(postgres_server, "novector").replace("postgres:@", "plain:@", 1)
     try:
-        (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
-                                              f'url = "{url}"\n')
+        (tmp_path / "config.toml").write_text(
+            f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n' f'url = "{url}"\n'
+        )
         status, _, err = cli("index", "build")
     finally:
         with psycopg.connect(postgres_server, autocommit=True) as admin:
@@ -186,9 +201,12 @@ def test_postgres_without_a_url_and_shards_without_a_count_are_refused(tmp_path,
     (tmp_path / "c.toml").write_text("[discord]\nshard_count = 2\nshard_ids = [2]\n")
     with pytest.raises(ConfigError, match="beyond shard_count 2"):
         load_config(tmp_path / "c.toml")
-    (tmp_path / "c.toml").write_text('[store]\nbackend = "postgres"\n\n[guilds.42]\npaths = ["club"]\n'
-                                     'index_dir = "elsewhere/index"\n')
-    with pytest.raises(ConfigError, match="\\[guilds.42\\] index_dir and \\[index\\] dir would share the corpus 'index'"):
+    (tmp_path / "c.toml").write_text(
+        '[store]\nbackend = "postgres"\n\n[guilds.42]\npaths = ["club"]\n' 'index_dir = "elsewhere/index"\n'
+    )
+    with pytest.raises(
+        ConfigError, match="\\[guilds.42\\] index_dir and \\[index\\] dir would share the corpus 'index'"
+    ):
         load_config(tmp_path / "c.toml")
 
 
@@ -209,8 +227,10 @@ def test_members_are_not_told_where_the_database_is():
     from bot.discord_bot.errors import DATABASE_DOWN, message_for
     from index import DatabaseError
 
-    error = DatabaseError("the database at postgresql://newsbot:***@db.internal.example/news failed: connection lost",
-                          "check that PostgreSQL is running and reachable, then try again")
+    error = DatabaseError(
+        "the database at postgresql://newsbot:***@db.internal.example/news failed: connection lost",
+        "check that PostgreSQL is running and reachable, then try again",
+    )
     assert message_for(error) == DATABASE_DOWN and "internal" not in DATABASE_DOWN
 
 
@@ -221,10 +241,16 @@ def test_a_corpus_another_deployment_built_is_not_rebuilt_behind_its_back(corpus
     other = tmp_path / "other"
     other.mkdir()
     (other / "note.txt").write_text("Harbour note\n\nThe harbour opened a gate today.\n")
-    first = Newsbot(Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "a"), store=store),
-                    embedder=FakeEmbedder(), index_dir=tmp_path / "one" / "index")
-    second = Newsbot(Config(corpus=CorpusSettings(paths=(other,), added_dir=tmp_path / "b"), store=store),
-                     embedder=FakeEmbedder(), index_dir=tmp_path / "two" / "index")  # the same corpus name
+    first = Newsbot(
+        Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "a"), store=store),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "one" / "index",
+    )
+    second = Newsbot(
+        Config(corpus=CorpusSettings(paths=(other,), added_dir=tmp_path / "b"), store=store),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "two" / "index",
+    )  # the same corpus name
     try:
         first.ensure_index()
         with pytest.raises(IndexMismatchError, match="another deployment may be using it"):
@@ -245,10 +271,15 @@ def test_each_migration_track_records_its_own_numbers(postgres_url):
     from index import DatabaseError, MigrationTrack, connect_database
     from index.stores.postgres.schema import INDEX_MIGRATIONS, applied_migrations, apply_migrations
 
-    track = MigrationTrack("a test's schema", "test_track_migrations", (
-        "CREATE TABLE newsbot.test_track_one (n integer)",
-        "ALTER TABLE newsbot.test_track_one ADD COLUMN m integer",
-    ), 0x7465_7374)
+    track = MigrationTrack(
+        "a test's schema",
+        "test_track_migrations",
+        (
+            "CREATE TABLE newsbot.test_track_one (n integer)",
+            "ALTER TABLE newsbot.test_track_one ADD COLUMN m integer",
+        ),
+        0x7465_7374,
+    )
     connection = connect_database(postgres_url, also_migrate=[track])
     try:
         index_numbers = applied_migrations(connection, INDEX_MIGRATIONS)
@@ -263,6 +294,8 @@ def test_each_migration_track_records_its_own_numbers(postgres_url):
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute("DROP TABLE IF EXISTS newsbot.test_track_one, newsbot.test_track_migrations")
         connection.close()
-    with psycopg.connect(postgres_url, autocommit=True) as admin:  # the bot's own track has its table only once it has a migration
+    with psycopg.connect(
+        postgres_url, autocommit=True
+    ) as admin:  # the bot's own track has its table only once it has a migration
         bot_track = admin.execute("SELECT to_regclass('newsbot.bot_migrations')").fetchone()
     assert bot_track == (None,)
