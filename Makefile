@@ -11,9 +11,10 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-# ruff over everything, mypy over the library and the app (both pinned in the lint extra).
+# ruff's lint and format check over everything, mypy over the library and the app (all pinned in the lint extra).
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot index tests
+	$(BIN)/ruff format --check bot index tests
 	$(BIN)/mypy
 
 # pip runs with -qq: the steps say what they do, and pip speaks only of errors.
