@@ -537,7 +537,7 @@ def test_a_huge_single_paragraph_is_refused_before_it_is_tokenized(fake_corpus_a
 
 
 def test_a_sentence_with_no_end_is_tokenized_in_bounded_calls_and_a_passage_in_bounded_characters():
-    from index.documents import Article, ArticleMeta
+    from index import Article, ArticleMeta
     from index.text.chunking import MAX_PASSAGE_CHARS, MAX_SENTENCE_CHARS, ChunkerSettings, chunk_article
 
     from .fakes import FakeEmbedder

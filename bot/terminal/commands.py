@@ -35,6 +35,15 @@ def option(*names: str, **settings: Any) -> Option:
     return Option(names, settings)
 
 
+INDEX_OPTIONS = (
+    option("--index", metavar="DIR", type=Path, default=argparse.SUPPRESS, help="index folder (default: [index] dir)"),
+    option(
+        "--guild", metavar="ID", type=int, default=argparse.SUPPRESS, help="work on the corpus and index of [guilds.ID]"
+    ),
+)
+"""What every command that reads or writes an index takes after its name (given there, they win)."""
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -102,21 +111,6 @@ def add_to_parser(parser: argparse.ArgumentParser, tables: list[CommandTable]) -
                 )
             else:
                 sub = where.add_parser(name, parents=[anywhere], help=entry.help)
-            if entry.on_index:
-                sub.add_argument(
-                    "--index",
-                    metavar="DIR",
-                    type=Path,
-                    default=argparse.SUPPRESS,
-                    help="index folder (default: [index] dir)",
-                )
-                sub.add_argument(
-                    "--guild",
-                    metavar="ID",
-                    type=int,
-                    default=argparse.SUPPRESS,
-                    help="work on the corpus and index of [guilds.ID]",
-                )
-            for each in entry.options:
+            for each in (*(INDEX_OPTIONS if entry.on_index else ()), *entry.options):
                 sub.add_argument(*each.names, **each.settings)
             sub.set_defaults(run=entry.run)
