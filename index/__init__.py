@@ -34,6 +34,7 @@ from .manifest import Manifest
 from .measure.evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
 from .measure.postgres_hooks import EF_SEARCH, drop_corpus, nearest_passages
 from .measure.synthetic import exact_neighbours, synthetic_questions, synthetic_version
+from .search.answer_types import READERS, Reader
 from .search.answerability import QuestionTerms, judge
 from .search.filters import SearchFilters, parse_filter_date, parse_query
 from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
@@ -110,6 +111,8 @@ __all__ = [
     "IndexStats",
     "NewsIndex",
     "QuestionTerms",
+    "READERS",
+    "Reader",
     "SEARCH_MODES",
     "SearchFilters",
     "SearchMode",

@@ -20,6 +20,7 @@ from index import (
     Hit,
     NewsIndex,
     QuestionTerms,
+    Reader,
     SearchFilters,
     SearchMode,
     judge,
@@ -101,15 +102,17 @@ def build_answer(
     min_answer_score: float | None = None,
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),
+    reader: Reader = "answer-type",
 ) -> Answer:
-    """The answer to a question; `min_answer_score` overrides the corpus's own threshold."""
+    """The answer to a question; `min_answer_score` overrides the corpus's own threshold; `reader` is
+    how the decision reads a passage against the question (`index.judge`)."""
     question = question.strip()
     hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-    judgement = judge(index, question, hits, min_answer_score)
+    judgement = judge(index, question, hits, min_answer_score, reader)
     searched_for = fixed = None
     if not judgement.answered and (fixed := index.spelling().fix(question)):
         fixed_hits = index.search(fixed, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-        fixed_judgement = judge(index, fixed, fixed_hits, min_answer_score)
+        fixed_judgement = judge(index, fixed, fixed_hits, min_answer_score, reader)
         hits, judgement = fixed_hits, fixed_judgement  # closest articles too are those of what was meant
         searched_for = fixed if judgement.answered else None
     if not judgement.answered:
@@ -136,7 +139,9 @@ def build_answer(
         # highlight as many candidates per model call as the answer still lacks (duplicates are rare)
         batch = relevant[position : position + k - len(passages)]
         position += len(batch)
-        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, judgement.terms, batch)):
+        for hit, (spans, highlights) in zip(
+            batch, _best_sentences(index, asked, judgement.terms, batch, judgement.answering)
+        ):
             grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
             best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
             duplicate_of = next(
@@ -162,9 +167,15 @@ def build_answer(
 
 
 def _best_sentences(
-    index: NewsIndex, question: str, terms: QuestionTerms, hits: list[Hit]
+    index: NewsIndex,
+    question: str,
+    terms: QuestionTerms,
+    hits: list[Hit],
+    answering: dict[str, list[tuple[int, int]]] | None = None,
 ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
-    """Per hit: its sentence spans, and the one or two that match the question best.
+    """Per hit: its sentence spans, and the one or two that match the question best. When the decision
+    found the sentences that hold the answer the question asks for (`answering`, by passage id), the
+    marked ones are among them.
 
     Sentences are first held against the question's content words (`terms`: IDF-weighted, as the
     answer decision weighed them); only those within COVERAGE_MARGIN of a passage's best are embedded (one
@@ -174,12 +185,12 @@ def _best_sentences(
     sentences = [[hit.passage[s:e] for s, e in spans] for hit, spans in zip(hits, spans_per_hit)]
     held = iter(index.passage_terms([text for texts in sentences for text in texts]))
     candidates = []
-    for texts in sentences:
+    for hit, spans, texts in zip(hits, spans_per_hit, sentences):
         coverage = [terms.coverage(set(next(held))) for _ in texts]
-        best = max(coverage)
-        candidates.append(
-            [i for i, c in enumerate(coverage) if c >= best - COVERAGE_MARGIN] if best > 0 else list(range(len(texts)))
-        )
+        holding = set((answering or {}).get(hit.chunk.chunk_id, ()))
+        allowed = [i for i, span in enumerate(spans) if span in holding] or list(range(len(texts)))
+        best = max(coverage[i] for i in allowed)
+        candidates.append([i for i in allowed if coverage[i] >= best - COVERAGE_MARGIN] if best > 0 else allowed)
     to_embed = [texts[i] for texts, chosen in zip(sentences, candidates) if len(chosen) > 1 for i in chosen]
     similarities = iter(index.similarities(question, to_embed))
     result = []

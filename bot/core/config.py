@@ -24,12 +24,14 @@ from index import (
     BUNDLED_MODEL,
     EMBEDDING_BATCH,
     PASSAGES_PER_ANSWER,
+    READERS,
     RUNTIMES,
     SEARCH_MODES,
     STORE_BACKENDS,
     VERSIONS_KEPT,
     ChunkerSettings,
     ConfigError,
+    Reader,
     SearchMode,
     StoreBackend,
 )
@@ -129,6 +131,10 @@ class SearchSettings:
     mode: SearchMode = _setting("hybrid", " or ".join(f'"{m}"' for m in SEARCH_MODES), lambda v: v in SEARCH_MODES)
     min_answer_score: float | None = _setting(None, "a number from -1 to 2", lambda v: -1 <= v <= 2)
     """None: each index's own threshold, worked out when it is built (index/search/answerability.py)."""
+    reader: Reader = _setting("answer-type", " or ".join(f'"{r}"' for r in READERS), lambda v: v in READERS)
+    """How the answer decision reads a passage against the question: "answer-type" quotes a passage for a
+    how-much or when question only when a sentence of it holds a quantity or a date (index/search/answer_types.py);
+    "off" decides as before it."""
 
 
 def _is_id_list(value: tuple) -> bool:

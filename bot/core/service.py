@@ -406,6 +406,7 @@ class Newsbot:
                 min_answer_score=search.min_answer_score,
                 mode=search.mode,
                 filters=filters,
+                reader=search.reader,
             )
 
         try:

@@ -44,6 +44,8 @@ import numpy as np
 
 from ..documents import ArticleMeta, Chunk, Hit
 from ..embedding.base import Embedder
+from ..text.sentences import sentence_spans
+from .answer_types import ExpectedAnswer, Reader, answering_sentences, expected_answer, fold
 from .lexical import tokenize
 from .spelling import english_words
 
@@ -181,6 +183,11 @@ class Judgement:
     """Key terms of the question that the best-scoring passage's article lacks, as the question writes them."""
     terms: QuestionTerms
     """The question's content words and key terms, as the decision weighed them (highlighting reuses them)."""
+    expected: ExpectedAnswer | None = None
+    """The kind of answer the question asks for, when the reader looks for one (answer_types.py)."""
+    answering: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """By passage id: the spans of the sentences of each quotable passage that hold that answer (the
+    ones to mark)."""
 
     def closest_articles(self, hits: Sequence[Hit], limit: int = 3) -> list[ArticleMeta]:
         """The articles of the hits, best passage score first, each once."""
@@ -209,12 +216,21 @@ class QuestionTerms:
             return 0.0
         return sum(weight for term, weight in self.weights.items() if _held(term, text_terms)) / self.total
 
-    def missing_keys(self, text: str, article_terms: set[str]) -> tuple[list[str], float]:
+    def missing_keys(self, text: str, article_terms: set[str], folded: bool = False) -> tuple[list[str], float]:
         """The names of the question absent from an article (matched by stem, exactly) and its numbers
         absent from a text of it (matched whole), as the question writes them, and their share of
         the question's weight. Names are looked for in the whole article, since a passage may call
-        "Kim Jong Il" "the two leaders"; numbers in the text quoted."""
-        missing = [(word, self.weights[term]) for term, word in self.names.items() if term not in article_terms]
+        "Kim Jong Il" "the two leaders"; numbers in the text quoted. `folded`: a name written with accents
+        on one side and without on the other ("José", "Jose") is held."""
+        if folded:  # both sides folded, then stemmed: "andrés" and "andres" stem apart
+            folded_terms = [fold(term) for term in article_terms]
+            article_terms = article_terms | set(folded_terms) | set(tokenize(" ".join(folded_terms)))
+        missing = [
+            (word, self.weights[term])
+            for term, word in self.names.items()
+            if term not in article_terms
+            and not (folded and (fold(term) in article_terms or set(tokenize(fold(word))) <= article_terms))
+        ]
         if self.numbers:
             held = set(NUMBER.findall(text.casefold()))
             missing.extend((word, weight) for number, (word, weight) in self.numbers.items() if number not in held)
@@ -264,17 +280,37 @@ def _numbers(question: str, weights: dict[str, float]) -> dict[str, tuple[str, f
     return numbers
 
 
-def judge(index: JudgedIndex, question: str, hits: Sequence[Hit], threshold: float | None = None) -> Judgement:
+def judge(
+    index: JudgedIndex,
+    question: str,
+    hits: Sequence[Hit],
+    threshold: float | None = None,
+    reader: Reader = "answer-type",
+) -> Judgement:
     """Decide whether the hits answer the question (threshold: the corpus's own unless given).
 
     The question is the one searched: `source:`, `since:` and `before:` already taken out of it
-    (`index.parse_query`), as `Newsbot.ask` does."""
+    (`index.parse_query`), as `Newsbot.ask` does. With the `answer-type` reader, a question asking
+    for a quantity or a date is answered only by passages with a sentence that holds one
+    (answer_types.py), and names are matched with accents folded; `off` decides as before it."""
     threshold = index.answer_threshold() if threshold is None else threshold
     terms = question_terms(index, question)
     texts, scores = _passage_scores(index, terms, hits)
     if not hits:
         return Judgement(False, [], [], threshold, [], terms)
     article_terms: dict[str, set[str]] = {}
+    reading = reader != "off"
+    expected = expected_answer(question) if reading else None
+    answering: dict[str, list[tuple[int, int]]] = {}
+
+    def holds_the_answer(i: int) -> bool:
+        if expected is None:
+            return True
+        passage = hits[i].passage
+        spans = answering_sentences(expected, passage, sentence_spans(passage) or [(0, len(passage))])
+        if spans:
+            answering[hits[i].chunk.chunk_id] = spans
+        return bool(spans)
 
     def missing_keys(i: int) -> tuple[list[str], float]:
         if not (terms.names or terms.numbers):
@@ -282,12 +318,16 @@ def judge(index: JudgedIndex, question: str, hits: Sequence[Hit], threshold: flo
         doc_id = hits[i].article.doc_id
         if doc_id not in article_terms:
             article_terms[doc_id] = index.article_terms(doc_id) if terms.names else set()
-        return terms.missing_keys(texts[i], article_terms[doc_id])
+        return terms.missing_keys(texts[i], article_terms[doc_id], folded=reading)
 
     ranked = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
-    quotable = [hits[i] for i in ranked if scores[i] >= threshold and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE]
+    quotable = [
+        hits[i]
+        for i in ranked
+        if scores[i] >= threshold and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE and holds_the_answer(i)
+    ]
     missing = [] if quotable else missing_keys(ranked[0])[0]
-    return Judgement(bool(quotable), scores, quotable, threshold, missing, terms)
+    return Judgement(bool(quotable), scores, quotable, threshold, missing, terms, expected, answering)
 
 
 def _passage_scores(index: JudgedIndex, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:

@@ -1,0 +1,173 @@
+"""What kind of answer a question asks for, and which sentences of a passage hold one.
+
+A passage can hold every word and name of a question and still not answer it: "How much flour did
+Russia send to North Korea in 2021?" is not answered by a sentence on Russia and North Korea in 2021
+that names no amount of flour. When a question asks for a quantity or a date, the `answer-type`
+reader (`[search] reader`, the default) quotes a passage only when one of its sentences holds one
+that the question does not (a quantity beside the thing counted, when the question names it), and
+marks that sentence. Other questions (who, which, what) are decided as before; `reader = "off"`
+decides every question as before.
+
+    quantity  how much / many / long / far / old / big / tall / high / large / fast / often,
+              what is the price / cost / range / population / ... of ...
+    date      when, what / which year / date / day / month
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from .lexical import tokenize
+
+Reader = Literal["answer-type", "off"]
+READERS: tuple[Reader, ...] = ("answer-type", "off")
+AnswerKind = Literal["quantity", "date"]
+
+MEASURE_ADJECTIVES = frozenset("much many long far old big tall high large fast often deep wide heavy".split())
+"""`how X`: asks for an amount, a size, a duration or a rate."""
+MEASURE_NOUNS = frozenset(
+    "price prices cost costs range population height length distance speed weight size budget salary age "
+    "temperature number amount percentage percent rate value worth toll total capacity duration fee fine "
+    "bail ransom reward sum figure score margin share".split()
+)
+"""`what is the X of ...` asks for a quantity when X is one of these."""
+DATE_NOUNS = frozenset("year date day month decade century".split())
+MONEY_WORDS = (
+    "cash money funds funding revenue revenues income profit profits earnings dollars euros pounds budget salary "
+    "salaries cost costs price prices fee fees fine fines ransom reward wages"
+)
+"""What is counted in money: an amount in a currency answers it, whatever word the passage uses ("how much
+cash" is answered by "$500 million")."""
+CURRENCY = re.compile(
+    r"[$€£¥]\s?\d|\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|yuan|rubles|roubles|won)\b",
+    re.IGNORECASE,
+)
+STOP_FOCUS = frozenset(
+    "did do does done is are was were has have had will would can could should the a an of in on at to for "
+    "from by with and or there their it its this that these those".split()
+)
+"""Where the thing counted ends: "how many people [did] ..."."""
+
+NUMBER_WORDS = (
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
+    "million millions billion billions trillion dozen dozens once twice thrice third fourth fifth sixth seventh "
+    "eighth ninth tenth"
+)
+"""Quantities written out, and the counts of times ("a third time"); "one", "first" and "second" are left out:
+"one of the", "first" and "second-largest" count nothing."""
+QUANTITY = re.compile(
+    r"(?<![\w.-])[$€£¥]?\d+(?:[.,]\d+)*(?:%|\b)(?!-?[a-z]*\d)|\b(?:" + NUMBER_WORDS.replace(" ", "|") + r")\b",
+    re.IGNORECASE,
+)
+"""A quantity as news writes it: "2,400", "$4.2", "36-hour", "5,000 euros", "10%", "two dozen"; not a code
+("G20", "Hwasong-14"): digits joined to letters are a name."""
+YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+DATE = re.compile(
+    r"\b(?:1[89]|20)\d\d\b|\b(?:"
+    + MONTHS.replace(" ", "|")
+    + r")\.?\s+\d{1,2}\b|\b\d{1,2}\s+(?:"
+    + MONTHS.replace(" ", "|")
+    + r")\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|"
+    r"tomorrow|last (?:week|month|year)|next (?:week|month|year)|this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+"""A date as news writes it: a year, "July 19", "19 July", a weekday, "last week"."""
+LEAD = re.compile(r"^\W*(?:(?:and|but|so|then|also|now)\s+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExpectedAnswer:
+    kind: AnswerKind
+    focus: frozenset[str]
+    """Stemmed words of what is counted or measured ("flour" in "how much flour", "range" and "missile"
+    in "the range of the missile"): a sentence holding the answer holds one of them. Empty when the
+    question names none ("how long is it fermented")."""
+    given: frozenset[str]
+    """The quantities or dates the question itself writes: a sentence repeating them does not answer."""
+
+
+def fold(text: str) -> str:
+    """Case and accents folded alike on both sides: "José" is "jose"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def expected_answer(question: str) -> ExpectedAnswer | None:
+    """The kind of answer the question asks for, or None when it is not a quantity or a date."""
+    words = re.findall(r"[\w'’-]+", LEAD.sub("", fold(question)))
+    kind: AnswerKind | None = None
+    focus_words: list[str] = []
+    for i, word in enumerate(words[:-1]):
+        following = words[i + 1]
+        if word == "how" and following in MEASURE_ADJECTIVES:
+            kind = "quantity"
+            if following in ("much", "many"):
+                focus_words = _focus(words[i + 2 :]) or [w for w in words[i + 2 :] if w in MEASURE_NOUNS]
+            break
+        if word in ("what", "which") and following in DATE_NOUNS:
+            kind = "date"
+            break
+        if word == "what" and following in ("is", "was", "are", "were", "will") and i + 3 < len(words):
+            at = i + 3 if words[i + 2] in ("the", "a", "an") else i + 2
+            if words[at] in MEASURE_NOUNS:  # the measure, or what it is of: "the range of the Hwasong-14"
+                kind = "quantity"
+                focus_words = [words[at], *[w for w in words[at + 1 : at + 6] if w not in STOP_FOCUS][:3]]
+            break
+        if word == "when":
+            kind = "date"
+            break
+    if kind is None:
+        return None
+    pattern = QUANTITY if kind == "quantity" else DATE
+    given = frozenset(_values(pattern, fold(question)))
+    return ExpectedAnswer(kind, frozenset(tokenize(" ".join(focus_words))), given)
+
+
+def _focus(words: list[str]) -> list[str]:
+    """The thing counted: the last word before a verb or a preposition after "how much / many" (English
+    puts the head of "North Korean workers" last)."""
+    focus = []
+    for word in words:
+        if word in STOP_FOCUS or (len(word) > 3 and word.endswith("ed")):
+            break
+        focus.append(word)
+    return focus[-1:]
+
+
+@cache
+def money_terms() -> frozenset[str]:
+    return frozenset(tokenize(MONEY_WORDS))
+
+
+def _values(pattern: re.Pattern[str], text: str) -> list[str]:
+    return [re.sub(r"[\s,.$€£¥]", "", match.group()).casefold() for match in pattern.finditer(text)]
+
+
+def holds_answer(expected: ExpectedAnswer, sentence: str) -> bool:
+    """Whether the sentence holds a quantity or a date the question does not write, beside the thing counted."""
+    text = fold(sentence)
+    beside_it = not expected.focus or bool(expected.focus & set(tokenize(text)))
+    if not beside_it and not (expected.focus <= money_terms() and CURRENCY.search(text)):
+        return False  # what is counted is not in the sentence (money: no amount in a currency either)
+    pattern = QUANTITY if expected.kind == "quantity" else DATE
+    for match, value in zip(pattern.finditer(text), _values(pattern, text)):
+        if value in expected.given:
+            continue
+        if expected.kind == "quantity" and YEAR.match(value) and "," not in match.group():
+            continue  # "in 2021" is when, not how much
+        return True
+    return False
+
+
+def answering_sentences(expected: ExpectedAnswer, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of the sentences of `text` that hold the answer the question asks for."""
+    return [(start, end) for start, end in spans if holds_answer(expected, text[start:end])]
