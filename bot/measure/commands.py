@@ -52,9 +52,30 @@ MEASURE_COMMANDS = CommandTable()
         help="where indexes of evaluated corpora are kept (default .newsbot/eval)",
     ),
     option("--json", action="store_true", help="one JSON line per mode"),
+    option(
+        "--training-years",
+        metavar="DIR",
+        type=Path,
+        help="instead: the answer decision of each [search] reader "
+        "on RealTime QA's training years (2023-2025) of a checkout of realtimeqa/realtimeqa_public (docs/quality.md)",
+    ),
+    option(
+        "--weeks-step",
+        metavar="N",
+        type=int,
+        default=8,
+        help="with --training-years: a pair of neighbouring weeks every N weeks (default 8)",
+    ),
     on_index=False,
 )
 def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
+    if args.training_years:
+        from .training_years import run_training_years
+
+        if args.weeks_step < 1:
+            raise UsageError("--weeks-step must be at least 1", "give a positive count")
+        run_training_years(app, args.training_years, args.weeks_step, args.cache)
+        return 0
     if args.abstention:
         from .abstention import run_abstention_eval, standard_sets
 

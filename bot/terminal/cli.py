@@ -16,6 +16,7 @@
     newsbot bench-changes --corpus PATH --article FILE   time a full build, a no-change reindex, add, remove
     newsbot eval --corpus PATH --queries FILE --qrels FILE [--mode M]   nDCG@10, recall, MRR
     newsbot eval --abstention [--eval-dir DIR] [--show]   answered and abstained, per question set
+    newsbot eval --training-years DIR [--weeks-step N]    each reader on RealTime QA 2023-2025
 
 Every command that reads or writes an index takes `--index DIR`, and `--guild ID` to work on the
 corpus and index a [guilds.ID] section gives a guild; `--config PATH` picks the config.
