@@ -103,14 +103,14 @@ def run_training_years(app: Newsbot, checkout: Path, step: int, cache: Path) -> 
     if not chosen:
         raise MeasurementError(f"no pair of neighbouring weeks in {checkout} holds articles", "give a whole checkout")
     indexes = {name: _index_of(app, read[name], cache) for name in chosen}
-    asked: dict[str, list[tuple[str, str]]] = {"answerable": [], "near misses": []}
+    asked: dict[str, list[tuple[str, str, str]]] = {"answerable": [], "near misses": []}
     for position, name in enumerate(chosen):
         neighbour = chosen[position + 1] if position % 2 == 0 else chosen[position - 1]
         for question, answer in read[name].questions:
             if read[name].holds(answer):
-                asked["answerable"].append((question, name))
+                asked["answerable"].append((question, answer, name))
             if not read[neighbour].holds(answer):
-                asked["near misses"].append((question, neighbour))
+                asked["near misses"].append((question, answer, neighbour))
     print(
         f"RealTime QA {', '.join(sorted({n[:4] for n in chosen}))}: {len(chosen)} weeks in {len(chosen) // 2} "
         f"pairs of neighbours; {len(asked['answerable'])} answerable questions, {len(asked['near misses'])} near misses"
@@ -120,19 +120,25 @@ def run_training_years(app: Newsbot, checkout: Path, step: int, cache: Path) -> 
     for set_name, questions in asked.items():
         decisions[set_name] = {}
         for reader in READERS:
-            answered = [
-                not build_answer(
+            answers = [
+                build_answer(
                     indexes[week],
                     question,
                     k=search.k,
                     min_answer_score=search.min_answer_score,
                     mode=search.mode,
                     reader=reader,
-                ).abstained
-                for question, week in questions
+                )
+                for question, _, week in questions
             ]
+            answered = [not answer.abstained for answer in answers]
+            holding = sum(
+                any(_plain(right) in _plain(passage.text) for passage in answer.passages)
+                for answer, (_, right, _) in zip(answers, questions)
+            )
             decisions[set_name][reader] = answered
-            print(f"{set_name:12}  reader {reader:12} {_share(answered)}", flush=True)
+            quoting = f", {holding} quoting a passage that holds the right answer" if set_name == "answerable" else ""
+            print(f"{set_name:12}  reader {reader:12} {_share(answered)}{quoting}", flush=True)
     return decisions
 
 

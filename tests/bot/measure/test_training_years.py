@@ -65,6 +65,7 @@ def test_the_readers_are_measured_on_the_training_years_only(cli, tmp_path):
     )
     assert status == 0, err
     assert "RealTime QA 2023: 2 weeks in 1 pairs of neighbours; 2 answerable questions, 2 near misses" in out
+    assert sum("quoting a passage that holds the right answer" in line for line in out.splitlines()) == 2
     for set_name in ("answerable", "near misses"):
         for reader in ("answer-type", "off"):
             assert any(
