@@ -92,3 +92,14 @@ def test_the_reader_is_a_setting_the_shared_answer_path_honours(tmp_path, seed_i
     assert main(["ask", question, "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "[search] reader = 'bert' is not allowed" in err and '"answer-type" or "off"' in err
+
+
+def test_a_sentence_holding_the_amount_answers_what_the_score_alone_refused(apps):
+    """ "send" where the article says "delivery": the score falls short, the sentence with "2,400 tons of
+    flour" answers (ANSWER_TYPE_MARGIN)."""
+    reading, off = apps
+    question = "How much flour did Russia send?"
+    assert off.ask(question).abstained
+    answer = reading.ask(question)
+    assert not answer.abstained
+    assert "2,400 tons of flour" in answer.passages[0].text[slice(*answer.passages[0].highlights[0])]
