@@ -26,7 +26,7 @@ that the passage and its title contain. A passage may be quoted when
 and the question is answered when some passage may be quoted.
 
 The threshold adapts to the corpus. When an index is built, the BACKGROUND_QUESTIONS (questions on
-every domain, places and years that a corpus almost never answers: index/background_questions.txt)
+every domain, places and years that a corpus almost never answers: index/search/background_questions.txt)
 are asked of it, and the threshold is the larger of BASE_THRESHOLD and their BACKGROUND_QUANTILE-th
 best score plus BACKGROUND_MARGIN: a corpus of thousands of articles, where some passage shares
 the rare words of most questions, needs a higher score than two articles do. The result is
