@@ -35,7 +35,7 @@ from .measure.evaluation import EvalReport, evaluate, percentile, query_metrics,
 from .measure.postgres_hooks import EF_SEARCH, drop_corpus, nearest_passages
 from .measure.synthetic import exact_neighbours, synthetic_questions, synthetic_version
 from .search.answer_types import READERS, Reader
-from .search.answerability import QuestionTerms, judge
+from .search.answerability import Judgement, QuestionTerms, judge, passage_sentences
 from .search.filters import SearchFilters, parse_filter_date, parse_query
 from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .stores import (
@@ -111,6 +111,8 @@ __all__ = [
     "IndexStats",
     "NewsIndex",
     "QuestionTerms",
+    "Judgement",
+    "passage_sentences",
     "READERS",
     "Reader",
     "SEARCH_MODES",

@@ -70,6 +70,8 @@ def test_the_public_surface_of_index_is_pinned():
             "IndexStats",
             "NewsIndex",
             "QuestionTerms",
+            "Judgement",
+            "passage_sentences",
             "READERS",
             "Reader",
             "SEARCH_MODES",

@@ -18,13 +18,13 @@ from index import (
     PASSAGES_PER_ANSWER,
     ArticleMeta,
     Hit,
+    Judgement,
     NewsIndex,
-    QuestionTerms,
     Reader,
     SearchFilters,
     SearchMode,
     judge,
-    sentence_spans,
+    passage_sentences,
 )
 
 CANDIDATES_PER_PASSAGE = 3
@@ -139,9 +139,7 @@ def build_answer(
         # highlight as many candidates per model call as the answer still lacks (duplicates are rare)
         batch = relevant[position : position + k - len(passages)]
         position += len(batch)
-        for hit, (spans, highlights) in zip(
-            batch, _best_sentences(index, asked, judgement.terms, batch, judgement.answering)
-        ):
+        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, judgement, batch)):
             grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
             best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
             duplicate_of = next(
@@ -167,27 +165,24 @@ def build_answer(
 
 
 def _best_sentences(
-    index: NewsIndex,
-    question: str,
-    terms: QuestionTerms,
-    hits: list[Hit],
-    answering: dict[str, list[tuple[int, int]]] | None = None,
+    index: NewsIndex, question: str, judgement: Judgement, hits: list[Hit]
 ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
     """Per hit: its sentence spans, and the one or two that match the question best. When the decision
-    found the sentences that hold the answer the question asks for (`answering`, by passage id), the
-    marked ones are among them.
+    found the sentences that hold the answer the question asks for (`judgement.answering`, by passage
+    id), the marked ones are among them; the passages it split are not split again.
 
-    Sentences are first held against the question's content words (`terms`: IDF-weighted, as the
-    answer decision weighed them); only those within COVERAGE_MARGIN of a passage's best are embedded (one
-    model call for all hits), and none when one sentence leads alone. Embedding every sentence cost
+    Sentences are first held against the question's content words (`judgement.terms`: IDF-weighted, as
+    the answer decision weighed them); only those within COVERAGE_MARGIN of a passage's best are embedded
+    (one model call for all hits), and none when one sentence leads alone. Embedding every sentence cost
     36 ms of a 58 ms answer on realtimeqa-dev (docs/performance.md)."""
-    spans_per_hit = [sentence_spans(hit.passage) or [(0, len(hit.passage))] for hit in hits]
+    terms = judgement.terms
+    spans_per_hit = [judgement.sentences.get(hit.chunk.chunk_id) or passage_sentences(hit.passage) for hit in hits]
     sentences = [[hit.passage[s:e] for s, e in spans] for hit, spans in zip(hits, spans_per_hit)]
     held = iter(index.passage_terms([text for texts in sentences for text in texts]))
     candidates = []
     for hit, spans, texts in zip(hits, spans_per_hit, sentences):
         coverage = [terms.coverage(set(next(held))) for _ in texts]
-        holding = set((answering or {}).get(hit.chunk.chunk_id, ()))
+        holding = set(judgement.answering.get(hit.chunk.chunk_id, ()))
         allowed = [i for i, span in enumerate(spans) if span in holding] or list(range(len(texts)))
         best = max(coverage[i] for i in allowed)
         candidates.append([i for i in allowed if coverage[i] >= best - COVERAGE_MARGIN] if best > 0 else allowed)

@@ -128,7 +128,7 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
     if kind is None:
         return None
     pattern = QUANTITY if kind == "quantity" else DATE
-    given = frozenset(_values(pattern, fold(question)))
+    given = frozenset(_value(match) for match in pattern.finditer(fold(question)))
     return ExpectedAnswer(kind, frozenset(tokenize(" ".join(focus_words))), given)
 
 
@@ -148,8 +148,9 @@ def money_terms() -> frozenset[str]:
     return frozenset(tokenize(MONEY_WORDS))
 
 
-def _values(pattern: re.Pattern[str], text: str) -> list[str]:
-    return [re.sub(r"[\s,.$€£¥]", "", match.group()).casefold() for match in pattern.finditer(text)]
+def _value(match: re.Match[str]) -> str:
+    """A quantity or date as compared: "$2,400" and "2400" alike."""
+    return re.sub(r"[\s,.$€£¥]", "", match.group()).casefold()
 
 
 def holds_answer(expected: ExpectedAnswer, sentence: str) -> bool:
@@ -159,7 +160,8 @@ def holds_answer(expected: ExpectedAnswer, sentence: str) -> bool:
     if not beside_it and not (expected.focus <= money_terms() and CURRENCY.search(text)):
         return False  # what is counted is not in the sentence (money: no amount in a currency either)
     pattern = QUANTITY if expected.kind == "quantity" else DATE
-    for match, value in zip(pattern.finditer(text), _values(pattern, text)):
+    for match in pattern.finditer(text):
+        value = _value(match)
         if value in expected.given:
             continue
         if expected.kind == "quantity" and YEAR.match(value) and "," not in match.group():

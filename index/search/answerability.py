@@ -197,6 +197,8 @@ class Judgement:
     answering: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     """By passage id: the spans of the sentences of each quotable passage that hold that answer (the
     ones to mark)."""
+    sentences: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """By passage id: the sentence spans of each passage the reader split, for the highlighter to reuse."""
 
     def closest_articles(self, hits: Sequence[Hit], limit: int = 3) -> list[ArticleMeta]:
         """The articles of the hits, best passage score first, each once."""
@@ -230,10 +232,8 @@ class QuestionTerms:
         absent from a text of it (matched whole), as the question writes them, and their share of
         the question's weight. Names are looked for in the whole article, since a passage may call
         "Kim Jong Il" "the two leaders"; numbers in the text quoted. `folded`: a name written with accents
-        on one side and without on the other ("José", "Jose") is held."""
-        if folded:  # both sides folded, then stemmed: "andrés" and "andres" stem apart
-            folded_terms = [fold(term) for term in article_terms]
-            article_terms = article_terms | set(folded_terms) | set(tokenize(" ".join(folded_terms)))
+        on one side and without on the other ("José", "Jose") is held; `article_terms` are then the
+        article's terms `with_folded`."""
         missing = [
             (word, self.weights[term])
             for term, word in self.names.items()
@@ -245,6 +245,12 @@ class QuestionTerms:
             missing.extend((word, weight) for number, (word, weight) in self.numbers.items() if number not in held)
         share = sum(weight for _, weight in missing) / self.total if self.total else 0.0
         return [word for word, _ in missing], share
+
+
+def with_folded(terms: set[str]) -> set[str]:
+    """Terms with their folded forms, as they are and stemmed again ("andrés" and "andres" stem apart)."""
+    folded = [fold(term) for term in terms]
+    return terms | set(folded) | set(tokenize(" ".join(folded)))
 
 
 def _held(term: str, text_terms: set[str]) -> bool:
@@ -311,22 +317,25 @@ def judge(
     reading = reader != "off"
     expected = expected_answer(question) if reading else None
     answering: dict[str, list[tuple[int, int]]] = {}
+    sentences: dict[str, list[tuple[int, int]]] = {}
 
     def holds_the_answer(i: int) -> bool:
         if expected is None:
             return True
-        passage = hits[i].passage
-        spans = answering_sentences(expected, passage, sentence_spans(passage) or [(0, len(passage))])
+        passage, chunk_id = hits[i].passage, hits[i].chunk.chunk_id
+        sentences[chunk_id] = passage_sentences(passage)
+        spans = answering_sentences(expected, passage, sentences[chunk_id])
         if spans:
-            answering[hits[i].chunk.chunk_id] = spans
+            answering[chunk_id] = spans
         return bool(spans)
 
     def missing_keys(i: int) -> tuple[list[str], float]:
         if not (terms.names or terms.numbers):
             return [], 0.0
         doc_id = hits[i].article.doc_id
-        if doc_id not in article_terms:
-            article_terms[doc_id] = index.article_terms(doc_id) if terms.names else set()
+        if doc_id not in article_terms:  # once per article: folding its terms is not free
+            held = index.article_terms(doc_id) if terms.names else set()
+            article_terms[doc_id] = with_folded(held) if reading and held else held
         return terms.missing_keys(texts[i], article_terms[doc_id], folded=reading)
 
     ranked = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
@@ -339,7 +348,12 @@ def judge(
         if scores[i] >= threshold - margin and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE and holds_the_answer(i)
     ]
     missing = [] if quotable else missing_keys(ranked[0])[0]
-    return Judgement(bool(quotable), scores, quotable, threshold, missing, terms, expected, answering)
+    return Judgement(bool(quotable), scores, quotable, threshold, missing, terms, expected, answering, sentences)
+
+
+def passage_sentences(passage: str) -> list[tuple[int, int]]:
+    """The passage's sentence spans (the whole passage when it has none), as the reader and the highlighter split it."""
+    return sentence_spans(passage) or [(0, len(passage))]
 
 
 def _passage_scores(index: JudgedIndex, terms: QuestionTerms, hits: Sequence[Hit]) -> tuple[list[str], list[float]]:
