@@ -24,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import datetime as dt
+import email.utils
 import ipaddress
 import re
 import socket
@@ -31,7 +33,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote
 
 import aiohttp
@@ -49,6 +51,20 @@ ACCEPTED_TYPES = {
     "text/plain": ".txt",
     "text/markdown": ".md",
 }
+PAGE_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9"
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "text/html",
+        "application/xhtml+xml",
+        "text/plain",  # some servers say so of their feed
+    }
+)
+FEED_ACCEPT = "application/rss+xml,application/atom+xml,application/rdf+xml;q=0.9,application/xml;q=0.9,text/xml;q=0.9,text/html;q=0.5"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _URL_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
@@ -91,6 +107,31 @@ class FetchedPage:
         return self.name + self.suffix, self.text.encode("utf-8")
 
 
+@dataclass(frozen=True)
+class FetchedFeed:
+    url: str
+    """The final URL, after redirects."""
+    status: int
+    """200 (or another 2xx), or 304: not changed since the ETag or date sent, and no body."""
+    media_type: str
+    body: bytes
+    charset: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+    max_age: float | None = None
+    """Seconds the server says the feed stays fresh (Cache-Control max-age)."""
+
+
+class ServerRefused(FetchError):
+    """The server answered with an HTTP error status."""
+
+    def __init__(self, problem: str, fix: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(problem, fix)
+        self.status = status
+        self.retry_after = retry_after
+        """Seconds the server asked to wait before the next request (Retry-After), if it said."""
+
+
 def looks_like_url(text: str) -> bool:
     """True for "scheme://..." in any case (HTTP://, Ftp://, file://), so a CLI can tell links from paths."""
     return bool(_URL_SCHEME.match(text))
@@ -103,6 +144,20 @@ def fetch_page_blocking(url: str, policy: FetchPolicy = FetchPolicy()) -> Fetche
 
 async def fetch_page(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPage:
     """Fetch one web page or text file, following redirects, under `policy`; FetchError on any refusal."""
+    return await _fetch(url, policy, PAGE_ACCEPT, {}, _read_page)
+
+
+async def fetch_feed(
+    url: str, policy: FetchPolicy = FetchPolicy(), *, etag: str | None = None, last_modified: str | None = None
+) -> FetchedFeed:
+    """Fetch a feed (or the page that names it) under `policy`, conditionally: with the ETag and
+    Last-Modified of the last fetch, a server whose feed has not changed answers 304 and sends nothing.
+    FetchError on any refusal; `ServerRefused` (with the status and Retry-After) for an HTTP error."""
+    headers = {name: value for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if value}
+    return await _fetch(url, policy, FEED_ACCEPT, headers, _read_feed)
+
+
+async def _fetch(url: str, policy: FetchPolicy, accept: str, headers: dict[str, str], read: Any) -> Any:
     target = _parse_url(url)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + policy.timeout
@@ -116,13 +171,9 @@ async def fetch_page(url: str, policy: FetchPolicy = FetchPolicy()) -> FetchedPa
                 connector=connector,
                 trust_env=False,
                 auto_decompress=False,
-                headers={
-                    "User-Agent": USER_AGENT,
-                    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9",
-                    "Accept-Encoding": "gzip, deflate",
-                },
+                headers={"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "gzip, deflate", **headers},
             ) as session:
-                return await _follow(session, target, guard)
+                return await _follow(session, target, guard, read)
     except TimeoutError:
         raise FetchError(
             f"{_show(target)} did not load within {policy.timeout:g} seconds",
@@ -346,7 +397,7 @@ class _GuardedConnector(aiohttp.TCPConnector):
         return connection
 
 
-async def _follow(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> FetchedPage:
+async def _follow(session: aiohttp.ClientSession, url: URL, guard: _Guard, read: Any) -> Any:
     policy = guard.policy
     first = url
     for hop in range(policy.max_redirects + 1):
@@ -366,7 +417,7 @@ async def _follow(session: aiohttp.ClientSession, url: URL, guard: _Guard) -> Fe
                         )
                     url = _redirect_target(url, response.headers["Location"])
                     continue
-                return await _read_page(response, url, policy)
+                return await read(response, url, policy)
             except TimeoutError:
                 raise  # aiohttp's timeouts are ClientErrors too: the deadline message is said once, above
             except aiohttp.ClientError as error:
@@ -440,12 +491,7 @@ def _connection_error(url: URL, error: aiohttp.ClientError) -> FetchError:
 
 
 async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPolicy) -> FetchedPage:
-    if response.status >= 300:
-        reason = f" {response.reason}" if response.reason else ""
-        raise FetchError(
-            f"{_show(url)} answered HTTP {response.status}{reason}",
-            "check that the link opens in a browser without a login",
-        )
+    _refuse_error_status(response, url)
     header = response.headers.get("Content-Type", "")
     media_type = header.split(";", 1)[0].strip().lower()
     if media_type not in ACCEPTED_TYPES:
@@ -454,18 +500,7 @@ async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPo
             f"{_show(url)} {what}, not a web page or text",
             f"give a link to an article page (accepted: {', '.join(ACCEPTED_TYPES)})",
         )
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
-    decoder = _BodyDecoder(encoding, url, policy.max_bytes)
-    too_big = FetchError(f"{_show(url)} is over {_size(policy.max_bytes)}", "give a link to a single article")
-    if (response.content_length or 0) > policy.max_bytes:
-        raise too_big
-    raw = 0
-    async for chunk in response.content.iter_any():
-        raw += len(chunk)
-        if raw > policy.max_bytes:
-            raise too_big
-        decoder.feed(chunk)
-    body = decoder.finish()
+    body = await _read_body(response, url, policy, "give a link to a single article")
     return FetchedPage(
         url=str(url),
         content_type=media_type,
@@ -475,10 +510,75 @@ async def _read_page(response: aiohttp.ClientResponse, url: URL, policy: FetchPo
     )
 
 
+async def _read_feed(response: aiohttp.ClientResponse, url: URL, policy: FetchPolicy) -> FetchedFeed:
+    headers = response.headers
+    kept = {"etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
+    max_age = cache_max_age(headers.get("Cache-Control", ""))
+    if response.status == 304:
+        return FetchedFeed(str(url), 304, "", b"", None, max_age=max_age, **kept)
+    _refuse_error_status(response, url)
+    media_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media_type and media_type not in FEED_TYPES and not media_type.endswith("+xml"):
+        raise FetchError(
+            f"{_show(url)} is {media_type}, not a feed or a web page",
+            "give the link of an RSS or Atom feed, or of the site that names it",
+        )
+    body = await _read_body(response, url, policy, "give a feed of fewer entries (or of summaries)")
+    return FetchedFeed(str(url), response.status, media_type, body, response.charset, max_age=max_age, **kept)
+
+
+def _refuse_error_status(response: aiohttp.ClientResponse, url: URL) -> None:
+    if response.status >= 300:
+        reason = f" {response.reason}" if response.reason else ""
+        raise ServerRefused(
+            f"{_show(url)} answered HTTP {response.status}{reason}",
+            "check that the link opens in a browser without a login",
+            status=response.status,
+            retry_after=retry_after_seconds(response.headers.get("Retry-After", "")),
+        )
+
+
+async def _read_body(response: aiohttp.ClientResponse, url: URL, policy: FetchPolicy, fix: str) -> bytes:
+    """The body, decoded from gzip or deflate, refused past `policy.max_bytes` without reading further."""
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+    decoder = _BodyDecoder(encoding, url, policy.max_bytes, fix)
+    if (response.content_length or 0) > policy.max_bytes:
+        decoder.too_big()
+    raw = 0
+    async for chunk in response.content.iter_any():
+        raw += len(chunk)
+        if raw > policy.max_bytes:
+            decoder.too_big()
+        decoder.feed(chunk)
+    return decoder.finish()
+
+
+def cache_max_age(cache_control: str) -> float | None:
+    """Seconds of `Cache-Control: max-age=N` (s-maxage too), or None."""
+    match = re.search(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d{1,10})", cache_control, re.IGNORECASE)
+    return float(match.group(1)) if match else None
+
+
+def retry_after_seconds(value: str, now: dt.datetime | None = None) -> float | None:
+    """Seconds a `Retry-After` asks to wait (a number of seconds, or an HTTP date), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(min(int(value), 10**9))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
 class _BodyDecoder:
     """Undoes gzip or deflate chunk by chunk, never producing more than `limit` + 1 decoded bytes."""
 
-    def __init__(self, encoding: str, url: URL, limit: int) -> None:
+    def __init__(self, encoding: str, url: URL, limit: int, fix: str = "give a link to a single article") -> None:
         if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
             raise FetchError(
                 f"{_show(url)} is compressed as {encoding}, which newsbot cannot read",
@@ -487,6 +587,7 @@ class _BodyDecoder:
         self._encoding = encoding
         self._url = url
         self._limit = limit
+        self._fix = fix
         self._parts: list[bytes] = []
         self._size = 0
         self._inflater: Any = zlib.decompressobj(31) if encoding in ("gzip", "x-gzip") else None
@@ -529,7 +630,7 @@ class _BodyDecoder:
             while raw:
                 self._take(self._inflater.decompress(raw, self._limit + 1 - self._size))
                 if self._inflater.unconsumed_tail:
-                    self._too_big()
+                    self.too_big()
                 raw = b""
                 if (
                     self._inflater.eof
@@ -546,12 +647,12 @@ class _BodyDecoder:
     def _take(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self._limit:
-            self._too_big()
+            self.too_big()
         if data:
             self._parts.append(data)
 
-    def _too_big(self) -> None:
-        raise FetchError(f"{_show(self._url)} is over {_size(self._limit)}", "give a link to a single article")
+    def too_big(self) -> NoReturn:
+        raise FetchError(f"{_show(self._url)} is over {_size(self._limit)}", self._fix)
 
     def _broken(self) -> None:
         raise FetchError(
