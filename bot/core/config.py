@@ -207,6 +207,26 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """How subscribed feeds are polled (bot/feeds/): politely, and never the whole archive at once."""
+
+    every_minutes: int = _setting(15, "a number of minutes from 5 to 10080", lambda v: 5 <= v <= 10_080)
+    """A new subscription's interval between polls, unless it names its own (at least 5 minutes)."""
+    first_entries: int = _setting(10, "an integer from 1 to 200", lambda v: 1 <= v <= 200)
+    """The newest entries a feed's first poll indexes; the older ones are marked seen and never indexed."""
+    entries_per_poll: int = _setting(30, "an integer from 1 to 500", lambda v: 1 <= v <= 500)
+    """New entries taken from one feed in one poll at most; the rest wait for the next."""
+    max_failures: int = _setting(5, "an integer from 1 to 100", lambda v: 1 <= v <= 100)
+    """Failed polls in a row after which a feed is paused, and the moderators told, until resumed."""
+    parallel_requests: int = _setting(4, "an integer from 1 to 32", lambda v: 1 <= v <= 32)
+    """Requests in flight at once over every feed (one at a time per host, whatever this says)."""
+    keep_days: int = _setting(0, "0 (keep them) or a number of days from 1 to 36500", lambda v: 0 <= v <= 36_500)
+    """Feed articles older than this leave the index (to the trash, restorable); 0 keeps them."""
+    announce_max: int = _setting(5, "an integer from 0 to 50", lambda v: 0 <= v <= 50)
+    """Newly indexed articles posted per feed and cycle at most, in a feed's announcement channel."""
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: CorpusSettings = field(default_factory=CorpusSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
@@ -214,6 +234,7 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
     guilds: dict[int, GuildSettings] = field(default_factory=dict)
     """Guild id -> its own corpus and index, from [guilds.ID] sections."""
     source: Path | None = None
@@ -227,6 +248,7 @@ SECTIONS: dict[str, type] = {
     "store": StoreSettings,
     "discord": DiscordSettings,
     "fetch": FetchSettings,
+    "feeds": FeedSettings,
 }
 
 

@@ -104,7 +104,7 @@ def corpus_folder(app: Newsbot, *, create: bool = False) -> Path:
     return folder
 
 
-def _id_root(app: Newsbot) -> Path:
+def id_root(app: Newsbot) -> Path:
     """The folder ids of added articles count from: a folder of `[corpus] paths` holding the added folder
     (their ids then read like the rest of it), else the added folder itself."""
     folder = corpus_folder(app)
@@ -114,8 +114,8 @@ def _id_root(app: Newsbot) -> Path:
     return folder
 
 
-def _doc_id(app: Newsbot, path: Path) -> str:
-    return path.resolve().relative_to(_id_root(app).resolve()).with_suffix("").as_posix()
+def article_id(app: Newsbot, path: Path) -> str:
+    return path.resolve().relative_to(id_root(app).resolve()).with_suffix("").as_posix()
 
 
 def safe_file_name(name: str, default_suffix: str = "") -> str:
@@ -213,7 +213,7 @@ def add_upload(
                 with sidecar_of(target).open("x", encoding="utf-8") as sidecar_file:  # never over a file either
                     written.append(sidecar_of(target))
                     sidecar_file.write(sidecar)
-            added = _load_from_folder(target, _id_root(app))
+            added = _load_from_folder(target, id_root(app))
             report = app.update(add=added, lock=lock)
     return CorpusChange(article, target, report, len(app.index.rows_by_article.get(added[0].doc_id, ())))
 
@@ -236,7 +236,7 @@ def _refuse_taken(app: Newsbot, target: Path) -> None:
             raise CorpusError(
                 f"{taken.name} already exists among the added articles", "rename the file, or remove the article first"
             )
-    doc_id = _doc_id(app, target)
+    doc_id = article_id(app, target)
     try:
         in_use = doc_id in app.current_index().articles
     except IndexMissingError:
@@ -272,13 +272,13 @@ def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
         raise
 
 
-def _added_file(app: Newsbot, doc_id: str) -> Path | None:
+def added_file(app: Newsbot, doc_id: str) -> Path | None:
     """The article's own file inside the added folder, if it has one there; never a file anywhere else."""
-    return _added_file_in(corpus_folder(app).resolve(), _id_root(app), doc_id)
+    return _added_file_in(corpus_folder(app).resolve(), id_root(app), doc_id)
 
 
 def _added_file_in(folder: Path, root: Path, doc_id: str) -> Path | None:
-    """`_added_file` with the (resolved) added folder and the folder ids count from worked out already."""
+    """`added_file` with the (resolved) added folder and the folder ids count from worked out already."""
     for suffix in ARTICLE_SUFFIXES:
         candidate = root / f"{doc_id}{suffix}"
         if (
@@ -294,7 +294,7 @@ def _added_file_in(folder: Path, root: Path, doc_id: str) -> Path | None:
 def removable_articles(app: Newsbot) -> list[ArticleMeta]:
     """The indexed articles that can be removed (the added ones), newest first; the folders are worked
     out once, not for each article (autocomplete asks at every key)."""
-    folder, root = corpus_folder(app).resolve(), _id_root(app)
+    folder, root = corpus_folder(app).resolve(), id_root(app)
     return [
         article
         for article in sorted_sources(app.current_index().articles)
@@ -304,7 +304,7 @@ def removable_articles(app: Newsbot) -> list[ArticleMeta]:
 
 def _file_of(app: Newsbot, doc_id: str) -> Path:
     """The article's own file inside the added folder; never a file anywhere else."""
-    found = _added_file(app, doc_id)
+    found = added_file(app, doc_id)
     if found is not None:
         return found
     if any(removal.doc_id == doc_id for removal in removed_articles(app)):
@@ -359,7 +359,7 @@ def find_article(app: Newsbot, wanted: str) -> str:
         return wanted
     named = Path(wanted)
     if named.suffix.lower() in ARTICLE_SUFFIXES:  # the file name `index add` printed: its id is its stem
-        for doc_id in (_doc_id(app, corpus_folder(app) / named.name), named.stem):
+        for doc_id in (article_id(app, corpus_folder(app) / named.name), named.stem):
             if doc_id in articles:
                 return doc_id
     listed = sorted_sources(articles)
@@ -397,13 +397,13 @@ def remove_article(app: Newsbot, wanted: str) -> CorpusChange:
     with app.writing() as lock:
         doc_id = find_article(app, wanted)
         source = _file_of(app, doc_id)
-        removal, moved = _into_trash(app, source, doc_id, app.index.articles[doc_id].title)
-        with _undone_on_failure(lambda: _undo_removal(moved, removal, folder)):
+        removal, moved = into_trash(app, source, doc_id, app.index.articles[doc_id].title)
+        with _undone_on_failure(lambda: undo_removal(moved, removal, folder)):
             report = app.update(remove=[doc_id], lock=lock)
     return CorpusChange(None, removal / source.relative_to(folder), report)
 
 
-def _into_trash(app: Newsbot, source: Path, doc_id: str, title: str) -> tuple[Path, list[Path]]:
+def into_trash(app: Newsbot, source: Path, doc_id: str, title: str) -> tuple[Path, list[Path]]:
     """Move an added article's file (and sidecar) into a removal folder of its own in the trash, with a
     record of where it was; returns the removal folder and the files as they now are."""
     folder = corpus_folder(app)
@@ -442,7 +442,7 @@ def roll_back(app: Newsbot) -> RolledBack:
     if not folder.is_dir():
         return RolledBack(index, set_aside, brought_back)
     with app.store.lock():
-        root = _id_root(app)
+        root = id_root(app)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
             if (
@@ -454,9 +454,9 @@ def roll_back(app: Newsbot) -> RolledBack:
                 or any(part.startswith(".") for part in relative.parts)
             ):
                 continue
-            doc_id = _doc_id(app, path)
+            doc_id = article_id(app, path)
             if doc_id not in served:
-                _into_trash(app, path, doc_id, titles.get(doc_id, doc_id))
+                into_trash(app, path, doc_id, titles.get(doc_id, doc_id))
                 set_aside.append(titles.get(doc_id, path.name))
         for removal in removed_articles(app):  # newest first: the newest removal of each article comes back
             if removal.doc_id not in served or _added_file_in(folder.resolve(), root, removal.doc_id) is not None:
@@ -470,7 +470,7 @@ def roll_back(app: Newsbot) -> RolledBack:
     return RolledBack(index, set_aside, brought_back)
 
 
-def _undo_removal(moved: list[Path], removal: Path, folder: Path) -> None:
+def undo_removal(moved: list[Path], removal: Path, folder: Path) -> None:
     _move(moved, removal, folder)
     shutil.rmtree(removal, ignore_errors=True)
 
@@ -567,7 +567,7 @@ def restore_article(app: Newsbot, wanted: str) -> CorpusChange:
         _move(files, removal.folder, folder)
         restored = [folder / f.relative_to(removal.folder) for f in files]
         with _undone_on_failure(lambda: _move(restored, folder, removal.folder)):
-            report = app.update(add=_load_from_folder(target, _id_root(app)), lock=lock)
+            report = app.update(add=_load_from_folder(target, id_root(app)), lock=lock)
         if removal.folder != trash:
             shutil.rmtree(removal.folder, ignore_errors=True)
     return CorpusChange(None, target, report)

@@ -14,11 +14,11 @@ from index import ConfigError
 from ..core.config import TOKEN_ENV
 from ..core.errors import DiscordError
 from ..core.service import Newsbot
+from ..core.state_migrations import STATE_FILE
 from .client import NewsbotClient, ShardedNewsbotClient, make_client, point_at
 from .state import open_state
 
 log = logging.getLogger("newsbot.discord")
-STATE_FILE = "bot.sqlite"
 
 
 def require_token(app: Newsbot) -> str:

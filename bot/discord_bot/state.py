@@ -21,10 +21,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import ConfigError, DatabaseError, MigrationTrack, connect_database
+from index import ConfigError, DatabaseError, connect_database
 
 from ..core.config import corpus_name
 from ..core.service import Newsbot
+from ..core.state_migrations import STATE_MIGRATIONS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -199,11 +200,6 @@ class BotState:
                 (str(index_dir.resolve()),),
             ).fetchone()
         return Reindex(*row) if row else None
-
-
-STATE_MIGRATIONS = MigrationTrack("the bot's state schema", "bot_migrations", (), 0x6E657762)
-"""The bot's own track of migrations (none yet): a change to its tables is a new one at the end, applied
-once by the first bot process that starts, under its own advisory lock and recorded in newsbot.bot_migrations."""
 
 
 class PostgresBotState:

@@ -209,3 +209,21 @@ def cmd_bench_changes(app: Newsbot, args: argparse.Namespace) -> int:
         raise UsageError("--repeats must be at least 1", "give a positive count")
     run_change_bench(app, args.corpus or list(app.config.corpus.read_paths), args.article, args.repeats)
     return 0
+
+
+@MEASURE_COMMANDS.command(
+    "bench-feeds",
+    "feeds served on 127.0.0.1: a cold first cycle (seconds, peak memory), an unchanged cycle (CPU seconds), "
+    "and from an entry's appearing to its answer (prints figures)",
+    option("--feeds", type=int, default=100, metavar="N", help="feeds (default 100)"),
+    option("--entries", type=int, default=20, metavar="N", help="entries per feed (default 20)"),
+    option("--repeats", type=int, default=3, metavar="N", help="unchanged cycles and fresh entries (default 3)"),
+    on_index=False,
+)
+def cmd_bench_feeds(app: Newsbot, args: argparse.Namespace) -> int:
+    from .bench_feeds import run_feed_bench
+
+    if not (1 <= args.feeds <= 10_000 and 1 <= args.entries <= 200 and args.repeats >= 1):
+        raise UsageError("--feeds from 1 to 10000, --entries from 1 to 200, --repeats at least 1", "give other counts")
+    run_feed_bench(app, args.feeds, args.entries, args.repeats)
+    return 0

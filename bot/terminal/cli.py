@@ -11,6 +11,7 @@
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
+    newsbot feed add URL [--name NAME] [--every MIN]   newsbot feed list|remove|pause|resume|poll
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
     newsbot bench --compare [--corpus PATH] [--queries FILE] [--qrels FILE] [--runs N]   against the generic pipeline
     newsbot bench-changes --corpus PATH --article FILE   time a full build, a no-change reindex, add, remove
@@ -50,6 +51,7 @@ from ..core.questions import question_lines
 from ..core.service import Newsbot
 from ..measure.commands import MEASURE_COMMANDS
 from .commands import CommandTable, add_to_parser, option
+from .feed_commands import FEED_COMMANDS
 from .json_output import SCHEMA_VERSION, answer_json
 from .progress import build_with_progress, tell, terminal_progress
 from .render import print_answer
@@ -110,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     parser.add_argument("--index", metavar="DIR", type=Path, help="index folder (default: [index] dir)")
     parser.add_argument("--guild", metavar="ID", type=int, help="work on the corpus and index of [guilds.ID]")
-    add_to_parser(parser, [COMMANDS, MEASURE_COMMANDS])
+    add_to_parser(parser, [COMMANDS, FEED_COMMANDS, MEASURE_COMMANDS])
     return parser
 
 

@@ -38,6 +38,8 @@ Type a question and press Enter. Commands:
   :remove ARTICLE    take an added article out: its id, its number in :sources, or its title
   :restore ARTICLE   bring a removed article back: its id or its title
   :rollback          serve the previous index version again
+  :feeds             the subscribed feeds; :feeds add URL [NAME], :feeds remove|pause|resume FEED,
+                     :feeds poll (one cycle now)
   :k N               quote N passages per answer (now {k})
   :quit              leave (or Ctrl-D)
 
@@ -63,6 +65,7 @@ class Repl:
             ":remove": lambda argument: self.change_corpus("remove", argument),
             ":restore": lambda argument: self.change_corpus("restore", argument),
             ":rollback": self.rollback,
+            ":feeds": self.feeds,
             ":k": self.set_k,
             ":quit": lambda _: False,
             ":exit": lambda _: False,
@@ -145,6 +148,25 @@ class Repl:
         from ..core.corpus_admin import roll_back
 
         for line in rollback_summary(roll_back(self.app)):
+            self.say(line)
+        return True
+
+    def feeds(self, argument: str) -> bool:
+        from .feed_commands import feed_action
+
+        action, _, rest = argument.partition(" ")
+        action, rest = action or "list", rest.strip()
+        if action not in ("list", "add", "remove", "pause", "resume", "poll") or (
+            action in ("add", "remove", "pause", "resume") and not rest
+        ):
+            self.say("Usage: :feeds, :feeds add URL [NAME], :feeds remove|pause|resume FEED, :feeds poll")
+            return True
+        if action == "add":
+            url, _, name = rest.partition(" ")
+            lines = feed_action(self.app, "add", url, name=name.strip() or None)
+        else:
+            lines = feed_action(self.app, action, rest, now=True)
+        for line in lines:
             self.say(line)
         return True
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 _ids = itertools.count(1_300_000_000_000_000_000)
@@ -91,6 +92,13 @@ def role(role_id: int, name: str, permissions: int, position: int) -> dict[str, 
         "mentionable": False,
         "flags": 0,
     }
+
+
+@dataclass(frozen=True)
+class TextChannelOption:
+    """A slash command's channel option: the guild's text channel with this id (the fake's has CHANNEL_ID)."""
+
+    channel_id: int = 0
 
 
 def channel() -> dict[str, Any]:
@@ -317,19 +325,32 @@ def slash_command(
 ) -> dict[str, Any]:
     """A command (or, with `focused`, an autocomplete request for that option), in a guild."""
     option_types = {str: 3, bool: 5, int: 4}
+    group, _, subcommand = name.partition(" ")  # "feed add": the subcommand add of the group feed
+    given: list[dict[str, Any]] = []
+    resolved: dict[str, Any] = {}
+    for k, v in options.items():
+        if isinstance(v, TextChannelOption):
+            given.append({"name": k, "type": 7, "value": str(v.channel_id)})
+            resolved.setdefault("channels", {})[str(v.channel_id)] = {
+                **channel(),
+                "permissions": str(MEMBER_PERMISSIONS),
+            }
+            continue
+        given.append(
+            {"name": k, "type": option_types[type(v)], "value": v, **({"focused": True} if k == focused else {})}
+        )
+    if attachments:
+        given += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
+        resolved["attachments"] = {a["id"]: a for a in attachments.values()}
     data: dict[str, Any] = {
         "id": command_id,
-        "name": name,
+        "name": group,
         "type": 1,
         "guild_id": str(guild_id),
-        "options": [
-            {"name": k, "type": option_types[type(v)], "value": v, **({"focused": True} if k == focused else {})}
-            for k, v in options.items()
-        ],
+        "options": [{"name": subcommand, "type": 1, "options": given}] if subcommand else given,
     }
-    if attachments:
-        data["options"] += [{"name": k, "type": 11, "value": a["id"]} for k, a in attachments.items()]
-        data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
+    if resolved:
+        data["resolved"] = resolved
     return _interaction(4 if focused else 2, data, who, token, permissions_of(who), guild_id)
 
 

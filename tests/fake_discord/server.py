@@ -165,7 +165,7 @@ class FakeDiscord:
     ) -> str:
         """Run a slash command as `who` (attaching `files`: option -> (filename, bytes)), or with
         `focused` ask for autocomplete choices for that option; returns the interaction token."""
-        command = self.commands.get(name)
+        command = self.commands.get(name.partition(" ")[0])
         assert command is not None, f"/{name} was not registered; registered: {sorted(self.commands)}"
         token = "tok-" + secrets.token_hex(8)
         attachments = {}

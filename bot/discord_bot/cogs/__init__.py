@@ -1,3 +1,8 @@
-"""One cog per feature: ask (members), info (/sources, /stats), admin (moderators)."""
+"""One cog per feature: ask (members), info (/sources, /stats), admin (moderators), feeds (/feed and the poller)."""
 
-EXTENSIONS = ("bot.discord_bot.cogs.ask", "bot.discord_bot.cogs.info", "bot.discord_bot.cogs.admin")
+EXTENSIONS = (
+    "bot.discord_bot.cogs.ask",
+    "bot.discord_bot.cogs.info",
+    "bot.discord_bot.cogs.admin",
+    "bot.discord_bot.cogs.feeds",
+)

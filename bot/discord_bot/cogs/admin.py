@@ -90,16 +90,21 @@ async def may_change_corpus(interaction: discord.Interaction) -> bool:
     return interaction.guild_id in config.guilds or interaction.guild_id in config.discord.shared_corpus_guild_ids
 
 
+async def _may_change_corpus_or_refuse(interaction: discord.Interaction) -> bool:
+    if await may_change_corpus(interaction):
+        return True
+    raise NotCorpusEditor() if is_moderator(interaction) else NotModerator()
+
+
+corpus_editors_only = app_commands.check(_may_change_corpus_or_refuse)
+"""The check, when it runs, of a command on the guild's corpus (`may_change_corpus`); a subcommand takes
+this alone, its group being the one shown to moderators only and in guilds only."""
+
+
 def for_corpus_editors(command):
     """A moderator command on the guild's corpus: shown to Manage Server holders (default_permissions
     only hides it), in guilds only, and checked when it runs (`may_change_corpus`)."""
-
-    async def predicate(interaction: discord.Interaction) -> bool:
-        if await may_change_corpus(interaction):
-            return True
-        raise NotCorpusEditor() if is_moderator(interaction) else NotModerator()
-
-    command = app_commands.check(predicate)(command)
+    command = corpus_editors_only(command)
     return app_commands.default_permissions(manage_guild=True)(app_commands.guild_only()(command))
 
 

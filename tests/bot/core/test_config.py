@@ -52,12 +52,12 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
     [
         (
             "[serch]\nk = 3",
-            "unknown section [serch]. Allowed sections: corpus, index, search, store, discord, fetch, guilds.ID",
+            "unknown section [serch]. Allowed sections: corpus, index, search, store, discord, fetch, feeds, guilds.ID",
         ),
         (
             'k = 3\n[search]\nmode = "bm25"',
             "the key k is outside any section. Put it under its section (allowed: "
-            "corpus, index, search, store, discord, fetch), or remove it",
+            "corpus, index, search, store, discord, fetch, feeds), or remove it",
         ),
         ("[search]\nkk = 3", "unknown key [search] kk. Allowed keys: k, mode, min_answer_score, reader"),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. It must be an integer from 1 to 20"),

@@ -38,7 +38,7 @@ def sources_text(embed: dict) -> str:
 async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
     async with running_bot(fake, seed_app()):
         assert fake.identify["token"] == "fake-token-not-a-secret"
-        assert set(fake.commands) == {"ask", "sources", "stats", "reindex", "add", "remove", "restore"}
+        assert set(fake.commands) == {"ask", "sources", "stats", "reindex", "add", "remove", "restore", "feed"}
         token = await fake.slash("ask", question=FLOUR)
         deferred = await fake.callback(token)
         assert deferred.body["type"] == 5  # deferred at once: "newsbot is thinking..."
