@@ -530,9 +530,14 @@ async def _read_feed(response: aiohttp.ClientResponse, url: URL, policy: FetchPo
 def _refuse_error_status(response: aiohttp.ClientResponse, url: URL) -> None:
     if response.status >= 300:
         reason = f" {response.reason}" if response.reason else ""
+        status = response.status
         raise ServerRefused(
-            f"{_show(url)} answered HTTP {response.status}{reason}",
-            "check that the link opens in a browser without a login",
+            f"{_show(url)} answered HTTP {status}{reason}",
+            "the server asks to wait: it is asked again later"
+            if status in (429, 503)
+            else "the server failed: try again later"
+            if status >= 500
+            else "check that the link opens in a browser without a login",
             status=response.status,
             retry_after=retry_after_seconds(response.headers.get("Retry-After", "")),
         )

@@ -2,8 +2,8 @@
 
 Whatever a feed holds is hostile input. A document that declares XML entities is refused before it
 is parsed ("billion laughs", external entities): no news feed needs them. An entry without a link, a
-title or a date still counts when it has an id or some content; a date in the future is taken as
-the time it was seen; HTML in titles is taken out, and the content's HTML is left for the article
+title or a date still counts when it has an id or some content; a date more than a day ahead is not
+believed (the article is left undated); HTML in titles is taken out, and the content's HTML is left for the article
 loader to clean (it keeps the text only, never a script).
 """
 
@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 from ..core.errors import FeedError
 
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+"""In a document type's internal subset: the way to a "billion laughs" or to an external entity."""
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+xml")
 LONGEST_TITLE = 300
 TAG = re.compile(r"<[^>]*>")
@@ -52,7 +53,7 @@ class ParsedFeed:
 
 def parse_feed(body: bytes, url: str, now: dt.datetime | None = None) -> ParsedFeed:
     """The feed in `body` (fetched from `url`); FeedError when it is not one."""
-    if ENTITY_DECLARATION.search(body[:65536]) or ENTITY_DECLARATION.search(body):
+    if declares_entities(body):
         raise FeedError(
             f"{url} declares XML entities, which newsbot never expands (a feed has no need of them)",
             "give the feed's own link; if it is yours, write the characters instead of entities",
@@ -79,10 +80,26 @@ def parse_feed(body: bytes, url: str, now: dt.datetime | None = None) -> ParsedF
     return ParsedFeed(_text(feed.get("title", "")) or urlsplit(url).netloc, _http(feed.get("link")), ordered)
 
 
+def declares_entities(body: bytes) -> bool:
+    """Whether the document type, before the first element, declares entities (in any encoding a feed may
+    use); an entity written out as text inside an entry (a security blog's CDATA) is no declaration."""
+    prolog = _as_text(body[:65536])
+    root = re.search(r"<(?![?!])", prolog)
+    return bool(ENTITY_DECLARATION.search(prolog[: root.start() if root else len(prolog)].encode()))
+
+
 def is_feed(body: bytes) -> bool:
-    """Whether the body looks like XML rather than an HTML page (a site's front page)."""
-    start = body[:1024].lstrip().lower()
-    return start.startswith((b"<?xml", b"<rss", b"<feed")) or b"<rdf:rdf" in start
+    """Whether the body looks like XML rather than an HTML page (a site's front page): its first tag,
+    past a byte order mark, blanks and comments."""
+    start = re.sub(r"^(?:\s|<!--.*?-->)*", "", _as_text(body[:4096]), flags=re.DOTALL).lower()
+    return start.startswith(("<?xml", "<rss", "<feed")) or "<rdf:rdf" in start[:200]
+
+
+def _as_text(head: bytes) -> str:
+    """The start of a document as text: UTF-16 when its byte order mark says so, else UTF-8 (leniently)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="ignore")
+    return head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
 
 
 def find_feed_links(page: bytes, url: str) -> list[str]:

@@ -51,6 +51,7 @@ from ..core.corpus_admin import (
     id_root,
     into_trash,
     undo_removal,
+    word_pieces_at_least,
 )
 from ..core.errors import FeedError, FetchError
 from ..core.fetch import FetchedFeed, FetchedPage, FetchPolicy, ServerRefused, fetch_feed, fetch_page
@@ -69,6 +70,11 @@ LONGEST_BACKOFF = 24 * 3600.0
 LONGEST_RETRY_AFTER = 7 * 24 * 3600.0
 LONGEST_MAX_AGE = 24 * 3600.0
 JITTER_SHARE = 0.1
+MAX_FEED_ARTICLE_PASSAGES = 1000
+"""A feed's article may make at most this many passages, as one added from Discord may: a page of 5 MB
+of words would hold every other feed's articles back while it is embedded."""
+RETRY = Path("retry")
+"""What `_article_file` gives for an entry to try again at the next poll."""
 BUSY_RETRY_SECONDS = 60.0
 """When the index is being built by someone else, the cycle's feeds are polled again this soon."""
 
@@ -94,7 +100,12 @@ class FeedPoll:
     new: list[tuple[FeedEntry, Path | None]] = field(default_factory=list)
     """New entries, each with the article file written for it (None: skipped, nothing to index)."""
     archive: list[FeedEntry] = field(default_factory=list)
-    """A first poll's older entries: marked seen, never indexed."""
+    """Entries marked seen and never indexed: a first poll's older ones, those older than `keep_days`, and
+    those whose link is indexed already (from another feed, or before this subscription)."""
+    retry: list[FeedEntry] = field(default_factory=list)
+    """Entries whose page could not be fetched and that hold no text of their own: left unseen, tried again."""
+    backlog: bool = False
+    """Entries are left for the next poll: it fetches the feed whole (no ETag), not a 304."""
     error: NewsbotError | None = None
     skipped: list[str] = field(default_factory=list)
     """Entries that gave no article, and why."""
@@ -116,6 +127,8 @@ class CycleReport:
     """Every article of the cycle's new entries now in the index (with those a cycle cut short had put there)."""
     aged_out: list[str] = field(default_factory=list)
     failures: list[tuple[Feed, str]] = field(default_factory=list)
+    skipped: list[tuple[Feed, str]] = field(default_factory=list)
+    """Entries that gave no article (or are tried again), and why."""
     paused: list[tuple[Feed, str]] = field(default_factory=list)
     """Feeds paused in this cycle for failing too often, and why: the moderators are told."""
     ended: list[tuple[Feed, str]] = field(default_factory=list)
@@ -158,7 +171,7 @@ def poll_corpus(
     corpus = corpus_key(app)
     now = clock.now()
     report = CycleReport(corpus)
-    feeds = state.claim_due(corpus, float("inf") if force else now, now + LEASE_SECONDS)
+    feeds = state.claim_due(corpus, float("inf") if force else now, now + LEASE_SECONDS, failing_due_by=now)
     report.polled = len(feeds)
     if not feeds and not app.config.feeds.keep_days:
         return report
@@ -197,6 +210,7 @@ async def _poll_all(
     hosts: dict[str, asyncio.Lock] = {}
     scratch = Path(tempfile.mkdtemp(prefix="newsbot-feeds-"))
     claimed: set[str] = set()  # normalised links a feed took in this cycle
+    indexed = await asyncio.to_thread(_indexed_links, app)
 
     async def polite(url: str, request: Callable[[], Awaitable]):
         from yarl import URL
@@ -222,7 +236,9 @@ async def _poll_all(
                     "check the feed's link in a browser; remove the feed or subscribe its new link",
                 )
             parsed = await asyncio.to_thread(parse_feed, fetched.body, fetched.url)
-            await _take_new(app, state, poll, parsed, settings, scratch, polite, policy, fetch_page_with, claimed)
+            await _take_new(
+                app, state, poll, parsed, settings, scratch, polite, policy, fetch_page_with, claimed, indexed
+            )
         except (FetchError, FeedError) as error:
             poll.error = error
         return poll
@@ -233,23 +249,42 @@ async def _poll_all(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def _take_new(app, state, poll, parsed, settings, scratch, polite, policy, fetch_page_with, claimed) -> None:
+async def _take_new(
+    app, state, poll, parsed, settings, scratch, polite, policy, fetch_page_with, claimed, indexed
+) -> None:
     feed = poll.feed
     links = {e.key: normalised_link(e.link) for e in parsed.entries if e.link}
     seen_keys, seen_links = await asyncio.to_thread(state.seen, feed, [e.key for e in parsed.entries], links.values())
-    fresh = [
-        e
-        for e in parsed.entries
-        if e.key not in seen_keys and links.get(e.key) not in seen_links and links.get(e.key) not in claimed
-    ]
+    unseen = [e for e in parsed.entries if e.key not in seen_keys]
+    known = seen_links | indexed  # another feed's, or indexed before this subscription: never a second copy
+    poll.archive = [e for e in unseen if links.get(e.key) in known]
+    fresh = [e for e in unseen if links.get(e.key) not in known and links.get(e.key) not in claimed]
+    if settings.keep_days:  # what would age out at once is not fetched at all
+        oldest = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.keep_days)
+        poll.archive += [e for e in fresh if e.published is not None and e.published < oldest]
+        fresh = [e for e in fresh if e.published is None or e.published >= oldest]
     if feed.last_success is None and not seen_keys:  # a first poll: the newest only, not the archive
-        fresh, poll.archive = fresh[: settings.first_entries], fresh[settings.first_entries :]
+        fresh, poll.archive = fresh[: settings.first_entries], poll.archive + fresh[settings.first_entries :]
+    poll.backlog = len(fresh) > settings.entries_per_poll
     fresh = fresh[: settings.entries_per_poll]  # the rest stay unseen: the next poll takes them
     claimed.update(links[e.key] for e in fresh if e.key in links)  # another feed of this cycle skips the same link
     folder = feed_folder(app, feed)
     for entry in fresh:
         path = await _article_file(app, feed, entry, folder, scratch, polite, policy, fetch_page_with, poll)
-        poll.new.append((entry, path))
+        if path is RETRY:
+            poll.retry.append(entry)
+            poll.backlog = True
+        else:
+            poll.new.append((entry, path))
+
+
+def _indexed_links(app: Newsbot) -> frozenset[str]:
+    """The normalised links of the articles in the index."""
+    try:
+        articles = app.current_index().articles
+    except (IndexMissingError, IndexMismatchError):
+        return frozenset()
+    return frozenset(normalised_link(meta.url) for meta in articles.values() if meta.url)
 
 
 def feed_folder(app: Newsbot, feed: Feed) -> Path:
@@ -258,15 +293,18 @@ def feed_folder(app: Newsbot, feed: Feed) -> Path:
 
 async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch_page_with, poll) -> Path | None:
     """The entry's article, written into the feed's folder (not yet indexed); None when it has none."""
+    most_pieces = MAX_FEED_ARTICLE_PASSAGES * app.config.index.chunk_tokens
     stamp = (entry.published or dt.datetime.now(dt.UTC)).strftime("%Y%m%d")
     digest = hashlib.sha256(entry.key.encode()).hexdigest()[:8]
     stem = f"{stamp}-{safe_stem(entry.title or entry.link or 'entry')[:60] or 'entry'}-{digest}"
     candidates: list[tuple[str, bytes]] = []
+    page_failed = False
     if entry.link:
         try:
             page = await polite(entry.link, lambda: fetch_page_with(entry.link, policy))
             candidates.append((page.suffix, page.text.encode("utf-8")))
         except FetchError as error:
+            page_failed = True
             poll.skipped.append(f"{entry.link}: {error.problem}")
     if entry.content.strip():
         title = html.escape(entry.title or "")
@@ -280,6 +318,11 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
         (scratch / f"{stem}{SIDECAR_SUFFIX}").write_text(sidecar, encoding="utf-8")
         loaded = await asyncio.to_thread(load_corpus_file, trial, scratch)
         trial.unlink()
+        if loaded.articles and word_pieces_at_least(loaded.articles[0].text) > most_pieces:
+            poll.skipped.append(
+                f"{entry.link or entry.title}: longer than an article may be (over {most_pieces:,} word pieces)"
+            )
+            continue
         if loaded.articles and not loaded.warnings and len(loaded.articles[0].text) >= 40:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{stem}{suffix}"
@@ -289,6 +332,8 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             (folder / f"{stem}{SIDECAR_SUFFIX}").write_text(sidecar, encoding="utf-8")
             poll.written.append(target)
             return target
+    if page_failed and not entry.content.strip():
+        return RETRY  # the page may come back: the entry stays unseen, and is tried at the next poll
     poll.skipped.append(f"{entry.link or entry.title or entry.key}: no article text in the page or the entry")
     return None
 
@@ -390,6 +435,7 @@ def _record(
             for e, path in poll.new
         ]
         state.record_entries(feed, entries, now)
+        report.skipped.extend((feed, reason) for reason in poll.skipped)
         wait = max(interval, min(poll.max_age or 0.0, LONGEST_MAX_AGE))
         report.not_modified += poll.not_modified
         state.record_poll(
@@ -399,8 +445,13 @@ def _record(
             last_success=now,
             failures=0,
             last_error="",
-            etag=poll.etag if not poll.not_modified else (poll.etag or feed.etag),
-            last_modified=poll.last_modified if not poll.not_modified else (poll.last_modified or feed.last_modified),
+            # entries left for later: the next poll must see the feed whole, not a 304
+            etag=None if poll.backlog else poll.etag if not poll.not_modified else (poll.etag or feed.etag),
+            last_modified=None
+            if poll.backlog
+            else poll.last_modified
+            if not poll.not_modified
+            else (poll.last_modified or feed.last_modified),
             articles_added=sum(1 for _, path in poll.new if path is not None and str(path) in indexed),
         )
         return

@@ -23,6 +23,7 @@ from index import ConfigError
 from ..core.errors import FeedError
 from ..core.service import Newsbot
 from ..core.state_migrations import STATE_FILE
+from .parsing import normalised_link
 
 FeedStatus = Literal["active", "paused", "ended"]
 
@@ -165,13 +166,15 @@ class FeedState:
         """The feed meant by its number, its name (any case) or its link."""
         feeds = self.feeds(corpus)
         wanted = wanted.strip()
-        for feed in feeds:
-            if (
-                str(feed.id) == wanted
-                or feed.name.casefold() == wanted.casefold()
-                or wanted in (feed.url, feed.feed_url)
-            ):
-                return feed
+        link = normalised_link(wanted) if "://" in wanted else None
+        for matches in (  # its number first: a feed named "38" never stands for feed 38
+            lambda f: str(f.id) == wanted,
+            lambda f: f.name.casefold() == wanted.casefold(),
+            lambda f: link is not None and link in (normalised_link(f.url), normalised_link(f.feed_url)),
+        ):
+            for feed in feeds:
+                if matches(feed):
+                    return feed
         listed = ", ".join(f"{f.id} ({f.name})" for f in feeds[:10]) or "none"
         raise FeedError(f"no feed {wanted!r} is subscribed here (feeds: {listed})", "give its number, name or link")
 
@@ -190,13 +193,18 @@ class FeedState:
 
     # polling
 
-    def claim_due(self, corpus: str, due_by: float, lease_until: float) -> list[Feed]:
-        """The active feeds of a corpus due by `due_by`, each put off until `lease_until` in the same statement,
-        so that no other process polls them meanwhile; the poll then sets their next poll for good."""
+    def claim_due(
+        self, corpus: str, due_by: float, lease_until: float, failing_due_by: float | None = None
+    ) -> list[Feed]:
+        """The active feeds of a corpus due by `due_by` (a failing one: by `failing_due_by`, so that polling
+        "now" still waits out a backoff or a Retry-After), each put off until `lease_until` in the same
+        statement, so that no other process polls them meanwhile; the poll then sets their next poll."""
+        failing = due_by if failing_due_by is None else failing_due_by
         rows = self._run(
-            "UPDATE {feeds} SET next_poll = ? WHERE corpus = ? AND status = 'active' AND next_poll <= ? "
+            "UPDATE {feeds} SET next_poll = ? WHERE corpus = ? AND status = 'active' "
+            "AND next_poll <= (CASE WHEN failures > 0 THEN ? ELSE ? END) "
             f"RETURNING {', '.join(FEED_COLUMNS)}",
-            (lease_until, corpus, due_by),
+            (lease_until, corpus, failing, due_by),
         )
         return sorted((_feed(row) for row in rows), key=lambda f: f.id)
 

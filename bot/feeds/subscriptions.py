@@ -48,7 +48,9 @@ def subscribe(
     settings = app.config.feeds
     every = settings.every_minutes if every_minutes is None else every_minutes
     if not 5 <= every <= 10_080:
-        raise FeedError(f"a feed is polled every 5 to 10080 minutes, not {every}", "give every: 5 or more")
+        raise FeedError(
+            f"a feed is polled every 5 to 10080 minutes (a week), not {every}", "give a number of minutes in that range"
+        )
     feed_url, parsed = asyncio.run(find_feed(url, app.config.fetch.policy(), fetch))
     chosen = " ".join((name or parsed.title or feed_url).split())[:80]
     if not chosen:

@@ -54,7 +54,8 @@ def feed_action(app: Newsbot, action: str, argument: str = "", **options) -> lis
             ]
         if action == "remove":
             feed = subscriptions.unsubscribe(app, state, argument)
-            return [f"Unsubscribed {feed.name}; its {feed.articles} articles stay (remove one like any added article)."]
+            count = f"its {feed.articles} article{'s' * (feed.articles != 1)} stay{'s' * (feed.articles == 1)}"
+            return [f"Unsubscribed {feed.name}; {count} (remove one like any added article)."]
         if action == "pause":
             return [f"Paused {subscriptions.pause(app, state, argument).name}."]
         if action == "resume":
@@ -62,8 +63,9 @@ def feed_action(app: Newsbot, action: str, argument: str = "", **options) -> lis
         if action == "poll":
             report = poll_corpus(app, state, force=options.get("now", False))
             lines = [report.summary() + "."]
-            lines += [f"  {feed.name}: {reason}" for feed, reason in report.failures]
+            lines += [f"  {feed.name}: failed: {reason}" for feed, reason in report.failures]
             lines += [f"  {feed.name}: {reason}" for feed, reason in [*report.paused, *report.ended]]
+            lines += [f"  {feed.name}: skipped {reason}" for feed, reason in report.skipped]
             return lines
     raise ValueError(f"no feed action {action!r}")
 
@@ -108,10 +110,16 @@ def cmd_feed_resume(app: Newsbot, args: argparse.Namespace) -> int:
 @FEED_COMMANDS.command(
     "feed poll",
     "one poll cycle: fetch the feeds that are due and index their new articles as one version",
-    option("--now", action="store_true", help="poll every active feed now, due or not"),
+    option(
+        "--now",
+        action="store_true",
+        help="poll every active feed now, due or not (a failing one waits out its backoff)",
+    ),
 )
 def cmd_feed_poll(app: Newsbot, args: argparse.Namespace) -> int:
-    return _print(feed_action(app, "poll", now=args.now))
+    lines = feed_action(app, "poll", now=args.now)
+    _print(lines)
+    return 1 if any(": failed: " in line for line in lines) else 0  # cron can tell a feed failed
 
 
 def _print(lines: list[str]) -> int:

@@ -25,7 +25,7 @@ from index import NewsbotError
 from ...feeds import subscriptions
 from ...feeds.polling import CycleReport, poll_corpus
 from ...feeds.state import FeedState, corpus_key, open_feed_state
-from ..render import INFO_COLOUR, NO_PINGS, clip
+from ..render import INFO_COLOUR, NO_PINGS, clip, escape_markdown, link_target, no_mentions
 from .admin import corpus_editors_only
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ log = logging.getLogger("newsbot.discord")
 
 POLL_TICK = 60.0
 """Seconds between the poller's looks for feeds that are due (each feed has its own interval)."""
+
+
+def plain(text: str, limit: int) -> str:
+    """A feed's text as Discord shows it as written: Markdown escaped, mentions defused, cut to `limit`."""
+    return no_mentions(escape_markdown(clip(" ".join(text.split()), limit)))
 
 
 class FeedCog(commands.Cog):
@@ -85,20 +90,22 @@ class FeedCog(commands.Cog):
                 reports.append(report)
                 if report.polled:
                     log.info("feeds of %s: %s", app.index_dir, report.summary())
+                for feed, reason in [*report.failures, *report.skipped]:
+                    log.info("feed %s: %s", feed.name, reason)
                 await self._tell(report)
         return reports
 
     async def _tell(self, report: CycleReport) -> None:
         for channel_id, articles in report.announcements:
-            lines = [
-                f"📰 **{clip(a.meta.title, 200)}** · {clip(a.meta.outlet or 'unknown', 80)}"
-                + (f"\n<{a.meta.url}>" if a.meta.url else "")
+            lines = [  # a feed's words are a stranger's: no Markdown, no link text, no mention of theirs acts
+                f"📰 **{plain(a.meta.title, 200)}** · {plain(a.meta.outlet or 'unknown', 80)}"
+                + (f"\n<{target}>" if (target := link_target(a.meta.url)) else "")
                 for a in articles
             ]
             await self._send(channel_id, "\n".join(lines))
         for feed, reason in [*report.paused, *report.ended]:
             if feed.channel_id:
-                await self._send(feed.channel_id, f"⚠️ Feed **{clip(feed.name, 100)}**: {clip(reason, 1500)}")
+                await self._send(feed.channel_id, f"⚠️ Feed **{plain(feed.name, 100)}**: {plain(reason, 1500)}")
 
     async def _send(self, channel_id: int, content: str) -> None:
         channel = self.bot.get_channel(channel_id)

@@ -430,3 +430,83 @@ def test_two_processes_on_one_postgresql_poll_each_feed_once(server, tmp_path, p
         state.close()
     first.close()
     second.close()
+
+
+def test_an_entry_whose_page_fails_once_is_tried_again_not_lost(server, make_app, state):
+    app = make_app()
+    clock = FakeClock()
+    server.routes["/rss"] = Route(rss("Wire", [{"title": "Flaky", "guid": "f", "link": server.url("/flaky.html")}]))
+    server.routes["/flaky.html"] = Route(b"down", 500, content_type="text/plain")
+    subscribe(app, state, server.url("/rss"), clock=clock)
+    report = poll_corpus(app, state, clock=clock)
+    assert not report.added and any("HTTP 500" in reason for _, reason in report.skipped)
+    server.routes["/flaky.html"] = Route(
+        page("Flaky", "The flaky page came back with the whole story of the harbour vote on Thursday."),
+        content_type="text/html",
+    )
+    clock.advance(3600)  # the feed has not changed: it is fetched whole all the same, the entry being unseen
+    report = poll_corpus(app, state, clock=clock)
+    assert [a.meta.title for a in report.added] == ["Flaky"]
+    assert server.hits("/rss")[-1].status == 200
+
+
+def test_entries_past_a_polls_share_come_at_the_next_poll_though_the_feed_is_unchanged(server, make_app, state):
+    app = make_app(first_entries=2, entries_per_poll=2)
+    clock = FakeClock()
+    server.routes["/rss"] = Route(stories(server, [story(1)]))
+    subscribe(app, state, server.url("/rss"), clock=clock)
+    poll_corpus(app, state, clock=clock)
+    server.routes["/rss"] = Route(stories(server, [story(n) for n in range(1, 7)]))
+    taken = []
+    for _ in range(4):
+        clock.advance(3600)
+        taken.append(len(poll_corpus(app, state, clock=clock).added))
+    assert taken == [2, 2, 1, 0] and len(feed_articles(app)) == 6
+
+
+def test_a_feed_removed_and_added_again_or_another_with_its_links_indexes_no_second_copy(server, make_app, state):
+    app = make_app()
+    clock = FakeClock()
+    server.routes["/a"] = Route(stories(server, [story(1), story(2)], "A"))
+    subscribe(app, state, server.url("/a"), clock=clock)
+    assert len(poll_corpus(app, state, clock=clock).added) == 2
+    unsubscribe(app, state, "A")
+    subscribe(app, state, server.url("/a"), clock=clock)
+    server.routes["/b"] = Route(stories(server, [story(1, guid="b-1"), story(2, guid="b-2"), story(3)], "B"))
+    subscribe(app, state, server.url("/b"), clock=clock)
+    report = poll_corpus(app, state, clock=clock)
+    assert [a.meta.title for a in report.added] == ["Story 3: the harbour council votes on item 3"]
+    assert len(feed_articles(app)) == 3
+
+
+def test_a_feed_is_found_by_its_number_before_a_feed_named_like_it(server, make_app, state):
+    app = make_app()
+    server.routes["/a"] = Route(stories(server, [story(1)], "A"))
+    server.routes["/b"] = Route(stories(server, [story(2)], "B"))
+    first = subscribe(app, state, server.url("/a"), name="2")
+    second = subscribe(app, state, server.url("/b"), name="Bee")
+    assert state.find(corpus_key(app), str(second.id)).id == second.id != first.id
+    assert state.find(corpus_key(app), server.url("/a").replace("http://", "HTTP://") + "/").id == first.id
+
+
+def test_polling_now_still_waits_out_a_retry_after(server, make_app, state):
+    app = make_app()
+    clock = FakeClock()
+    server.routes["/rss"] = Route(stories(server, [story(1)]))
+    subscribe(app, state, server.url("/rss"), clock=clock)
+    server.routes["/rss"] = Route(b"slow down", 429, {"Retry-After": "3600"}, content_type="text/plain")
+    poll_corpus(app, state, clock=clock)
+    hits = len(server.hits("/rss"))
+    clock.advance(60)
+    assert poll_corpus(app, state, clock=clock, force=True).polled == 0 and len(server.hits("/rss")) == hits
+
+
+def test_an_article_too_long_for_one_is_skipped_and_said(server, make_app, state):
+    app = make_app()
+    clock = FakeClock()
+    server.routes["/rss"] = Route(stories(server, [story(1), story(2, link="/long.html")]))
+    server.routes["/long.html"] = Route(page("Long", "word " * 150_000), content_type="text/html")
+    subscribe(app, state, server.url("/rss"), clock=clock)
+    report = poll_corpus(app, state, clock=clock)
+    assert [a.meta.title for a in report.added] == ["Story 1: the harbour council votes on item 1"]
+    assert any("longer than an article may be" in reason for _, reason in report.skipped)
