@@ -38,6 +38,7 @@ from .search.answer_types import READERS, Reader
 from .search.answerability import Judgement, QuestionTerms, judge, passage_sentences
 from .search.filters import SearchFilters, parse_filter_date, parse_query
 from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
+from .search.time_words import TimeWindow, asks_for_recent, time_window
 from .stores import (
     STORE_BACKENDS,
     HeldLock,
@@ -117,10 +118,13 @@ __all__ = [
     "Reader",
     "SEARCH_MODES",
     "SearchFilters",
+    "TimeWindow",
+    "asks_for_recent",
     "SearchMode",
     "judge",
     "parse_filter_date",
     "parse_query",
+    "time_window",
     # measuring
     "EvalReport",
     "evaluate",

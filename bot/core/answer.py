@@ -11,6 +11,7 @@ and cite every article they came from. Rendering is left to the front ends.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from index import (
     Reader,
     SearchFilters,
     SearchMode,
+    TimeWindow,
+    asks_for_recent,
     judge,
     passage_sentences,
 )
@@ -38,6 +41,9 @@ compared by similarity; a sentence ahead of all others by more is marked without
 SAME_SENTENCE = 0.5
 """Two sentences say the same thing when this share of the shorter one's word 4-grams is in the other."""
 
+
+OLD_NEWS_DAYS = 30
+"""A question asking for the latest is told how old the newest answering article is when it is older than this."""
 
 NOT_COVERED = "The articles I have don't cover this."
 """What every front end says first when the articles do not answer the question."""
@@ -89,6 +95,15 @@ class Answer:
     """When abstaining: the filters admit no article at all (the reason, whatever the question)."""
     cut: bool = False
     """The question was longer than the front ends read (MAX_QUESTION_CHARS): only its start was searched."""
+    time_window: TimeWindow | None = None
+    """The window of dates the question's words gave ("last week"), which `filters` carry: said with the answer."""
+    newest: ArticleMeta | None = None
+    """When the filters admit no article: the newest dated article there is, to name instead."""
+    recency: str | None = None
+    """When the question asks for the latest: that the passages are newest first, and how old the newest is
+    when it is old ("newest first; the newest article that answers is from 19 July 2017 (9 years ago)")."""
+    outside_window: bool = False
+    """Nothing published in `time_window` answers: these passages are from other dates (said with them)."""
 
     def citation(self, number: int) -> Citation:
         return self.citations[number - 1]
@@ -103,6 +118,8 @@ def build_answer(
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),
     reader: Reader = "answer-type",
+    today: dt.date | None = None,
+    latest_first: bool = True,
 ) -> Answer:
     """The answer to a question; `min_answer_score` overrides the corpus's own threshold; `reader` is
     how the decision reads a passage against the question (`index.judge`)."""
@@ -117,6 +134,12 @@ def build_answer(
         searched_for = fixed if judgement.answered else None
     if not judgement.answered:
         filtered_out = bool(filters) and not any(filters.admits(meta) for meta in index.articles.values())
+        dated = (
+            [meta for meta in index.articles.values() if meta.date]
+            if filtered_out and (filters.since or filters.before)
+            else []
+        )
+        newest = max(dated, key=lambda meta: (meta.date, meta.doc_id)) if dated else None
         return Answer(
             question,
             [],
@@ -127,10 +150,14 @@ def build_answer(
             did_you_mean=fixed,
             missing=judgement.missing,
             filtered_out=filtered_out,
+            newest=newest,
         )
 
     asked = searched_for or question
     relevant = judgement.quotable
+    recent_first = latest_first and asks_for_recent(question)
+    if recent_first:  # "latest": among the passages that answer, the newest article's first (undated last)
+        relevant = sorted(relevant, key=lambda hit: hit.article.date or dt.date.min, reverse=True)
     score_of = {id(hit): score for hit, score in zip(hits, judgement.scores)}
     passages: list[Passage] = []
     sentence_keys: list[list[set[tuple[str, ...]]]] = []  # per passage, per sentence: its 4-grams
@@ -161,7 +188,19 @@ def build_answer(
                 citations.append(Citation(numbers[doc_id], hit.article))
             if numbers[doc_id] not in passage.citations:
                 passage.citations.append(numbers[doc_id])
-    return Answer(question, passages, citations, abstained=False, filters=filters, searched_for=searched_for)
+    recency = None
+    if recent_first:
+        dates = [c.article.date for c in citations if c.article.date]
+        today = today or dt.datetime.now(dt.UTC).date()
+        latest = max(dates) if dates else None
+        recency = "newest first" + (
+            f"; the newest article that answers is from {latest.day} {latest:%B %Y} ({age(latest, today)})"
+            if latest and (today - latest).days > OLD_NEWS_DAYS
+            else ""
+        )
+    return Answer(
+        question, passages, citations, abstained=False, filters=filters, searched_for=searched_for, recency=recency
+    )
 
 
 def _best_sentences(
@@ -220,7 +259,11 @@ def _same(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
 def abstention_hint(answer: Answer) -> str:
     """What to try next, for an answer that abstained."""
     if answer.filtered_out:
-        return f"No article matches the filters ({answer.filters.describe()}). Try again without them, or with others."
+        newest = f" The newest is from {format_date(answer.newest)}." if answer.newest else ""
+        if answer.time_window is not None:
+            window = answer.time_window
+            return f"No article was published {window.span()} (“{window.phrase}”).{newest} Ask without the date, or another."
+        return f"No article matches the filters ({answer.filters.describe()}).{newest} Try again without them, or with others."
     if answer.missing:
         named = ", ".join(f"“{word}”" for word in answer.missing[:4])
         lead = f"The closest article never mentions {named}. "
@@ -245,7 +288,48 @@ def format_date(article: ArticleMeta) -> str | None:
     return f"{article.date.day} {article.date:%B %Y}" if article.date else None
 
 
-def citation_text(article: ArticleMeta) -> str:
-    """ "Title, Outlet, 20 July 2021, <url>", leaving out what is unknown."""
-    parts = [article.title, article.outlet, format_date(article), article.url]
+def citation_text(article: ArticleMeta, today: dt.date | None = None) -> str:
+    """ "Title, Outlet, 20 July 2021, <url>", leaving out what is unknown; with `today`, the date's age too
+    ("20 July 2021 (5 years ago)")."""
+    date = format_date(article)
+    if date and today is not None and article.date is not None:
+        date = f"{date} ({age(article.date, today)})"
+    parts = [article.title, article.outlet, date, article.url]
     return ", ".join(part for part in parts if part)
+
+
+def age(date: dt.date, today: dt.date) -> str:
+    """How long ago, in words: "today", "yesterday", "3 days ago", "2 weeks ago", "4 months ago", "5 years ago"."""
+    days = (today - date).days
+    if days < 0:
+        return "ahead of today"
+    for limit, size, unit in ((1, 1, ""), (2, 1, ""), (14, 1, "day"), (60, 7, "week"), (730, 30, "month")):
+        if days < limit:
+            if not unit:
+                return "today" if days == 0 else "yesterday"
+            count = days // size
+            return f"{count} {unit}{'s' * (count != 1)} ago"
+    years = days // 365
+    return f"{years} years ago"
+
+
+def window_note(answer: Answer) -> str | None:
+    """What the answer searched, when the question's words gave a window: "Searching articles published in 2017 (...)"."""
+    return f"Searching {answer.time_window.describe()}" if answer.time_window else None
+
+
+def filters_note(answer: Answer) -> str | None:
+    """The note every front end shows of what narrowed the search (the window in words, else the filters),
+    and of the order when the question asked for the latest."""
+    notes = [note for note in (_narrowed(answer), answer.recency) if note]
+    return " · ".join(notes) if notes else None
+
+
+def _narrowed(answer: Answer) -> str | None:
+    if answer.time_window is not None and answer.outside_window:
+        window = answer.time_window
+        return f"nothing published {window.span()} (“{window.phrase}”) answers this: quoting other dates"
+    if answer.time_window is not None:
+        source = f" · source: {answer.filters.source}" if answer.filters.source else ""
+        return f"{window_note(answer)}{source}"
+    return f"filters: {answer.filters.describe()}" if answer.filters else None

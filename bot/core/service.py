@@ -7,6 +7,7 @@ The REPL, the CLI and the Discord bot each hold one `Newsbot` and call `ask`, `r
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import threading
@@ -43,6 +44,7 @@ from index import (
     open_index,
     open_store,
     parse_query,
+    time_window,
     update_index,
 )
 
@@ -380,12 +382,21 @@ class Newsbot:
         )
 
     def ask(
-        self, text: str, k: int | None = None, filters: SearchFilters = SearchFilters(), follows: str | None = None
+        self,
+        text: str,
+        k: int | None = None,
+        filters: SearchFilters = SearchFilters(),
+        follows: str | None = None,
+        today: dt.date | None = None,
+        time_words: bool = True,
     ) -> Answer:
-        """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched.
+        """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched, and
+                so does time in its words ("last week", "in 2017": `index.time_window`, relative to `today`, the
+                day of asking in UTC by default) when no date filter is given, and a question asking for the latest
+        quotes the newest answering articles first (`time_words` off: neither, as before them).
 
-        A follow-up (`follows`: the question it follows, filters and all) is searched together with
-        that question, under its filters unless it gives its own; the answer says what it follows."""
+                A follow-up (`follows`: the question it follows, filters and all) is searched together with
+                that question, under its filters unless it gives its own; the answer says what it follows."""
         earlier, earlier_filters = parse_query(speakable(follows)) if follows else ("", SearchFilters())
         if filters.source:  # a source given apart is cleaned as the text is
             filters = dataclasses.replace(filters, source=speakable(filters.source))
@@ -394,11 +405,16 @@ class Newsbot:
         question, filters = parse_query(speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
             raise UsageError("the question is empty", "write a question after the filters")
+        window, asked, unwindowed = None, question, filters
+        if time_words and not (filters.since or filters.before):
+            question, window = time_window(question, today or dt.datetime.now(dt.UTC).date())
+            if window is not None:
+                filters = dataclasses.replace(filters, since=window.since, before=window.before)
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
 
-        def answer_from(index: NewsIndex) -> Answer:
+        def answer_from(index: NewsIndex, filters: SearchFilters) -> Answer:
             return build_answer(
                 index,
                 searched,
@@ -407,12 +423,25 @@ class Newsbot:
                 mode=search.mode,
                 filters=filters,
                 reader=search.reader,
+                today=today,
+                latest_first=time_words,
             )
 
+        def answer_within_window(index: NewsIndex) -> Answer:
+            """Within the window; when nothing there answers a year or a month ("in 2000"), from any date, saying
+            so (what happened in 2000 may be told by an article of 2021), else the window's abstention."""
+            answer = answer_from(index, filters)
+            if window is None or window.relative or not answer.abstained:
+                return answer
+            anywhere = answer_from(index, unwindowed)
+            if anywhere.abstained:  # the window's abstention, unless the other filters alone admit nothing
+                return anywhere if anywhere.filtered_out else answer
+            return dataclasses.replace(anywhere, outside_window=True)
+
         try:
-            answer = answer_from(self.current_index())
+            answer = answer_within_window(self.current_index())
         except VersionChanged:  # another process switched versions while this one was answering
-            answer = answer_from(self.current_index())
+            answer = answer_within_window(self.current_index())
         log.info(
             "%s in %.0f ms (%s search, k=%d%s)",
             "abstained" if answer.abstained else f"answered with {len(answer.passages)} passages",
@@ -421,8 +450,14 @@ class Newsbot:
             k or search.k,
             f", filters {filters.describe()}" if filters else "",
         )
+        if window is not None and not (
+            answer.filtered_out and answer.filters.since is None and answer.filters.before is None
+        ):
+            answer = dataclasses.replace(
+                answer, question=asked, time_window=window
+            )  # the title keeps the window's words
         if earlier:
-            answer = dataclasses.replace(answer, question=question, follows=earlier)
+            answer = dataclasses.replace(answer, question=asked, follows=earlier)
         if len(text) > MAX_QUESTION_CHARS:  # speakable read only its start: the asker is told
             answer = dataclasses.replace(answer, cut=True)
         return answer

@@ -11,6 +11,7 @@ and only http(s) URLs become links, percent-encoded so that no character ends th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ import discord
 
 from index import ArticleMeta
 
-from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint, format_date
+from ..core.answer import NOT_COVERED, Answer, Passage, abstention_hint
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
 TITLE_LIMIT = 256
@@ -116,12 +117,24 @@ def quote(passage: Passage, budget: int) -> str:
     return "\n".join(f"> {line}" for line in lines) + refs
 
 
+def discord_date(article: ArticleMeta) -> str:
+    """The date as Discord timestamps: each reader sees it in their own locale, and its age ("3 days ago").
+    Noon UTC of the day, so that no time zone shows it as the day before or after."""
+    if article.date is None:
+        return ""
+    moment = int(dt.datetime.combine(article.date, dt.time(12), tzinfo=dt.UTC).timestamp())
+    return f"<t:{moment}:D> (<t:{moment}:R>)"
+
+
 def source_line(number: int | None, article: ArticleMeta, limit: int = 300) -> str:
-    """ "[1] Title · Outlet · 20 July 2021", the title linked (http(s) URLs only) when the whole line fits in `limit`."""
+    """ "[1] Title · Outlet · <t:...:D> (<t:...:R>)", the title linked (http(s) URLs only) when the whole line fits in
+    `limit`; the date as Discord timestamps (`discord_date`)."""
     plain_title = clip(" ".join(article.title.split()), 150)
     title = no_mentions(escape_markdown(plain_title))
-    parts = (" ".join((article.outlet or "").split()), format_date(article))
-    details = " · ".join(no_mentions(escape_markdown(part)) for part in parts if part)
+    outlet = " ".join((article.outlet or "").split())
+    details = " · ".join(
+        part for part in (no_mentions(escape_markdown(outlet)) if outlet else "", discord_date(article)) if part
+    )
     marker = f"**[{number}]**" if number is not None else "•"
     tail = f" · {details}" if details else ""
     target = link_target(article.url)

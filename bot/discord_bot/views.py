@@ -21,7 +21,7 @@ import discord
 
 from index import SearchFilters
 
-from ..core.answer import Answer, echo
+from ..core.answer import Answer, echo, filters_note
 from ..core.describe import sorted_sources
 from ..core.service import speakable
 from .cooldown import cooldown_message
@@ -83,7 +83,7 @@ def passage_ids(answer: Answer) -> list[str]:
 
 
 def footer(answer: Answer) -> str:
-    notes = (f" · filters: {answer.filters.describe()}" if answer.filters else "") + (
+    notes = (f" · {note}" if (note := filters_note(answer)) else "") + (
         " · only the question's first 2,000 characters were read" if answer.cut else ""
     )
     if answer.abstained:

@@ -11,12 +11,14 @@ so the figures are the ones a user meets. The standard sets (docs/quality.md):
   realtimeqa: written     docs/abstention/realtimeqa-unanswerable.txt against realtimeqa-dev
   scifact on news         SciFact's 300 claims against realtimeqa-dev's news articles
 
-The realtimeqa half indexes start as copies of the whole corpus's index, so their passages'
+Realtimeqa's questions are asked on their quiz's day, as a member would have asked them ("this week"
+is that week). The realtimeqa half indexes start as copies of the whole corpus's index, so their passages'
 vectors are reused rather than embedded again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sys
@@ -46,6 +48,9 @@ class QuestionSet:
     """Answered share at least this (should_answer) or at most this (not should_answer)."""
     prepare: Callable[[Newsbot, Path], None] | None = None
     """Run before the index is opened (to seed a half index from the whole one)."""
+    asked_on: list[dt.date] | None = None
+    """Per question, the day it is asked on (realtimeqa: its quiz's day, so "this week" is that week);
+    None: today."""
     quiz_answers: list[list[str]] | None = None
     """Per question, the quiz's right answers (realtimeqa), to tell a quote that holds one."""
     answered: list[bool] = field(default_factory=list)
@@ -67,6 +72,7 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
         if not needed.is_file():
             raise MeasurementError(f"{needed} does not exist", "give the folder of the evaluation sets with --eval-dir")
     news = [realtimeqa / "corpus.jsonl"]
+    quiz_queries = read_queries(realtimeqa / "queries.jsonl")
     sets = [
         QuestionSet(
             "seeds: answerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-answerable.txt"), True, 0.95
@@ -75,7 +81,12 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
             "seeds: unanswerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-unanswerable.txt"), False, 0.05
         ),
         QuestionSet(
-            "realtimeqa-dev: its questions", news, list(read_queries(realtimeqa / "queries.jsonl").values()), True, 0.90
+            "realtimeqa-dev: its questions",
+            news,
+            list(quiz_queries.values()),
+            True,
+            0.90,
+            asked_on=[quiz_day(query_id) for query_id in quiz_queries],
         ),
     ]
     sets.extend(near_miss_sets(realtimeqa, cache))
@@ -147,10 +158,16 @@ def near_miss_sets(realtimeqa: Path, cache: Path) -> list[QuestionSet]:
                 False,
                 0.10,
                 prepare=seed_from_whole,
+                asked_on=[quiz_day(query_id) for query_id in asked],
                 quiz_answers=[quiz_answers.get(query_id, []) for query_id in asked],
             )
         )
     return sets
+
+
+def quiz_day(query_id: str) -> dt.date:
+    """The day a realtimeqa question was asked: its quiz's, the first 8 characters of its id (20220617)."""
+    return dt.datetime.strptime(query_id[:8], "%Y%m%d").date()
 
 
 def read_quiz_answers(path: Path) -> dict[str, list[str]]:
@@ -180,7 +197,7 @@ def run_abstention_eval(app: Newsbot, sets: Sequence[QuestionSet], cache: Path, 
             file=sys.stderr,
         )
         for number, question in enumerate(question_set.questions):
-            answer = asking.ask(question)
+            answer = asking.ask(question, today=question_set.asked_on[number] if question_set.asked_on else None)
             question_set.answered.append(not answer.abstained)
             if question_set.quiz_answers and not answer.abstained:
                 quoted = _normalised(" ".join(passage.text for passage in answer.passages))

@@ -60,6 +60,12 @@ MEASURE_COMMANDS = CommandTable()
         "on RealTime QA's training years (2023-2025) of a checkout of realtimeqa/realtimeqa_public (docs/quality.md)",
     ),
     option(
+        "--time-words",
+        action="store_true",
+        help="instead: realtimeqa-dev's questions that say when, asked on their quiz's day, with time words read "
+        "and without (docs/quality.md)",
+    ),
+    option(
         "--weeks-step",
         metavar="N",
         type=int,
@@ -69,6 +75,11 @@ MEASURE_COMMANDS = CommandTable()
     on_index=False,
 )
 def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
+    if args.time_words:
+        from .time_questions import run_time_words
+
+        run_time_words(app, args.eval_dir, args.cache)
+        return 0
     if args.training_years:
         from .training_years import run_training_years
 

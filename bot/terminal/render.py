@@ -8,11 +8,13 @@ between ** **, so that `newsbot ask ... > file` reads well and greps well.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ..core.answer import CUT_NOTE, NOT_COVERED, Answer, Passage, abstention_hint, citation_text, echo
+from ..core.answer import CUT_NOTE, NOT_COVERED, Answer, Passage, abstention_hint, citation_text, echo, filters_note
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"
@@ -31,8 +33,8 @@ def render_plain(answer: Answer) -> str:
     lines = [f"Q: {answer.question}"]
     if answer.cut:
         lines.append(CUT_NOTE)
-    if answer.filters:
-        lines.append(f"filters: {answer.filters.describe()}")
+    if note := filters_note(answer):
+        lines.append(note)
     lines.append("")
     if answer.abstained:
         lines.append(NOT_COVERED)
@@ -47,7 +49,8 @@ def render_plain(answer: Answer) -> str:
     for passage in answer.passages:
         lines.extend([f"> {_marked(passage)} {''.join(f'[{n}]' for n in passage.citations)}", ""])
     lines.append("Sources")
-    lines.extend(f"[{c.number}] {citation_text(c.article)}" for c in answer.citations)
+    today = dt.datetime.now(dt.UTC).date()
+    lines.extend(f"[{c.number}] {citation_text(c.article, today)}" for c in answer.citations)
     return "\n".join(lines)
 
 
@@ -78,7 +81,7 @@ def passage_text(passage: Passage) -> Text:
 def render_answer(answer: Answer) -> Panel:
     title = Text(answer.question if len(answer.question) <= 80 else answer.question[:79] + "…", style="bold")
     notes = [
-        *([f"filters: {answer.filters.describe()}"] if answer.filters else []),
+        *([note] if (note := filters_note(answer)) else []),
         *([CUT_NOTE] if answer.cut else []),
     ]
     subtitle = Text(" · ".join(notes), style="dim") if notes else None
@@ -110,7 +113,8 @@ def render_answer(answer: Answer) -> Panel:
     for passage in answer.passages:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))
-    parts.extend(Text(f"[{c.number}] {citation_text(c.article)}") for c in answer.citations)
+    today = dt.datetime.now(dt.UTC).date()
+    parts.extend(Text(f"[{c.number}] {citation_text(c.article, today)}") for c in answer.citations)
     return Panel(
         Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left", border_style=ACCENT
     )

@@ -47,7 +47,7 @@ async def test_newsbot_run_answers_ask_and_stops_on_sigterm(tmp_path):
     log = stderr.decode()
     assert process.returncode == 0, log
     assert "2,400 tons of flour" in message["embeds"][0]["description"]
-    assert "UPI · 19 July 2017" in message["embeds"][0]["fields"][0]["value"]
+    assert "UPI · <t:1500465600:D> (<t:1500465600:R>)" in message["embeds"][0]["fields"][0]["value"]
     assert "shutting down" in log
     assert "fake-token-not-a-secret" not in log  # the token is never logged
     assert " ERROR " not in log and "Traceback" not in log
