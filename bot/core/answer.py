@@ -166,11 +166,16 @@ def build_answer(
         # highlight as many candidates per model call as the answer still lacks (duplicates are rare)
         batch = relevant[position : position + k - len(passages)]
         position += len(batch)
-        for hit, (spans, highlights) in zip(batch, _best_sentences(index, asked, judgement, batch)):
-            grams = [_four_grams(hit.passage[s:e]) for s, e in spans]
-            best_grams = [_four_grams(hit.passage[s:e]) for s, e in highlights]
+        for hit, (spans, highlights) in zip(batch, best_sentences(index, asked, judgement, batch)):
+            grams = [four_grams(hit.passage[s:e]) for s, e in spans]
+            best_grams = [four_grams(hit.passage[s:e]) for s, e in highlights]
             duplicate_of = next(
-                (i for i, kept in enumerate(sentence_keys) if any(_same(b, g) for b in best_grams for g in kept)), None
+                (
+                    i
+                    for i, kept in enumerate(sentence_keys)
+                    if any(says_the_same(b, g) for b in best_grams for g in kept)
+                ),
+                None,
             )
             if duplicate_of is not None:
                 passages[duplicate_of].merged.append(hit)
@@ -203,7 +208,7 @@ def build_answer(
     )
 
 
-def _best_sentences(
+def best_sentences(
     index: NewsIndex, question: str, judgement: Judgement, hits: list[Hit]
 ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
     """Per hit: its sentence spans, and the one or two that match the question best. When the decision
@@ -242,14 +247,14 @@ def _best_sentences(
 WORD = re.compile(r"\w+")
 
 
-def _four_grams(sentence: str) -> set[tuple[str, ...]]:
+def four_grams(sentence: str) -> set[tuple[str, ...]]:
     words = WORD.findall(sentence.lower())
     if len(words) < 4:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
 
 
-def _same(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
+def says_the_same(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
     if not a or not b:
         return False
     shorter, longer = (a, b) if len(a) <= len(b) else (b, a)

@@ -50,6 +50,7 @@ from index import (
 
 from .answer import Answer, build_answer
 from .config import DATABASE_URL_ENV, Config, IndexSettings, StoreSettings, corpus_name
+from .timeline import Timeline, build_timeline
 
 log = logging.getLogger(__name__)
 
@@ -381,6 +382,11 @@ class Newsbot:
             "`newsbot index build` to replace that corpus with these articles",
         )
 
+    def timeline(self, topic: str, today: dt.date | None = None) -> Timeline:
+        """The passages that answer a topic across the corpus, one per article, oldest first (core/timeline.py);
+        `source:`, `since:`, `before:` and time words narrow it as they narrow a question."""
+        return _timeline_of(self, topic, today)
+
     def ask(
         self,
         text: str,
@@ -461,6 +467,33 @@ class Newsbot:
         if len(text) > MAX_QUESTION_CHARS:  # speakable read only its start: the asker is told
             answer = dataclasses.replace(answer, cut=True)
         return answer
+
+
+def _timeline_of(app: Newsbot, text: str, today: dt.date | None) -> Timeline:
+    """`Newsbot.timeline`: the topic's filters and time words read as a question's are."""
+    topic, filters = parse_query(speakable(text))
+    if not topic:
+        raise UsageError("the topic is empty", "write what the timeline is of, e.g. flour deliveries to North Korea")
+    if not (filters.since or filters.before):
+        topic, window = time_window(topic, today or dt.datetime.now(dt.UTC).date())
+        if window is not None:
+            filters = dataclasses.replace(filters, since=window.since, before=window.before)
+    search = app.config.search
+
+    def timeline_from(index: NewsIndex) -> Timeline:
+        return build_timeline(
+            index,
+            topic,
+            mode=search.mode,
+            filters=filters,
+            min_answer_score=search.min_answer_score,
+            reader=search.reader,
+        )
+
+    try:
+        return timeline_from(app.current_index())
+    except VersionChanged:
+        return timeline_from(app.current_index())
 
 
 def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:

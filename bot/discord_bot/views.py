@@ -21,7 +21,7 @@ import discord
 
 from index import SearchFilters
 
-from ..core.answer import Answer, echo, filters_note
+from ..core.answer import NOT_COVERED, Answer, echo, filters_note
 from ..core.describe import sorted_sources
 from ..core.service import speakable
 from .cooldown import cooldown_message
@@ -270,4 +270,62 @@ class SourcesPageButton(Button, template=r"nb:sources:(?P<page>\d+):(?P<directio
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-DYNAMIC_ITEMS = (MoreButton, VoteButton, PublicButton, SourcesPageButton)
+TIMELINE_PER_PAGE = 6
+
+
+def timeline_page(app: Newsbot, topic: str, timeline_id: str, page: int) -> tuple[discord.Embed, discord.ui.View]:
+    """One page of a topic's timeline, oldest first, each entry dated (Discord timestamps) and cited, with
+    buttons to turn it (reads the index: call it in a worker thread)."""
+    timeline = app.timeline(topic)
+    entries = timeline.entries
+    pages = max(1, -(-len(entries) // TIMELINE_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * TIMELINE_PER_PAGE
+    blocks = []
+    for number, entry in enumerate(entries[first : first + TIMELINE_PER_PAGE], start=first + 1):
+        cited = "\n".join(source_line(None, article, limit=300) for article in [entry.article, *entry.also])
+        sentence = escape_markdown(clip(" ".join(entry.sentence.split()), 500))
+        blocks.append(f"**{number}.** {cited}\n> {sentence}")
+    embed = discord.Embed(
+        title=clip(f"Timeline: {topic}", 256),
+        colour=INFO_COLOUR,
+        description=clip("\n\n".join(blocks) or NOT_COVERED + " Try other words.", 4096),
+    )
+    shown = f"{len(entries)} article{'s' * (len(entries) != 1)}, oldest first" if entries else "no articles"
+    embed.set_footer(text=f"Page {page + 1} of {pages} · {shown} · quoted from the articles, not written by a model")
+    view = discord.ui.View(timeout=None)
+    if pages > 1:
+        view.add_item(TimelinePageButton(timeline_id, max(page - 1, 0), "prev", disabled=page == 0))
+        view.add_item(TimelinePageButton(timeline_id, page + 1, "next", disabled=page >= pages - 1))
+    return embed, view
+
+
+class TimelinePageButton(
+    Button, template=r"nb:timeline:(?P<timeline_id>[0-9a-f]{16}):(?P<page>\d+):(?P<direction>prev|next)"
+):
+    """Turns a timeline to another page: its topic is kept under the id, like an answer's question."""
+
+    def __init__(self, timeline_id: str, page: int | str, direction: str, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Earlier" if direction == "prev" else "Later",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nb:timeline:{timeline_id}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.timeline_id, self.page = timeline_id, int(page)
+
+    @friendly_errors
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = client_of(interaction)
+        stored = await client.in_state(client.state.answer, self.timeline_id)
+        if stored is None:
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
+            return
+        app = client.app_for(interaction.guild_id)
+        embed, view = await client.in_index(timeline_page, app, stored.question, self.timeline_id, self.page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+DYNAMIC_ITEMS = (MoreButton, VoteButton, PublicButton, SourcesPageButton, TimelinePageButton)

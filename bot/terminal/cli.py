@@ -11,6 +11,7 @@
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
+    newsbot timeline TOPIC           the passages that answer a topic, one per article, oldest first
     newsbot feed add URL [--name NAME] [--every MIN]   newsbot feed list|remove|pause|resume|poll
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
     newsbot bench --compare [--corpus PATH] [--queries FILE] [--qrels FILE] [--runs N]   against the generic pipeline
@@ -399,6 +400,18 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     if failed:
         print(f"newsbot: error: {failed} of {len(questions)} questions failed (the lines above)", file=sys.stderr)
     return EXIT_ERROR if failed else 0
+
+
+@COMMANDS.command(
+    "timeline",
+    "the passages that answer a topic across the corpus, one per article, oldest first",
+    option("topic", metavar="TOPIC", help='e.g. "flour deliveries to North Korea" (filters and time words work)'),
+)
+def cmd_timeline(app: Newsbot, args: argparse.Namespace) -> int:
+    from .render import render_timeline
+
+    print(render_timeline(app.timeline(args.topic)))
+    return 0
 
 
 @COMMANDS.command("repl", "ask questions interactively")

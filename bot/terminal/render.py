@@ -8,13 +8,26 @@ between ** **, so that `newsbot ask ... > file` reads well and greps well.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ..core.answer import CUT_NOTE, NOT_COVERED, Answer, Passage, abstention_hint, citation_text, echo, filters_note
+from ..core.answer import (
+    CUT_NOTE,
+    NOT_COVERED,
+    Answer,
+    Passage,
+    abstention_hint,
+    age,
+    citation_text,
+    echo,
+    filters_note,
+    format_date,
+)
+from ..core.timeline import Timeline
 
 ACCENT = "blue"
 ABSTAIN_ACCENT = "yellow"
@@ -118,3 +131,21 @@ def render_answer(answer: Answer) -> Panel:
     return Panel(
         Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left", border_style=ACCENT
     )
+
+
+def render_timeline(timeline: Timeline, today: dt.date | None = None) -> str:
+    """A timeline as plain text: per entry its date and age, its citation, and the sentence that matches."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    lines = [f"Timeline: {timeline.topic}"]
+    if timeline.filters:
+        lines.append(f"filters: {timeline.filters.describe()}")
+    if not timeline.entries:
+        return "\n".join([*lines, "", NOT_COVERED, "Try other words, or a wider window."])
+    lines.append(f"{len(timeline.entries)} article{'s' * (len(timeline.entries) != 1)}, oldest first")
+    for entry in timeline.entries:
+        article = entry.article
+        when = f"{format_date(article)} ({age(article.date, today)})" if article.date else "undated"
+        undated = dataclasses.replace(article, date=None)  # the date leads the line already
+        lines.extend(["", f"{when} · {citation_text(undated)}", f"  > {' '.join(entry.sentence.split())}"])
+        lines.extend(f"  also: {citation_text(other)}" for other in entry.also)
+    return "\n".join(lines)

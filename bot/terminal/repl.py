@@ -38,6 +38,7 @@ Type a question and press Enter. Commands:
   :remove ARTICLE    take an added article out: its id, its number in :sources, or its title
   :restore ARTICLE   bring a removed article back: its id or its title
   :rollback          serve the previous index version again
+  :timeline TOPIC    the passages that answer a topic, one per article, oldest first
   :feeds             the subscribed feeds; :feeds add URL [NAME], :feeds remove|pause|resume FEED,
                      :feeds poll (one cycle now)
   :k N               quote N passages per answer (now {k})
@@ -66,6 +67,7 @@ class Repl:
             ":restore": lambda argument: self.change_corpus("restore", argument),
             ":rollback": self.rollback,
             ":feeds": self.feeds,
+            ":timeline": self.timeline,
             ":k": self.set_k,
             ":quit": lambda _: False,
             ":exit": lambda _: False,
@@ -149,6 +151,15 @@ class Repl:
 
         for line in rollback_summary(roll_back(self.app)):
             self.say(line)
+        return True
+
+    def timeline(self, argument: str) -> bool:
+        from .render import render_timeline
+
+        if not argument:
+            self.say("Usage: :timeline TOPIC")
+            return True
+        self.say(render_timeline(self.app.timeline(argument)))
         return True
 
     def feeds(self, argument: str) -> bool:

@@ -1,7 +1,8 @@
-"""/sources (the indexed articles, paginated) and /stats (what the index holds, feedback)."""
+"""/sources (the indexed articles, paginated), /stats (what the index holds, feedback) and /timeline (a story, oldest first)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,9 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...core.describe import stats_rows
+from ...core.service import MAX_QUESTION_CHARS
+from ..cooldown import cooldown_message
+from ..markup import channel_names, plain_question
 from ..render import INFO_COLOUR, NO_PINGS, clip
 from ..state import Reindex
-from ..views import sources_page
+from ..views import sources_page, timeline_page
 from .admin import is_moderator
 
 if TYPE_CHECKING:
@@ -58,6 +62,20 @@ class InfoCog(commands.Cog):
         feedback = await self.bot.in_state(self.bot.state.feedback_counts)
         embed = await self.bot.in_index(stats_embed, app, last, feedback, is_moderator(interaction))
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="timeline", description="A story's articles, oldest first: what each said")
+    @app_commands.describe(topic="What the timeline is of (filters and time words work, as in /ask)")
+    async def timeline(self, interaction: discord.Interaction, topic: str) -> None:
+        wait = await self.bot.retry_after(interaction.user.id)  # it searches as a question does
+        if wait:
+            await interaction.response.send_message(cooldown_message(wait), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        topic = await asyncio.to_thread(plain_question, topic[:MAX_QUESTION_CHARS], channel_names(interaction.guild))
+        timeline_id = await self.bot.in_state(self.bot.state.save_answer, topic, 0, True, [])
+        app = self.bot.app_for(interaction.guild_id)
+        embed, view = await self.bot.in_index(timeline_page, app, topic, timeline_id, 0)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 async def setup(bot: NewsbotClient) -> None:

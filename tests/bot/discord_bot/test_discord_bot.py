@@ -38,7 +38,17 @@ def sources_text(embed: dict) -> str:
 async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
     async with running_bot(fake, seed_app()):
         assert fake.identify["token"] == "fake-token-not-a-secret"
-        assert set(fake.commands) == {"ask", "sources", "stats", "reindex", "add", "remove", "restore", "feed"}
+        assert set(fake.commands) == {
+            "ask",
+            "sources",
+            "stats",
+            "timeline",
+            "reindex",
+            "add",
+            "remove",
+            "restore",
+            "feed",
+        }
         token = await fake.slash("ask", question=FLOUR)
         deferred = await fake.callback(token)
         assert deferred.body["type"] == 5  # deferred at once: "newsbot is thinking..."
@@ -501,3 +511,15 @@ async def test_a_guild_with_its_own_corpus_answers_and_changes_only_that_corpus(
     assert "Indexed articles (2)" in json.dumps(sources) and "Ferry strike ends" in json.dumps(sources)
     assert sorted(shared.index.articles) == ["000_d9337505ec262534", "001_4589706aa8a54f74"]  # untouched
     assert sorted(p.name for p in (tmp_path / "shared").iterdir()) == sorted(p.name for p in SEEDS.iterdir())
+
+
+async def test_timeline_lists_a_storys_articles_oldest_first_with_timestamps(fake, seed_app):
+    async with running_bot(fake, seed_app(cooldown_seconds=0)):
+        token = await fake.slash("timeline", topic="North Korea and Russia friendship declaration anniversary")
+        message = await fake.followup(token)
+    embed = embed_of(message)
+    assert embed["title"].startswith("Timeline: North Korea")
+    description = embed["description"]
+    assert description.index("<t:1500465600:D>") < description.index("<t:1626782400:D>")  # 2017, then 2021
+    assert description.count("\n> ") == 2 and message["flags"] & 64
+    assert "oldest first" in embed["footer"]["text"]
