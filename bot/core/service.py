@@ -496,6 +496,14 @@ def _timeline_of(app: Newsbot, text: str, today: dt.date | None) -> Timeline:
         return timeline_from(app.current_index())
 
 
+def corpus_key(app: Newsbot) -> str:
+    """How the bot's state names an app's corpus (its feeds, its gaps): its index folder, or its corpus in
+    PostgreSQL."""
+    if app.config.store.backend == "postgres":
+        return corpus_name(app.index_dir)
+    return str(app.index_dir.resolve())
+
+
 def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:
     """The store [store] names for an index folder: the folder itself, or the corpus named after it in PostgreSQL."""
     if settings.backend == "postgres":

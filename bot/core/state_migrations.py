@@ -34,4 +34,13 @@ CREATE INDEX feed_entries_by_link ON newsbot.feed_entries (link);
 """
 """1: feed subscriptions and the entries seen (bot/feeds/state.py)."""
 
-STATE_MIGRATIONS = MigrationTrack("the bot's state schema", "bot_migrations", (FEEDS,), 0x6E657762)
+GAPS = """
+CREATE TABLE newsbot.gaps (
+    corpus TEXT NOT NULL, question TEXT NOT NULL, closest TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX gaps_by_corpus ON newsbot.gaps (corpus, created_at);
+"""
+"""2: what members asked that the articles could not answer (bot/core/gaps.py), never who asked."""
+
+STATE_MIGRATIONS = MigrationTrack("the bot's state schema", "bot_migrations", (FEEDS, GAPS), 0x6E657762)

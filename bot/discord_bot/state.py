@@ -3,7 +3,8 @@
 
 User ids and names are never stored: a salted hash stands for a voter (the salt is made once per
 data folder and kept in the same file), enough to count one vote per person and nothing more;
-the reindex history records what changed and when, not who changed it. Answers behind buttons
+the reindex history records what changed and when, not who changed it; a gap (a question not answered,
+or an answer voted down, for the moderators' /gaps) keeps the question and the closest article only. Answers behind buttons
 are deleted after `keep_days` (their buttons then say the answer expired), and so are
 conversations: the question each answer message (and each thread's last answer) answered, kept
 under the message's or thread's id so that a reply or a mention in the thread can follow it up.
@@ -40,6 +41,11 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE TABLE IF NOT EXISTS conversations (
     key INTEGER PRIMARY KEY, question TEXT NOT NULL, created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS gaps (
+    corpus TEXT NOT NULL, question TEXT NOT NULL, closest TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gaps_by_corpus ON gaps (corpus, created_at);
 CREATE TABLE IF NOT EXISTS reindexes (
     at TEXT NOT NULL, user_hash TEXT NOT NULL, user_name TEXT NOT NULL, summary TEXT NOT NULL,
     index_dir TEXT NOT NULL DEFAULT ''
@@ -62,6 +68,21 @@ class StoredAnswer:
     passage_ids: list[str]
     follows: str | None = None
     """For a follow-up: what the question follows (searched with it)."""
+
+
+@dataclass(frozen=True)
+class GapRow:
+    question: str
+    closest: str
+    reason: str
+    """ "not answered" or "voted down"."""
+    created_at: str
+
+
+MAX_GAP_CHARS = 300
+"""Characters of a question kept as a gap."""
+MAX_GAPS = 2000
+"""Gaps read at most for /gaps: the newest."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +132,10 @@ class BotState:
         return cutoff.isoformat(timespec="seconds")
 
     def forget_old_answers(self) -> int:
-        """Delete the answers and conversations older than `keep_days`; returns how many answers went."""
+        """Delete the answers, conversations and gaps older than `keep_days`; returns how many answers went."""
         with self._lock:
             self._db.execute("DELETE FROM conversations WHERE created_at < ?", (self._oldest_kept(),))
+            self._db.execute("DELETE FROM gaps WHERE created_at < ?", (self._oldest_kept(),))
             return self._db.execute("DELETE FROM answers WHERE created_at < ?", (self._oldest_kept(),)).rowcount
 
     def save_answer(
@@ -184,6 +206,24 @@ class BotState:
     def feedback_rows(self) -> list[tuple]:
         with self._lock:
             return self._db.execute("SELECT answer_id, user_hash, vote, question, passage_ids FROM feedback").fetchall()
+
+    def record_gap(self, corpus: str, question: str, closest: str, reason: str) -> None:
+        """A question the articles could not answer (or whose answer was voted down): the question and the
+        closest article's title, never who asked."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO gaps VALUES (?, ?, ?, ?, ?)", (corpus, question[:MAX_GAP_CHARS], closest, reason, _now())
+            )
+
+    def gaps(self, corpus: str) -> list[GapRow]:
+        """The corpus's gaps still kept, newest first (MAX_GAPS at most)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT question, closest, reason, created_at FROM gaps WHERE corpus = ? AND created_at >= ? "
+                "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (corpus, self._oldest_kept(), MAX_GAPS),
+            ).fetchall()
+        return [GapRow(*row) for row in rows]
 
     def record_reindex(self, index_dir: Path, summary: str) -> None:
         """A change to the index in `index_dir` (guilds with a corpus of their own have their own); not who made it."""
@@ -261,6 +301,7 @@ class PostgresBotState:
 
     def forget_old_answers(self) -> int:
         self._run("DELETE FROM newsbot.conversations WHERE created_at < %s", (self._oldest_kept(),))
+        self._run("DELETE FROM newsbot.gaps WHERE created_at < %s", (self._oldest_kept(),))
         return self._run("DELETE FROM newsbot.answers WHERE created_at < %s", (self._oldest_kept(),)).rowcount
 
     def save_answer(
@@ -319,6 +360,20 @@ class PostgresBotState:
 
     def feedback_rows(self) -> list[tuple]:
         return self._run("SELECT answer_id, user_hash, vote, question, passage_ids FROM newsbot.feedback").fetchall()
+
+    def record_gap(self, corpus: str, question: str, closest: str, reason: str) -> None:
+        self._run(
+            "INSERT INTO newsbot.gaps (corpus, question, closest, reason) VALUES (%s, %s, %s, %s)",
+            (corpus, question[:MAX_GAP_CHARS], closest, reason),
+        )
+
+    def gaps(self, corpus: str) -> list[GapRow]:
+        rows = self._run(
+            "SELECT question, closest, reason, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+            "FROM newsbot.gaps WHERE corpus = %s AND created_at >= %s ORDER BY created_at DESC LIMIT %s",
+            (corpus, self._oldest_kept(), MAX_GAPS),
+        ).fetchall()
+        return [GapRow(*row) for row in rows]
 
     def record_reindex(self, index_dir: Path, summary: str) -> None:
         """Under the corpus's name in the database, which every process shares whatever its paths."""

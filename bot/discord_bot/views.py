@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from index import SearchFilters
+from index import NewsbotError, SearchFilters
 
 from ..core.answer import NOT_COVERED, Answer, echo, filters_note
 from ..core.describe import sorted_sources
-from ..core.service import speakable
+from ..core.service import corpus_key, speakable
 from .cooldown import cooldown_message
 from .errors import friendly_errors
 from .render import INFO_COLOUR, NO_PINGS, answer_embed, clip, escape_markdown, source_line
@@ -32,6 +33,8 @@ from .state import StoredAnswer
 if TYPE_CHECKING:
     from ..core.service import Newsbot
     from .client import NewsbotClient
+
+log = logging.getLogger("newsbot.discord")
 
 MAX_PASSAGES = 10
 SOURCES_PER_PAGE = 10
@@ -71,11 +74,23 @@ async def answer_message(
         answer_id = await client.in_state(
             client.state.save_answer, filters.to_query() + question, k, private, passage_ids(answer), follows
         )
+        if answer.abstained and (answer.time_window is not None or not answer.filtered_out):
+            closest = answer.closest[0].title if answer.closest else ""  # a filter the member chose is no gap
+            await keep_gap(client, guild_id, question, closest, "not answered")
     more = len(answer.passages) == k and k < MAX_PASSAGES
     embed = await asyncio.to_thread(answer_embed, answer, footer(answer))  # escaping passages is work too
     return AnswerMessage(
         answer, answer_id, embed, answer_view(answer_id, answered=not answer.abstained, private=private, more=more)
     )
+
+
+async def keep_gap(client: NewsbotClient, guild_id: int | None, question: str, closest: str, reason: str) -> None:
+    """Keep a question the articles did not answer for the moderators' /gaps (never who asked); the member's
+    answer never waits on it failing."""
+    try:
+        await client.in_state(client.state.record_gap, corpus_key(client.app_for(guild_id)), question, closest, reason)
+    except NewsbotError as error:
+        log.warning("could not keep a question for /gaps: %s", error.one_line())
 
 
 def passage_ids(answer: Answer) -> list[str]:
@@ -196,6 +211,8 @@ class VoteButton(AnswerButton, template=r"nb:vote:(?P<answer_id>[0-9a-f]{16}):(?
     async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         await client.in_state(client.state.vote, stored, interaction.user.id, self.vote)
         await interaction.response.send_message(THANKS[self.vote], ephemeral=True)
+        if self.vote < 0:
+            await keep_gap(client, interaction.guild_id, stored.question, "", "voted down")
 
 
 class PublicButton(AnswerButton, template=r"nb:public:(?P<answer_id>[0-9a-f]{16})"):

@@ -56,9 +56,9 @@ from ..core.corpus_admin import (
 from ..core.errors import FeedError, FetchError
 from ..core.fetch import FetchedFeed, FetchedPage, FetchPolicy, ServerRefused, fetch_feed, fetch_page
 from ..core.file_names import safe_stem
-from ..core.service import Newsbot
+from ..core.service import Newsbot, corpus_key
 from .parsing import FeedEntry, is_feed, normalised_link, parse_feed
-from .state import Feed, FeedState, SeenEntry, corpus_key
+from .state import Feed, FeedState, SeenEntry
 
 log = logging.getLogger(__name__)
 

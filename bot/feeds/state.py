@@ -290,15 +290,6 @@ class PostgresFeedState(FeedState):
         return isinstance(error, psycopg.errors.UniqueViolation)
 
 
-def corpus_key(app: Newsbot) -> str:
-    """How the feeds' state names an app's corpus: its index folder, or its corpus in PostgreSQL."""
-    if app.config.store.backend == "postgres":
-        from ..core.config import corpus_name
-
-        return corpus_name(app.index_dir)
-    return str(app.index_dir.resolve())
-
-
 def open_feed_state(app: Newsbot) -> FeedState:
     """The feeds' state where [store] says: the shared database, else the bot's SQLite state file."""
     if app.config.store.backend == "postgres":

@@ -12,10 +12,10 @@ import asyncio
 
 from ..core.errors import FeedError
 from ..core.fetch import FetchPolicy, fetch_feed
-from ..core.service import Newsbot
+from ..core.service import Newsbot, corpus_key
 from .parsing import ParsedFeed, find_feed_links, is_feed, parse_feed
 from .polling import Clock, FetchFeed, SystemClock
-from .state import Feed, FeedState, corpus_key
+from .state import Feed, FeedState
 
 
 async def find_feed(url: str, policy: FetchPolicy, fetch: FetchFeed = fetch_feed) -> tuple[str, ParsedFeed]:

@@ -11,6 +11,7 @@
     newsbot ask "question" [--k N] [--json]
     newsbot ask --batch FILE --json  one question per line in, one JSON line per question out
     newsbot repl
+    newsbot gaps                     what members asked that the articles could not answer, grouped
     newsbot timeline TOPIC           the passages that answer a topic, one per article, oldest first
     newsbot feed add URL [--name NAME] [--every MIN]   newsbot feed list|remove|pause|resume|poll
     newsbot bench [--corpus PATH] [--queries FILE]   time a build and question latency
@@ -411,6 +412,26 @@ def cmd_timeline(app: Newsbot, args: argparse.Namespace) -> int:
     from .render import render_timeline
 
     print(render_timeline(app.timeline(args.topic)))
+    return 0
+
+
+@COMMANDS.command("gaps", "what members asked on Discord that the articles could not answer, grouped, newest first")
+def cmd_gaps(app: Newsbot, args: argparse.Namespace) -> int:
+    from ..core.gaps import group_gaps
+    from ..core.service import corpus_key
+    from ..core.state_migrations import STATE_FILE
+    from ..discord_bot.state import open_state
+
+    state = open_state(app, app.config.discord.data_dir / STATE_FILE)
+    try:
+        rows = state.gaps(corpus_key(app))
+    finally:
+        state.close()
+    groups = group_gaps(rows)
+    if not groups:
+        print(f"No unanswered questions in the last {app.config.discord.answer_days} days.")
+    for group in groups:
+        print(group.line())
     return 0
 
 

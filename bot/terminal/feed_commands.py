@@ -35,9 +35,9 @@ FEED_COMMANDS.group("feed", "subscribe feeds: their new articles are indexed as 
 
 def feed_action(app: Newsbot, action: str, argument: str = "", **options) -> list[str]:
     """What `newsbot feed ACTION` and the REPL's `:feeds ACTION` do, as the lines they print."""
+    from ..core.service import corpus_key
     from ..feeds import subscriptions
     from ..feeds.polling import poll_corpus
-    from ..feeds.state import corpus_key
 
     with _state(app) as state:
         if action == "add":

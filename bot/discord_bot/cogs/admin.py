@@ -1,4 +1,4 @@
-"""Moderators: /reindex, /add, /remove, /restore. Members keep asking while they run.
+"""Moderators: /reindex, /add, /remove, /restore, /gaps. Members keep asking while they run.
 
 Who may change which corpus (checked when the command runs; `default_permissions` only hides the
 commands in the client):
@@ -39,8 +39,10 @@ from ...core.corpus_admin import (
 )
 from ...core.describe import build_summary
 from ...core.fetch import fetch_page
+from ...core.gaps import group_gaps
+from ...core.service import corpus_key
 from ..errors import NotCorpusEditor, NotModerator, message_for
-from ..render import INFO_COLOUR, NO_PINGS, clip
+from ..render import INFO_COLOUR, NO_PINGS, clip, escape_markdown, no_mentions
 
 if TYPE_CHECKING:
     from ...core.service import Newsbot
@@ -206,6 +208,15 @@ class AdminCog(commands.Cog):
             elif interaction.channel is not None:  # the interaction's token is about to expire: tell the channel
                 await interaction.channel.send(embed=embed, allowed_mentions=NO_PINGS)  # type: ignore[union-attr]  # a category or forum channel cannot be where a command was used
 
+    @app_commands.command(name="gaps", description="What members asked that the articles could not answer (moderators)")
+    @for_corpus_editors
+    async def gaps(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        app = self.bot.app_for(interaction.guild_id)
+        rows = await self.bot.in_state(self.bot.state.gaps, corpus_key(app))
+        embed = await asyncio.to_thread(gaps_embed, rows, self.bot.app.config.discord.answer_days)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+
     @app_commands.command(name="add", description="Add an article to the corpus and index it (moderators)")
     @app_commands.describe(
         file="An article file (.txt, .md, .html)",
@@ -278,6 +289,25 @@ class AdminCog(commands.Cog):
             lambda removal: f"{removal.title} (removed {removal.removed_at})",
             lambda removal: removal.id,
         )
+
+
+GAPS_SHOWN = 15
+
+
+def gaps_embed(rows: list, days: int) -> discord.Embed:
+    """The gaps grouped, newest first: a moderator's view only (members never see others' questions)."""
+    groups = group_gaps(rows)
+    lines = [f"• {no_mentions(escape_markdown(clip(group.line(), 300)))}" for group in groups[:GAPS_SHOWN]]
+    embed = discord.Embed(
+        title="What members asked that the articles could not answer",
+        colour=INFO_COLOUR,
+        description=clip("\n".join(lines) or "Nothing yet: every question was answered.", 4096),
+    )
+    more = f" · {len(groups) - GAPS_SHOWN} more" if len(groups) > GAPS_SHOWN else ""
+    embed.set_footer(
+        text=f"{len(rows)} questions in {len(groups)} groups, the last {days} days{more}; who asked is never kept"
+    )
+    return embed
 
 
 def change_embed(change: CorpusChange) -> discord.Embed:

@@ -22,9 +22,10 @@ from discord.ext import commands
 
 from index import NewsbotError
 
+from ...core.service import corpus_key
 from ...feeds import subscriptions
 from ...feeds.polling import CycleReport, poll_corpus
-from ...feeds.state import FeedState, corpus_key, open_feed_state
+from ...feeds.state import FeedState, open_feed_state
 from ..render import INFO_COLOUR, NO_PINGS, clip, escape_markdown, link_target, no_mentions
 from .admin import corpus_editors_only
 

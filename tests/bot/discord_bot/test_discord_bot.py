@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from bot.core.service import corpus_key
 from bot.discord_bot.state import BotState, open_state
 from index import Embedder, build_index
 from tests.conftest import SEEDS
@@ -47,6 +48,7 @@ async def test_ask_answers_with_quotes_and_the_seed_citation(fake, seed_app):
             "add",
             "remove",
             "restore",
+            "gaps",
             "feed",
         }
         token = await fake.slash("ask", question=FLOUR)
@@ -523,3 +525,23 @@ async def test_timeline_lists_a_storys_articles_oldest_first_with_timestamps(fak
     assert description.index("<t:1500465600:D>") < description.index("<t:1626782400:D>")  # 2017, then 2021
     assert description.count("\n> ") == 2 and message["flags"] & 64
     assert "oldest first" in embed["footer"]["text"]
+
+
+async def test_gaps_show_moderators_what_members_asked_that_was_not_answered(fake, seed_app):
+    async with running_bot(fake, seed_app(cooldown_seconds=0)) as client:
+        for question in (
+            "How many missiles did North Korea launch in 2023?",
+            "how many missiles has north korea launched in 2023",
+        ):
+            await fake.followup(await fake.slash("ask", question=question))
+        answered = await fake.followup(await fake.slash("ask", question=FLOUR))
+        down = next(cid for cid in fake.buttons(answered) if cid.endswith(":down"))
+        await fake.callback(await fake.click(answered, down))
+        refused = await fake.callback(await fake.slash("gaps", who=p.MEMBER))
+        shown = await fake.followup(await fake.slash("gaps", who=p.MODERATOR))
+        rows = await client.in_state(client.state.gaps, corpus_key(client.app))
+    assert refused.body["data"]["content"].startswith("Only moderators can do that")
+    text = embed_of(shown)["description"]
+    assert "2× “how many missiles has north korea launched in 2023”" in text or "2× “How many missiles" in text
+    assert "voted down" in text and FLOUR in text
+    assert all(str(p.MEMBER["id"]) not in repr(row) and p.MEMBER["username"] not in repr(row) for row in rows)

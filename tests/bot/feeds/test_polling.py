@@ -11,10 +11,10 @@ import pytest
 
 from bot.core.config import Config, CorpusSettings, DiscordSettings, FeedSettings, FetchSettings
 from bot.core.errors import FeedError
-from bot.core.service import Newsbot
+from bot.core.service import Newsbot, corpus_key
 from bot.feeds import polling
 from bot.feeds.polling import LONGEST_BACKOFF, poll_corpus
-from bot.feeds.state import FeedState, corpus_key
+from bot.feeds.state import FeedState
 from bot.feeds.subscriptions import pause, resume, subscribe, unsubscribe
 from index import NewsbotError
 from tests.conftest import SEEDS
