@@ -198,7 +198,7 @@ def build_answer(
         dates = [c.article.date for c in citations if c.article.date]
         today = today or dt.datetime.now(dt.UTC).date()
         latest = max(dates) if dates else None
-        recency = "newest first" + (
+        recency = "Newest first" + (
             f"; the newest article that answers is from {latest.day} {latest:%B %Y} ({age(latest, today)})"
             if latest and (today - latest).days > OLD_NEWS_DAYS
             else ""
@@ -267,13 +267,16 @@ def abstention_hint(answer: Answer) -> str:
         newest = f" The newest is from {format_date(answer.newest)}." if answer.newest else ""
         if answer.time_window is not None:
             window = answer.time_window
-            return f"No article was published {window.span()} (“{window.phrase}”).{newest} Ask without the date, or another."
+            source = f" by {answer.filters.source}" if answer.filters.source else ""
+            return f"No article{source} was published {window.span()} (“{window.phrase}”).{newest} Ask without the date, or another."
         return f"No article matches the filters ({answer.filters.describe()}).{newest} Try again without them, or with others."
     if answer.missing:
         named = ", ".join(f"“{word}”" for word in answer.missing[:4])
         lead = f"The closest article never mentions {named}. "
     else:
         lead = ""
+    if answer.time_window is not None and not answer.filters.source:
+        return lead + "Try other words, or ask without the time."
     if answer.filters:
         return lead + "Try again without the filters, or with other words."
     return lead + "Try other words, or narrow the search with source:, since: or before:."
@@ -333,7 +336,7 @@ def filters_note(answer: Answer) -> str | None:
 def _narrowed(answer: Answer) -> str | None:
     if answer.time_window is not None and answer.outside_window:
         window = answer.time_window
-        return f"nothing published {window.span()} (“{window.phrase}”) answers this: quoting other dates"
+        return f"Nothing published {window.span()} (“{window.phrase}”) answers this: quoting other dates"
     if answer.time_window is not None:
         source = f" · source: {answer.filters.source}" if answer.filters.source else ""
         return f"{window_note(answer)}{source}"

@@ -420,10 +420,10 @@ class Newsbot:
         search = self.config.search
         started = time.perf_counter()
 
-        def answer_from(index: NewsIndex, filters: SearchFilters) -> Answer:
+        def answer_from(index: NewsIndex, filters: SearchFilters, text: str = searched) -> Answer:
             return build_answer(
                 index,
-                searched,
+                text,
                 k=k or search.k,
                 min_answer_score=search.min_answer_score,
                 mode=search.mode,
@@ -439,7 +439,8 @@ class Newsbot:
             answer = answer_from(index, filters)
             if window is None or window.relative or not answer.abstained:
                 return answer
-            anywhere = answer_from(index, unwindowed)
+            as_asked = f"{earlier} {asked}"[-MAX_QUESTION_CHARS:] if earlier else asked
+            anywhere = answer_from(index, unwindowed, as_asked)  # the time's words searched as words again
             if anywhere.abstained:  # the window's abstention, unless the other filters alone admit nothing
                 return anywhere if anywhere.filtered_out else answer
             return dataclasses.replace(anywhere, outside_window=True)

@@ -429,7 +429,10 @@ def cmd_gaps(app: Newsbot, args: argparse.Namespace) -> int:
         state.close()
     groups = group_gaps(rows)
     if not groups:
-        print(f"No unanswered questions in the last {app.config.discord.answer_days} days.")
+        print(
+            f"Nothing recorded in the last {app.config.discord.answer_days} days: the Discord bot keeps the questions "
+            "it could not answer (and answers voted down) as members ask them."
+        )
     for group in groups:
         print(group.line())
     return 0

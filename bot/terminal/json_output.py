@@ -23,7 +23,11 @@
       "searched_for": null,            # when answered only with misspelt words fixed: what was searched
       "did_you_mean": null,            # when abstained: the question with misspelt words fixed, if any
       "hint": null,                    # when abstained: what to try next
-      "filters": {"source": null, "since": "2021-01-01", "before": null}   # from source:/since:/before:
+      "filters": {"source": null, "since": "2021-01-01", "before": null},  # source:/since:/before:, or the
+                                       #   window time words gave
+      "time_window": null,             # when time words gave one: {"phrase": "last week", "since": ...,
+                                       #   "before": ..., "quoting_other_dates": false}
+      "notes": null                    # what the front ends show of the window, the filters and "newest first"
     }
 
 "question" is the question searched, with the filters taken out of it.
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 from index import ArticleMeta
 
-from ..core.answer import Answer, abstention_hint
+from ..core.answer import Answer, abstention_hint, filters_note
 
 SCHEMA_VERSION = 1
 
@@ -87,4 +91,13 @@ def answer_json(answer: Answer) -> dict:
             "since": answer.filters.since.isoformat() if answer.filters.since else None,
             "before": answer.filters.before.isoformat() if answer.filters.before else None,
         },
+        "time_window": None
+        if answer.time_window is None
+        else {
+            "phrase": answer.time_window.phrase,
+            "since": answer.time_window.since.isoformat() if answer.time_window.since else None,
+            "before": answer.time_window.before.isoformat() if answer.time_window.before else None,
+            "quoting_other_dates": answer.outside_window,
+        },
+        "notes": filters_note(answer),
     }

@@ -97,9 +97,10 @@ def render_answer(answer: Answer) -> Panel:
         *([note] if (note := filters_note(answer)) else []),
         *([CUT_NOTE] if answer.cut else []),
     ]
-    subtitle = Text(" · ".join(notes), style="dim") if notes else None
+    # the notes lead the panel and wrap (a subtitle would be cut at the border: "quoting other dates" with it)
+    lead = [Text(" · ".join(notes), style="dim"), Text()] if notes else []
     if answer.abstained:
-        body: list[Text] = [Text(NOT_COVERED, style="bold")]
+        body: list[Text] = [*lead, Text(NOT_COVERED, style="bold")]
         if answer.did_you_mean:
             body.append(
                 Text.assemble(
@@ -116,11 +117,9 @@ def render_answer(answer: Answer) -> Panel:
             Group(*body),
             title=title,
             title_align="left",
-            subtitle=subtitle,
-            subtitle_align="left",
             border_style=ABSTAIN_ACCENT,
         )
-    parts: list[Text] = []
+    parts: list[Text] = list(lead)
     if answer.searched_for:
         parts.extend([Text.assemble("Showing passages for ", (echo(answer.searched_for), "bold"), style="dim"), Text()])
     for passage in answer.passages:
@@ -128,9 +127,7 @@ def render_answer(answer: Answer) -> Panel:
     parts.append(Text("Sources", style="bold"))
     today = dt.datetime.now(dt.UTC).date()
     parts.extend(Text(f"[{c.number}] {citation_text(c.article, today)}") for c in answer.citations)
-    return Panel(
-        Group(*parts), title=title, title_align="left", subtitle=subtitle, subtitle_align="left", border_style=ACCENT
-    )
+    return Panel(Group(*parts), title=title, title_align="left", border_style=ACCENT)
 
 
 def render_timeline(timeline: Timeline, today: dt.date | None = None) -> str:

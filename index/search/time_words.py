@@ -1,6 +1,6 @@
 """Time in a question's words ("last week", "in 2017", "since March") as the date window the filters give.
 
-    yesterday, today, this month / year               that day, or that calendar unit up to today
+    yesterday, this month / year                      that day, or that calendar unit up to today
     this week                                         the 7 days to today
     last week / month / year, 3 days ago, two weeks ago, a month ago
                                                       that day, calendar week (Monday to Sunday), month or year
@@ -15,7 +15,9 @@ A year or a month without one of those words is not a window: "their 2019 summit
 not about articles of 2019. The phrase is found by a pattern bounded by the question's length, and read
 by dateparser (relative to the day of asking, dates preferred in the past), which is imported only
 when a question holds such a phrase. Relative phrases ("last week") are taken out of the question
-searched; absolute ones ("in 2017") stay, since articles write years and months too.
+searched, and so are open-ended ones ("since 2025": the window says it); "in 2017" stays, since it may
+be when something happened that an article of another year tells of. "today" asks for the latest, not
+for a window ("how important is it today"); "by May" and "from Jan" are names as often as months.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ UNIT = r"(?:day|week|month|year)s?"
 RELATIVE = re.compile(
     r"\b(?:(?P<span>(?:in|over|during|within) (?:the )?(?:past|last) (?:(?P<count>" + COUNT + r") )?"
     r"(?P<span_unit>" + UNIT + r")|(?:past|last) (?P<count2>" + COUNT + r") (?P<span_unit2>" + UNIT + r")|past "
-    r"(?P<span_unit3>week|month|year))|(?P<ago>" + COUNT + r" " + UNIT + r" ago)|(?P<named>yesterday|today|"
+    r"(?P<span_unit3>week|month|year))|(?P<ago>" + COUNT + r" " + UNIT + r" ago)|(?P<named>yesterday|"
     r"(?:this|last) (?:week|month|year)))\b",
     re.IGNORECASE,
 )
@@ -47,7 +49,7 @@ ABSOLUTE = re.compile(
     re.IGNORECASE,
 )
 """A year or a month (with its year, or its day) after a word that makes it a time of the articles."""
-COMPARISON = re.compile(r"\b(?:compared (?:to|with)|than|from|versus|vs\.?|since)\s+$", re.IGNORECASE)
+COMPARISON = re.compile(r"\b(?:compared? (?:to|with)|than|from|versus|vs\.?|since)\s+$", re.IGNORECASE)
 """Before "a year ago", a comparison ("up 10% compared to a year ago"), not a time of the articles."""
 LONGEST_QUESTION = 2_000
 """Characters of a question looked at (the front ends read no more)."""
@@ -105,14 +107,22 @@ def time_window(question: str, today: dt.date) -> tuple[str, TimeWindow | None]:
     if relative:
         window = _relative(relative, today)
         if window is not None:
-            rest = " ".join((text[: relative.start()] + " " + text[relative.end() :]).split())
+            rest = _without(text, relative)
             return (rest if _has_words(rest) else question), window
-    absolute = ABSOLUTE.search(text)
-    if absolute:
+    for absolute in ABSOLUTE.finditer(text):
         window = _absolute(absolute, today)
-        if window is not None:
-            return question, window
+        if window is None:
+            continue
+        if absolute.group("relation").lower() in ("in", "during", "throughout"):
+            return question, window  # "in 2017" may be when something happened: it stays in what is searched
+        rest = _without(text, absolute)
+        return (rest if _has_words(rest) else question), window  # "since 2025": the window says it all
     return question, None
+
+
+def _without(text: str, match: re.Match[str]) -> str:
+    rest = " ".join((text[: match.start()] + " " + text[match.end() :]).split())
+    return re.sub(r"\s+([?.!,;:])", r"\1", rest)
 
 
 def _has_words(text: str) -> bool:
@@ -145,6 +155,9 @@ def _relative(match: re.Match[str], today: dt.date) -> TimeWindow | None:
 
 def _absolute(match: re.Match[str], today: dt.date) -> TimeWindow | None:
     relation, when = match.group("relation").lower(), match.group("when")
+    month_only = not re.search(r"\d{4}", when)
+    if month_only and (relation in ("by", "from") or (not when[0].isupper() and when.lower() == "may")):
+        return None  # "by May", "from Jan": a name as often as a month; with a year it is a date
     parsed = _parse(re.sub(r"\bof\b", " ", when), today)
     if parsed is None:
         return None
@@ -164,7 +177,8 @@ def _absolute(match: re.Match[str], today: dt.date) -> TimeWindow | None:
         since, before = None, end
     if since is not None and since > today:
         return None
-    return TimeWindow(match.group(0), since, before, relative=False)
+    # a month without its year is this year's or last: it means when the articles were published
+    return TimeWindow(match.group(0), since, before, relative=month_only)
 
 
 def _period(day: dt.date, period: str) -> tuple[dt.date, dt.date]:
@@ -207,7 +221,7 @@ def _parser(today: dt.date) -> Any:
 
 
 RECENT = re.compile(
-    r"\b(?:latest|newest|most recent|recent(?:ly)?|current(?:ly)?|now|nowadays|these days|up to date|so far|"
+    r"\b(?:latest|newest|most recent|recent(?:ly)?|current(?:ly)?|now|nowadays|today|these days|up to date|so far|"
     r"still)\b",
     re.IGNORECASE,
 )

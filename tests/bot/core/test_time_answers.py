@@ -43,7 +43,7 @@ def test_an_empty_window_is_told_with_the_newest_date_not_filled_with_other_news
 def test_a_year_that_is_when_something_happened_may_be_answered_from_later_articles_saying_so(app):
     answer = app.ask("What did Putin and Kim Jong Il agree to in 2000?", today=TODAY)
     assert not answer.abstained and answer.outside_window
-    assert filters_note(answer) == "nothing published in 2000 (“in 2000”) answers this: quoting other dates"
+    assert filters_note(answer) == "Nothing published in 2000 (“in 2000”) answers this: quoting other dates"
     assert "agreed in 2000" in " ".join(p.text for p in answer.passages)
 
 
@@ -73,5 +73,32 @@ def test_asking_for_the_latest_quotes_the_newest_answering_article_first_and_say
     assert not latest.abstained and plain.recency is None
     dates = [latest.citation(p.citations[0]).article.date for p in latest.passages]
     assert dates == sorted(dates, reverse=True) and dates[0].year == 2021
-    assert latest.recency == "newest first; the newest article that answers is from 20 July 2021 (5 years ago)"
-    assert "newest first" in filters_note(latest)
+    assert latest.recency == "Newest first; the newest article that answers is from 20 July 2021 (5 years ago)"
+    assert "Newest first" in filters_note(latest)
+
+
+def test_an_open_ended_year_in_words_answers_as_the_filter_does(app):
+    by_words = app.ask("What did North Korea say about Putin before 2020?", today=TODAY)
+    by_filter = app.ask("before:2020 What did North Korea say about Putin?", today=TODAY)
+    assert not by_words.abstained and not by_words.outside_window
+    assert (
+        {c.article.date for c in by_words.citations}
+        == {c.article.date for c in by_filter.citations}
+        == {dt.date(2017, 7, 19)}
+    )
+
+
+def test_the_notes_lead_the_terminal_panel_and_wrap_rather_than_being_cut(app):
+    from rich.console import Console
+
+    from bot.terminal.json_output import answer_json
+    from bot.terminal.render import render_answer
+
+    answer = app.ask("What did Putin and Kim Jong Il agree to in 2000?", today=TODAY)
+    console = Console(width=60, record=True, color_system=None)
+    console.print(render_answer(answer))
+    shown = " ".join(console.export_text().replace("│", " ").split())
+    assert "answers this: quoting other dates" in shown
+    assert shown.index("quoting other dates") < shown.index("agreed in 2000")
+    window = answer_json(answer)["time_window"]
+    assert window == {"phrase": "in 2000", "since": "2000-01-01", "before": "2001-01-01", "quoting_other_dates": True}

@@ -22,7 +22,6 @@ D = dt.date
             D(2026, 12, 5),
             "what happened in Pyongyang",
         ),
-        ("what is new today", "today", D(2026, 12, 5), D(2026, 12, 6), "what is new"),
         ("what did Putin say last week", "last week", D(2026, 11, 23), D(2026, 11, 30), "what did Putin say"),
         ("flour news this week", "this week", D(2026, 11, 29), D(2026, 12, 6), "flour news"),
         (
@@ -46,9 +45,9 @@ D = dt.date
             D(2021, 8, 1),
             "flour deliveries in July 2021",
         ),
-        ("what has Russia sent since March?", "since March", D(2026, 3, 1), None, "what has Russia sent since March?"),
-        ("what was signed before 2020", "before 2020", None, D(2020, 1, 1), "what was signed before 2020"),
-        ("talks after June 2021", "after June 2021", D(2021, 7, 1), None, "talks after June 2021"),
+        ("what has Russia sent since March?", "since March", D(2026, 3, 1), None, "what has Russia sent?"),
+        ("what was signed before 2020", "before 2020", None, D(2020, 1, 1), "what was signed"),
+        ("talks after June 2021", "after June 2021", D(2021, 7, 1), None, "talks"),
         (
             "what happened during Sept. 2020",
             "during Sept. 2020",
@@ -62,7 +61,7 @@ def test_each_time_phrase_is_its_window(question, phrase, since, before, searche
     asked, window = time_window(question, TODAY)
     assert window is not None and window.phrase == phrase
     assert (window.since, window.before) == (since, before)
-    assert asked == searched  # relative words are taken out of what is searched; years and months stay
+    assert asked == searched  # taken out of what is searched, but "in 2017": it may be when something happened
 
 
 @pytest.mark.parametrize(
@@ -76,6 +75,10 @@ def test_each_time_phrase_is_its_window(question, phrase, since, before, searche
         "What is the date of the march on Washington?",
         "Which city saw the biggest increase in rents compared to a year ago?",  # a comparison
         "Are prices higher than a year ago?",
+        "How does aid compare to a year ago?",
+        "What was said by May about aid to North Korea?",  # Theresa May, not the month
+        "What did we hear from Jan about flour?",
+        "How important is the 2000 joint declaration today?",  # today asks for the latest, not a window
     ],
 )
 def test_questions_without_a_time_of_publication_get_no_window(question):
