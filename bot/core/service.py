@@ -397,12 +397,12 @@ class Newsbot:
         time_words: bool = True,
     ) -> Answer:
         """Answer a question; `source:`, `since:` and `before:` in the text narrow the articles searched, and
-                so does time in its words ("last week", "in 2017": `index.time_window`, relative to `today`, the
-                day of asking in UTC by default) when no date filter is given, and a question asking for the latest
-        quotes the newest answering articles first (`time_words` off: neither, as before them).
+        so does time in its words ("last week", "in 2017": `index.time_window`, relative to `today`, the day
+        of asking in UTC by default) when no date filter is given; a question asking for the latest quotes
+        the newest answering articles first (`time_words` off: neither, as before them).
 
-                A follow-up (`follows`: the question it follows, filters and all) is searched together with
-                that question, under its filters unless it gives its own; the answer says what it follows."""
+        A follow-up (`follows`: the question it follows, filters and all) is searched together with
+        that question, under its filters unless it gives its own; the answer says what it follows."""
         earlier, earlier_filters = parse_query(speakable(follows)) if follows else ("", SearchFilters())
         if filters.source:  # a source given apart is cleaned as the text is
             filters = dataclasses.replace(filters, source=speakable(filters.source))
@@ -457,12 +457,9 @@ class Newsbot:
             k or search.k,
             f", filters {filters.describe()}" if filters else "",
         )
-        if window is not None and not (
-            answer.filtered_out and answer.filters.since is None and answer.filters.before is None
-        ):
-            answer = dataclasses.replace(
-                answer, question=asked, time_window=window
-            )  # the title keeps the window's words
+        dated = answer.filters.since is not None or answer.filters.before is not None
+        if window is not None and (dated or not answer.filtered_out):  # the title keeps the window's words
+            answer = dataclasses.replace(answer, question=asked, time_window=window)
         if earlier:
             answer = dataclasses.replace(answer, question=asked, follows=earlier)
         if len(text) > MAX_QUESTION_CHARS:  # speakable read only its start: the asker is told
