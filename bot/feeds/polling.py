@@ -298,7 +298,7 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
     digest = hashlib.sha256(entry.key.encode()).hexdigest()[:8]
     stem = f"{stamp}-{safe_stem(entry.title or entry.link or 'entry')[:60] or 'entry'}-{digest}"
     candidates: list[tuple[str, bytes]] = []
-    page_failed = False
+    page_failed = too_long = False
     if entry.link:
         try:
             page = await polite(entry.link, lambda: fetch_page_with(entry.link, policy))
@@ -322,6 +322,7 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             poll.skipped.append(
                 f"{entry.link or entry.title}: longer than an article may be (over {most_pieces:,} word pieces)"
             )
+            too_long = True
             continue
         if loaded.articles and not loaded.warnings and len(loaded.articles[0].text) >= 40:
             folder.mkdir(parents=True, exist_ok=True)
@@ -334,6 +335,8 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             return target
     if page_failed and not entry.content.strip():
         return RETRY  # the page may come back: the entry stays unseen, and is tried at the next poll
+    if too_long:
+        return None  # said above
     poll.skipped.append(f"{entry.link or entry.title or entry.key}: no article text in the page or the entry")
     return None
 
