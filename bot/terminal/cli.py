@@ -29,6 +29,7 @@ Known errors end in one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -378,7 +379,7 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
     failed = 0
     for number, question in questions:
         try:
-            answer = app.ask(question, k=args.k)
+            answer = app.ask(question, k=args.k, today=dt.date.today())  # this machine's day, not UTC's
         except NewsbotError as error:
             if not args.batch:
                 raise
@@ -411,7 +412,7 @@ def cmd_ask(app: Newsbot, args: argparse.Namespace) -> int:
 def cmd_timeline(app: Newsbot, args: argparse.Namespace) -> int:
     from .render import render_timeline
 
-    print(render_timeline(app.timeline(args.topic)))
+    print(render_timeline(app.timeline(args.topic, today=dt.date.today())))
     return 0
 
 

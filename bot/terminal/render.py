@@ -62,7 +62,7 @@ def render_plain(answer: Answer) -> str:
     for passage in answer.passages:
         lines.extend([f"> {_marked(passage)} {''.join(f'[{n}]' for n in passage.citations)}", ""])
     lines.append("Sources")
-    today = dt.datetime.now(dt.UTC).date()
+    today = dt.date.today()  # the terminal's user is on this machine: its own day
     lines.extend(f"[{c.number}] {citation_text(c.article, today)}" for c in answer.citations)
     return "\n".join(lines)
 
@@ -125,14 +125,14 @@ def render_answer(answer: Answer) -> Panel:
     for passage in answer.passages:
         parts.extend([passage_text(passage), Text()])
     parts.append(Text("Sources", style="bold"))
-    today = dt.datetime.now(dt.UTC).date()
+    today = dt.date.today()  # the terminal's user is on this machine: its own day
     parts.extend(Text(f"[{c.number}] {citation_text(c.article, today)}") for c in answer.citations)
     return Panel(Group(*parts), title=title, title_align="left", border_style=ACCENT)
 
 
 def render_timeline(timeline: Timeline, today: dt.date | None = None) -> str:
     """A timeline as plain text: per entry its date and age, its citation, and the sentence that matches."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or dt.date.today()
     lines = [f"Timeline: {timeline.topic}"]
     if timeline.filters:
         lines.append(f"filters: {timeline.filters.describe()}")

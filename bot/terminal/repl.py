@@ -6,6 +6,7 @@ line at a time, so it can be driven through stdin.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -93,7 +94,7 @@ class Repl:
                     self.say(f"Unknown command {name}. Type :help for the list.")
                     return True
                 return command(argument.strip())
-            print_answer(self.console, self.app.ask(line, k=self.k))
+            print_answer(self.console, self.app.ask(line, k=self.k, today=dt.date.today()))
         except NewsbotError as error:
             self.console.print(
                 Text("error: ", style="red") + Text(error.one_line()), soft_wrap=not self.console.is_terminal
@@ -159,7 +160,7 @@ class Repl:
         if not argument:
             self.say("Usage: :timeline TOPIC")
             return True
-        self.say(render_timeline(self.app.timeline(argument)))
+        self.say(render_timeline(self.app.timeline(argument, today=dt.date.today())))
         return True
 
     def feeds(self, argument: str) -> bool:
