@@ -27,9 +27,11 @@ as seen, so a cycle cut short (a crash, a busy index) indexes them at the next o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import html
+import json
 import logging
 import random
 import shutil
@@ -111,6 +113,8 @@ class FeedPoll:
     """Entries that gave no article, and why."""
     written: list[Path] = field(default_factory=list)
     """Files this poll wrote (taken back if the cycle cannot index them)."""
+    read: dict[Path, Article] = field(default_factory=dict)
+    """The articles of the files it wrote, as read when they were checked (not read again to index them)."""
     max_age: float | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -332,6 +336,9 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             target.write_bytes(data)
             (folder / f"{stem}{SIDECAR_SUFFIX}").write_text(sidecar, encoding="utf-8")
             poll.written.append(target)
+            # the same file and sidecar, read already: only its id and path differ from a read of the folder
+            meta = dataclasses.replace(loaded.articles[0].meta, doc_id=article_id(app, target), source_path=str(target))
+            poll.read[target] = Article(meta, loaded.articles[0].text)
             return target
     if page_failed and not entry.content.strip():
         return RETRY  # the page may come back: the entry stays unseen, and is tried at the next poll
@@ -342,8 +349,6 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
 
 
 def _sidecar(title: str, outlet: str, link: str | None, date: str | None) -> str:
-    import json
-
     lines = [
         f"{key} = {json.dumps(value)}"
         for key, value in (("title", title), ("outlet", outlet), ("url", link), ("date", date))
@@ -359,10 +364,10 @@ def _index_new(app: Newsbot, state: FeedState, polls: list[FeedPoll], report: Cy
         return  # nothing to change: no lock, no model
     with app.writing() as lock:
         root = id_root(app)
+        read = {path: article for poll in polls for path, article in poll.read.items()}
         articles: list[Article] = []
-        for path in files:
-            loaded = load_corpus_file(path, root)
-            articles.extend(loaded.articles)
+        for path in files:  # a file an earlier cycle wrote (and was cut short) is read from the folder
+            articles.extend([read[path]] if path in read else load_corpus_file(path, root).articles)
         aged = _aged_out(app, now) if app.config.feeds.keep_days else []
         try:
             known = set(app.index.articles)

@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import random
+from pathlib import Path
 
 import pytest
 
 from bot.core.config import Config, CorpusSettings, DiscordSettings, FeedSettings, FetchSettings
+from bot.core.corpus_admin import id_root
 from bot.core.errors import FeedError
 from bot.core.service import Newsbot, corpus_key
 from bot.feeds import polling
 from bot.feeds.polling import LONGEST_BACKOFF, poll_corpus
 from bot.feeds.state import FeedState
 from bot.feeds.subscriptions import pause, resume, subscribe, unsubscribe
-from index import NewsbotError
+from index import NewsbotError, load_corpus_file
 from tests.conftest import SEEDS
 from tests.fakes import FakeEmbedder
 from tests.feed_server import FeedServer, Route, page, rss
@@ -123,6 +125,8 @@ def test_a_first_poll_indexes_the_newest_entries_only_as_one_version_with_their_
     assert one.outlet == "Harbour Gazette" and one.url == server.url("/story1.html") and one.date == START.date()
     files = sorted(p.name for p in (tmp_path / "articles" / "feeds").rglob("*.html"))
     assert len(files) == 3  # kept as added articles, with a sidecar each
+    for article in report.added:  # indexed as read when checked: just as a read of the folder gives them
+        assert load_corpus_file(Path(article.meta.source_path), id_root(app)).articles == [article]
     assert len(list((tmp_path / "articles" / "feeds").rglob("*.meta.toml"))) == 3
     [listed] = state.feeds(corpus_key(app))
     assert listed.articles == 3 and listed.failures == 0 and listed.last_success == clock.now()
