@@ -31,6 +31,7 @@ from index import (
     NewsIndex,
     SearchFilters,
     StoredVersion,
+    TimeWindow,
     UsageError,
     VersionChanged,
     VersionStore,
@@ -411,11 +412,10 @@ class Newsbot:
         question, filters = parse_query(speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
             raise UsageError("the question is empty", "write a question after the filters")
-        window, asked, unwindowed = None, question, filters
-        if time_words and not (filters.since or filters.before):
-            question, window = time_window(question, today or dt.datetime.now(dt.UTC).date())
-            if window is not None:
-                filters = dataclasses.replace(filters, since=window.since, before=window.before)
+        asked, unwindowed = question, filters
+        question, filters, window = (
+            with_time_words(question, filters, today) if time_words else (question, filters, None)
+        )
         searched = f"{earlier} {question}"[-MAX_QUESTION_CHARS:] if earlier else question
         search = self.config.search
         started = time.perf_counter()
@@ -467,15 +467,25 @@ class Newsbot:
         return answer
 
 
+def with_time_words(
+    question: str, filters: SearchFilters, today: dt.date | None
+) -> tuple[str, SearchFilters, TimeWindow | None]:
+    """The question to search, its filters with the window its time words give (when no date filter is
+    given), and that window; `today` is the day of asking (UTC's by default)."""
+    if filters.since or filters.before:
+        return question, filters, None
+    question, window = time_window(question, today or dt.datetime.now(dt.UTC).date())
+    if window is None:
+        return question, filters, None
+    return question, dataclasses.replace(filters, since=window.since, before=window.before), window
+
+
 def _timeline_of(app: Newsbot, text: str, today: dt.date | None) -> Timeline:
     """`Newsbot.timeline`: the topic's filters and time words read as a question's are."""
     topic, filters = parse_query(speakable(text))
     if not topic:
         raise UsageError("the topic is empty", "write what the timeline is of, e.g. flour deliveries to North Korea")
-    if not (filters.since or filters.before):
-        topic, window = time_window(topic, today or dt.datetime.now(dt.UTC).date())
-        if window is not None:
-            filters = dataclasses.replace(filters, since=window.since, before=window.before)
+    topic, filters, _ = with_time_words(topic, filters, today)
     search = app.config.search
 
     def timeline_from(index: NewsIndex) -> Timeline:

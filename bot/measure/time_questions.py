@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index import asks_for_recent, read_qrels, read_queries, time_window
+from index import SearchFilters, asks_for_recent, read_qrels, read_queries, time_window
 
 from ..core.errors import MeasurementError
 from ..core.service import Newsbot
@@ -45,12 +45,8 @@ def run_time_words(app: Newsbot, eval_dir: Path, cache: Path) -> None:
                 continue
             answered += 1
             if window is not None:
-                inside += all(
-                    c.article.date is not None
-                    and (window.since is None or c.article.date >= window.since)
-                    and (window.before is None or c.article.date < window.before)
-                    for c in answer.citations
-                )
+                dates = SearchFilters(since=window.since, before=window.before)
+                inside += all(dates.admits(c.article) for c in answer.citations)
             relevant = {doc for doc, score in qrels.get(query_id, {}).items() if score >= 1}
             judged += any(c.article.doc_id in relevant for c in answer.citations)
             first += answer.citation(answer.passages[0].citations[0]).article.doc_id in relevant
