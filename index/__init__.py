@@ -33,10 +33,17 @@ from .errors import (
 from .manifest import Manifest
 from .measure.evaluation import EvalReport, evaluate, percentile, query_metrics, read_qrels, read_queries
 from .measure.postgres_hooks import EF_SEARCH, drop_corpus, nearest_passages
-from .measure.synthetic import exact_neighbours, synthetic_questions, synthetic_version
+from .measure.synthetic import (
+    SyntheticEmbedder,
+    exact_neighbours,
+    synthetic_question_texts,
+    synthetic_questions,
+    synthetic_version,
+)
 from .search.answer_types import READERS, Reader
 from .search.answerability import Judgement, QuestionTerms, judge, passage_sentences
 from .search.filters import SearchFilters, parse_filter_date, parse_query
+from .search.news_index import CANDIDATES as SEARCH_CANDIDATES
 from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
 from .search.time_words import TimeWindow, asks_for_recent, time_window
 from .stores import (
@@ -118,6 +125,7 @@ __all__ = [
     "Reader",
     "SEARCH_MODES",
     "SearchFilters",
+    "SEARCH_CANDIDATES",
     "TimeWindow",
     "asks_for_recent",
     "SearchMode",
@@ -132,7 +140,9 @@ __all__ = [
     "query_metrics",
     "read_qrels",
     "read_queries",
+    "SyntheticEmbedder",
     "exact_neighbours",
+    "synthetic_question_texts",
     "synthetic_questions",
     "synthetic_version",
     "EF_SEARCH",

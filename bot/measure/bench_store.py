@@ -17,11 +17,15 @@ import numpy as np
 
 from index import (
     EF_SEARCH,
+    PASSAGES_PER_ANSWER,
+    SEARCH_CANDIDATES,
     PostgresStore,
+    SyntheticEmbedder,
     drop_corpus,
     exact_neighbours,
     nearest_passages,
     percentile,
+    synthetic_question_texts,
     synthetic_questions,
     synthetic_version,
 )
@@ -93,6 +97,7 @@ def run_bench_store(
                 f"{percentile(times, 0.99):.1f} ms; recall@10 against exact search {recall:.3f}",
                 flush=True,
             )
+        _hybrid_questions(store, asked, synthetic_question_texts(version, len(asked)))
         if keep or reuse:
             print(f"postgres: the corpus {store.corpus} stays in the database for --reuse")
         else:
@@ -101,6 +106,34 @@ def run_bench_store(
             print(f"postgres: dropped the corpus {store.corpus}")
     finally:
         store.close()
+
+
+def _hybrid_questions(store: PostgresStore, vectors: np.ndarray, texts: list[str]) -> None:
+    """The whole question as newsbot asks it (BM25, HNSW, fusion, passages fetched), and BM25 alone:
+    first with the version's word postings not yet read (as after a change), then again."""
+    manifest = store.read_manifest()
+    assert manifest is not None
+    index = store.open(SyntheticEmbedder(manifest))
+    lexical = index.parts()[1]
+    for label in ("words read from the database", "words cached"):
+        whole, alone = [], []
+        for vector, text in zip(vectors, texts):
+            if label.startswith("words read"):
+                store.postings_cache.forget()
+            started = time.perf_counter()
+            with index.reading():
+                lexical.search(text, SEARCH_CANDIDATES)
+            alone.append(1000 * (time.perf_counter() - started))
+            if label.startswith("words read"):
+                store.postings_cache.forget()
+            started = time.perf_counter()
+            index.search(text, k=PASSAGES_PER_ANSWER * 3, query_vector=vector)
+            whole.append(1000 * (time.perf_counter() - started))
+        print(
+            f"postgres hybrid question ({label}): p50 {percentile(whole, 0.5):.1f} ms, p99 {percentile(whole, 0.99):.1f} "
+            f"ms; BM25 alone p50 {percentile(alone, 0.5):.1f} ms, p99 {percentile(alone, 0.99):.1f} ms",
+            flush=True,
+        )
 
 
 def _ids_by_row(store: PostgresStore, count: int) -> np.ndarray:

@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from ..documents import Article, ArticleMeta
+from ..embedding.base import Embedder
 from ..manifest import FORMAT_VERSION, Manifest
 from ..search.lexical import TermCounts
 from ..search.vectors import VectorIndex
@@ -107,6 +108,37 @@ def synthetic_questions(vectors: np.ndarray, count: int, seed: int = 11) -> np.n
     noise = rng.standard_normal(picked.shape, dtype=np.float32)
     noisy = picked + noise / np.linalg.norm(noise, axis=1, keepdims=True) * QUESTION_NOISE
     return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+
+def synthetic_question_texts(version: NewVersion, count: int, words: int = 6, seed: int = 13) -> list[str]:
+    """Questions in words: `words` words of a random passage each (drawn from the same Zipf law, so
+    most questions hold a few words nearly every passage has)."""
+    rng = np.random.default_rng(seed)
+    texts = []
+    for row in rng.choice(len(version.chunk_lines), size=count, replace=False):
+        said = json.loads(version.chunk_lines[row])["text"].split()
+        texts.append(" ".join(rng.choice(said, size=min(words, len(said)), replace=False)))
+    return texts
+
+
+class SyntheticEmbedder(Embedder):
+    """Stands for the model of a synthetic version, whose questions come with their vectors: it
+    embeds nothing."""
+
+    max_tokens = 256
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.name = manifest.model
+        self.dimension = manifest.dimension
+
+    def embed_batch(self, texts):
+        raise NotImplementedError("a synthetic corpus's questions are given as vectors")
+
+    def count_tokens(self, texts):
+        return [len(text.split()) for text in texts]
+
+    def token_offsets(self, text):
+        raise NotImplementedError("a synthetic corpus is not chunked again")
 
 
 def exact_neighbours(vectors: np.ndarray, asked: np.ndarray, k: int) -> tuple[list[list[int]], list[float], float]:

@@ -4,7 +4,6 @@ nearest passages by pgvector's HNSW index and BM25 scored in SQL, all in one sna
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -15,8 +14,9 @@ from ...documents import ArticleMeta, Chunk
 from ...embedding.base import Embedder
 from ...errors import REBUILD_HINT, DatabaseError, IndexMismatchError
 from ...manifest import Manifest
-from ...search.lexical import BM25_B, BM25_K1, MAX_QUERY_TERMS, MAX_TERM_WEIGHT, bm25_idf, tokenize
+from ...search.lexical import bm25_idf, query_terms, tokenize
 from ...search.news_index import NewsIndex
+from .postings import WordPostings, top_passages
 
 if TYPE_CHECKING:
     from .store import PostgresStore
@@ -56,7 +56,7 @@ class PostgresIndex(NewsIndex):
             rows_by_article,
             embedder,
             vectors=PostgresVectors(store, manifest.dimension),
-            lexical=PostgresLexical(store, passages, total_terms),
+            lexical=PostgresLexical(store, (number, name), passages, total_terms),
             read_words=self._read_version_words,
         )
         self.store = store
@@ -180,58 +180,62 @@ class PostgresVectors:
 
 
 class PostgresLexical:
-    """BM25 over the postings of the passages in use, scored in SQL as bm25s scores (Lucene's formula)."""
+    """BM25 over the postings of the passages in use, as bm25s scores it (Lucene's formula): each word's
+    postings read from the database once per version and summed in the process (postings.py)."""
 
-    def __init__(self, store: PostgresStore, passages: int, total_terms: float) -> None:
+    def __init__(self, store: PostgresStore, version: tuple[int, str], passages: int, total_terms: float) -> None:
         self._store = store
+        self._version = version
         self._size = passages
         self._average = total_terms / passages if passages else 0.0
+
+    @property
+    def _words(self) -> WordPostings:
+        return self._store.postings_cache.of_version(self._version, self._size, self._average)
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """As `LexicalIndex.search`, over the same terms (`query_terms`: each word once with its weight,
         the rarest `MAX_QUERY_TERMS` the corpus holds); `PostgresIndex.reading` runs it under `SEARCH_TIMEOUT_MS`."""
-        counts = Counter(tokenize(query))
-        if not counts or self._size == 0 or k <= 0:
+        if self._size == 0 or k <= 0:
             return []
-        only = " AND po.passage_id = ANY(%(allowed)s)" if allowed is not None else ""
-        with self._store.snapshot() as connection:
-            rows = connection.execute(
-                "WITH q AS (SELECT u.term, u.weight * ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf "
-                "FROM unnest(%(terms)s::text[], %(weights)s::int[]) WITH ORDINALITY AS u(term, weight, position) "
-                "JOIN newsbot.term_df t ON t.corpus = %(corpus)s AND t.term = u.term "
-                "ORDER BY t.df, u.position LIMIT %(most)s) "
-                "SELECT po.passage_id, sum(q.idf * po.tf / (po.tf + %(k1)s * (1 - %(b)s + %(b)s * po.length / %(average)s))) "
-                "AS score FROM q JOIN newsbot.postings po ON po.corpus = %(corpus)s AND po.term = q.term "
-                "WHERE po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
-                f"AND removed_in IS NOT NULL){only} "
-                "GROUP BY po.passage_id ORDER BY score DESC, po.passage_id LIMIT %(k)s",
-                {
-                    "n": self._size,
-                    "terms": list(counts),
-                    "weights": [min(c, MAX_TERM_WEIGHT) for c in counts.values()],
-                    "most": MAX_QUERY_TERMS,
-                    "corpus": self._store.corpus,
-                    "k1": BM25_K1,
-                    "b": BM25_B,
-                    "average": self._average or 1.0,
-                    "k": k,
-                    "allowed": None if allowed is None else [int(a) for a in allowed],
-                },
-            ).fetchall()
-        return [(int(i), float(s)) for i, s in rows if s > 0]
+        frequencies = self._frequencies(list(dict.fromkeys(tokenize(query))))
+        terms = query_terms(query, lambda term: frequencies.get(term, 0))
+        if not terms:
+            return []
+        postings = self._store.postings_cache.postings(
+            self._words, {term: frequencies[term] for term in terms}, self._read_postings
+        )
+        return top_passages([(*postings[term], weight) for term, weight in terms.items()], k, allowed)
 
     def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
-        """Every token's IDF in one statement, however many the question holds."""
-        if not tokens:
-            return {}
+        """Every token's IDF, its document frequency read once per version however many the question holds."""
+        frequencies = self._frequencies(list(dict.fromkeys(tokens)))
+        return {token: bm25_idf(self._size, frequencies.get(token, 0)) for token in tokens}
+
+    def _frequencies(self, words: list[str]) -> dict[str, int]:
+        return self._store.postings_cache.frequencies(self._words, words, self._read_frequencies)
+
+    def _read_frequencies(self, words: list[str]) -> dict[str, int]:
         with self._store.snapshot() as connection:
-            found = dict(
+            return dict(
                 connection.execute(
                     "SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
-                    (self._store.corpus, list(tokens)),
+                    (self._store.corpus, words),
                 ).fetchall()
             )
-        return {token: bm25_idf(self._size, found.get(token, 0)) for token in tokens}
+
+    def _read_postings(self, words: list[str]) -> dict[str, bytes]:
+        """Each word's postings in use, packed by the server into one value (postings.PACKED)."""
+        with self._store.snapshot() as connection:
+            rows = connection.execute(
+                "SELECT po.term, string_agg(int8send(po.passage_id) || float4send(po.tf) || float4send(po.length), "
+                "''::bytea) FROM newsbot.postings po WHERE po.corpus = %(corpus)s AND po.term = ANY(%(terms)s) "
+                "AND po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
+                "AND removed_in IS NOT NULL) GROUP BY po.term",
+                {"corpus": self._store.corpus, "terms": words},
+                binary=True,
+            ).fetchall()
+        return {term: bytes(packed) for term, packed in rows}
 
 
 def array_of(vector: Any) -> np.ndarray:

@@ -47,6 +47,7 @@ from ...manifest import Manifest
 from ...search.lexical import TermCounts
 from ...search.news_index import NewsIndex, check_model
 from ..base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore, check_held
+from .postings import PostingsCache
 from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
 from .schema import connect, redacted, without_secrets
 from .writes import delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
@@ -71,6 +72,8 @@ class PostgresStore(VersionStore):
         """Every thread's connection, so that `close` closes them all."""
         self._connections_lock = threading.Lock()
         self._migrated = False
+        self.postings_cache = PostingsCache()
+        """BM25's word postings of the version last searched (postings.py)."""
         self.last_publish: dict[str, float] = {}
         """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""
 
