@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,15 @@ from .search.news_index import ChunkLines, NewsIndex
 from .search.spelling import count_words
 from .search.vectors import VectorIndex
 from .stores import as_store
-from .stores.base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore
+from .stores.base import (
+    CurrentArticles,
+    HeldLock,
+    NewVersion,
+    StoredArticle,
+    StoredVersion,
+    VersionChange,
+    VersionStore,
+)
 from .text.chunking import ChunkerSettings, chunk_articles, embedded_text, short_title
 from .text.loaders import load_corpus
 
@@ -136,23 +144,22 @@ def update_index(
     started = time.perf_counter()
     add, remove = list(add), set(remove)
     store = as_store(index_dir)
+    options = BuildOptions(batch_size, keep_versions, progress)
     with store.lock(lock):
+        if store.takes_changes:
+            current = store.read_articles(remove | {article.doc_id for article in add})
+            if current is not None:
+                _check_change(current.digests.keys(), add, remove)
+                report = _write_change(store, current, add, remove, embedder, settings, options, started)
+                if report is not None:
+                    return report
         stored = store.read_current(kept)
         if stored is None:
             raise IndexMissingError(
                 f"there is no readable index in {store.location} to change", "build one with `newsbot index build`"
             )
-        unknown = sorted(remove - stored.articles.keys())
-        if unknown:
-            raise CorpusError(f"no article {unknown[0]!r} in the index", "see `newsbot index dump --json` for the ids")
-        clashing = [a.doc_id for a in add if a.doc_id in stored.articles and a.doc_id not in remove]
-        if clashing:
-            raise CorpusError(
-                f"an article {clashing[0]!r} is already in the index", "remove it first, or rename the file"
-            )
+        _check_change(stored.articles.keys(), add, remove)
         articles = [s.article for doc_id, s in stored.articles.items() if doc_id not in remove] + add
-        if not articles:
-            raise CorpusError("that would leave the index with no articles", "add another article first")
         return _write_version(
             store,
             articles,
@@ -160,9 +167,119 @@ def update_index(
             embedder,
             settings,
             stored.manifest.corpus_paths,
-            BuildOptions(batch_size, keep_versions, progress),
+            options,
             started,
         )
+
+
+def _check_change(in_use: Collection[str], add: list[Article], remove: set[str]) -> None:
+    """CorpusError, naming the fix, for a change that removes an article the index lacks, adds one it
+    holds, or leaves it empty."""
+    unknown = sorted(remove - set(in_use))
+    if unknown:
+        raise CorpusError(f"no article {unknown[0]!r} in the index", "see `newsbot index dump --json` for the ids")
+    clashing = [a.doc_id for a in add if a.doc_id in in_use and a.doc_id not in remove]
+    if clashing:
+        raise CorpusError(f"an article {clashing[0]!r} is already in the index", "remove it first, or rename the file")
+    if len(in_use) - len(remove) + len(add) <= 0:
+        raise CorpusError("that would leave the index with no articles", "add another article first")
+
+
+def _write_change(
+    store: VersionStore,
+    current: CurrentArticles,
+    add: list[Article],
+    remove: set[str],
+    embedder: Embedder,
+    settings: ChunkerSettings,
+    options: BuildOptions,
+    started: float,
+) -> BuildReport | None:
+    """The change as a change (`VersionStore.publish_change`): only the articles it adds are chunked,
+    embedded (a replaced article's unchanged passages keep their vectors) and written, and only those
+    it removes are read. None when it cannot be one, before anything is embedded: another model or
+    chunker made the version, it kept no word counts, or the change is too large for the answer
+    calibration to carry over (the build then reads and measures the whole version)."""
+    touched = current.touched
+    calibration = Calibration.from_json(current.manifest.answerability)
+    words = touched.word_counts()
+    if calibration is None or words is None or not touched.same_passages(embedder, settings):
+        return None
+    digests = {article.doc_id: article_digest(article) for article in add}
+    if remove == digests.keys() and all(
+        current.digests[a.doc_id] == digests[a.doc_id] and touched.articles[a.doc_id].article.meta == a.meta
+        for a in add
+    ):
+        return BuildReport(current.manifest, current.name, reused=current.passages, unchanged=True)
+    chunks = _chunk(add, embedder, settings, options.progress)
+    removed_rows = _concatenated([touched.articles[doc_id].rows for doc_id in sorted(remove)])
+    changed = sum(len(article_chunks) for article_chunks in chunks) + len(removed_rows)
+    carried = calibration.carried_over(changed)
+    if carried is None:
+        return None
+    texts = {a.doc_id: _embedded_texts(a, article_chunks, embedder, settings) for a, article_chunks in zip(add, chunks)}
+    vectors, embedded = _fresh_vectors(add, texts, touched, embedder, settings, options)
+    chunk_lines: list[bytes] = []
+    added: dict[str, StoredArticle] = {}
+    for article, article_chunks in zip(add, chunks):
+        rows = range(len(chunk_lines), len(chunk_lines) + len(article_chunks))
+        chunk_lines.extend(_line(chunk.to_json()) for chunk in article_chunks)
+        record = article_record(article, digests[article.doc_id], len(article_chunks))
+        added[article.doc_id] = StoredArticle(article, digests[article.doc_id], _line(record), rows)
+    terms = TermCounts.of([text for article in add for text in texts[article.doc_id]])
+    counts = Counter(words)
+    counts.subtract(count_words(touched.articles[doc_id].article.text for doc_id in remove))
+    counts.update(count_words(article.text for article in add))
+    after = {doc_id: digest for doc_id, digest in current.digests.items() if doc_id not in remove} | digests
+    assert touched.terms is not None  # same_passages
+    total_terms = current.total_terms - float(touched.terms.counts[removed_rows].sum()) + float(terms.counts.sum())
+    changes = {
+        "added": len(digests.keys() - remove),
+        "changed": sum(1 for doc_id in digests.keys() & remove if current.digests[doc_id] != digests[doc_id]),
+        "removed": len(remove - digests.keys()),
+        "embedded": embedded,
+        "reused": current.passages - len(removed_rows) + len(chunk_lines) - embedded,
+    }
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=embedder.name,
+        dimension=embedder.dimension,
+        max_tokens=embedder.max_tokens,
+        chunker=settings.to_json(),
+        corpus_fingerprint=_fingerprint(after.values()),
+        corpus_paths=current.manifest.corpus_paths,
+        articles=len(after),
+        chunks=current.passages - len(removed_rows) + len(chunk_lines),
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+        answerability=carried.to_json(),
+        changes=changes,
+    )
+    change = VersionChange(
+        current.name,
+        manifest,
+        sorted(remove),
+        added,
+        chunk_lines,
+        vectors,
+        terms,
+        {word: count for word, count in counts.items() if count > 0},
+        total_terms,
+    )
+    if options.progress:
+        options.progress("writing", 0, 1)
+    name = store.publish_change(change, keep=options.keep_versions)
+    if options.progress:
+        options.progress("writing", 1, 1)
+    return BuildReport(
+        manifest=manifest,
+        version_name=name,
+        added=changes["added"],
+        changed=changes["changed"],
+        removed=changes["removed"],
+        embedded=changes["embedded"],
+        reused=changes["reused"],
+    )
 
 
 def _write_version(

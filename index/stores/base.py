@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -119,6 +119,40 @@ class NewVersion:
     """BM25 over `terms`, likewise."""
 
 
+@dataclass
+class CurrentArticles:
+    """What a change of a few articles needs of the version in use, read without the rest of it (a
+    store that takes changes: `VersionStore.read_articles`)."""
+
+    name: str
+    manifest: Manifest
+    digests: dict[str, str]
+    """Every article's digest, by id (the new version's fingerprint is made of them)."""
+    passages: int
+    total_terms: float
+    """Passages in the version, and the words they hold in all (BM25's average length)."""
+    touched: StoredVersion
+    """The articles the change removes or replaces, whole (passages, vectors, term counts), rows from 0;
+    its `word_counts` are the whole version's."""
+
+
+@dataclass
+class VersionChange:
+    """A new version made as a change of the one in use (`base`): the articles gone, the rows of the
+    new ones (positions in `chunk_lines`, as in `NewVersion`), and what the version counts in all."""
+
+    base: str
+    manifest: Manifest
+    removed: list[str]
+    """Ids of the articles gone, the ones replaced by a new text included."""
+    added: dict[str, StoredArticle]
+    chunk_lines: list[bytes]
+    vectors: np.ndarray
+    terms: TermCounts
+    words: dict[str, int]
+    total_terms: float
+
+
 class VersionStore(ABC):
     """Complete index versions, the one in use among them, and the lock writers take."""
 
@@ -147,6 +181,22 @@ class VersionStore(ABC):
     def keeps_unchanged(self, stored: StoredVersion) -> bool:
         """Whether a build that changes nothing may leave `stored` in use instead of writing a version."""
         return True
+
+    @property
+    def takes_changes(self) -> bool:
+        """Whether a change of a few articles is stored as a change (`read_articles`, `publish_change`),
+        reading only what it touches; otherwise a build reads the whole version and writes a whole one."""
+        return False
+
+    def read_articles(self, doc_ids: Collection[str]) -> CurrentArticles | None:
+        """What a change of these articles needs of the version in use (None: there is none, or it
+        cannot be trusted: the build reads the whole version instead)."""
+        raise NotImplementedError(f"{self.location} does not take changes")
+
+    def publish_change(self, change: VersionChange, keep: int) -> str:
+        """Store a change of the version in use as a new version and make it the one in use, in one
+        step; keep `keep` versions; returns the new version's name."""
+        raise NotImplementedError(f"{self.location} does not take changes")
 
     @abstractmethod
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:

@@ -287,3 +287,54 @@ def test_stats_say_what_the_last_build_did(tmp_path):
     assert dict(stats_rows(app.index.stats()))["Built"].endswith(
         "1 added, 0 changed, 0 removed; 1 passage embedded, 22 reused"
     )
+
+
+def test_a_change_on_postgres_reads_and_writes_only_the_articles_it_touches(corpus, tmp_path, postgres_url, monkeypatch):
+    """Another process (nothing kept in memory) adds, edits and removes articles: it reads only those
+    articles' passages, never the whole version, and the result is what a full build makes."""
+    from index import PostgresStore
+
+    monkeypatch.setattr("index.search.answerability.CARRY_OVER_SHARE", 2.0)  # the seeds are small
+    first = PostgresStore(postgres_url, "changes")
+    build_index([corpus], first, FakeEmbedder())
+    first.close()
+    other = PostgresStore(postgres_url, "changes")
+    read: list[tuple[list[str], int]] = []
+    real = PostgresStore.read_articles
+
+    def counted(self, doc_ids):
+        current = real(self, doc_ids)
+        read.append((sorted(current.touched.articles), len(current.touched.chunk_lines)))
+        return current
+
+    monkeypatch.setattr(PostgresStore, "read_articles", counted)
+    monkeypatch.setattr(PostgresStore, "read_current", lambda self, kept=None: pytest.fail("read the whole version"))
+    embedder = CountingEmbedder()
+    try:
+        (corpus / "ferry.txt").write_text(STORIES["ferry"])
+        [ferry] = load_corpus_file(corpus / "ferry.txt", corpus).articles
+        added = update_index(other, embedder, add=[ferry])
+        assert (added.added, added.changed, added.removed, added.embedded) == (1, 0, 0, 1)
+
+        seed = corpus / f"{SEED_2017}.txt"
+        correction = "A correction was added to the end of this story later.\n\nLatest Headlines"
+        seed.write_text(seed.read_text().replace("Latest Headlines", correction))
+        [edited_seed] = load_corpus_file(seed, corpus).articles
+        embedder.embedded = 0
+        edited = update_index(other, embedder, add=[edited_seed], remove=[SEED_2017])
+        assert (edited.added, edited.changed, edited.removed) == (0, 1, 0)
+        assert edited.embedded == embedder.embedded == 1  # the passages before the correction keep their vectors
+
+        (corpus / f"{SEED_2021}.txt").unlink()
+        removed = update_index(other, embedder, remove=[SEED_2021])
+        assert (removed.added, removed.changed, removed.removed, removed.embedded) == (0, 0, 1, 0)
+        assert removed.manifest.answerability["changed"] > 0  # carried over, not measured again
+    finally:
+        other.close()
+    assert [doc_ids for doc_ids, _ in read] == [[], [SEED_2017], [SEED_2021]]
+    assert read[0][1] == 0 and 1 < read[1][1] < added.manifest.chunks and 1 < read[2][1] < added.manifest.chunks
+    monkeypatch.undo()
+    changed, full = snapshot(other), full_build_of(corpus, tmp_path)
+    changed.pop("calibration"), full.pop("calibration")
+    assert changed == full
+    other.close()

@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,16 @@ from ...errors import (
 from ...manifest import Manifest
 from ...search.lexical import TermCounts
 from ...search.news_index import NewsIndex, check_model
-from ..base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore, check_held
+from ..base import (
+    CurrentArticles,
+    HeldLock,
+    NewVersion,
+    StoredArticle,
+    StoredVersion,
+    VersionChange,
+    VersionStore,
+    check_held,
+)
 from .postings import PostingsCache
 from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
 from .schema import connect, redacted, without_secrets
@@ -244,27 +253,109 @@ class PostgresStore(VersionStore):
                     "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, number)
                 )
             )
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        stored = StoredVersion(
-            name,
-            manifest,
-            chunk_lines=[row[1].encode() for row in rows],
-            vectors=np.vstack([array_of(row[2]) for row in rows]).astype(np.float32)
-            if rows
-            else np.zeros((0, manifest.dimension), dtype=np.float32),
-            terms=_term_counts(postings, ids),
-            words=words,
-        )
-        for doc_id, digest, line, first, count in articles:
-            position = int(np.searchsorted(ids, first))
-            record = json.loads(line)
-            stored.articles[doc_id] = StoredArticle(
-                Article(ArticleMeta.from_json(record), record["text"]),
-                digest,
-                line.encode(),
-                range(position, position + count),
+        return _stored_version(name, manifest, articles, rows, postings, words=words)
+
+    # ---- changes that read only what they touch ------------------------------------------------
+
+    @property
+    def takes_changes(self) -> bool:
+        return True
+
+    def read_articles(self, doc_ids: Collection[str]) -> CurrentArticles | None:
+        """The version in use's digests and counts, and these articles whole: their passages are read
+        by id (an article's are consecutive), nothing else of the version."""
+        with self.snapshot() as connection:
+            current = self._current(connection)
+            if current is None:
+                return None
+            number, name, record, passages, total_terms = current
+            try:
+                manifest = self._manifest(record, name)
+            except IndexMismatchError:
+                return None
+            digests = dict(
+                connection.execute(
+                    "SELECT doc_id, digest FROM newsbot.articles WHERE corpus = %s AND removed_in IS NULL",
+                    (self.corpus,),
+                ).fetchall()
             )
-        return stored
+            articles = connection.execute(
+                "SELECT doc_id, digest, record, first_passage, passages FROM newsbot.articles "
+                "WHERE corpus = %s AND removed_in IS NULL AND doc_id = ANY(%s) ORDER BY first_passage",
+                (self.corpus, list(doc_ids)),
+            ).fetchall()
+            ids = [first + offset for *_, first, count in articles for offset in range(count)]
+            rows = connection.execute(
+                "SELECT id, chunk, embedding FROM newsbot.passages WHERE id = ANY(%s) ORDER BY id", (ids,)
+            ).fetchall()
+            postings = connection.execute(
+                "SELECT passage_id, term, tf FROM newsbot.postings WHERE passage_id = ANY(%s)", (ids,)
+            ).fetchall()
+        touched = _stored_version(name, manifest, articles, rows, postings, read_words=lambda: self._words_of(number))
+        return CurrentArticles(name, manifest, digests, int(passages), float(total_terms), touched)
+
+    def _words_of(self, number: int) -> dict[str, int]:
+        with self.snapshot() as connection:
+            return one_value(
+                connection.execute(
+                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, number)
+                )
+            )
+
+    def publish_change(self, change: VersionChange, keep: int) -> str:
+        connection = self.connection()
+        name = dt.datetime.now(dt.UTC).strftime(VERSION_NAME)
+        started = time.perf_counter()
+        with self.told(), connection.transaction():
+            current = connection.execute(
+                "SELECT v.number, v.name FROM newsbot.corpora c JOIN newsbot.versions v ON v.corpus = c.name "
+                "AND v.number = c.current WHERE c.name = %s FOR UPDATE OF c",
+                (self.corpus,),
+            ).fetchone()
+            if current is None or current[1] != change.base:
+                raise VersionChanged(f"the index in {self.location} changed while it was being changed", "try again")
+            number = one_value(
+                connection.execute(
+                    "SELECT coalesce(max(number), 0) + 1 FROM newsbot.versions WHERE corpus = %s", (self.corpus,)
+                )
+            )
+            new = NewVersion(
+                change.manifest, change.added, change.chunk_lines, change.vectors, change.terms, change.words
+            )
+            if change.removed:
+                mark_removed(connection, self.corpus, change.removed, number)
+            if change.added:
+                insert_rows(connection, self.corpus, new, list(change.added.values()), number)
+            ensure_vector_index(connection, self.corpus, change.manifest.dimension)
+            self._insert_version(connection, number, name, change.manifest, change.words, change.total_terms)
+            prune_versions(connection, self.corpus, keep)
+        self.last_publish = {"insert": time.perf_counter() - started, "vector_index": 0.0}
+        log.info(
+            "stored version %s of %s as a change: %d articles written, %d gone (%.1f s)",
+            name,
+            self.location,
+            len(change.added),
+            len(change.removed),
+            self.last_publish["insert"],
+        )
+        return name
+
+    def _insert_version(
+        self,
+        connection: psycopg.Connection[Any],
+        number: int,
+        name: str,
+        manifest: Manifest,
+        words: dict[str, int],
+        total_terms: float,
+    ) -> None:
+        """The version's row, and the switch to it."""
+        connection.execute(
+            "INSERT INTO newsbot.versions (corpus, number, name, manifest, words, passages, total_terms) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (self.corpus, number, name, _json(manifest.to_record()), _json(words), manifest.chunks, total_terms),
+        )
+        connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
         connection = self.connection()
@@ -308,20 +399,7 @@ class PostgresStore(VersionStore):
             started = time.perf_counter()
             ensure_vector_index(connection, self.corpus, new.manifest.dimension)  # after the rows: built in bulk once
             timings["vector_index"] = time.perf_counter() - started
-            connection.execute(
-                "INSERT INTO newsbot.versions (corpus, number, name, manifest, words, passages, total_terms) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    self.corpus,
-                    number,
-                    name,
-                    _json(new.manifest.to_record()),
-                    _json(new.words),
-                    len(new.chunk_lines),
-                    float(new.terms.counts.sum()),
-                ),
-            )
-            connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
+            self._insert_version(connection, number, name, new.manifest, new.words, float(new.terms.counts.sum()))
             prune_versions(connection, self.corpus, keep)
         if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
             with self.told():  # marks the new rows visible to all, so BM25 reads its index alone
@@ -414,6 +492,42 @@ class PostgresStore(VersionStore):
             raise IndexMismatchError(f"the index in {self.location} is damaged ({error})", REBUILD_HINT) from None
         rows_by_article = {meta["doc_id"]: range(first, first + count) for meta, first, count in rows}
         return PostgresIndex(self, number, name, manifest, articles, rows_by_article, passages, total_terms, embedder)
+
+
+def _stored_version(
+    name: str,
+    manifest: Manifest,
+    articles: list[tuple],
+    rows: list[tuple],
+    postings: list[tuple],
+    *,
+    words: dict[str, int] | None = None,
+    read_words: Any = None,
+) -> StoredVersion:
+    """A StoredVersion of these articles (doc_id, digest, record, first_passage, passages), their passages
+    (id, chunk, embedding; by id) and postings (passage id, word, count): rows numbered from 0 by id."""
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    stored = StoredVersion(
+        name,
+        manifest,
+        chunk_lines=[row[1].encode() for row in rows],
+        vectors=np.vstack([array_of(row[2]) for row in rows]).astype(np.float32)
+        if rows
+        else np.zeros((0, manifest.dimension), dtype=np.float32),
+        terms=_term_counts(postings, ids),
+        words=words,
+        read_words=read_words,
+    )
+    for doc_id, digest, line, first, count in articles:
+        position = int(np.searchsorted(ids, first))
+        record = json.loads(line)
+        stored.articles[doc_id] = StoredArticle(
+            Article(ArticleMeta.from_json(record), record["text"]),
+            digest,
+            line.encode(),
+            range(position, position + count),
+        )
+    return stored
 
 
 def _term_counts(postings: list[tuple], ids: np.ndarray) -> TermCounts:

@@ -23,12 +23,16 @@ ID_LOCK = 0x6E657774
 
 def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list[str], number: int) -> None:
     """Mark these articles and their passages gone from version `number` on, and count their words out."""
-    for table in ("articles", "passages"):
-        connection.execute(
-            f"UPDATE newsbot.{table} SET removed_in = %s WHERE corpus = %s AND removed_in IS NULL "
-            "AND doc_id = ANY(%s)",
-            (number, corpus, doc_ids),
-        )
+    connection.execute(  # by id: an article's passages are consecutive, from its first_passage
+        "UPDATE newsbot.passages p SET removed_in = %s FROM newsbot.articles a WHERE a.corpus = %s "
+        "AND a.removed_in IS NULL AND a.doc_id = ANY(%s) AND p.id >= a.first_passage "
+        "AND p.id < a.first_passage + a.passages AND p.removed_in IS NULL",
+        (number, corpus, doc_ids),
+    )
+    connection.execute(
+        "UPDATE newsbot.articles SET removed_in = %s WHERE corpus = %s AND removed_in IS NULL AND doc_id = ANY(%s)",
+        (number, corpus, doc_ids),
+    )
     connection.execute(
         "UPDATE newsbot.term_df t SET df = t.df - d.n FROM (SELECT po.term, count(*)::int AS n FROM newsbot.postings po "
         "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in = %s GROUP BY po.term) d "
@@ -80,13 +84,13 @@ def insert_rows(
             copy.write_row(
                 (passage_id, corpus, doc_id, number, new.chunk_lines[position].decode(), new.vectors[position])
             )
-    insert_postings(connection, corpus, new.terms, positions, ids)
-    connection.execute(
-        "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
-        "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.added_in = %s GROUP BY po.term "
-        "ON CONFLICT (corpus, term) DO UPDATE SET df = newsbot.term_df.df + excluded.df",
-        (corpus, corpus, number),
-    )
+    frequencies = insert_postings(connection, corpus, new.terms, positions, ids)
+    if frequencies:
+        connection.execute(
+            "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, * FROM unnest(%s::text[], %s::int[]) "
+            "ON CONFLICT (corpus, term) DO UPDATE SET df = newsbot.term_df.df + excluded.df",
+            (corpus, list(frequencies), list(frequencies.values())),
+        )
 
 
 def prune_versions(connection: psycopg.Connection[Any], corpus: str, keep: int) -> None:
@@ -139,11 +143,12 @@ def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimens
 
 def insert_postings(
     connection: psycopg.Connection[Any], corpus: str, terms: TermCounts, positions: np.ndarray, ids: np.ndarray
-) -> None:
+) -> dict[str, int]:
     """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`, written
-    word by word (a word's postings then sit together on disk, where a search reads them)."""
+    word by word (a word's postings then sit together on disk, where a search reads them). Returns how
+    many of these passages hold each word."""
     if not len(positions):
-        return
+        return {}
     words = np.empty(len(terms.vocabulary), dtype=object)
     for word, column in terms.vocabulary.items():
         words[column] = _copy_text(word)
@@ -166,6 +171,8 @@ def insert_postings(
             copy.write(
                 "".join(f"{prefix}{word}\t{passage_id}\t{tf:g}\t{length:g}\n" for word, passage_id, tf, length in rows)
             )
+    held = np.bincount(counts.indices, minlength=len(terms.vocabulary))
+    return {word: int(held[column]) for word, column in terms.vocabulary.items() if held[column]}
 
 
 def _copy_text(value: str) -> str:
