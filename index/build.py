@@ -240,18 +240,10 @@ def _write_change(
         "embedded": embedded,
         "reused": current.passages - len(removed_rows) + len(chunk_lines) - embedded,
     }
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model=embedder.name,
-        dimension=embedder.dimension,
-        max_tokens=embedder.max_tokens,
-        chunker=settings.to_json(),
-        corpus_fingerprint=_fingerprint(after.values()),
-        corpus_paths=current.manifest.corpus_paths,
+    manifest = dataclasses.replace(
+        _manifest(embedder, settings, after.values(), current.manifest.corpus_paths, started),
         articles=len(after),
         chunks=current.passages - len(removed_rows) + len(chunk_lines),
-        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        build_seconds=round(time.perf_counter() - started, 3),
         answerability=carried.to_json(),
         changes=changes,
     )
@@ -373,18 +365,8 @@ def _write_version(
     vector_index.add(np.arange(len(chunk_lines)), vectors)
     lexical = LexicalIndex.from_counts(terms)
     words = _word_counts(articles, kept, stored)
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model=embedder.name,
-        dimension=embedder.dimension,
-        max_tokens=embedder.max_tokens,
-        chunker=settings.to_json(),
-        corpus_fingerprint=_fingerprint(digests),
-        corpus_paths=corpus_paths,
-        articles=len(articles),
-        chunks=len(chunk_lines),
-        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        build_seconds=round(time.perf_counter() - started, 3),
+    manifest = dataclasses.replace(
+        _manifest(embedder, settings, digests, corpus_paths, started), articles=len(articles), chunks=len(chunk_lines)
     )
     searchable = NewsIndex(
         "(being built)",
@@ -430,6 +412,25 @@ def _write_version(
         removed=changes["removed"],
         embedded=changes["embedded"],
         reused=changes["reused"],
+    )
+
+
+def _manifest(
+    embedder: Embedder, settings: ChunkerSettings, digests: Iterable[str], corpus_paths: list[str], started: float
+) -> Manifest:
+    """A new version's manifest, its counts of articles and passages still to be set."""
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        model=embedder.name,
+        dimension=embedder.dimension,
+        max_tokens=embedder.max_tokens,
+        chunker=settings.to_json(),
+        corpus_fingerprint=_fingerprint(digests),
+        corpus_paths=corpus_paths,
+        articles=0,
+        chunks=0,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
     )
 
 

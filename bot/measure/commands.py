@@ -66,6 +66,12 @@ MEASURE_COMMANDS = CommandTable()
         "and without (docs/quality.md)",
     ),
     option(
+        "--recency",
+        action="store_true",
+        help="with --training-years: instead, how the passages that answer a question asking for the latest are "
+        "best ordered (docs/quality.md)",
+    ),
+    option(
         "--weeks-step",
         metavar="N",
         type=int,
@@ -80,11 +86,20 @@ def cmd_eval(app: Newsbot, args: argparse.Namespace) -> int:
 
         run_time_words(app, args.eval_dir, args.cache)
         return 0
+    if args.recency and not args.training_years:
+        raise UsageError(
+            "--recency measures on RealTime QA's training years", "give their checkout with --training-years"
+        )
     if args.training_years:
         from .training_years import run_training_years
 
         if args.weeks_step < 1:
             raise UsageError("--weeks-step must be at least 1", "give a positive count")
+        if args.recency:
+            from .recency import run_recency
+
+            run_recency(app, args.training_years, args.weeks_step, args.cache)
+            return 0
         run_training_years(app, args.training_years, args.weeks_step, args.cache)
         return 0
     if args.abstention:
