@@ -36,6 +36,7 @@ from .measure.postgres_hooks import EF_SEARCH, drop_corpus, nearest_passages
 from .measure.synthetic import (
     SyntheticEmbedder,
     exact_neighbours,
+    synthetic_article,
     synthetic_question_texts,
     synthetic_questions,
     synthetic_version,
@@ -142,6 +143,7 @@ __all__ = [
     "read_queries",
     "SyntheticEmbedder",
     "exact_neighbours",
+    "synthetic_article",
     "synthetic_question_texts",
     "synthetic_questions",
     "synthetic_version",

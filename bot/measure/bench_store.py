@@ -19,15 +19,18 @@ from index import (
     EF_SEARCH,
     PASSAGES_PER_ANSWER,
     SEARCH_CANDIDATES,
+    ChunkerSettings,
     PostgresStore,
     SyntheticEmbedder,
     drop_corpus,
     exact_neighbours,
     nearest_passages,
     percentile,
+    synthetic_article,
     synthetic_question_texts,
     synthetic_questions,
     synthetic_version,
+    update_index,
 )
 
 from ..core.service import Newsbot, database_url, store_for
@@ -98,6 +101,7 @@ def run_bench_store(
                 flush=True,
             )
         _hybrid_questions(store, asked, synthetic_question_texts(version, len(asked)))
+        _one_article_changed(store)
         if keep or reuse:
             print(f"postgres: the corpus {store.corpus} stays in the database for --reuse")
         else:
@@ -132,6 +136,35 @@ def _hybrid_questions(store: PostgresStore, vectors: np.ndarray, texts: list[str
         print(
             f"postgres hybrid question ({label}): p50 {percentile(whole, 0.5):.1f} ms, p99 {percentile(whole, 0.99):.1f} "
             f"ms; BM25 alone p50 {percentile(alone, 0.5):.1f} ms, p99 {percentile(alone, 0.99):.1f} ms",
+            flush=True,
+        )
+
+
+def _one_article_changed(store: PostgresStore) -> None:
+    """One article added, then removed, by a process that did not make the version in use (a store
+    of its own, nothing kept in memory), as a feed or /add changes a corpus."""
+    manifest = store.read_manifest()
+    assert manifest is not None
+    article = synthetic_article("bench-change")
+    size = 0
+    for change in ("added", "removed"):
+        other = PostgresStore(store.url, store.corpus)
+        try:
+            started = time.perf_counter()
+            report = update_index(
+                other,
+                SyntheticEmbedder(manifest),
+                ChunkerSettings(),
+                add=[article] if change == "added" else [],
+                remove=[article.doc_id] if change == "removed" else [],
+            )
+            took = time.perf_counter() - started
+        finally:
+            other.close()
+        size = report.embedded if change == "added" else size
+        print(
+            f"postgres: one article of {size} passages {change} by another process: {took:.2f} s "
+            f"({report.manifest.chunks:,} passages after)",
             flush=True,
         )
 

@@ -7,7 +7,9 @@ questions are stored vectors plus noise. `exact_neighbours` is the ground truth:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 import time
 
 import numpy as np
@@ -15,13 +17,17 @@ import numpy as np
 from ..documents import Article, ArticleMeta
 from ..embedding.base import Embedder
 from ..manifest import FORMAT_VERSION, Manifest
+from ..search.answerability import Calibration
 from ..search.lexical import TermCounts
 from ..search.vectors import VectorIndex
 from ..stores.base import NewVersion, StoredArticle
 from ..text.chunking import ChunkerSettings
 
+WORD = re.compile(r"\S+")
 WORDS = 20_000
 WORDS_PER_PASSAGE = 40
+SYNTHETIC_THRESHOLD = 0.6
+"""The answer threshold a synthetic version records (nothing measures one on generated words)."""
 PASSAGES_PER_ARTICLE = 10
 
 
@@ -93,6 +99,7 @@ def synthetic_version(passages: int, dimension: int, seed: int = 7, clusters: in
         chunks=passages,
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         build_seconds=0.0,
+        answerability=Calibration(SYNTHETIC_THRESHOLD, passages=passages).to_json(),  # carried by a small change
     )
     return NewVersion(manifest, articles, chunk_lines, vectors, terms, {})
 
@@ -122,8 +129,8 @@ def synthetic_question_texts(version: NewVersion, count: int, words: int = 6, se
 
 
 class SyntheticEmbedder(Embedder):
-    """Stands for the model of a synthetic version, whose questions come with their vectors: it
-    embeds nothing."""
+    """Stands for the model of a synthetic version: a text's vector is a random unit vector seeded by
+    the text (questions come with their own vectors); word pieces are words."""
 
     max_tokens = 256
 
@@ -132,13 +139,32 @@ class SyntheticEmbedder(Embedder):
         self.dimension = manifest.dimension
 
     def embed_batch(self, texts):
-        raise NotImplementedError("a synthetic corpus's questions are given as vectors")
+        vectors = np.vstack(
+            [
+                np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little"))
+                .standard_normal(self.dimension)
+                .astype(np.float32)
+                for text in texts
+            ]
+        )
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     def count_tokens(self, texts):
-        return [len(text.split()) for text in texts]
+        return [len(WORD.findall(text)) for text in texts]
 
     def token_offsets(self, text):
-        raise NotImplementedError("a synthetic corpus is not chunked again")
+        return [match.span() for match in WORD.finditer(text)]
+
+
+def synthetic_article(doc_id: str, passages: int = PASSAGES_PER_ARTICLE, seed: int = 17) -> Article:
+    """One more article of Zipf-drawn words, about `passages` passages long (a change to measure)."""
+    rng = np.random.default_rng(seed)
+    words = np.minimum(rng.zipf(1.3, size=passages * WORDS_PER_PASSAGE * 2) - 1, WORDS - 1)
+    paragraphs = [
+        " ".join(f"w{w}" for w in words[first : first + WORDS_PER_PASSAGE]) + "."
+        for first in range(0, len(words), WORDS_PER_PASSAGE)
+    ]
+    return Article(ArticleMeta(doc_id, f"Article {doc_id}", "Synthetic"), "\n\n".join(paragraphs))
 
 
 def exact_neighbours(vectors: np.ndarray, asked: np.ndarray, k: int) -> tuple[list[list[int]], list[float], float]:

@@ -3,6 +3,7 @@ another process switches, the bot's shared state, migration, and one-line errors
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 
@@ -217,6 +218,11 @@ def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
     assert "faiss (flat, exact): inserted" in out and "postgres: inserted" in out
     recalls = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if "recall@10 against exact search" in line]
     assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
+    assert "postgres hybrid question (words read from the database): p50" in out
+    assert "postgres hybrid question (words cached): p50" in out
+    added = re.search(r"one article of (\d+) passages added by another process: .* \(([\d,]+) passages after\)", out)
+    assert added and int(added[2].replace(",", "")) == 3000 + int(added[1]) > 3000, out
+    assert re.search(r"one article of \d+ passages removed by another process: .* \(3,000 passages after\)", out)
     status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--reuse")
     assert status == 0 and "reusing the corpus bench-3000" in out, err
     status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20")
