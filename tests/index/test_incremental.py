@@ -289,7 +289,9 @@ def test_stats_say_what_the_last_build_did(tmp_path):
     )
 
 
-def test_a_change_on_postgres_reads_and_writes_only_the_articles_it_touches(corpus, tmp_path, postgres_url, monkeypatch):
+def test_a_change_on_postgres_reads_and_writes_only_the_articles_it_touches(
+    corpus, tmp_path, postgres_url, monkeypatch
+):
     """Another process (nothing kept in memory) adds, edits and removes articles: it reads only those
     articles' passages, never the whole version, and the result is what a full build makes."""
     from index import PostgresStore

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .store import PostgresStore
 
 EF_SEARCH = 200
-"""HNSW candidates examined per search (pgvector's ef_search): at least the 100 fusion takes."""
+"""HNSW candidates examined per search (pgvector's ef_search): at least the 100 fusion takes, and twice
+what a deeper search asks for (at ef_search = k, the last of k are the likeliest missed)."""
 SEARCH_TIMEOUT_MS = 5_000
 """The longest one search's statements may run (statement_timeout): a question that would take longer
 is refused (`SearchTimeoutError`), so no text a member sends can hold the database for long."""
@@ -140,7 +141,7 @@ class PostgresVectors:
             connection.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true), "
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                (str(max(self.ef_search, k)),),
+                (str(max(self.ef_search, 2 * k)),),
             )
             rows = connection.execute(
                 self._query(allowed is not None),

@@ -20,8 +20,7 @@ def write_corpus(folder, articles: int = 60, seed: int = 5):
     folder.mkdir()
     for number in range(articles):
         paragraphs = [
-            " ".join(rng.choices(WORDS, weights=[1 / (i + 1) for i in range(len(WORDS))], k=rng.randint(5, 80)))
-            + "."
+            " ".join(rng.choices(WORDS, weights=[1 / (i + 1) for i in range(len(WORDS))], k=rng.randint(5, 80))) + "."
             for _ in range(rng.randint(1, 4))
         ]
         (folder / f"a{number:02d}.txt").write_text(f"Story {number}\n\n" + "\n\n".join(paragraphs) + "\n")
