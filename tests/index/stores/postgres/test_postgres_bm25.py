@@ -134,3 +134,21 @@ def test_a_version_made_elsewhere_or_after_a_rollback_never_answers_from_cached_
             rebuilt.close()
     finally:
         other.close()
+
+
+def test_words_of_any_spelling_and_length_are_stored_and_found(tmp_path, postgres_url):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    odd = ["café", "naïve", "back\\slash", "tab\tbed", "日本語", "x" * 120, "ab"]
+    for number, word in enumerate(odd):
+        (corpus / f"o{number}.txt").write_text(f"Story {number}\n\nThe council met about {word} on Monday.\n")
+    store = PostgresStore(postgres_url, "odd words")
+    try:
+        build_index([corpus], store, FakeEmbedder())
+        build_index([corpus], tmp_path / "ix", FakeEmbedder())
+        in_sql, in_memory = store.open(FakeEmbedder()), open_index(tmp_path / "ix", FakeEmbedder())
+        for word in odd:
+            found = scored(in_sql, word, 10)
+            assert found and same(found, scored(in_memory, word, 10)), word
+    finally:
+        store.close()
