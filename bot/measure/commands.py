@@ -1,4 +1,4 @@
-"""The measurement commands of `newsbot` (eval, bench, bench-store, bench-changes), declared here and
+"""The measurement commands of `newsbot` (eval, bench, bench-search, bench-store, bench-changes), declared here and
 added to the command line by bot/terminal/cli.py. Each imports what it runs when it runs: the
 command line itself starts without them."""
 
@@ -217,6 +217,21 @@ def cmd_bench_store(app: Newsbot, args: argparse.Namespace) -> int:
     if args.passages < 100 or args.queries < 1 or args.queries > args.passages:
         raise UsageError("--passages must be at least 100, and --queries from 1 to --passages", "give other counts")
     run_bench_store(app, args.passages, args.queries, reuse=args.reuse, keep=args.keep, clusters=max(args.clusters, 0))
+    return 0
+
+
+@MEASURE_COMMANDS.command(
+    "bench-search",
+    "how long the index in use takes to search: BM25 alone and the whole hybrid question, p50/p99 (prints figures)",
+    option("--queries", metavar="FILE", type=Path, required=True, help="BEIR queries.jsonl: the questions asked"),
+    option("--passes", type=int, default=5, metavar="N", help="times each question is asked (default 5)"),
+)
+def cmd_bench_search(app: Newsbot, args: argparse.Namespace) -> int:
+    from .bench_search import run_bench_search
+
+    if args.passes < 1:
+        raise UsageError("--passes must be at least 1", "give a positive count")
+    run_bench_search(app, args.queries, args.passes)
     return 0
 
 

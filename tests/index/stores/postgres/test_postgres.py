@@ -142,6 +142,14 @@ def test_migrate_copies_an_index_folder_without_embedding_and_answers_alike(cli,
     status, out, _ = cli("index", "stats")
     assert status == 0 and "22" in out and out.startswith("Index:     corpus 'index' of postgresql://postgres@/test_")
 
+    questions = tmp_path / "queries.jsonl"
+    questions.write_text('{"_id": "1", "text": "flour Russia"}\n{"_id": "2", "text": "Pyongyang anniversary"}\n')
+    status, out, err = cli("bench-search", "--queries", str(questions), "--passes", "2")
+    assert status == 0, err
+    for way in ("postgres, word postings cached", "postgres, word postings read from the database", "faiss"):
+        for part in ("BM25 alone", "hybrid question"):
+            assert re.search(rf"^{way}[^:]*: {part} p50 [\d.]+ ms, p99 [\d.]+ ms$", out, re.MULTILINE), (way, part, out)
+
 
 def _passages(answer_json: str) -> list:
     import json
