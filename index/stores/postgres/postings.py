@@ -49,7 +49,11 @@ class WordPostings:
         counts = rows["count"].astype(np.float64)
         lengths = rows["length"].astype(np.float64)
         parts = counts / (counts + BM25_K1 * (1 - BM25_B + BM25_B * lengths / self.average_length))
-        return rows["passage_id"].astype(np.int64), bm25_idf(self.passages, frequency) * parts
+        ids, scores = rows["passage_id"].astype(np.int64), bm25_idf(self.passages, frequency) * parts
+        if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):  # sorted by id: looked up by binary search
+            order = np.argsort(ids, kind="stable")
+            ids, scores = ids[order], scores[order]
+        return ids, scores
 
 
 class PostingsCache:
@@ -115,27 +119,67 @@ class PostingsCache:
         return found
 
 
+LOOK_UP_FROM = 20_000
+"""Postings a word must have for MaxScore to consider looking it up rather than summing it (`top_passages`):
+below that, summing costs less than checking."""
+
+
 def top_passages(
     arrays: list[tuple[np.ndarray, np.ndarray, int]], k: int, allowed: np.ndarray | None
 ) -> list[tuple[int, float]]:
     """The k passages of highest summed score, as (passage id, score), score then id ordering ties;
-    `arrays` holds each word's (passage ids, scores, weight). With `allowed`, only those ids."""
-    arrays = [(ids, scores, weight) for ids, scores, weight in arrays if len(ids)]
-    if not arrays or k <= 0:
+    `arrays` holds each word's (passage ids, sorted, scores, weight). With `allowed`, only those ids.
+
+    Exact, without summing every posting of the commonest words when it need not (MaxScore): words are
+    summed rarest first, and before a word of `LOOK_UP_FROM` postings or more, when the highest shares
+    it and the words after it could add to a passage fall short of the k-th best score so far, no
+    passage they alone hold can reach the k; they are then only looked up for the passages found (a
+    binary search each), not summed over all of theirs."""
+    words = sorted(
+        ((ids, scores * weight) for ids, scores, weight in arrays if len(ids)), key=lambda word: len(word[0])
+    )
+    if not words or k <= 0:
         return []
-    ids = np.concatenate([ids for ids, _, _ in arrays])
-    weighted = np.concatenate([scores * weight for _, scores, weight in arrays])
-    lowest, highest = int(ids.min()), int(ids.max())
-    if highest - lowest < 4 * len(ids) + 1_000_000:  # ids of a corpus are mostly consecutive: count by offset
-        totals = np.bincount(ids - lowest, weights=weighted)
-        passage_ids = np.flatnonzero(totals) + lowest
-        totals = totals[passage_ids - lowest]
-    else:
-        passage_ids, positions = np.unique(ids, return_inverse=True)
-        totals = np.bincount(positions, weights=weighted)
+    lowest = min(int(ids[0]) for ids, _ in words)
+    span = max(int(ids[-1]) for ids, _ in words) - lowest + 1
+    if span > 4 * sum(len(ids) for ids, _ in words) + 1_000_000:  # ids far apart: count by position instead
+        passage_ids, positions = np.unique(np.concatenate([ids for ids, _ in words]), return_inverse=True)
+        totals = np.bincount(positions, weights=np.concatenate([scores for _, scores in words]))
+        return _best(*_admitted(passage_ids, totals, allowed), k)
+    highest = [float(scores.max()) for _, scores in words]
+    dense = np.zeros(span)
+    for position, (ids, scores) in enumerate(words):
+        if position and len(ids) >= LOOK_UP_FROM:
+            passage_ids, totals = _admitted(np.flatnonzero(dense) + lowest, None, allowed, dense, lowest)
+            bound = sum(highest[position:]) * (1 + 1e-9)  # the most the words left can add to a passage
+            if len(totals) >= k and np.partition(totals, len(totals) - k)[len(totals) - k] > bound:
+                for word_ids, word_scores in words[position:]:
+                    at = np.minimum(np.searchsorted(word_ids, passage_ids), len(word_ids) - 1)
+                    totals = totals + np.where(word_ids[at] == passage_ids, word_scores[at], 0.0)
+                return _best(passage_ids, totals, k)
+        dense[ids - lowest] += scores  # a word's ids are distinct: no two adds to one place
+    return _best(*_admitted(np.flatnonzero(dense) + lowest, None, allowed, dense, lowest), k)
+
+
+def _admitted(
+    passage_ids: np.ndarray,
+    totals: np.ndarray | None,
+    allowed: np.ndarray | None,
+    dense: np.ndarray | None = None,
+    lowest: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The passages `allowed` admits, with their totals (read from `dense` when not given)."""
     if allowed is not None:
-        keep = np.isin(passage_ids, allowed)
-        passage_ids, totals = passage_ids[keep], totals[keep]
+        admitted = np.isin(passage_ids, allowed)
+        passage_ids, totals = passage_ids[admitted], None if totals is None else totals[admitted]
+    if totals is None:
+        assert dense is not None
+        totals = dense[passage_ids - lowest]
+    return passage_ids, totals
+
+
+def _best(passage_ids: np.ndarray, totals: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k of highest total, score then id ordering ties (those scoring nothing left out)."""
     keep = totals > 0
     passage_ids, totals = passage_ids[keep], totals[keep]
     if len(totals) > k:  # the k best, with every passage tied with the k-th, then ordered exactly

@@ -1,5 +1,6 @@
 """Searching a version in PostgreSQL: metadata in memory, passages and vectors fetched by id, the
-nearest passages by pgvector's HNSW index and BM25 scored in SQL, all in one snapshot per search."""
+nearest passages by pgvector's HNSW index and BM25 over word postings read once per version (postings.py),
+all in one snapshot per search."""
 
 from __future__ import annotations
 
@@ -217,7 +218,7 @@ class PostgresLexical:
         return self._store.postings_cache.frequencies(self._words, words, self._read_frequencies)
 
     def _read_frequencies(self, words: list[str]) -> dict[str, int]:
-        with self._store.snapshot() as connection:
+        with self._store.snapshot(self._version[0]) as connection:  # never another version's, cached as this one's
             return dict(
                 connection.execute(
                     "SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
@@ -227,7 +228,7 @@ class PostgresLexical:
 
     def _read_postings(self, words: list[str]) -> dict[str, bytes]:
         """Each word's postings in use, packed by the server into one value (postings.PACKED)."""
-        with self._store.snapshot() as connection:
+        with self._store.snapshot(self._version[0]) as connection:
             rows = connection.execute(
                 "SELECT po.term, string_agg(int8send(po.passage_id) || float4send(po.tf) || float4send(po.length), "
                 "''::bytea) FROM newsbot.postings po WHERE po.corpus = %(corpus)s AND po.term = ANY(%(terms)s) "
