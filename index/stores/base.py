@@ -6,7 +6,9 @@ and term count, and the answer calibration measured on it), then hands it to the
 makes it the version in use in one step: readers see the old corpus or the new, never half. Every
 store keeps earlier versions to go back to (`serve_previous`), takes one writer at a time (`lock`),
 and gives the build the version in use to start from (`read_current`), so only what changed is
-embedded.
+embedded. A store that `takes_changes` (a database) also takes a change of a few articles as a
+change: the build reads only what it touches (`read_articles`) and hands over only that
+(`VersionChange`, `publish_change`), so a change costs what it changes, not what the corpus holds.
 """
 
 from __future__ import annotations
