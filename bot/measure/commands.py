@@ -1,5 +1,5 @@
-"""The measurement commands of `newsbot` (eval, bench, bench-search, bench-store, bench-changes), declared here and
-added to the command line by bot/terminal/cli.py. Each imports what it runs when it runs: the
+"""The measurement commands of `newsbot` (eval, bench, bench-search, bench-store, bench-changes), declared
+here and added to the command line by bot/terminal/cli.py. Each imports what it runs when it runs: the
 command line itself starts without them."""
 
 from __future__ import annotations
@@ -187,8 +187,9 @@ def _bench_compare(app: Newsbot, args: argparse.Namespace) -> int:
 
 @MEASURE_COMMANDS.command(
     "bench-store",
-    "the PostgreSQL store beside FAISS on synthetic data: rows/s inserted, query p50/p99, HNSW recall@10 "
-    "(prints figures; writes a corpus bench-N into the database of [store] url, and drops it)",
+    "the PostgreSQL store beside FAISS on synthetic data: rows/s inserted, query p50/p99, HNSW recall@10, the "
+    "whole hybrid question, one article changed by another process (prints figures; writes a corpus bench-N "
+    "into the database of [store] url, and drops it)",
     option("--passages", type=int, default=1_000_000, metavar="N", help="default 1,000,000"),
     option("--queries", type=int, default=500, metavar="N", help="default 500"),
     option(
