@@ -318,30 +318,25 @@ def timeline_page(app: Newsbot, topic: str, timeline_id: str, page: int) -> tupl
 
 
 class TimelinePageButton(
-    Button, template=r"nb:timeline:(?P<timeline_id>[0-9a-f]{16}):(?P<page>\d+):(?P<direction>prev|next)"
+    AnswerButton, template=r"nb:timeline:(?P<timeline_id>[0-9a-f]{16}):(?P<page>\d+):(?P<direction>prev|next)"
 ):
     """Turns a timeline to another page: its topic is kept under the id, like an answer's question."""
 
     def __init__(self, timeline_id: str, page: int | str, direction: str, disabled: bool = False) -> None:
         super().__init__(
+            timeline_id,
             discord.ui.Button(
                 label="Earlier" if direction == "prev" else "Later",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"nb:timeline:{timeline_id}:{page}:{direction}",
                 disabled=disabled,
-            )
+            ),
         )
-        self.timeline_id, self.page = timeline_id, int(page)
+        self.page = int(page)
 
-    @friendly_errors
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = client_of(interaction)
-        stored = await client.in_state(client.state.answer, self.timeline_id)
-        if stored is None:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
-            return
+    async def pressed(self, interaction: discord.Interaction, client: NewsbotClient, stored: StoredAnswer) -> None:
         app = client.app_for(interaction.guild_id)
-        embed, view = await client.in_index(timeline_page, app, stored.question, self.timeline_id, self.page)
+        embed, view = await client.in_index(timeline_page, app, stored.question, self.answer_id, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 

@@ -527,6 +527,20 @@ async def test_timeline_lists_a_storys_articles_oldest_first_with_timestamps(fak
     assert "oldest first" in embed["footer"]["text"]
 
 
+async def test_timeline_pages_turn_with_their_buttons(fake, seed_app, monkeypatch):
+    monkeypatch.setattr("bot.discord_bot.views.TIMELINE_PER_PAGE", 1)  # the seeds' two articles: two pages
+    async with running_bot(fake, seed_app(cooldown_seconds=0)):
+        first = dict(await fake.followup(await fake.slash("timeline", topic="North Korea and Russia friendship")))
+        later = next(cid for cid in fake.buttons(first) if cid.endswith(":1:next"))
+        at = len(fake.requests)
+        turned = await fake.callback(await fake.click(first, later), after=at)
+    assert embed_of(first)["footer"]["text"].startswith("Page 1 of 2")
+    assert "<t:1500465600:D>" in embed_of(first)["description"]
+    assert turned.body["type"] == 7  # the message edited in place
+    page_two = turned.body["data"]["embeds"][0]
+    assert page_two["footer"]["text"].startswith("Page 2 of 2") and "<t:1626782400:D>" in page_two["description"]
+
+
 async def test_gaps_show_moderators_what_members_asked_that_was_not_answered(fake, seed_app):
     async with running_bot(fake, seed_app(cooldown_seconds=0)) as client:
         for question in (
