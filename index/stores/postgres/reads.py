@@ -69,13 +69,7 @@ class PostgresIndex(NewsIndex):
         return self.store.snapshot(self.number, timeout_ms=SEARCH_TIMEOUT_MS)
 
     def _read_version_words(self) -> dict[str, int]:
-        with self.store.snapshot(self.number) as connection:
-            return one_value(
-                connection.execute(
-                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s",
-                    (self.store.corpus, self.number),
-                )
-            )
+        return self.store.version_words(self.number)
 
     def _chunks_at(self, rows: list[int]) -> list[Chunk]:
         found = self.passages.many(rows)

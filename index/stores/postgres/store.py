@@ -291,11 +291,14 @@ class PostgresStore(VersionStore):
             postings = connection.execute(
                 "SELECT passage_id, term, tf FROM newsbot.postings WHERE passage_id = ANY(%s)", (ids,)
             ).fetchall()
-        touched = _stored_version(name, manifest, articles, rows, postings, read_words=lambda: self._words_of(number))
+        touched = _stored_version(
+            name, manifest, articles, rows, postings, read_words=lambda: self.version_words(number)
+        )
         return CurrentArticles(name, manifest, digests, int(passages), float(total_terms), touched)
 
-    def _words_of(self, number: int) -> dict[str, int]:
-        with self.snapshot() as connection:
+    def version_words(self, number: int) -> dict[str, int]:
+        """The word counts (search/spelling.py) of version `number`; VersionChanged when it is no longer in use."""
+        with self.snapshot(number) as connection:
             return one_value(
                 connection.execute(
                     "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, number)
