@@ -152,7 +152,7 @@ def top_passages(
     dense = np.zeros(span)
     for position, (ids, scores) in enumerate(words):
         if position and len(ids) >= LOOK_UP_FROM:
-            passage_ids, totals = _admitted(np.flatnonzero(dense) + lowest, None, allowed, dense, lowest)
+            passage_ids, totals = _admitted(*_found(dense, lowest), allowed)
             bound = sum(highest[position:]) * (1 + 1e-9)  # the most the words left can add to a passage
             if len(totals) >= k and np.partition(totals, len(totals) - k)[len(totals) - k] > bound:
                 for word_ids, word_scores in words[position:]:
@@ -160,24 +160,21 @@ def top_passages(
                     totals = totals + np.where(word_ids[at] == passage_ids, word_scores[at], 0.0)
                 return _best(passage_ids, totals, k)
         dense[ids - lowest] += scores  # a word's ids are distinct: no two adds to one place
-    return _best(*_admitted(np.flatnonzero(dense) + lowest, None, allowed, dense, lowest), k)
+    return _best(*_admitted(*_found(dense, lowest), allowed), k)
 
 
-def _admitted(
-    passage_ids: np.ndarray,
-    totals: np.ndarray | None,
-    allowed: np.ndarray | None,
-    dense: np.ndarray | None = None,
-    lowest: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The passages `allowed` admits, with their totals (read from `dense` when not given)."""
-    if allowed is not None:
-        admitted = np.isin(passage_ids, allowed)
-        passage_ids, totals = passage_ids[admitted], None if totals is None else totals[admitted]
-    if totals is None:
-        assert dense is not None
-        totals = dense[passage_ids - lowest]
-    return passage_ids, totals
+def _admitted(passage_ids: np.ndarray, totals: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The passages `allowed` admits, with their totals."""
+    if allowed is None:
+        return passage_ids, totals
+    admitted = np.isin(passage_ids, allowed)
+    return passage_ids[admitted], totals[admitted]
+
+
+def _found(dense: np.ndarray, lowest: int) -> tuple[np.ndarray, np.ndarray]:
+    """The passages with a score in `dense` (indexed by id - `lowest`), and their scores."""
+    offsets = np.flatnonzero(dense)
+    return offsets + lowest, dense[offsets]
 
 
 def _best(passage_ids: np.ndarray, totals: np.ndarray, k: int) -> list[tuple[int, float]]:
