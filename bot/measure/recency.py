@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +41,7 @@ def run_recency(app: Newsbot, checkout: Path, step: int, cache: Path) -> dict[st
         week = read_week(checkout, name)
         if not week.articles:
             continue
-        index = _dated_index(app, week, checkout, cache)
+        index = _dated_index(app, week, cache)
         day = dt.date(int(name[:4]), int(name[4:6]), int(name[6:]))
         for question, right in week.questions:
             if not asks_for_recent(question) or not week.holds(right):
@@ -94,18 +93,14 @@ def _decayed(half_life: int) -> Callable[[tuple[Hit, float, int]], float]:
     return lambda passage: -passage[1] * 0.5 ** (passage[2] / half_life)
 
 
-def _dated_index(app: Newsbot, week: Week, checkout: Path, cache: Path) -> NewsIndex:
+def _dated_index(app: Newsbot, week: Week, cache: Path) -> NewsIndex:
     """The week's index, its articles dated as their search results say (`publish_date`, 2023/01/05)."""
     dates: dict[str, dt.date] = {}
-    for line in (checkout / "past" / week.name[:4] / f"{week.name}_gcs.jsonl").read_text(encoding="utf-8").splitlines():
-        for result in json.loads(line).get("search_result") or []:
-            if isinstance(result, dict) and isinstance(result.get("publish_date"), str) and result.get("url"):
-                try:
-                    dates.setdefault(
-                        result["url"], dt.date.fromisoformat(result["publish_date"][:10].replace("/", "-"))
-                    )
-                except ValueError:
-                    continue
+    for url, written in week.dates.items():
+        try:
+            dates[url] = dt.date.fromisoformat(written[:10].replace("/", "-"))
+        except ValueError:
+            continue
     index = _index_of(app, week, cache)
     urls = {f"{week.name}-{number}": url for number, url in enumerate(week.articles)}  # as _index_of names them
     for doc_id, meta in list(index.articles.items()):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import READERS, NewsIndex
@@ -41,6 +41,8 @@ class Week:
     """(question, its right answer)."""
     articles: dict[str, dict]
     """By URL: title and text."""
+    dates: dict[str, str] = field(default_factory=dict)
+    """By URL: the publish date a search result gives ("2023/01/05"), where one does."""
 
     def holds(self, answer: str) -> bool:
         wanted = _plain(answer)
@@ -71,6 +73,7 @@ def read_week(checkout: Path, name: str) -> Week:
     folder = checkout / "past" / name[:4]
     questions = []
     articles: dict[str, dict] = {}
+    dates: dict[str, str] = {}
     try:
         for line in (folder / f"{name}_qa.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
@@ -80,14 +83,18 @@ def read_week(checkout: Path, name: str) -> Week:
                 continue  # a question without one right answer cannot be labelled
         for line in (folder / f"{name}_gcs.jsonl").read_text(encoding="utf-8").splitlines():
             for result in json.loads(line).get("search_result") or []:
-                if isinstance(result, dict) and len(result.get("text") or "") >= SHORTEST_ARTICLE and result.get("url"):
+                if not isinstance(result, dict) or not result.get("url"):
+                    continue
+                if len(result.get("text") or "") >= SHORTEST_ARTICLE:
                     articles.setdefault(result["url"], {"title": result.get("title") or "", "text": result["text"]})
+                if isinstance(result.get("publish_date"), str):
+                    dates.setdefault(result["url"], result["publish_date"])
     except (OSError, ValueError, AttributeError) as error:
         raise MeasurementError(
             f"the RealTime QA week {name} in {folder} cannot be read ({error})",
             "check the checkout, or give another with --training-years",
         ) from None
-    return Week(name, questions, articles)
+    return Week(name, questions, articles, dates)
 
 
 def run_training_years(app: Newsbot, checkout: Path, step: int, cache: Path) -> dict[str, dict[str, list[bool]]]:
