@@ -41,6 +41,7 @@ from .measure.synthetic import (
     synthetic_questions,
     synthetic_version,
 )
+from .reading import SentenceReader, load_sentence_reader
 from .search.answer_types import READERS, Reader
 from .search.answerability import Judgement, QuestionTerms, judge, passage_sentences
 from .search.filters import SearchFilters, parse_filter_date, parse_query
@@ -113,6 +114,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "embedder_name",
     "load_embedder",
+    "load_sentence_reader",
     "hub_offline",
     "resolve_model_path",
     # searching and answering
@@ -124,6 +126,7 @@ __all__ = [
     "passage_sentences",
     "READERS",
     "Reader",
+    "SentenceReader",
     "SEARCH_MODES",
     "SearchFilters",
     "SEARCH_CANDIDATES",

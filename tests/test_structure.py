@@ -61,9 +61,11 @@ def test_the_public_surface_of_index_is_pinned():
             "BUNDLED_MODEL",
             "RUNTIMES",
             "Embedder",
+            "SentenceReader",
             "SentenceTransformerEmbedder",
             "embedder_name",
             "load_embedder",
+            "load_sentence_reader",
             "hub_offline",
             "resolve_model_path",
             "Hit",
@@ -259,6 +261,7 @@ BACKENDS = (
     "index.stores.postgres",
     "index.embedding.onnx",
     "index.embedding.sentence_transformers",
+    "index.reading.cross_encoder",
 )
 BASES = (
     "index.stores.base",
@@ -266,6 +269,7 @@ BASES = (
     "index.documents",
     "index.errors",
     "index.embedding.base",
+    "index.reading.base",
     "index.search",
     "index.text",
 )

@@ -24,6 +24,7 @@ from index import (
     Reader,
     SearchFilters,
     SearchMode,
+    SentenceReader,
     TimeWindow,
     asks_for_recent,
     judge,
@@ -118,18 +119,20 @@ def build_answer(
     mode: SearchMode = "hybrid",
     filters: SearchFilters = SearchFilters(),
     reader: Reader = "answer-type",
+    sentence_reader: SentenceReader | None = None,
     today: dt.date | None = None,
     latest_first: bool = True,
 ) -> Answer:
     """The answer to a question; `min_answer_score` overrides the corpus's own threshold; `reader` is
-    how the decision reads a passage against the question (`index.judge`)."""
+    how the decision reads a passage against the question (`index.judge`), with `sentence_reader` for
+    the "cross-encoder" reader."""
     question = question.strip()
     hits = index.search(question, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-    judgement = judge(index, question, hits, min_answer_score, reader)
+    judgement = judge(index, question, hits, min_answer_score, reader, sentence_reader)
     searched_for = fixed = None
     if not judgement.answered and (fixed := index.spelling().fix(question)):
         fixed_hits = index.search(fixed, k=k * CANDIDATES_PER_PASSAGE, mode=mode, filters=filters)
-        fixed_judgement = judge(index, fixed, fixed_hits, min_answer_score, reader)
+        fixed_judgement = judge(index, fixed, fixed_hits, min_answer_score, reader, sentence_reader)
         hits, judgement = fixed_hits, fixed_judgement  # closest articles too are those of what was meant
         searched_for = fixed if judgement.answered else None
     if not judgement.answered:

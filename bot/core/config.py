@@ -10,6 +10,7 @@ the program with one line that names the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import reprlib
 import tomllib
@@ -134,7 +135,12 @@ class SearchSettings:
     reader: Reader = _setting("answer-type", " or ".join(f'"{r}"' for r in READERS), lambda v: v in READERS)
     """How the answer decision reads a passage against the question: "answer-type" quotes a passage for a
     how-much or when question only when a sentence of it holds a quantity or a date (index/search/answer_types.py);
-    "off" decides as before it."""
+    "cross-encoder" does that and also quotes only passages with a sentence that `reader_model` scores at least
+    `reader_threshold` (index/reading/); "off" decides as before the answer type."""
+    reader_model: Path | None = _setting(None, "the folder of a sentence-transformers CrossEncoder")
+    """The model of the "cross-encoder" reader: a folder (relative to this file), loaded once, on the first question."""
+    reader_threshold: float = _setting(0.5, "a number", lambda v: math.isfinite(v))
+    """The least score of a sentence that answers, on the model's own scale (a one-output CrossEncoder's: 0 to 1)."""
 
 
 def _is_id_list(value: tuple) -> bool:
@@ -354,6 +360,11 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
             f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
             f"{discord.shard_count}",
             f"use numbers from 0 to {discord.shard_count - 1}",
+        )
+    if config.search.reader == "cross-encoder" and config.search.reader_model is None:
+        raise ConfigError(
+            f'{where}: [search] reader = "cross-encoder" needs a model',
+            'set [search] reader_model to the folder of a sentence-transformers CrossEncoder, or reader = "answer-type"',
         )
     config = dataclasses.replace(config, guilds=_parse_guilds(values.get("guilds", {}), config, where, base))
     if config.store.backend == "postgres":  # each index is the corpus named after its folder in the database

@@ -30,6 +30,7 @@ from index import (
     IndexMissingError,
     NewsIndex,
     SearchFilters,
+    SentenceReader,
     StoredVersion,
     TimeWindow,
     UsageError,
@@ -42,6 +43,7 @@ from index import (
     embedder_name,
     load_corpus,
     load_embedder,
+    load_sentence_reader,
     open_index,
     open_store,
     parse_query,
@@ -50,7 +52,7 @@ from index import (
 )
 
 from .answer import Answer, build_answer
-from .config import DATABASE_URL_ENV, Config, IndexSettings, StoreSettings, corpus_name
+from .config import DATABASE_URL_ENV, Config, IndexSettings, SearchSettings, StoreSettings, corpus_name
 from .timeline import Timeline, build_timeline
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,14 @@ MAX_QUESTION_CHARS = 2000
 
 
 class SharedModel:
-    """The embedding model, loaded on first use (it takes seconds) and shared by every guild's app."""
+    """The embedding model (and the sentence reader's, when one is configured), each loaded on first use (it
+    takes seconds) and shared by every guild's app."""
 
     def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
         self._settings = settings
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._readers: dict[tuple[Path, float], SentenceReader] = {}
         self._announce: BuildProgress | None = None
         self.lazy: Embedder = (
             embedder
@@ -90,6 +94,18 @@ class SharedModel:
                 if announce:
                     announce(LOADING_STAGE, 1, 1)
             return self._embedder
+
+    def sentence_reader(self, search: SearchSettings) -> SentenceReader | None:
+        """The "cross-encoder" reader's model, loaded at its first question; None for the other readers."""
+        if search.reader != "cross-encoder" or search.reader_model is None:
+            return None
+        key = (search.reader_model, search.reader_threshold)
+        with self._lock:
+            if key not in self._readers:
+                started = time.perf_counter()
+                self._readers[key] = load_sentence_reader(str(search.reader_model), search.reader_threshold)
+                log.info("loaded the reader %s in %.2f s", self._readers[key].name, time.perf_counter() - started)
+            return self._readers[key]
 
     @contextmanager
     def announcing(self, progress: BuildProgress | None) -> Iterator[None]:
@@ -186,6 +202,10 @@ class Newsbot:
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
         return self._model.get()
+
+    def sentence_reader(self) -> SentenceReader | None:
+        """The sentence reader `[search] reader = "cross-encoder"` asks (loaded on first use), else None."""
+        return self._model.sentence_reader(self.config.search)
 
     def for_guild(self, guild_id: int | None) -> Newsbot:
         """The app serving a guild: its own corpus and index when [guilds.ID] gives them, else this one.
@@ -429,6 +449,7 @@ class Newsbot:
                 mode=search.mode,
                 filters=filters,
                 reader=search.reader,
+                sentence_reader=self.sentence_reader(),
                 today=today,
                 latest_first=time_words,
             )
@@ -496,6 +517,7 @@ def _timeline_of(app: Newsbot, text: str, today: dt.date | None) -> Timeline:
             filters=filters,
             min_answer_score=search.min_answer_score,
             reader=search.reader,
+            sentence_reader=app.sentence_reader(),
         )
 
     try:

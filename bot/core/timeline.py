@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from index import ArticleMeta, Hit, NewsIndex, Reader, SearchFilters, SearchMode, judge
+from index import ArticleMeta, Hit, NewsIndex, Reader, SearchFilters, SearchMode, SentenceReader, judge
 
 from .answer import best_sentences, four_grams, says_the_same
 
@@ -55,9 +55,10 @@ def build_timeline(
     filters: SearchFilters = SearchFilters(),
     min_answer_score: float | None = None,
     reader: Reader = "answer-type",
+    sentence_reader: SentenceReader | None = None,
 ) -> Timeline:
     hits = index.search(topic, k=TIMELINE_CANDIDATES, mode=mode, filters=filters)
-    judgement = judge(index, topic, hits, min_answer_score, reader)
+    judgement = judge(index, topic, hits, min_answer_score, reader, sentence_reader)
     best_of_article: dict[str, Hit] = {}
     for hit in judgement.quotable:  # best first: an article's first is its best passage
         best_of_article.setdefault(hit.article.doc_id, hit)

@@ -34,6 +34,7 @@ def require_token(app: Newsbot) -> str:
 def run_bot(app: Newsbot, **client_options) -> None:
     token = require_token(app)
     point_at(app.config.discord)
+    app.sentence_reader()  # a "cross-encoder" reader's model: loaded (or refused in one line) before connecting
     state = open_state(app, app.config.discord.data_dir / STATE_FILE)
     try:
         asyncio.run(_serve(make_client(app, state, **client_options), token))

@@ -52,7 +52,14 @@ def run_recency(app: Newsbot, checkout: Path, step: int, cache: Path) -> dict[st
                 k=app.config.search.k * CANDIDATES_PER_PASSAGE,
                 filters=SearchFilters(before=day + dt.timedelta(days=1)),
             )
-            judgement = judge(index, question, hits, app.config.search.min_answer_score, app.config.search.reader)
+            judgement = judge(
+                index,
+                question,
+                hits,
+                app.config.search.min_answer_score,
+                app.config.search.reader,
+                app.sentence_reader(),
+            )
             if not judgement.answered:
                 continue
             score_of = {id(hit): score for hit, score in zip(hits, judgement.scores)}

@@ -9,9 +9,9 @@ where realtimeqa-dev comes from, and 2026 is held out too.
 Weeks are taken in pairs of neighbours, every `step` weeks. Each week's articles make an index; its
 questions whose right answer is written in them are asked of it (answerable), and of the neighbouring
 week's index, whose articles do not hold the answer (near misses: the same months of news, not the
-article that answers). Each question is decided by every reader (`[search] reader`), with the rest of
-the settings as configured, and the figures are printed per reader, for all questions and for those
-asking for a quantity or a date.
+article that answers). Each question is decided by every reader (`[search] reader`; "cross-encoder" when
+`[search] reader_model` gives its model), with the rest of the settings as configured, and the figures
+are printed per reader, for all questions and for those asking for a quantity or a date.
 """
 
 from __future__ import annotations
@@ -123,10 +123,12 @@ def run_training_years(app: Newsbot, checkout: Path, step: int, cache: Path) -> 
         f"pairs of neighbours; {len(asked['answerable'])} answerable questions, {len(asked['near misses'])} near misses"
     )
     search = app.config.search
+    sentence_reader = app.sentence_reader()
+    readers = [r for r in READERS if r != "cross-encoder" or sentence_reader is not None]
     decisions: dict[str, dict[str, list[bool]]] = {}
     for set_name, questions in asked.items():
         decisions[set_name] = {}
-        for reader in READERS:
+        for reader in readers:
             answers = [
                 build_answer(
                     indexes[week],
@@ -135,6 +137,7 @@ def run_training_years(app: Newsbot, checkout: Path, step: int, cache: Path) -> 
                     min_answer_score=search.min_answer_score,
                     mode=search.mode,
                     reader=reader,
+                    sentence_reader=sentence_reader,
                 )
                 for question, _, week in questions
             ]

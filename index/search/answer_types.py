@@ -23,8 +23,10 @@ from typing import Literal
 
 from .lexical import tokenize
 
-Reader = Literal["answer-type", "off"]
-READERS: tuple[Reader, ...] = ("answer-type", "off")
+Reader = Literal["answer-type", "cross-encoder", "off"]
+READERS: tuple[Reader, ...] = ("answer-type", "cross-encoder", "off")
+""""cross-encoder" is "answer-type" with a sentence reader's say on each passage (index/reading/); it needs
+a model (`[search] reader_model`), so the measurements that try every reader try it only when one is given."""
 AnswerKind = Literal["quantity", "date"]
 
 MEASURE_ADJECTIVES = frozenset("much many long far old big tall high large fast often deep wide heavy".split())

@@ -22,6 +22,9 @@ that the passage and its title contain. A passage may be quoted when
      quantity or a date, a sentence of the passage holds one the question does not write, beside what
      is counted; such a passage may score ANSWER_TYPE_MARGIN less than the threshold, since that
      sentence is evidence the score cannot see;
+  4. with the `cross-encoder` reader, also: a sentence of the passage scores at least the sentence
+     reader's threshold (index/reading/: a model that reads the question against each sentence), and
+     that sentence is the one marked when the answer type marks none;
 
 and the question is answered when some passage may be quoted.
 
@@ -49,6 +52,7 @@ import numpy as np
 
 from ..documents import ArticleMeta, Chunk, Hit
 from ..embedding.base import Embedder
+from ..reading.base import SentenceReader
 from ..text.sentences import sentence_spans
 from .answer_types import ExpectedAnswer, Reader, answering_sentences, expected_answer, fold
 from .lexical import tokenize
@@ -301,13 +305,17 @@ def judge(
     hits: Sequence[Hit],
     threshold: float | None = None,
     reader: Reader = "answer-type",
+    sentence_reader: SentenceReader | None = None,
 ) -> Judgement:
     """Decide whether the hits answer the question (threshold: the corpus's own unless given).
 
     The question is the one searched: `source:`, `since:` and `before:` already taken out of it
     (`index.parse_query`), as `Newsbot.ask` does. With the `answer-type` reader, a question asking
     for a quantity or a date is answered only by passages with a sentence that holds one
-    (answer_types.py), and names are matched with accents folded; `off` decides as before it."""
+    (answer_types.py), and names are matched with accents folded; `off` decides as before it. The
+    `cross-encoder` reader also asks `sentence_reader` (which it needs) of each passage that passes."""
+    if reader == "cross-encoder" and sentence_reader is None:
+        raise ValueError('the "cross-encoder" reader needs a sentence reader')
     threshold = index.answer_threshold() if threshold is None else threshold
     terms = question_terms(index, question)
     texts, scores = _passage_scores(index, terms, hits)
@@ -347,8 +355,33 @@ def judge(
         for i in ranked
         if scores[i] >= threshold - margin and missing_keys(i)[1] <= MAX_MISSING_KEY_SHARE and holds_the_answer(i)
     ]
+    if reader == "cross-encoder" and quotable:
+        assert sentence_reader is not None
+        quotable = _read_sentences(sentence_reader, question, quotable, sentences, answering)
     missing = [] if quotable else missing_keys(ranked[0])[0]
     return Judgement(bool(quotable), scores, quotable, threshold, missing, terms, expected, answering, sentences)
+
+
+def _read_sentences(
+    reader: SentenceReader,
+    question: str,
+    hits: list[Hit],
+    sentences: dict[str, list[tuple[int, int]]],
+    answering: dict[str, list[tuple[int, int]]],
+) -> list[Hit]:
+    """The hits with a sentence the reader scores at least its threshold, in one call for all their
+    sentences; that sentence is marked unless the answer type marked others."""
+    spans = [sentences.setdefault(hit.chunk.chunk_id, passage_sentences(hit.passage)) for hit in hits]
+    texts = [hit.passage[start:end] for hit, own in zip(hits, spans) for start, end in own]
+    scores = reader.scores(question, texts)
+    kept, start = [], 0
+    for hit, own in zip(hits, spans):
+        best_score, best_span = max(zip(scores[start : start + len(own)], own), key=lambda pair: pair[0])
+        start += len(own)
+        if best_score >= reader.threshold:
+            kept.append(hit)
+            answering.setdefault(hit.chunk.chunk_id, [best_span])
+    return kept
 
 
 def passage_sentences(passage: str) -> list[tuple[int, int]]:

@@ -59,7 +59,10 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
             "the key k is outside any section. Put it under its section (allowed: "
             "corpus, index, search, store, discord, fetch, feeds), or remove it",
         ),
-        ("[search]\nkk = 3", "unknown key [search] kk. Allowed keys: k, mode, min_answer_score, reader"),
+        (
+            "[search]\nkk = 3",
+            "unknown key [search] kk. Allowed keys: k, mode, min_answer_score, reader, reader_model, reader_threshold",
+        ),
         ("[search]\nk = 0", "[search] k = 0 is not allowed. It must be an integer from 1 to 20"),
         ('[search]\nk = "3"', "[search] k = '3' is not allowed. It must be an integer from 1 to 20"),
         ("[search]\nk = true", "[search] k = True is not allowed. It must be an integer from 1 to 20"),

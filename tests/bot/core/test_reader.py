@@ -91,7 +91,11 @@ def test_the_reader_is_a_setting_the_shared_answer_path_honours(tmp_path, seed_i
     config.write_text('[search]\nreader = "bert"\n')
     assert main(["ask", question, "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "[search] reader = 'bert' is not allowed" in err and '"answer-type" or "off"' in err
+    assert (
+        err.count("\n") == 1
+        and "[search] reader = 'bert' is not allowed" in err
+        and '"answer-type" or "cross-encoder" or "off"' in err
+    )
 
 
 def test_a_sentence_holding_the_amount_answers_what_the_score_alone_refused(apps):
