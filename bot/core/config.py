@@ -121,6 +121,13 @@ class StoreSettings:
         },
     )
 
+    hnsw_m: int = _setting(16, "an integer from 4 to 64", lambda v: 4 <= v <= 64)
+    hnsw_ef_construction: int = _setting(
+        64, "an integer from 8 to 1000, at least twice hnsw_m", lambda v: 8 <= v <= 1000
+    )
+    """How a corpus's HNSW graph is built in PostgreSQL (pgvector's m and ef_construction), when its first version
+    is stored: smaller builds faster and finds fewer of the nearest passages (docs/deploying.md)."""
+
     def resolved_url(self) -> str:
         """NEWSBOT_DATABASE_URL wins over the file, so the file can be shared without the password."""
         return os.environ.get(DATABASE_URL_ENV, "").strip() or self.url.strip()
@@ -360,6 +367,13 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
             f"{where}: [discord] shard_ids {list(discord.shard_ids)} has a number beyond shard_count "
             f"{discord.shard_count}",
             f"use numbers from 0 to {discord.shard_count - 1}",
+        )
+    if config.store.hnsw_ef_construction < 2 * config.store.hnsw_m:
+        given = "hnsw_ef_construction" in values.get("store", {})
+        raise ConfigError(
+            f"{where}: [store] hnsw_ef_construction {config.store.hnsw_ef_construction}"
+            f"{'' if given else ' (the default)'} is less than twice hnsw_m {config.store.hnsw_m}",
+            f"set hnsw_ef_construction to at least {2 * config.store.hnsw_m}, or hnsw_m lower (pgvector needs it)",
         )
     if config.search.reader == "cross-encoder" and config.search.reader_model is None:
         raise ConfigError(

@@ -537,7 +537,14 @@ def corpus_key(app: Newsbot) -> str:
 def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:
     """The store [store] names for an index folder: the folder itself, or the corpus named after it in PostgreSQL."""
     if settings.backend == "postgres":
-        return open_store("postgres", index_dir, url=database_url(settings), corpus=corpus_name(index_dir))
+        return open_store(
+            "postgres",
+            index_dir,
+            url=database_url(settings),
+            corpus=corpus_name(index_dir),
+            hnsw_m=settings.hnsw_m,
+            hnsw_ef_construction=settings.hnsw_ef_construction,
+        )
     return open_store(settings.backend, index_dir)
 
 

@@ -84,7 +84,8 @@ def run_bench_store(
             timings = store.last_publish
             print(
                 f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages, "
-                f"vectors and postings); HNSW index built in {timings['vector_index']:.1f} s",
+                f"vectors and postings); HNSW index (m {store.graph.m}, ef_construction {store.graph.ef_construction}) "
+                f"built in {timings['vector_index']:.1f} s",
                 flush=True,
             )
         ids = _ids_by_row(store, len(version.chunk_lines))

@@ -35,13 +35,23 @@ def as_store(where: Path | str | VersionStore) -> VersionStore:
     return FileStore(Path(where))
 
 
-def open_store(backend: StoreBackend, index_dir: Path, *, url: str = "", corpus: str = "") -> VersionStore:
-    """The store a backend names: the index folder itself, or `corpus` in the PostgreSQL database at `url`."""
+def open_store(
+    backend: StoreBackend,
+    index_dir: Path,
+    *,
+    url: str = "",
+    corpus: str = "",
+    hnsw_m: int = 16,
+    hnsw_ef_construction: int = 64,
+) -> VersionStore:
+    """The store a backend names: the index folder itself, or `corpus` in the PostgreSQL database at `url`
+    (its HNSW graph, when this store makes it, built with `hnsw_m` and `hnsw_ef_construction`)."""
     if backend != "postgres":
         return as_store(index_dir)
     from .postgres.store import PostgresStore
+    from .postgres.writes import HnswGraph
 
-    return PostgresStore(url, corpus)
+    return PostgresStore(url, corpus, HnswGraph(hnsw_m, hnsw_ef_construction))
 
 
 def open_index(where: Path | str | VersionStore, embedder: Embedder) -> NewsIndex:

@@ -59,7 +59,7 @@ from ..base import (
 from .postings import PostingsCache
 from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
 from .schema import connect, redacted, without_secrets
-from .writes import delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
+from .writes import HnswGraph, delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
 
 if TYPE_CHECKING:
     import psycopg
@@ -72,9 +72,11 @@ VACUUM_AFTER = 10_000
 
 
 class PostgresStore(VersionStore):
-    def __init__(self, url: str, corpus: str) -> None:
+    def __init__(self, url: str, corpus: str, graph: HnswGraph = HnswGraph()) -> None:
         self.url = url
         self.corpus = corpus
+        self.graph = graph
+        """How the corpus's HNSW index is built, when this store makes it (its first version's publish)."""
         self.location = f"corpus {corpus!r} of {redacted(url)}"
         self._local = threading.local()
         self._connections: list[psycopg.Connection[Any]] = []
@@ -329,7 +331,7 @@ class PostgresStore(VersionStore):
                 mark_removed(connection, self.corpus, change.removed, number)
             if change.added:
                 insert_rows(connection, self.corpus, new, list(change.added.values()), number)
-            ensure_vector_index(connection, self.corpus, change.manifest.dimension)
+            ensure_vector_index(connection, self.corpus, change.manifest.dimension, self.graph)
             self._insert_version(connection, number, name, change.manifest, change.words, change.total_terms)
             prune_versions(connection, self.corpus, keep)
         self.last_publish = {"insert": time.perf_counter() - started, "vector_index": 0.0}
@@ -400,7 +402,9 @@ class PostgresStore(VersionStore):
                 insert_rows(connection, self.corpus, new, fresh, number)
             timings["insert"] = time.perf_counter() - started
             started = time.perf_counter()
-            ensure_vector_index(connection, self.corpus, new.manifest.dimension)  # after the rows: built in bulk once
+            ensure_vector_index(
+                connection, self.corpus, new.manifest.dimension, self.graph
+            )  # after the rows: built in bulk once
             timings["vector_index"] = time.perf_counter() - started
             self._insert_version(connection, number, name, new.manifest, new.words, float(new.terms.counts.sum()))
             prune_versions(connection, self.corpus, keep)

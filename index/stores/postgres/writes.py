@@ -6,6 +6,7 @@ transaction (`PostgresStore.publish`), so a reader sees a whole version or none 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,9 +125,20 @@ def vector_index_name(corpus: str, dimension: int) -> str:
     return f"passages_hnsw_{hashlib.sha256(corpus.encode()).hexdigest()[:16]}_{int(dimension)}"
 
 
-def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimension: int) -> None:
+@dataclass(frozen=True)
+class HnswGraph:
+    """How the corpus's HNSW graph is built (pgvector's `m` and `ef_construction`; its defaults). A smaller
+    graph builds faster and finds fewer of the true nearest passages (docs/deploying.md has both)."""
+
+    m: int = 16
+    ef_construction: int = 64
+
+
+def ensure_vector_index(
+    connection: psycopg.Connection[Any], corpus: str, dimension: int, graph: HnswGraph = HnswGraph()
+) -> None:
     """The corpus's HNSW index over its passages in use (made once, after its first rows: in bulk;
-    then kept up by each insert)."""
+    then kept up by each insert). `graph` counts only when it is made."""
     from psycopg import sql
 
     name = vector_index_name(corpus, dimension)
@@ -136,8 +148,15 @@ def ensure_vector_index(connection: psycopg.Connection[Any], corpus: str, dimens
     connection.execute(
         sql.SQL(
             "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
+            "WITH (m = {m}, ef_construction = {ef}) "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
-        ).format(name=sql.Identifier(name), d=sql.Literal(int(dimension)), corpus=sql.Literal(corpus))
+        ).format(
+            name=sql.Identifier(name),
+            d=sql.Literal(int(dimension)),
+            m=sql.Literal(int(graph.m)),
+            ef=sql.Literal(int(graph.ef_construction)),
+            corpus=sql.Literal(corpus),
+        )
     )
 
 

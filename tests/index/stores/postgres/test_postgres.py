@@ -313,3 +313,35 @@ def test_each_migration_track_records_its_own_numbers(postgres_url):
     ) as admin:  # the bot's own track has its table only once it has a migration
         bot_track = admin.execute("SELECT to_regclass('newsbot.bot_migrations')").fetchone()
     assert bot_track == (None,)
+
+
+def test_the_hnsw_graph_is_built_as_the_store_settings_say(corpus, tmp_path, postgres_url):
+    from bot.core.config import load_config
+    from index import ConfigError
+
+    definitions = {}
+    for name, store in (
+        ("default", StoreSettings(backend="postgres", url=postgres_url)),
+        ("small", StoreSettings(backend="postgres", url=postgres_url, hnsw_m=8, hnsw_ef_construction=24)),
+    ):
+        app = Newsbot(
+            Config(corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / name), store=store),
+            embedder=FakeEmbedder(),
+            index_dir=tmp_path / name / f"graph-{name}",
+        )
+        try:
+            app.ensure_index()
+            assert not app.ask("When did the harbour bridge reopen?").abstained
+            assert isinstance(app.store, PostgresStore)
+            with app.store.snapshot() as connection:
+                (definitions[name],) = connection.execute(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'passages_hnsw_%%' AND indexdef LIKE %s",
+                    (f"%graph-{name}%",),
+                ).fetchone()
+        finally:
+            app.close()
+    assert "m='16'" in definitions["default"] and "ef_construction='64'" in definitions["default"]
+    assert "m='8'" in definitions["small"] and "ef_construction='24'" in definitions["small"]
+    (tmp_path / "c.toml").write_text("[store]\nhnsw_m = 16\nhnsw_ef_construction = 24\n")
+    with pytest.raises(ConfigError, match="hnsw_ef_construction 24 is less than twice hnsw_m 16"):
+        load_config(tmp_path / "c.toml")
