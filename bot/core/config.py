@@ -10,7 +10,6 @@ the program with one line that names the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import reprlib
 import tomllib
@@ -145,9 +144,11 @@ class SearchSettings:
     "cross-encoder" does that and also quotes only passages with a sentence that `reader_model` scores at least
     `reader_threshold` (index/reading/); "off" decides as before the answer type."""
     reader_model: Path | None = _setting(None, "the folder of a sentence-transformers CrossEncoder")
-    """The model of the "cross-encoder" reader: a folder (relative to this file), loaded once, on the first question."""
-    reader_threshold: float = _setting(0.5, "a number", lambda v: math.isfinite(v))
-    """The least score of a sentence that answers, on the model's own scale (a one-output CrossEncoder's: 0 to 1)."""
+    """The model of the "cross-encoder" reader: a folder (relative to this file), loaded once a process, before the
+    bot or the REPL takes questions (a command that answers loads it at its question)."""
+    reader_threshold: float = _setting(0.5, "a number between 0 and 1 (not either)", lambda v: 0 < v < 1)
+    """The least score of a sentence that answers, on a one-output CrossEncoder's scale (its sigmoid, 0 to 1: at
+    0 every sentence would pass, at 1 none)."""
 
 
 def _is_id_list(value: tuple) -> bool:

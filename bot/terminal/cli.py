@@ -444,6 +444,7 @@ def cmd_repl(app: Newsbot, args: argparse.Namespace) -> int:
     from .repl import Repl
 
     ensure_built(app)
+    app.sentence_reader()  # a "cross-encoder" reader's model: loaded (or refused in one line) before the prompt
     Repl(app).run()
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..embedding.base import hub_offline
 from ..errors import ModelError
@@ -13,6 +15,7 @@ MAX_PAIR_TOKENS = 256
 
 class CrossEncoderReader:
     def __init__(self, model: str, threshold: float, device: str = "cpu") -> None:
+        check_cross_encoder_folder(Path(model))  # before PyTorch is loaded: seconds
         import transformers
         from sentence_transformers import CrossEncoder
 
@@ -27,11 +30,6 @@ class CrossEncoderReader:
                 "set [search] reader_model to the folder of a sentence-transformers CrossEncoder, "
                 'or [search] reader = "answer-type"',
             ) from error
-        if self._model.num_labels != 1:
-            raise ModelError(
-                f"the reader model {model!r} gives {self._model.num_labels} scores per pair, not one",
-                "use a CrossEncoder with one output (a relevance or answer score)",
-            )
 
     def scores(self, question: str, sentences: Sequence[str]) -> list[float]:
         if not sentences:
@@ -43,3 +41,30 @@ class CrossEncoderReader:
             convert_to_numpy=True,
         )
         return [float(score) for score in predicted]
+
+
+def check_cross_encoder_folder(folder: Path) -> None:
+    """ModelError unless the folder holds a trained one-output sequence classifier (what a CrossEncoder saves):
+    an embedding model's folder would load too, with a head of random weights, and score at random."""
+    fix = 'set [search] reader_model to the folder of a sentence-transformers CrossEncoder, or [search] reader = "answer-type"'
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        reason = "no such folder" if not folder.is_dir() else f"its config.json cannot be read: {type(error).__name__}"
+        raise ModelError(f"cannot load the reader model {str(folder)!r} ({reason})", fix) from None
+    architectures = config.get("architectures") if isinstance(config, dict) else None
+    if not isinstance(architectures, list) or not any(
+        isinstance(a, str) and a.endswith("ForSequenceClassification") for a in architectures
+    ):
+        raise ModelError(
+            f"the reader model {str(folder)!r} is not a CrossEncoder (no trained classification head: "
+            "an embedding model would score at random)",
+            fix,
+        )
+    labels = config.get("id2label")
+    outputs = len(labels) if isinstance(labels, dict) else config.get("num_labels", 2)
+    if outputs != 1:
+        raise ModelError(
+            f"the reader model {str(folder)!r} gives {outputs} scores per pair, not one",
+            "use a CrossEncoder with one output (a relevance or answer score)",
+        )

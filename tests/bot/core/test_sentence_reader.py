@@ -123,6 +123,25 @@ def test_a_sentence_transformers_cross_encoder_is_loaded_from_its_folder_and_sco
     assert reader.scores(QUESTION, []) == []
 
 
+def test_an_embedding_model_is_not_taken_for_a_cross_encoder():
+    """It would load, with a head of random weights, and decide at random."""
+    from index import resolve_model_path
+
+    with pytest.raises(ModelError, match="is not a CrossEncoder"):
+        load_sentence_reader(resolve_model_path("all-MiniLM-L6-v2"), 0.5)
+
+
+@pytest.mark.parametrize("threshold", ["0", "1.0", "inf", "nan", "-1", '"high"'])
+def test_a_threshold_no_score_can_meet_or_every_score_meets_is_one_line(tmp_path, capsys, threshold):
+    from bot.terminal.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[search]\nreader = "cross-encoder"\nreader_model = "m"\nreader_threshold = {threshold}\n')
+    assert main(["ask", QUESTION, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "reader_threshold" in err and "between 0 and 1" in err, err
+
+
 def test_a_cross_encoder_of_several_outputs_is_refused(tmp_path):
     from sentence_transformers import CrossEncoder
 
