@@ -96,7 +96,8 @@ class SharedModel:
             return self._embedder
 
     def sentence_reader(self, search: SearchSettings) -> SentenceReader | None:
-        """The "cross-encoder" reader's model, loaded at its first question; None for the other readers."""
+        """The "cross-encoder" reader's model, loaded on first use (the bot and the REPL ask before they take
+        questions); None for the other readers."""
         if search.reader != "cross-encoder" or search.reader_model is None:
             return None
         key = (search.reader_model, search.reader_threshold)

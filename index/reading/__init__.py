@@ -9,8 +9,8 @@ from .base import SentenceReader
 
 
 def load_sentence_reader(model: str, threshold: float, device: str = "cpu") -> SentenceReader:
-    """The CrossEncoder in the folder `model` (or a Hugging Face name already in its cache), scoring with
-    its own activation (a sigmoid for one label: 0 to 1), answering from `threshold` up."""
+    """The CrossEncoder in the folder `model` (a trained one-output classifier: ModelError otherwise), scoring
+    with its own activation (a sigmoid for one label: 0 to 1), answering from `threshold` up."""
     from .cross_encoder import CrossEncoderReader
 
     return CrossEncoderReader(model, threshold, device)
