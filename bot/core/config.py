@@ -126,6 +126,9 @@ class StoreSettings:
     )
     """How a corpus's HNSW graph is built in PostgreSQL (pgvector's m and ef_construction), when its first version
     is stored: smaller builds faster and finds fewer of the nearest passages (docs/deploying.md)."""
+    postings_cache_mb: int = _setting(128, "an integer from 16 to 65536 (megabytes)", lambda v: 16 <= v <= 65536)
+    """With PostgreSQL, how much of BM25's word postings each process keeps for the version in use (the words
+    questions ask for; least recently used out first): more answers more questions without reading the database."""
 
     def resolved_url(self) -> str:
         """NEWSBOT_DATABASE_URL wins over the file, so the file can be shared without the password."""

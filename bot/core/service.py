@@ -545,6 +545,7 @@ def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:
             corpus=corpus_name(index_dir),
             hnsw_m=settings.hnsw_m,
             hnsw_ef_construction=settings.hnsw_ef_construction,
+            postings_cache_mb=settings.postings_cache_mb,
         )
     return open_store(settings.backend, index_dir)
 

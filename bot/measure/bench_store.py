@@ -120,6 +120,7 @@ def _hybrid_questions(store: PostgresStore, vectors: np.ndarray, texts: list[str
     assert manifest is not None
     index = store.open(SyntheticEmbedder(manifest))
     lexical = index.parts()[1]
+    print(f"postgres: BM25 word postings cached up to {store.postings_cache.most_bytes / 2**20:,.0f} MB", flush=True)
     for label in ("words read from the database", "words cached"):
         whole, alone = [], []
         for vector, text in zip(vectors, texts):

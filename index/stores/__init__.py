@@ -43,15 +43,17 @@ def open_store(
     corpus: str = "",
     hnsw_m: int = 16,
     hnsw_ef_construction: int = 64,
+    postings_cache_mb: int = 128,
 ) -> VersionStore:
     """The store a backend names: the index folder itself, or `corpus` in the PostgreSQL database at `url`
-    (its HNSW graph, when this store makes it, built with `hnsw_m` and `hnsw_ef_construction`)."""
+    (its HNSW graph, when this store makes it, built with `hnsw_m` and `hnsw_ef_construction`; BM25's word
+    postings kept in the process up to `postings_cache_mb`)."""
     if backend != "postgres":
         return as_store(index_dir)
     from .postgres.store import PostgresStore
     from .postgres.writes import HnswGraph
 
-    return PostgresStore(url, corpus, HnswGraph(hnsw_m, hnsw_ef_construction))
+    return PostgresStore(url, corpus, HnswGraph(hnsw_m, hnsw_ef_construction), postings_cache_mb * 1024 * 1024)
 
 
 def open_index(where: Path | str | VersionStore, embedder: Embedder) -> NewsIndex:

@@ -56,7 +56,7 @@ from ..base import (
     VersionStore,
     check_held,
 )
-from .postings import PostingsCache
+from .postings import POSTINGS_CACHE_BYTES, PostingsCache
 from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
 from .schema import connect, redacted, without_secrets
 from .writes import HnswGraph, delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
@@ -72,7 +72,9 @@ VACUUM_AFTER = 10_000
 
 
 class PostgresStore(VersionStore):
-    def __init__(self, url: str, corpus: str, graph: HnswGraph = HnswGraph()) -> None:
+    def __init__(
+        self, url: str, corpus: str, graph: HnswGraph = HnswGraph(), postings_cache_bytes: int = POSTINGS_CACHE_BYTES
+    ) -> None:
         self.url = url
         self.corpus = corpus
         self.graph = graph
@@ -83,7 +85,7 @@ class PostgresStore(VersionStore):
         """Every thread's connection, so that `close` closes them all."""
         self._connections_lock = threading.Lock()
         self._migrated = False
-        self.postings_cache = PostingsCache()
+        self.postings_cache = PostingsCache(postings_cache_bytes)
         """BM25's word postings of the version last searched (postings.py)."""
         self.last_publish: dict[str, float] = {}
         """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""

@@ -345,3 +345,17 @@ def test_the_hnsw_graph_is_built_as_the_store_settings_say(corpus, tmp_path, pos
     (tmp_path / "c.toml").write_text("[store]\nhnsw_m = 16\nhnsw_ef_construction = 24\n")
     with pytest.raises(ConfigError, match="hnsw_ef_construction 24 is less than twice hnsw_m 16"):
         load_config(tmp_path / "c.toml")
+
+
+def test_the_postings_cache_is_as_large_as_the_store_settings_say(tmp_path):
+    from bot.core.config import load_config
+    from index import ConfigError
+
+    store = StoreSettings(backend="postgres", url="postgresql://u:p@db.example/news", postings_cache_mb=512)
+    app = Newsbot(Config(store=store), embedder=FakeEmbedder(), index_dir=tmp_path / "ix")
+    assert isinstance(app.store, PostgresStore) and app.store.postings_cache.most_bytes == 512 * 1024 * 1024
+    default = Newsbot(Config(store=StoreSettings(backend="postgres", url=store.url)), index_dir=tmp_path / "other")
+    assert isinstance(default.store, PostgresStore) and default.store.postings_cache.most_bytes == 128 * 1024 * 1024
+    (tmp_path / "c.toml").write_text("[store]\npostings_cache_mb = 8\n")
+    with pytest.raises(ConfigError, match="postings_cache_mb = 8 is not allowed"):
+        load_config(tmp_path / "c.toml")
