@@ -11,7 +11,14 @@ This is the curated public surface: `bot` imports from here. This package never 
 """
 
 from .build import BuildProgress, BuildReport, build_index, corpus_fingerprint, update_index
-from .defaults import EMBEDDING_BATCH, PASSAGES_PER_ANSWER, VERSIONS_KEPT
+from .defaults import (
+    EMBEDDING_BATCH,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    PASSAGES_PER_ANSWER,
+    POSTINGS_CACHE_MB,
+    VERSIONS_KEPT,
+)
 from .documents import Article, ArticleMeta, Chunk, Hit
 from .embedding import BUNDLED_MODEL, RUNTIMES, Embedder, embedder_name, hub_offline, load_embedder, resolve_model_path
 from .embedding.sentence_transformers import SentenceTransformerEmbedder
@@ -72,7 +79,10 @@ from .text.sentences import sentence_spans
 __all__ = [
     # defaults the settings share
     "EMBEDDING_BATCH",
+    "HNSW_EF_CONSTRUCTION",
+    "HNSW_M",
     "PASSAGES_PER_ANSWER",
+    "POSTINGS_CACHE_MB",
     "VERSIONS_KEPT",
     # corpus and building
     "ARTICLE_SUFFIXES",

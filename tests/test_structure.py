@@ -25,7 +25,10 @@ def test_the_public_surface_of_index_is_pinned():
     assert sorted(index.__all__) == sorted(
         [
             "EMBEDDING_BATCH",
+            "HNSW_EF_CONSTRUCTION",
+            "HNSW_M",
             "PASSAGES_PER_ANSWER",
+            "POSTINGS_CACHE_MB",
             "VERSIONS_KEPT",
             "ARTICLE_SUFFIXES",
             "Article",

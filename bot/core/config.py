@@ -23,7 +23,10 @@ from typing import TYPE_CHECKING, Any
 from index import (
     BUNDLED_MODEL,
     EMBEDDING_BATCH,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
     PASSAGES_PER_ANSWER,
+    POSTINGS_CACHE_MB,
     READERS,
     RUNTIMES,
     SEARCH_MODES,
@@ -120,13 +123,15 @@ class StoreSettings:
         },
     )
 
-    hnsw_m: int = _setting(16, "an integer from 4 to 64", lambda v: 4 <= v <= 64)
+    hnsw_m: int = _setting(HNSW_M, "an integer from 4 to 64", lambda v: 4 <= v <= 64)
     hnsw_ef_construction: int = _setting(
-        64, "an integer from 8 to 1000, at least twice hnsw_m", lambda v: 8 <= v <= 1000
+        HNSW_EF_CONSTRUCTION, "an integer from 8 to 1000, at least twice hnsw_m", lambda v: 8 <= v <= 1000
     )
     """How a corpus's HNSW graph is built in PostgreSQL (pgvector's m and ef_construction), when its first version
     is stored: smaller builds faster and finds fewer of the nearest passages (docs/deploying.md)."""
-    postings_cache_mb: int = _setting(128, "an integer from 16 to 65536 (megabytes)", lambda v: 16 <= v <= 65536)
+    postings_cache_mb: int = _setting(
+        POSTINGS_CACHE_MB, "an integer from 16 to 65536 (megabytes)", lambda v: 16 <= v <= 65536
+    )
     """With PostgreSQL, how much of BM25's word postings each process keeps for the version in use (the words
     questions ask for; least recently used out first): more answers more questions without reading the database."""
 

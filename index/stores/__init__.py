@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from ..defaults import HNSW_EF_CONSTRUCTION, HNSW_M, POSTINGS_CACHE_MB
 from .base import HeldLock, NewVersion, StoredArticle, StoredVersion, VersionStore
 
 if TYPE_CHECKING:
@@ -41,9 +42,9 @@ def open_store(
     *,
     url: str = "",
     corpus: str = "",
-    hnsw_m: int = 16,
-    hnsw_ef_construction: int = 64,
-    postings_cache_mb: int = 128,
+    hnsw_m: int = HNSW_M,
+    hnsw_ef_construction: int = HNSW_EF_CONSTRUCTION,
+    postings_cache_mb: int = POSTINGS_CACHE_MB,
 ) -> VersionStore:
     """The store a backend names: the index folder itself, or `corpus` in the PostgreSQL database at `url`
     (its HNSW graph, when this store makes it, built with `hnsw_m` and `hnsw_ef_construction`; BM25's word

@@ -21,9 +21,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ...defaults import POSTINGS_CACHE_MB
 from ...search.lexical import BM25_B, BM25_K1, bm25_idf
 
-POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
+POSTINGS_CACHE_BYTES = POSTINGS_CACHE_MB * 1024 * 1024
 """The most a store's cache of word postings holds (passage ids and scores, 16 bytes a posting)."""
 WORDS_CACHE_SIZE = 100_000
 """The most document frequencies a store's cache holds (every word a question says is looked up once)."""

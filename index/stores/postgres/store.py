@@ -404,9 +404,8 @@ class PostgresStore(VersionStore):
                 insert_rows(connection, self.corpus, new, fresh, number)
             timings["insert"] = time.perf_counter() - started
             started = time.perf_counter()
-            ensure_vector_index(
-                connection, self.corpus, new.manifest.dimension, self.graph
-            )  # after the rows: built in bulk once
+            # after the rows: built in bulk once
+            ensure_vector_index(connection, self.corpus, new.manifest.dimension, self.graph)
             timings["vector_index"] = time.perf_counter() - started
             self._insert_version(connection, number, name, new.manifest, new.words, float(new.terms.counts.sum()))
             prune_versions(connection, self.corpus, keep)

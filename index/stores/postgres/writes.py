@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...defaults import HNSW_EF_CONSTRUCTION, HNSW_M
 from ...search.lexical import TermCounts
 from ..base import NewVersion, StoredArticle
 from .reads import one_value
@@ -130,8 +131,8 @@ class HnswGraph:
     """How the corpus's HNSW graph is built (pgvector's `m` and `ef_construction`; its defaults). A smaller
     graph builds faster and finds fewer of the true nearest passages (docs/deploying.md has both)."""
 
-    m: int = 16
-    ef_construction: int = 64
+    m: int = HNSW_M
+    ef_construction: int = HNSW_EF_CONSTRUCTION
 
 
 def ensure_vector_index(
