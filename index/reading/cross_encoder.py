@@ -9,6 +9,7 @@ from pathlib import Path
 from ..embedding.base import hub_offline
 from ..errors import ModelError
 
+FIX = 'set [search] reader_model to the folder of a sentence-transformers CrossEncoder, or [search] reader = "answer-type"'
 MAX_PAIR_TOKENS = 256
 """A question and one sentence are cut to this many word pieces: a sentence longer than that is no sentence."""
 
@@ -27,8 +28,7 @@ class CrossEncoderReader:
         except Exception as error:  # a missing folder, damaged weights, a model of another kind: one fix for all
             raise ModelError(
                 f"cannot load the reader model {model!r} ({type(error).__name__}: {str(error).splitlines()[0][:200]})",
-                "set [search] reader_model to the folder of a sentence-transformers CrossEncoder, "
-                'or [search] reader = "answer-type"',
+                FIX,
             ) from error
 
     def scores(self, question: str, sentences: Sequence[str]) -> list[float]:
@@ -46,12 +46,11 @@ class CrossEncoderReader:
 def check_cross_encoder_folder(folder: Path) -> None:
     """ModelError unless the folder holds a trained one-output sequence classifier (what a CrossEncoder saves):
     an embedding model's folder would load too, with a head of random weights, and score at random."""
-    fix = 'set [search] reader_model to the folder of a sentence-transformers CrossEncoder, or [search] reader = "answer-type"'
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         reason = "no such folder" if not folder.is_dir() else f"its config.json cannot be read: {type(error).__name__}"
-        raise ModelError(f"cannot load the reader model {str(folder)!r} ({reason})", fix) from None
+        raise ModelError(f"cannot load the reader model {str(folder)!r} ({reason})", FIX) from None
     architectures = config.get("architectures") if isinstance(config, dict) else None
     if not isinstance(architectures, list) or not any(
         isinstance(a, str) and a.endswith("ForSequenceClassification") for a in architectures
@@ -59,7 +58,7 @@ def check_cross_encoder_folder(folder: Path) -> None:
         raise ModelError(
             f"the reader model {str(folder)!r} is not a CrossEncoder (no trained classification head: "
             "an embedding model would score at random)",
-            fix,
+            FIX,
         )
     labels = config.get("id2label")
     outputs = len(labels) if isinstance(labels, dict) else config.get("num_labels", 2)

@@ -371,7 +371,10 @@ def _read_sentences(
 ) -> list[Hit]:
     """The hits with a sentence the reader scores at least its threshold, in one call for all their
     sentences; that sentence is marked unless the answer type marked others."""
-    spans = [sentences.setdefault(hit.chunk.chunk_id, passage_sentences(hit.passage)) for hit in hits]
+    for hit in hits:  # the answer type split some already
+        if hit.chunk.chunk_id not in sentences:
+            sentences[hit.chunk.chunk_id] = passage_sentences(hit.passage)
+    spans = [sentences[hit.chunk.chunk_id] for hit in hits]
     texts = [hit.passage[start:end] for hit, own in zip(hits, spans) for start, end in own]
     scores = reader.scores(question, texts)
     kept, start = [], 0
