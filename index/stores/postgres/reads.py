@@ -201,7 +201,7 @@ class PostgresLexical:
         postings = self._store.postings_cache.postings(
             self._words, {term: frequencies[term] for term in terms}, self._read_postings
         )
-        return top_passages([(*postings[term], weight) for term, weight in terms.items()], k, allowed)
+        return top_passages([(postings[term], weight) for term, weight in terms.items()], k, allowed)
 
     def idfs(self, tokens: Sequence[str]) -> dict[str, float]:
         """Every token's IDF, its document frequency read once per version however many the question holds."""
