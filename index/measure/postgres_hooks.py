@@ -33,3 +33,4 @@ def drop_corpus(store: PostgresStore) -> None:
             "SELECT indexname FROM pg_indexes WHERE schemaname = 'newsbot' " "AND indexname LIKE %s", (prefix + "%",)
         ).fetchall():
             connection.execute(sql.SQL("DROP INDEX newsbot.{}").format(sql.Identifier(name)))
+    store.forget_vector_types()

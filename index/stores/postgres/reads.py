@@ -130,8 +130,12 @@ class PostgresVectors:
         self.ef_search = ef_search
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k nearest by the graph (of half precision, or whole for an older corpus), ranked by the whole
+        vectors' similarity, which is the score given. (Asking the half-precision graph for 2k and keeping the
+        best k by whole vectors gave the same nDCG@10 on realtimeqa-dev and SciFact, 1 ms slower.)"""
         if k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
+        graph_type = self._store.vector_type(self.dimension)
         with self._store.snapshot() as connection:
             connection.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true), "
@@ -139,7 +143,7 @@ class PostgresVectors:
                 (str(max(self.ef_search, 2 * k)),),
             )
             rows = connection.execute(
-                self._query(allowed is not None),
+                self._query(allowed is not None, graph_type),
                 {
                     "query": np.asarray(query, dtype=np.float32),
                     "k": k,
@@ -148,18 +152,20 @@ class PostgresVectors:
             ).fetchall()
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda item: (-item[1], item[0]))  # relaxed order
 
-    def _query(self, filtered: bool):
-        """The nearest passages in use of the corpus; its name a literal, so the planner takes its own
-        partial HNSW index (with filters, pgvector's iterative scan goes on until k rows pass them)."""
+    def _query(self, filtered: bool, graph_type: str):
+        """The nearest passages in use of the corpus; its name a literal, and the vectors cast as its
+        index casts them (`graph_type`), so the planner takes its own partial HNSW index (with filters,
+        pgvector's iterative scan goes on until k rows pass them)."""
         from psycopg import sql
 
         return sql.SQL(
             "SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
-            "ORDER BY embedding::vector({d}) <#> %(query)s::vector({d}) LIMIT %(k)s"
+            "ORDER BY embedding::{graph}({d}) <#> %(query)s::vector({d})::{graph}({d}) LIMIT %(k)s"
         ).format(
             d=sql.Literal(int(self.dimension)),
             corpus=sql.Literal(self._store.corpus),
+            graph=sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type]),
             only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""),
         )
 

@@ -59,7 +59,15 @@ from ..base import (
 from .postings import POSTINGS_CACHE_BYTES, PostingsCache
 from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
 from .schema import connect, redacted, without_secrets
-from .writes import HnswGraph, delete_rows, ensure_vector_index, insert_rows, mark_removed, prune_versions
+from .writes import (
+    HnswGraph,
+    delete_rows,
+    ensure_vector_index,
+    insert_rows,
+    mark_removed,
+    prune_versions,
+    vector_index_type,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -87,6 +95,8 @@ class PostgresStore(VersionStore):
         self._migrated = False
         self.postings_cache = PostingsCache(postings_cache_bytes)
         """BM25's word postings of the version last searched (postings.py)."""
+        self._vector_types: dict[int, str] = {}
+        """The type each dimension's HNSW index of the corpus was made over (`vector_type`)."""
         self.last_publish: dict[str, float] = {}
         """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""
 
@@ -363,6 +373,18 @@ class PostgresStore(VersionStore):
             (self.corpus, number, name, _json(manifest.to_record()), _json(words), manifest.chunks, total_terms),
         )
         connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
+
+    def vector_type(self, dimension: int) -> str:
+        """What the corpus's HNSW index of this dimension holds (`vector_index_type`), read once: an index is
+        made with a corpus's first version and kept while it lives."""
+        if dimension not in self._vector_types:
+            with self.snapshot() as connection:
+                self._vector_types[dimension] = vector_index_type(connection, self.corpus, dimension)
+        return self._vector_types[dimension]
+
+    def forget_vector_types(self) -> None:
+        """Read the index's type again (after the corpus was dropped and made anew)."""
+        self._vector_types.clear()
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
         connection = self.connection()

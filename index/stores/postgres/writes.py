@@ -135,6 +135,24 @@ class HnswGraph:
     ef_construction: int = HNSW_EF_CONSTRUCTION
 
 
+GRAPH_TYPE = "halfvec"
+"""What the HNSW graph holds of each vector: pgvector's half precision (2 bytes a number). Against full
+precision, at 100,000 clustered vectors, it built in 22 s instead of 25, answered in half the time
+(p50 2.0-2.7 ms against 5.1) with the same recall@10 (1.000), in an index of half the size
+(docs/deploying.md). The table keeps the vectors whole, and a search ranks the graph's candidates by
+them (`PostgresVectors`). Corpora whose index was made before hold `vector`; it is used as it is."""
+
+
+def vector_index_type(connection: psycopg.Connection[Any], corpus: str, dimension: int) -> str:
+    """The type the corpus's HNSW index was made over (`GRAPH_TYPE`, or `vector` for an index made
+    before it; `GRAPH_TYPE` when there is none yet): searches must cast as the index does to use it."""
+    found = connection.execute(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'newsbot' AND indexname = %s",
+        (vector_index_name(corpus, dimension),),
+    ).fetchone()
+    return "vector" if found is not None and "halfvec" not in found[0] else GRAPH_TYPE
+
+
 def ensure_vector_index(
     connection: psycopg.Connection[Any], corpus: str, dimension: int, graph: HnswGraph = HnswGraph()
 ) -> None:
@@ -148,7 +166,7 @@ def ensure_vector_index(
     connection.execute("SET LOCAL maintenance_work_mem = '4GB'")  # the graph is built in memory when it fits
     connection.execute(
         sql.SQL(
-            "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
+            "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::halfvec({d})) halfvec_ip_ops) "
             "WITH (m = {m}, ef_construction = {ef}) "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
         ).format(

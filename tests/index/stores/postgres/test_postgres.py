@@ -340,11 +340,70 @@ def test_the_hnsw_graph_is_built_as_the_store_settings_say(corpus, tmp_path, pos
                 ).fetchone()
         finally:
             app.close()
+    assert all("halfvec_ip_ops" in definition for definition in definitions.values())
     assert "m='16'" in definitions["default"] and "ef_construction='64'" in definitions["default"]
     assert "m='8'" in definitions["small"] and "ef_construction='24'" in definitions["small"]
     (tmp_path / "c.toml").write_text("[store]\nhnsw_m = 16\nhnsw_ef_construction = 24\n")
     with pytest.raises(ConfigError, match="hnsw_ef_construction 24 is less than twice hnsw_m 16"):
         load_config(tmp_path / "c.toml")
+
+
+def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_of_half_precision_is(
+    corpus, tmp_path, postgres_url
+):
+    """Corpora made before the graph went half precision keep their index of `vector`; both are used."""
+    import numpy as np
+    from psycopg import sql
+
+    from index.stores.postgres.reads import PostgresVectors
+    from index.stores.postgres.writes import vector_index_name
+
+    app = Newsbot(
+        Config(
+            corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+            store=StoreSettings(backend="postgres", url=postgres_url),
+        ),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "older-graph",
+    )
+    try:
+        app.ensure_index()
+        store = app.store
+        assert isinstance(store, PostgresStore)
+        dimension = FakeEmbedder().dimension
+        query = FakeEmbedder().embed_batch(["When did the harbour bridge reopen?"])[0]
+        answers = {}
+        for graph_type in ("halfvec", "vector"):
+            if graph_type == "vector":  # the index as an older newsbot made it
+                connection = store.connection()
+                name = vector_index_name(store.corpus, dimension)
+                with connection.transaction():
+                    connection.execute(sql.SQL("DROP INDEX newsbot.{}").format(sql.Identifier(name)))
+                    connection.execute(
+                        sql.SQL(
+                            "CREATE INDEX {} ON newsbot.passages USING hnsw ((embedding::vector({d})) vector_ip_ops) "
+                            "WHERE corpus = {c} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
+                        ).format(sql.Identifier(name), d=sql.Literal(dimension), c=sql.Literal(store.corpus))
+                    )
+                store.forget_vector_types()
+            assert store.vector_type(dimension) == graph_type
+            vectors = PostgresVectors(store, dimension)
+            with store.snapshot() as connection:
+                connection.execute("SET LOCAL enable_seqscan = off")  # few rows: the planner would scan them
+                plan = " ".join(
+                    row[0]
+                    for row in connection.execute(
+                        sql.SQL("EXPLAIN ") + vectors._query(False, graph_type),
+                        {"query": np.asarray(query, dtype=np.float32), "k": 5, "allowed": None},
+                    )
+                )
+                answers[graph_type] = vectors.search(query, 5)
+            assert f"Index Scan using {vector_index_name(store.corpus, dimension)}" in plan
+        assert [row for row, _ in answers["halfvec"]] == [row for row, _ in answers["vector"]]
+        assert [score for _, score in answers["halfvec"]] == pytest.approx([score for _, score in answers["vector"]])
+        assert not app.ask("When did the harbour bridge reopen?").abstained
+    finally:
+        app.close()
 
 
 def test_the_postings_cache_is_as_large_as_the_store_settings_say(tmp_path):
