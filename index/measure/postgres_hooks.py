@@ -7,7 +7,7 @@ import numpy as np
 
 from ..stores.postgres.reads import EF_SEARCH, PostgresVectors
 from ..stores.postgres.store import PostgresStore
-from ..stores.postgres.writes import vector_index_name
+from ..stores.postgres.writes import postings_partition, vector_index_name
 
 
 def nearest_passages(store: PostgresStore, query: np.ndarray, k: int, ef_search: int = EF_SEARCH) -> list[int]:
@@ -25,7 +25,10 @@ def drop_corpus(store: PostgresStore) -> None:
 
     connection = store.connection()
     with store.told(), connection.transaction():
-        for table in ("postings", "passages", "articles", "term_df", "versions"):
+        connection.execute(
+            sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("newsbot", postings_partition(store.corpus)))
+        )
+        for table in ("passages", "articles", "term_df", "versions"):
             connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s", (store.corpus,))
         connection.execute("DELETE FROM newsbot.corpora WHERE name = %s", (store.corpus,))
         prefix = vector_index_name(store.corpus, 0).removesuffix("_0")

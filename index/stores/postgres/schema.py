@@ -109,6 +109,35 @@ MIGRATIONS: list[str] = [
         user_hash text PRIMARY KEY, window_ends timestamptz NOT NULL, questions integer NOT NULL
     );
     """,
+    # 3: the postings, one partition per corpus (named postings_ and the first 16 hex digits of the md5
+    # of its name: writes.postings_partition), so that a corpus's first version loads its postings into
+    # a table without indexes and builds them after, in bulk, and dropping a corpus drops a table.
+    # The rows of corpora already stored are moved into their partitions (once: minutes at millions).
+    """
+    ALTER TABLE newsbot.postings RENAME TO postings_unpartitioned;
+    ALTER INDEX newsbot.postings_pkey RENAME TO postings_unpartitioned_pkey;
+    ALTER INDEX newsbot.postings_by_passage RENAME TO postings_unpartitioned_by_passage;
+    CREATE TABLE newsbot.postings (
+        corpus text NOT NULL,
+        term text NOT NULL,
+        passage_id bigint NOT NULL,
+        tf real NOT NULL,
+        length real NOT NULL,
+        PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)
+    ) PARTITION BY LIST (corpus);
+    CREATE INDEX postings_by_passage ON newsbot.postings (passage_id);
+    DO $$
+    DECLARE name text;
+    BEGIN
+        FOR name IN SELECT DISTINCT corpus FROM newsbot.postings_unpartitioned UNION SELECT c.name FROM newsbot.corpora c
+        LOOP
+            EXECUTE format('CREATE TABLE newsbot.%I PARTITION OF newsbot.postings FOR VALUES IN (%L)',
+                           'postings_' || substr(md5(name), 1, 16), name);
+        END LOOP;
+    END $$;
+    INSERT INTO newsbot.postings SELECT * FROM newsbot.postings_unpartitioned;
+    DROP TABLE newsbot.postings_unpartitioned;
+    """,
 ]
 
 

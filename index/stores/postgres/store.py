@@ -10,10 +10,10 @@ every other one answers from at its next question.
                          of `corpora.current`, so readers see the old corpus or the new, never half
     passages.embedding   pgvector, searched through an HNSW index (inner product over unit vectors,
                          as FAISS does) built for the rows in use only
-    postings, term_df    the lexical side: each passage's stemmed words and counts, and each word's
-                         document frequency in the version in use, so BM25 is scored in SQL with
-                         the same formula and tokens as bm25s (docs/deploying.md has the figures
-                         that chose it over PostgreSQL's own full text search)
+    postings, term_df    the lexical side: each passage's stemmed words and counts (a partition per
+                         corpus), and each word's document frequency in the version in use, so BM25
+                         is scored with the same formula and tokens as bm25s (docs/deploying.md has
+                         the figures that chose it over PostgreSQL's own full text search)
 
 One build writes at a time per corpus (a session advisory lock), as the file store's lock file
 does. A rollback returns to the version before, dropping the versions after it.
@@ -65,6 +65,7 @@ from .writes import (
     ensure_vector_index,
     insert_rows,
     mark_removed,
+    postings_partition,
     prune_versions,
     vector_index_type,
 )
@@ -259,8 +260,8 @@ class PostgresStore(VersionStore):
             ).fetchall()
             postings = connection.execute(
                 "SELECT po.passage_id, po.term, po.tf FROM newsbot.postings po JOIN newsbot.passages p "
-                "ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL",
-                (self.corpus,),
+                "ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s AND p.removed_in IS NULL",
+                (self.corpus, self.corpus),
             ).fetchall()
             words = one_value(
                 connection.execute(
@@ -303,7 +304,8 @@ class PostgresStore(VersionStore):
                 "SELECT id, chunk, embedding FROM newsbot.passages WHERE id = ANY(%s) ORDER BY id", (ids,)
             ).fetchall()
             postings = connection.execute(
-                "SELECT passage_id, term, tf FROM newsbot.postings WHERE passage_id = ANY(%s)", (ids,)
+                "SELECT passage_id, term, tf FROM newsbot.postings WHERE corpus = %s AND passage_id = ANY(%s)",
+                (self.corpus, ids),
             ).fetchall()
         touched = _stored_version(
             name, manifest, articles, rows, postings, read_words=lambda: self.version_words(number)
@@ -432,8 +434,14 @@ class PostgresStore(VersionStore):
             self._insert_version(connection, number, name, new.manifest, new.words, float(new.terms.counts.sum()))
             prune_versions(connection, self.corpus, keep)
         if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
+            from psycopg import sql
+
             with self.told():  # marks the new rows visible to all, so BM25 reads its index alone
-                connection.execute("VACUUM (ANALYZE) newsbot.postings, newsbot.passages")
+                connection.execute(  # the corpus's postings, not every corpus's
+                    sql.SQL("VACUUM (ANALYZE) {}, newsbot.passages").format(
+                        sql.Identifier("newsbot", postings_partition(self.corpus))
+                    )
+                )
         self.last_publish = timings
         log.info(
             "stored version %s of %s: %d articles kept, %d written, %d gone (%.1f s rows, %.1f s vector index)",
@@ -487,9 +495,9 @@ class PostgresStore(VersionStore):
                 connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s", (self.corpus,))
                 connection.execute(
                     "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
-                    "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL "
-                    "GROUP BY po.term",
-                    (self.corpus, self.corpus),
+                    "JOIN newsbot.passages p ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s "
+                    "AND p.removed_in IS NULL GROUP BY po.term",
+                    (self.corpus, self.corpus, self.corpus),
                 )
                 connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
         return older[1]

@@ -37,9 +37,9 @@ def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list
     )
     connection.execute(
         "UPDATE newsbot.term_df t SET df = t.df - d.n FROM (SELECT po.term, count(*)::int AS n FROM newsbot.postings po "
-        "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in = %s GROUP BY po.term) d "
-        "WHERE t.corpus = %s AND t.term = d.term",
-        (corpus, number, corpus),
+        "JOIN newsbot.passages p ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s AND p.removed_in = %s "
+        "GROUP BY po.term) d WHERE t.corpus = %s AND t.term = d.term",
+        (corpus, corpus, number, corpus),
     )
     connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s AND df <= 0", (corpus,))
 
@@ -78,13 +78,21 @@ def insert_rows(
             )
             start += len(article.rows)
     doc_ids = [a.article.doc_id for a in fresh for _ in a.rows]
+    vectors, size = vectors_as_received(new.vectors)
     with connection.cursor().copy(
         "COPY newsbot.passages (id, corpus, doc_id, added_in, chunk, embedding) " "FROM STDIN WITH (FORMAT BINARY)"
     ) as copy:
-        copy.set_types(["int8", "text", "text", "int4", "text", "vector"])
+        copy.set_types(["int8", "text", "text", "int4", "text", "bytea"])  # the vector's bytes as they are
         for passage_id, position, doc_id in zip(ids.tolist(), positions.tolist(), doc_ids):
             copy.write_row(
-                (passage_id, corpus, doc_id, number, new.chunk_lines[position].decode(), new.vectors[position])
+                (
+                    passage_id,
+                    corpus,
+                    doc_id,
+                    number,
+                    new.chunk_lines[position].decode(),
+                    vectors[position * size : (position + 1) * size],
+                )
             )
     frequencies = insert_postings(connection, corpus, new.terms, positions, ids)
     if frequencies:
@@ -93,6 +101,18 @@ def insert_rows(
             "ON CONFLICT (corpus, term) DO UPDATE SET df = newsbot.term_df.df + excluded.df",
             (corpus, list(frequencies), list(frequencies.values())),
         )
+
+
+def vectors_as_received(vectors: np.ndarray) -> tuple[memoryview, int]:
+    """Every row of `vectors` in pgvector's binary form (its dimension and a reserved 0 as big-endian
+    int16, then each number as a big-endian float4), made by numpy at once, and each row's length in
+    bytes: a binary COPY passes a field's bytes to the column type's own reader (pgvector's
+    vector_recv), which took 6 s a million rows through pgvector's Python dumper."""
+    rows, dimension = vectors.shape if vectors.ndim == 2 else (0, 0)
+    layout = np.dtype([("dimension", ">i2"), ("unused", ">i2"), ("values", ">f4", (dimension,))])
+    encoded = np.zeros(rows, dtype=layout)
+    encoded["dimension"], encoded["values"] = dimension, vectors
+    return memoryview(encoded.tobytes()), layout.itemsize
 
 
 def prune_versions(connection: psycopg.Connection[Any], corpus: str, keep: int) -> None:
@@ -111,12 +131,19 @@ def prune_versions(connection: psycopg.Connection[Any], corpus: str, keep: int) 
 def delete_rows(connection: psycopg.Connection[Any], corpus: str, condition: str, number: int) -> None:
     """Delete the corpus's articles and passages (and their postings) that meet `condition` on `number`."""
     connection.execute(
-        "DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.passage_id = p.id "
+        "DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.corpus = %s AND po.passage_id = p.id "
         f"AND p.corpus = %s AND p.{condition}",
-        (corpus, number),
+        (corpus, corpus, number),
     )
     for table in ("passages", "articles"):
         connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (corpus, number))
+
+
+def postings_partition(corpus: str) -> str:
+    """The corpus's table of postings, a partition of newsbot.postings (named as migration 3 names them)."""
+    import hashlib
+
+    return "postings_" + hashlib.md5(corpus.encode()).hexdigest()[:16]
 
 
 def vector_index_name(corpus: str, dimension: int) -> str:
@@ -188,6 +215,16 @@ def insert_postings(
     store them). Returns how many of these passages hold each word."""
     if not len(positions):
         return {}
+    from psycopg import sql
+
+    partition = postings_partition(corpus)
+    table = sql.Identifier("newsbot", partition)
+    first_load = connection.execute("SELECT to_regclass(%s)", (f"newsbot.{partition}",)).fetchone() == (None,)
+    if first_load:  # the corpus's first rows: into a table without indexes, which are built after them
+        connection.execute(sql.SQL("CREATE TABLE {} (LIKE newsbot.postings)").format(table))
+        connection.execute(  # attaching it then needs no scan to prove its rows are the corpus's
+            sql.SQL("ALTER TABLE {} ADD CHECK (corpus = {})").format(table, sql.Literal(corpus))
+        )
     counts = terms.counts[positions]
     per_row = np.diff(counts.indptr)
     passage_ids = np.repeat(ids, per_row)
@@ -200,7 +237,7 @@ def insert_postings(
     posting_sizes = sizes[counts.indices[order]]
     corpus_bytes = corpus.encode()
     with connection.cursor().copy(
-        "COPY newsbot.postings (corpus, term, passage_id, tf, length) FROM STDIN WITH (FORMAT BINARY)"
+        sql.SQL("COPY {} (corpus, term, passage_id, tf, length) FROM STDIN WITH (FORMAT BINARY)").format(table)
     ) as copy:
         copy.write(COPY_HEADER)
         for size in np.unique(posting_sizes):  # the rows of words of one length share a layout
@@ -215,6 +252,17 @@ def insert_postings(
             rows["length_size"], rows["length"] = 4, passage_lengths[chosen]
             copy.write(rows.tobytes())
         copy.write(COPY_TRAILER)
+    if first_load:
+        connection.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorted in memory when they fit
+        connection.execute(
+            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)").format(table)
+        )
+        connection.execute(sql.SQL("CREATE INDEX ON {} (passage_id)").format(table))
+        connection.execute(  # its indexes are the partitioned table's: attached, not built again
+            sql.SQL("ALTER TABLE newsbot.postings ATTACH PARTITION {} FOR VALUES IN ({})").format(
+                table, sql.Literal(corpus)
+            )
+        )
     held = np.bincount(counts.indices, minlength=len(terms.vocabulary))
     return {word: int(held[column]) for word, column in terms.vocabulary.items() if held[column]}
 

@@ -406,6 +406,90 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
         app.close()
 
 
+def test_each_corpus_has_its_postings_in_a_partition_loaded_before_its_indexes_are_built(
+    corpus, tmp_path, postgres_url
+):
+    """A corpus's first version writes its postings into a table of its own without indexes, builds them
+    and attaches it: the partitioned table's indexes then cover it, and changes write into it."""
+    import psycopg
+
+    from index.stores.postgres.writes import postings_partition
+
+    config = Config(
+        corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+        store=StoreSettings(backend="postgres", url=postgres_url),
+    )
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "partitioned")
+    try:
+        app.ensure_index()
+        assert isinstance(app.store, PostgresStore)
+        partition = postings_partition(app.store.corpus)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            indexes = {
+                parent: child
+                for parent in ("postings_pkey", "postings_by_passage")
+                for (child,) in admin.execute(
+                    "SELECT c.relname FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid "
+                    "WHERE t.isleaf",
+                    (f"newsbot.{parent}",),
+                )
+            }
+            held = admin.execute(f"SELECT count(*) FROM newsbot.{partition}").fetchone()[0]
+            assert held > 0 and held == admin.execute("SELECT count(*) FROM newsbot.postings").fetchone()[0]
+        assert set(indexes) == {"postings_pkey", "postings_by_passage"}
+        assert all(child.startswith(partition) for child in indexes.values())
+        before = app.ask("When did the harbour bridge reopen?")
+        assert not before.abstained
+        app.update(remove=["harbour"])  # a change, written into the partition: the article leaves the version
+        after = app.ask("When did the harbour bridge reopen?")
+        assert all(passage.hit.article.doc_id != "harbour" for passage in after.passages)
+        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+        app.update(add=[harbour])
+        assert app.ask("When did the harbour bridge reopen?").passages[0].hit.article.doc_id == "harbour"
+    finally:
+        app.close()
+
+
+def test_postings_stored_before_partitions_are_moved_into_their_corpus_partition(corpus, tmp_path, postgres_url):
+    """Migration 3 on a database an older newsbot wrote: the same answers, and changes go on."""
+    import psycopg
+
+    from index.stores.postgres.writes import postings_partition
+
+    config = Config(
+        corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+        store=StoreSettings(backend="postgres", url=postgres_url),
+    )
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "older")
+    app.ensure_index()
+    question = "When did the harbour bridge reopen?"
+    before = [(p.hit.article.doc_id, p.hit.chunk.text) for p in app.ask(question).passages]
+    corpus_name = app.store.corpus
+    app.close()
+    with psycopg.connect(postgres_url, autocommit=True) as admin, admin.transaction():  # as migrations 1-2 left it
+        admin.execute("CREATE TABLE newsbot.postings_before AS SELECT * FROM newsbot.postings")
+        admin.execute("DROP TABLE newsbot.postings")
+        admin.execute("ALTER TABLE newsbot.postings_before RENAME TO postings")
+        admin.execute("ALTER TABLE newsbot.postings ADD PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)")
+        admin.execute("CREATE INDEX postings_by_passage ON newsbot.postings (passage_id)")
+        admin.execute("DELETE FROM newsbot.migrations WHERE number = 3")
+        assert admin.execute("SELECT to_regclass(%s)", (f"newsbot.{postings_partition(corpus_name)}",)).fetchone() == (
+            None,
+        )
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "older")
+    try:
+        assert [(p.hit.article.doc_id, p.hit.chunk.text) for p in app.ask(question).passages] == before
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            moved = admin.execute(f"SELECT count(*) FROM newsbot.{postings_partition(corpus_name)}").fetchone()[0]
+            assert moved > 0 and admin.execute("SELECT to_regclass('newsbot.postings_unpartitioned')").fetchone() == (
+                None,
+            )
+        app.update(remove=["harbour"])  # a change, written into the partition the migration made
+        assert all(p.hit.article.doc_id != "harbour" for p in app.ask(question).passages)
+    finally:
+        app.close()
+
+
 def test_the_postings_cache_is_as_large_as_the_store_settings_say(tmp_path):
     from bot.core.config import load_config
     from index import ConfigError
@@ -418,3 +502,26 @@ def test_the_postings_cache_is_as_large_as_the_store_settings_say(tmp_path):
     (tmp_path / "c.toml").write_text("[store]\npostings_cache_mb = 8\n")
     with pytest.raises(ConfigError, match="postings_cache_mb = 8 is not allowed"):
         load_config(tmp_path / "c.toml")
+
+
+def test_vectors_written_as_pgvector_reads_them_come_back_bit_for_bit(postgres_url):
+    import numpy as np
+
+    from index import connect_database
+    from index.stores.postgres.reads import array_of
+    from index.stores.postgres.writes import vectors_as_received
+
+    vectors = np.random.default_rng(3).standard_normal((5, 7)).astype(np.float32)
+    vectors[0, :3] = (0.0, -1e-30, 3.4e38)
+    encoded, size = vectors_as_received(vectors)
+    connection = connect_database(postgres_url)
+    try:
+        connection.execute("CREATE TEMPORARY TABLE written (row_number int, embedding vector)")
+        with connection.cursor().copy("COPY written FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "bytea"])
+            for row in range(len(vectors)):
+                copy.write_row((row, encoded[row * size : (row + 1) * size]))
+        read = dict(connection.execute("SELECT row_number, embedding FROM written").fetchall())
+    finally:
+        connection.close()
+    assert all(np.array_equal(array_of(read[row]).astype(np.float32), vectors[row]) for row in range(len(vectors)))
