@@ -83,9 +83,10 @@ def run_bench_store(
                 store.publish(version, keep=1)
             timings = store.last_publish
             print(
-                f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages, "
-                f"vectors and postings); HNSW index (m {store.graph.m}, ef_construction {store.graph.ef_construction}) "
-                f"built in {timings['vector_index']:.1f} s",
+                f"postgres: inserted {passages / timings['insert']:,.0f} rows/s ({timings['insert']:.1f} s: passages "
+                f"and vectors {timings.get('passages', 0):.1f} s, postings {timings.get('postings', 0):.1f} s of which "
+                f"{timings.get('postings_indexes', 0):.1f} s building their indexes); HNSW index (m {store.graph.m}, "
+                f"ef_construction {store.graph.ef_construction}) built in {timings['vector_index']:.1f} s",
                 flush=True,
             )
         ids = _ids_by_row(store, len(version.chunk_lines))

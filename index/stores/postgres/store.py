@@ -99,7 +99,8 @@ class PostgresStore(VersionStore):
         self._vector_types: dict[int, str] = {}
         """The type each dimension's HNSW index of the corpus was made over (`vector_type`)."""
         self.last_publish: dict[str, float] = {}
-        """Seconds the last publish spent inserting rows and building the vector index (for benchmarks)."""
+        """Seconds the last publish spent inserting rows (passages, postings and their indexes) and building the
+        vector index (for benchmarks)."""
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.location})"
@@ -425,7 +426,7 @@ class PostgresStore(VersionStore):
             if gone:
                 mark_removed(connection, self.corpus, gone, number)
             if fresh:
-                insert_rows(connection, self.corpus, new, fresh, number)
+                timings.update(insert_rows(connection, self.corpus, new, fresh, number))
             timings["insert"] = time.perf_counter() - started
             started = time.perf_counter()
             # after the rows: built in bulk once

@@ -6,6 +6,7 @@ transaction (`PostgresStore.publish`), so a reader sees a whole version or none 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,10 @@ def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list
 
 def insert_rows(
     connection: psycopg.Connection[Any], corpus: str, new: NewVersion, fresh: list[StoredArticle], number: int
-) -> None:
-    """The rows of new and changed articles, under a block of consecutive passage ids."""
+) -> dict[str, float]:
+    """The rows of new and changed articles, under a block of consecutive passage ids. Returns the seconds
+    spent on articles and passages, on postings, and of those on building a first load's indexes."""
+    started = time.perf_counter()
     count = sum(len(article.rows) for article in fresh)
     connection.execute("SELECT pg_advisory_xact_lock(%s)", (ID_LOCK,))
     first = one_value(connection.execute("SELECT nextval('newsbot.passage_ids')"))
@@ -94,13 +97,17 @@ def insert_rows(
                     vectors[position * size : (position + 1) * size],
                 )
             )
-    frequencies = insert_postings(connection, corpus, new.terms, positions, ids)
+    seconds = {"passages": time.perf_counter() - started, "postings_indexes": 0.0}
+    started = time.perf_counter()
+    frequencies = insert_postings(connection, corpus, new.terms, positions, ids, seconds)
     if frequencies:
         connection.execute(
             "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, * FROM unnest(%s::text[], %s::int[]) "
             "ON CONFLICT (corpus, term) DO UPDATE SET df = newsbot.term_df.df + excluded.df",
             (corpus, list(frequencies), list(frequencies.values())),
         )
+    seconds["postings"] = time.perf_counter() - started
+    return seconds
 
 
 def vectors_as_received(vectors: np.ndarray) -> tuple[memoryview, int]:
@@ -207,12 +214,18 @@ def ensure_vector_index(
 
 
 def insert_postings(
-    connection: psycopg.Connection[Any], corpus: str, terms: TermCounts, positions: np.ndarray, ids: np.ndarray
+    connection: psycopg.Connection[Any],
+    corpus: str,
+    terms: TermCounts,
+    positions: np.ndarray,
+    ids: np.ndarray,
+    seconds: dict[str, float] | None = None,
 ) -> dict[str, int]:
     """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`, word by
     word (a word's postings then sit together on disk, where a search reads them), in COPY's binary
     format made by numpy (formatting millions of rows in Python took longer than the database took to
-    store them). Returns how many of these passages hold each word."""
+    store them). Returns how many of these passages hold each word; a first load's seconds building its
+    indexes go into `seconds["postings_indexes"]`."""
     if not len(positions):
         return {}
     from psycopg import sql
@@ -253,6 +266,7 @@ def insert_postings(
             copy.write(rows.tobytes())
         copy.write(COPY_TRAILER)
     if first_load:
+        started = time.perf_counter()
         connection.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorted in memory when they fit
         connection.execute(
             sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)").format(table)
@@ -263,6 +277,8 @@ def insert_postings(
                 table, sql.Literal(corpus)
             )
         )
+        if seconds is not None:
+            seconds["postings_indexes"] = time.perf_counter() - started
     held = np.bincount(counts.indices, minlength=len(terms.vocabulary))
     return {word: int(held[column]) for word, column in terms.vocabulary.items() if held[column]}
 

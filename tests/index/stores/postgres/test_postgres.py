@@ -224,6 +224,8 @@ def test_bench_store_prints_both_stores_figures(cli, tmp_path, postgres_url):
     status, out, err = cli("bench-store", "--passages", "3000", "--queries", "20", "--keep")
     assert status == 0, err
     assert "faiss (flat, exact): inserted" in out and "postgres: inserted" in out
+    split = re.search(r"passages and vectors ([\d.]+) s, postings ([\d.]+) s of which ([\d.]+) s building", out)
+    assert split and float(split[3]) <= float(split[2]), out  # a first load: its postings' indexes built after them
     recalls = [float(line.rsplit(" ", 1)[1]) for line in out.splitlines() if "recall@10 against exact search" in line]
     assert len(recalls) == 3 and recalls == sorted(recalls) and recalls[-1] > 0.5  # more candidates, more found
     assert "postgres hybrid question (words read from the database): p50" in out
