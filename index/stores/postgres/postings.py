@@ -4,10 +4,10 @@ A question's words are scored in the process, not in SQL: a word's postings in u
 database as one value (each posting's passage id, count and passage length packed into bytes by
 the server), become arrays (passage ids and each posting's share of the word's BM25 score, or, for a
 word most passages hold, one share per passage: `WordArrays`), and stay in a cache of the process
-until the version in use changes. Summing the words' arrays
-per passage is then what bm25s does in memory. Scoring the postings in SQL instead spent its time
-aggregating them row by row (BM25 p50 15.0 ms on realtimeqa-dev's 39,868 passages, where this takes
-1.4 ms once a question's words are cached; docs/deploying.md).
+until the version in use changes. Summing the words' arrays per passage is then what bm25s does in
+memory. Scoring the postings in SQL instead spent its time aggregating them row by row (BM25 p50
+15.0 ms on realtimeqa-dev's 39,868 passages, where this takes 1.4 ms once a question's words are
+cached; docs/deploying.md).
 
 The cache is the store's: every `PostgresIndex` of the version in use shares it; a new version
 (made by this process or another) starts it empty, so it never holds what another version holds.
