@@ -170,21 +170,36 @@ class HnswGraph:
 
 
 GRAPH_TYPE = "halfvec"
-"""What the HNSW graph holds of each vector: pgvector's half precision (2 bytes a number). Against full
-precision, at 100,000 clustered vectors, it built in 22 s instead of 25, answered in half the time
-(p50 2.0-2.7 ms against 5.1) with the same recall@10 (1.000), in an index of half the size
-(docs/deploying.md). The table keeps the vectors whole, and a search ranks the graph's candidates by
-them (`PostgresVectors`). Corpora whose index was made before hold `vector`; it is used as it is."""
+"""What the HNSW graph holds of each vector: pgvector's half precision (2 bytes a number; `vector` on a
+pgvector before 0.7, which lacks it). Against full precision, at 100,000 clustered vectors, it built in
+22 s instead of 25, answered in half the time (p50 2.0-2.7 ms against 5.1) with the same recall@10
+(1.000), in an index of half the size (docs/deploying.md). The table keeps the vectors whole, and a
+search ranks the graph's candidates by them (`PostgresVectors`). Corpora whose index was made before
+hold `vector`; it is used as it is."""
 
 
 def vector_index_type(connection: psycopg.Connection[Any], corpus: str, dimension: int) -> str:
     """The type the corpus's HNSW index was made over (`GRAPH_TYPE`, or `vector` for an index made
-    before it; `GRAPH_TYPE` when there is none yet): searches must cast as the index does to use it."""
+    before it; the one it will be made over when there is none yet): searches must cast as the index
+    does to use it."""
     found = connection.execute(
         "SELECT indexdef FROM pg_indexes WHERE schemaname = 'newsbot' AND indexname = %s",
         (vector_index_name(corpus, dimension),),
     ).fetchone()
-    return "vector" if found is not None and "halfvec" not in found[0] else GRAPH_TYPE
+    if found is None:
+        return graph_type_supported(connection)
+    return "halfvec" if "halfvec" in found[0] else "vector"
+
+
+HALFVEC_SINCE = (0, 7)
+"""The first pgvector with `halfvec`."""
+
+
+def graph_type_supported(connection: psycopg.Connection[Any]) -> str:
+    """`GRAPH_TYPE`, or `vector` on a server whose pgvector predates half precision."""
+    version = one_value(connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))
+    numbers = tuple(int(part) for part in str(version).split(".")[:2] if part.isdigit())
+    return GRAPH_TYPE if numbers >= HALFVEC_SINCE else "vector"
 
 
 def ensure_vector_index(
@@ -197,14 +212,16 @@ def ensure_vector_index(
     name = vector_index_name(corpus, dimension)
     if connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,):
         return
+    graph_type = graph_type_supported(connection)
     connection.execute("SET LOCAL maintenance_work_mem = '4GB'")  # the graph is built in memory when it fits
     connection.execute(
         sql.SQL(
-            "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::halfvec({d})) halfvec_ip_ops) "
+            "CREATE INDEX {name} ON newsbot.passages USING hnsw ((embedding::{t}({d})) {t}_ip_ops) "
             "WITH (m = {m}, ef_construction = {ef}) "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
         ).format(
             name=sql.Identifier(name),
+            t=sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type]),
             d=sql.Literal(int(dimension)),
             m=sql.Literal(int(graph.m)),
             ef=sql.Literal(int(graph.ef_construction)),

@@ -350,6 +350,38 @@ def test_the_hnsw_graph_is_built_as_the_store_settings_say(corpus, tmp_path, pos
         load_config(tmp_path / "c.toml")
 
 
+def test_a_pgvector_without_half_precision_gets_a_graph_of_whole_vectors(corpus, tmp_path, postgres_url, monkeypatch):
+    from index import connect_database
+    from index.stores.postgres import writes
+
+    real = writes.one_value
+
+    def older_pgvector(cursor):
+        value = real(cursor)
+        return "0.6.2" if value == real_version else value
+
+    with connect_database(postgres_url) as connection:
+        real_version = real(connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))
+        assert writes.graph_type_supported(connection) == "halfvec"
+        monkeypatch.setattr(writes, "one_value", older_pgvector)
+        assert writes.graph_type_supported(connection) == "vector"
+    app = Newsbot(
+        Config(
+            corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
+            store=StoreSettings(backend="postgres", url=postgres_url),
+        ),
+        embedder=FakeEmbedder(),
+        index_dir=tmp_path / "older-pgvector",
+    )
+    try:
+        app.ensure_index()
+        assert isinstance(app.store, PostgresStore)
+        assert app.store.vector_type(FakeEmbedder().dimension) == "vector"
+        assert not app.ask("When did the harbour bridge reopen?").abstained
+    finally:
+        app.close()
+
+
 def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_of_half_precision_is(
     corpus, tmp_path, postgres_url
 ):
