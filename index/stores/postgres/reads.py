@@ -143,7 +143,7 @@ class PostgresVectors:
                 (str(max(self.ef_search, 2 * k)),),
             )
             rows = connection.execute(
-                self._query(allowed is not None, graph_type),
+                self._query(allowed is not None, graph_type, connection),
                 {
                     "query": np.asarray(query, dtype=np.float32),
                     "k": k,
@@ -152,19 +152,21 @@ class PostgresVectors:
             ).fetchall()
         return sorted(((int(i), float(s)) for i, s in rows), key=lambda item: (-item[1], item[0]))  # relaxed order
 
-    def _query(self, filtered: bool, graph_type: str):
+    def _query(self, filtered: bool, graph_type: str, connection: Any):
         """The nearest passages in use of the corpus; its name a literal, and the vectors cast as its
         index casts them (`graph_type`), so the planner takes its own partial HNSW index (with filters,
-        pgvector's iterative scan goes on until k rows pass them)."""
+        pgvector's iterative scan goes on until k rows pass them). A % in the name is doubled, as the
+        statement's parameters are written with %."""
         from psycopg import sql
 
+        corpus = sql.SQL(sql.Literal(self._store.corpus).as_string(connection).replace("%", "%%"))
         return sql.SQL(
             "SELECT id, (embedding::vector({d}) <#> %(query)s::vector({d})) * -1 FROM newsbot.passages "
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}{only} "
             "ORDER BY embedding::{graph}({d}) <#> %(query)s::vector({d})::{graph}({d}) LIMIT %(k)s"
         ).format(
             d=sql.Literal(int(self.dimension)),
-            corpus=sql.Literal(self._store.corpus),
+            corpus=corpus,
             graph=sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type]),
             only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""),
         )

@@ -26,6 +26,10 @@ ID_LOCK = 0x6E657774
 
 def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list[str], number: int) -> None:
     """Mark these articles and their passages gone from version `number` on, and count their words out."""
+    # Before writing to passages, the lock every change takes before its rows (insert_rows): taken after,
+    # a change of one corpus waited for it holding passages' rows while a first load holding it waited
+    # to build its HNSW index over passages, a deadlock.
+    connection.execute("SELECT pg_advisory_xact_lock(%s)", (ID_LOCK,))
     connection.execute(  # by id: an article's passages are consecutive, from its first_passage
         "UPDATE newsbot.passages p SET removed_in = %s FROM newsbot.articles a WHERE a.corpus = %s "
         "AND a.removed_in IS NULL AND a.doc_id = ANY(%s) AND p.id >= a.first_passage "
@@ -182,13 +186,14 @@ def vector_index_type(connection: psycopg.Connection[Any], corpus: str, dimensio
     """The type the corpus's HNSW index was made over (`GRAPH_TYPE`, or `vector` for an index made
     before it; the one it will be made over when there is none yet): searches must cast as the index
     does to use it."""
-    found = connection.execute(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'newsbot' AND indexname = %s",
-        (vector_index_name(corpus, dimension),),
+    found = connection.execute(  # its operator class: the definition's text holds the corpus's name too
+        "SELECT o.opcname FROM pg_index i JOIN pg_opclass o ON o.oid = i.indclass[0] WHERE i.indexrelid = "
+        "to_regclass(%s)",
+        (f"newsbot.{vector_index_name(corpus, dimension)}",),
     ).fetchone()
     if found is None:
         return graph_type_supported(connection)
-    return "halfvec" if "halfvec" in found[0] else "vector"
+    return "halfvec" if found[0].startswith("halfvec") else "vector"
 
 
 HALFVEC_SINCE = (0, 7)

@@ -398,7 +398,7 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
             store=StoreSettings(backend="postgres", url=postgres_url),
         ),
         embedder=FakeEmbedder(),
-        index_dir=tmp_path / "older-graph",
+        index_dir=tmp_path / "halfvec 5% and 100%% news",  # a name holding what the SQL holds
     )
     try:
         app.ensure_index()
@@ -427,12 +427,13 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
                 plan = " ".join(
                     row[0]
                     for row in connection.execute(
-                        sql.SQL("EXPLAIN ") + vectors._query(False, graph_type),
+                        sql.SQL("EXPLAIN ") + vectors._query(False, graph_type, connection),
                         {"query": np.asarray(query, dtype=np.float32), "k": 5, "allowed": None},
                     )
                 )
                 answers[graph_type] = vectors.search(query, 5)
             assert f"Index Scan using {vector_index_name(store.corpus, dimension)}" in plan
+        assert len(answers["halfvec"]) == 5
         assert [row for row, _ in answers["halfvec"]] == [row for row, _ in answers["vector"]]
         assert [score for _, score in answers["halfvec"]] == pytest.approx([score for _, score in answers["vector"]])
         assert not app.ask("When did the harbour bridge reopen?").abstained
