@@ -167,7 +167,7 @@ class PostgresVectors:
         ).format(
             d=sql.Literal(int(self.dimension)),
             corpus=corpus,
-            graph=sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type]),
+            graph=graph_type_sql(graph_type),
             only=sql.SQL(" AND id = ANY(%(allowed)s)" if filtered else ""),
         )
 
@@ -240,6 +240,14 @@ class PostgresLexical:
                 binary=True,
             ).fetchall()
         return {term: bytes(packed) for term, packed in rows}
+
+
+def graph_type_sql(graph_type: str) -> Any:
+    """A graph's vector type as SQL, for the index that is made and the searches that cast as it does
+    (only `vector` and `halfvec` are ever written into a statement)."""
+    from psycopg import sql
+
+    return sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type])
 
 
 def array_of(vector: Any) -> np.ndarray:

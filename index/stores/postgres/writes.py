@@ -15,7 +15,7 @@ import numpy as np
 from ...defaults import HNSW_EF_CONSTRUCTION, HNSW_M
 from ...search.lexical import TermCounts
 from ..base import NewVersion, StoredArticle
-from .reads import one_value
+from .reads import graph_type_sql, one_value
 
 if TYPE_CHECKING:
     import psycopg
@@ -226,7 +226,7 @@ def ensure_vector_index(
             "WHERE corpus = {corpus} AND removed_in IS NULL AND vector_dims(embedding) = {d}"
         ).format(
             name=sql.Identifier(name),
-            t=sql.SQL({"vector": "vector", "halfvec": "halfvec"}[graph_type]),
+            t=graph_type_sql(graph_type),
             d=sql.Literal(int(dimension)),
             m=sql.Literal(int(graph.m)),
             ef=sql.Literal(int(graph.ef_construction)),
