@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..stores.postgres.reads import EF_SEARCH, PostgresVectors
+from ..stores.postgres.reads import EF_SEARCH, PostgresVectors, postings_sql
 from ..stores.postgres.store import PostgresStore
-from ..stores.postgres.writes import postings_partition, vector_index_name
+from ..stores.postgres.writes import vector_index_name
 
 
 def nearest_passages(store: PostgresStore, query: np.ndarray, k: int, ef_search: int = EF_SEARCH) -> list[int]:
@@ -25,9 +25,7 @@ def drop_corpus(store: PostgresStore) -> None:
 
     connection = store.connection()
     with store.told(), connection.transaction():
-        connection.execute(
-            sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("newsbot", postings_partition(store.corpus)))
-        )
+        connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(postings_sql(store.corpus)))
         for table in ("passages", "articles", "term_df", "versions"):
             connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s", (store.corpus,))
         connection.execute("DELETE FROM newsbot.corpora WHERE name = %s", (store.corpus,))

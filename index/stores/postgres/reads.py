@@ -230,16 +230,34 @@ class PostgresLexical:
 
     def _read_postings(self, words: list[str]) -> dict[str, bytes]:
         """Each word's postings in use, packed by the server into one value (postings.PACKED)."""
+        from psycopg import sql
+
         with self._store.snapshot(self._version[0]) as connection:
             rows = connection.execute(
-                "SELECT po.term, string_agg(int8send(po.passage_id) || float4send(po.tf) || float4send(po.length), "
-                "''::bytea) FROM newsbot.postings po WHERE po.corpus = %(corpus)s AND po.term = ANY(%(terms)s) "
-                "AND po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
-                "AND removed_in IS NOT NULL) GROUP BY po.term",
+                sql.SQL(
+                    "SELECT po.term, string_agg(int8send(po.passage_id) || float4send(po.tf) || "
+                    "float4send(po.length), ''::bytea) FROM {postings} po WHERE po.term = ANY(%(terms)s) "
+                    "AND po.passage_id NOT IN (SELECT id FROM newsbot.passages WHERE corpus = %(corpus)s "
+                    "AND removed_in IS NOT NULL) GROUP BY po.term"
+                ).format(postings=postings_sql(self._store.corpus)),
                 {"corpus": self._store.corpus, "terms": words},
                 binary=True,
             ).fetchall()
         return {term: bytes(packed) for term, packed in rows}
+
+
+def postings_table(corpus: str) -> str:
+    """The name of the corpus's table of postings in the newsbot schema (as migration 4 names them)."""
+    import hashlib
+
+    return "postings_" + hashlib.md5(corpus.encode()).hexdigest()[:16]
+
+
+def postings_sql(corpus: str) -> Any:
+    """The corpus's table of postings, as an identifier to write into a statement."""
+    from psycopg import sql
+
+    return sql.Identifier("newsbot", postings_table(corpus))
 
 
 def graph_type_sql(graph_type: str) -> Any:

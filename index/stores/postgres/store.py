@@ -57,15 +57,15 @@ from ..base import (
     check_held,
 )
 from .postings import POSTINGS_CACHE_BYTES, PostingsCache
-from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value
+from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value, postings_sql
 from .schema import connect, redacted, without_secrets
 from .writes import (
     HnswGraph,
     delete_rows,
+    ensure_postings_table,
     ensure_vector_index,
     insert_rows,
     mark_removed,
-    postings_partition,
     prune_versions,
     vector_index_type,
 )
@@ -238,6 +238,8 @@ class PostgresStore(VersionStore):
         return row[1] if row else None
 
     def read_current(self, kept: StoredVersion | None = None) -> StoredVersion | None:
+        from psycopg import sql
+
         with self.snapshot() as connection:
             current = self._current(connection)
             if current is None:
@@ -260,9 +262,11 @@ class PostgresStore(VersionStore):
                 (self.corpus,),
             ).fetchall()
             postings = connection.execute(
-                "SELECT po.passage_id, po.term, po.tf FROM newsbot.postings po JOIN newsbot.passages p "
-                "ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s AND p.removed_in IS NULL",
-                (self.corpus, self.corpus),
+                sql.SQL(
+                    "SELECT po.passage_id, po.term, po.tf FROM {postings} po JOIN newsbot.passages p "
+                    "ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in IS NULL"
+                ).format(postings=postings_sql(self.corpus)),
+                (self.corpus,),
             ).fetchall()
             words = one_value(
                 connection.execute(
@@ -280,6 +284,8 @@ class PostgresStore(VersionStore):
     def read_articles(self, doc_ids: Collection[str]) -> CurrentArticles | None:
         """The version in use's digests and counts, and these articles whole: their passages are read
         by id (an article's are consecutive), nothing else of the version."""
+        from psycopg import sql
+
         with self.snapshot() as connection:
             current = self._current(connection)
             if current is None:
@@ -305,8 +311,10 @@ class PostgresStore(VersionStore):
                 "SELECT id, chunk, embedding FROM newsbot.passages WHERE id = ANY(%s) ORDER BY id", (ids,)
             ).fetchall()
             postings = connection.execute(
-                "SELECT passage_id, term, tf FROM newsbot.postings WHERE corpus = %s AND passage_id = ANY(%s)",
-                (self.corpus, ids),
+                sql.SQL("SELECT passage_id, term, tf FROM {postings} WHERE passage_id = ANY(%s)").format(
+                    postings=postings_sql(self.corpus)
+                ),
+                (ids,),
             ).fetchall()
         touched = _stored_version(
             name, manifest, articles, rows, postings, read_words=lambda: self.version_words(number)
@@ -390,6 +398,8 @@ class PostgresStore(VersionStore):
         self._vector_types.clear()
 
     def publish(self, new: NewVersion, keep: int) -> StoredVersion:
+        from psycopg import sql
+
         connection = self.connection()
         name = dt.datetime.now(dt.UTC).strftime(VERSION_NAME)
         timings = {"insert": 0.0, "vector_index": 0.0}
@@ -427,6 +437,7 @@ class PostgresStore(VersionStore):
                 mark_removed(connection, self.corpus, gone, number)
             if fresh:
                 timings.update(insert_rows(connection, self.corpus, new, fresh, number))
+            ensure_postings_table(connection, self.corpus)  # a corpus without passages has its table too
             timings["insert"] = time.perf_counter() - started
             started = time.perf_counter()
             # after the rows: built in bulk once
@@ -435,13 +446,9 @@ class PostgresStore(VersionStore):
             self._insert_version(connection, number, name, new.manifest, new.words, float(new.terms.counts.sum()))
             prune_versions(connection, self.corpus, keep)
         if sum(len(article.rows) for article in fresh) >= VACUUM_AFTER:
-            from psycopg import sql
-
             with self.told():  # marks the new rows visible to all, so BM25 reads its index alone
                 connection.execute(  # the corpus's postings, not every corpus's
-                    sql.SQL("VACUUM (ANALYZE) {}, newsbot.passages").format(
-                        sql.Identifier("newsbot", postings_partition(self.corpus))
-                    )
+                    sql.SQL("VACUUM (ANALYZE) {}, newsbot.passages").format(postings_sql(self.corpus))
                 )
         self.last_publish = timings
         log.info(
@@ -457,6 +464,8 @@ class PostgresStore(VersionStore):
         return StoredVersion(name, new.manifest, new.articles, new.chunk_lines, new.vectors, new.terms, new.words)
 
     def serve_previous(self) -> str:
+        from psycopg import sql
+
         with self.lock():
             connection = self.connection()
             with self.told(), connection.transaction():
@@ -495,10 +504,12 @@ class PostgresStore(VersionStore):
                 )
                 connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s", (self.corpus,))
                 connection.execute(
-                    "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM newsbot.postings po "
-                    "JOIN newsbot.passages p ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s "
-                    "AND p.removed_in IS NULL GROUP BY po.term",
-                    (self.corpus, self.corpus, self.corpus),
+                    sql.SQL(
+                        "INSERT INTO newsbot.term_df (corpus, term, df) SELECT %s, po.term, count(*) FROM {postings} "
+                        "po JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s "
+                        "AND p.removed_in IS NULL GROUP BY po.term"
+                    ).format(postings=postings_sql(self.corpus)),
+                    (self.corpus, self.corpus),
                 )
                 connection.execute("UPDATE newsbot.corpora SET current = %s WHERE name = %s", (number, self.corpus))
         return older[1]

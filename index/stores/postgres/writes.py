@@ -15,7 +15,7 @@ import numpy as np
 from ...defaults import HNSW_EF_CONSTRUCTION, HNSW_M
 from ...search.lexical import TermCounts
 from ..base import NewVersion, StoredArticle
-from .reads import graph_type_sql, one_value
+from .reads import graph_type_sql, one_value, postings_sql, postings_table
 
 if TYPE_CHECKING:
     import psycopg
@@ -26,6 +26,8 @@ ID_LOCK = 0x6E657774
 
 def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list[str], number: int) -> None:
     """Mark these articles and their passages gone from version `number` on, and count their words out."""
+    from psycopg import sql
+
     # Before writing to passages, the lock every change takes before its rows (insert_rows): taken after,
     # a change of one corpus waited for it holding passages' rows while a first load holding it waited
     # to build its HNSW index over passages, a deadlock.
@@ -41,10 +43,12 @@ def mark_removed(connection: psycopg.Connection[Any], corpus: str, doc_ids: list
         (number, corpus, doc_ids),
     )
     connection.execute(
-        "UPDATE newsbot.term_df t SET df = t.df - d.n FROM (SELECT po.term, count(*)::int AS n FROM newsbot.postings po "
-        "JOIN newsbot.passages p ON p.id = po.passage_id WHERE po.corpus = %s AND p.corpus = %s AND p.removed_in = %s "
-        "GROUP BY po.term) d WHERE t.corpus = %s AND t.term = d.term",
-        (corpus, corpus, number, corpus),
+        sql.SQL(
+            "UPDATE newsbot.term_df t SET df = t.df - d.n FROM (SELECT po.term, count(*)::int AS n FROM {postings} po "
+            "JOIN newsbot.passages p ON p.id = po.passage_id WHERE p.corpus = %s AND p.removed_in = %s "
+            "GROUP BY po.term) d WHERE t.corpus = %s AND t.term = d.term"
+        ).format(postings=postings_sql(corpus)),
+        (corpus, number, corpus),
     )
     connection.execute("DELETE FROM newsbot.term_df WHERE corpus = %s AND df <= 0", (corpus,))
 
@@ -141,20 +145,17 @@ def prune_versions(connection: psycopg.Connection[Any], corpus: str, keep: int) 
 
 def delete_rows(connection: psycopg.Connection[Any], corpus: str, condition: str, number: int) -> None:
     """Delete the corpus's articles and passages (and their postings) that meet `condition` on `number`."""
+    from psycopg import sql
+
     connection.execute(
-        "DELETE FROM newsbot.postings po USING newsbot.passages p WHERE po.corpus = %s AND po.passage_id = p.id "
-        f"AND p.corpus = %s AND p.{condition}",
-        (corpus, corpus, number),
+        sql.SQL(
+            "DELETE FROM {postings} po USING newsbot.passages p WHERE po.passage_id = p.id AND p.corpus = %s AND "
+        ).format(postings=postings_sql(corpus))
+        + sql.SQL(f"p.{condition}"),
+        (corpus, number),
     )
     for table in ("passages", "articles"):
         connection.execute(f"DELETE FROM newsbot.{table} WHERE corpus = %s AND {condition}", (corpus, number))
-
-
-def postings_partition(corpus: str) -> str:
-    """The corpus's table of postings, a partition of newsbot.postings (named as migration 3 names them)."""
-    import hashlib
-
-    return "postings_" + hashlib.md5(corpus.encode()).hexdigest()[:16]
 
 
 def vector_index_name(corpus: str, dimension: int) -> str:
@@ -235,6 +236,41 @@ def ensure_vector_index(
     )
 
 
+POSTINGS_TABLE = (
+    'CREATE TABLE {} (term text COLLATE "C" NOT NULL, passage_id bigint NOT NULL, tf real NOT NULL, '
+    "length real NOT NULL)"
+)
+"""A corpus's table of postings (migration 4), without indexes: a passage's stemmed words, with what BM25 needs
+beside them (its length), so that scoring reads the key alone. The word is compared byte by byte, so
+that building the key sorts on the word's bytes (the database's locale sorted 5 million keys at half
+the speed, docs/deploying.md); a posting has no foreign key to its passage (checking one per row
+halved the insert rate)."""
+
+
+def postings_table_exists(connection: psycopg.Connection[Any], corpus: str) -> bool:
+    return connection.execute("SELECT to_regclass(%s)", (f"newsbot.{postings_table(corpus)}",)).fetchone() != (None,)
+
+
+def build_postings_indexes(connection: psycopg.Connection[Any], corpus: str) -> None:
+    """The key of the corpus's postings (the word, then the passage: what a search reads, in its index
+    alone) and the index by passage (what a change reads and deletes), built after a first load's rows."""
+    from psycopg import sql
+
+    table = postings_sql(corpus)
+    connection.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorted in memory when they fit
+    connection.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (term, passage_id) INCLUDE (tf, length)").format(table))
+    connection.execute(sql.SQL("CREATE INDEX ON {} (passage_id)").format(table))
+
+
+def ensure_postings_table(connection: psycopg.Connection[Any], corpus: str) -> None:
+    """The corpus's table of postings, made with its indexes when it has none yet (a version without passages)."""
+    from psycopg import sql
+
+    if not postings_table_exists(connection, corpus):
+        connection.execute(sql.SQL(POSTINGS_TABLE).format(postings_sql(corpus)))
+        build_postings_indexes(connection, corpus)
+
+
 def insert_postings(
     connection: psycopg.Connection[Any],
     corpus: str,
@@ -243,23 +279,19 @@ def insert_postings(
     ids: np.ndarray,
     seconds: dict[str, float] | None = None,
 ) -> dict[str, int]:
-    """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids`, word by
-    word (a word's postings then sit together on disk, where a search reads them), in COPY's binary
-    format made by numpy (formatting millions of rows in Python took longer than the database took to
-    store them). Returns how many of these passages hold each word; a first load's seconds building its
-    indexes go into `seconds["postings_indexes"]`."""
+    """Each passage's stemmed words and counts: rows `positions` of `terms`, stored under `ids` in the
+    corpus's table of postings, word by word (a word's postings then sit together on disk, where a search
+    reads them), in COPY's binary format made by numpy (formatting millions of rows in Python took longer
+    than the database took to store them). Returns how many of these passages hold each word; a first
+    load's seconds building its indexes go into `seconds["postings_indexes"]`."""
     if not len(positions):
         return {}
     from psycopg import sql
 
-    partition = postings_partition(corpus)
-    table = sql.Identifier("newsbot", partition)
-    first_load = connection.execute("SELECT to_regclass(%s)", (f"newsbot.{partition}",)).fetchone() == (None,)
+    table = postings_sql(corpus)
+    first_load = not postings_table_exists(connection, corpus)
     if first_load:  # the corpus's first rows: into a table without indexes, which are built after them
-        connection.execute(sql.SQL("CREATE TABLE {} (LIKE newsbot.postings)").format(table))
-        connection.execute(  # attaching it then needs no scan to prove its rows are the corpus's
-            sql.SQL("ALTER TABLE {} ADD CHECK (corpus = {})").format(table, sql.Literal(corpus))
-        )
+        connection.execute(sql.SQL(POSTINGS_TABLE).format(table))
     counts = terms.counts[positions]
     per_row = np.diff(counts.indptr)
     passage_ids = np.repeat(ids, per_row)
@@ -270,17 +302,18 @@ def insert_postings(
     sizes = np.fromiter((len(word) for word in words), dtype=np.int64, count=len(words))
     order = np.argsort(sizes[counts.indices] * len(words) + counts.indices, kind="stable")  # by size, then word
     posting_sizes = sizes[counts.indices[order]]
-    corpus_bytes = corpus.encode()
-    with connection.cursor().copy(
-        sql.SQL("COPY {} (corpus, term, passage_id, tf, length) FROM STDIN WITH (FORMAT BINARY)").format(table)
+    with connection.cursor().copy(  # into a table made in this transaction: written frozen, as VACUUM would
+        sql.SQL("COPY {} (term, passage_id, tf, length) FROM STDIN WITH (FORMAT BINARY{})").format(
+            table, sql.SQL(", FREEZE" if first_load else "")
+        )
     ) as copy:
         copy.write(COPY_HEADER)
         for size in np.unique(posting_sizes):  # the rows of words of one length share a layout
             chosen = order[np.searchsorted(posting_sizes, size) : np.searchsorted(posting_sizes, size, "right")]
             columns = np.unique(counts.indices[chosen])
             spelled = np.array([words[column] for column in columns], dtype=f"S{size}")
-            rows = np.zeros(len(chosen), dtype=_posting_layout(len(corpus_bytes), int(size)))
-            rows["fields"], rows["corpus_size"], rows["corpus"] = 5, len(corpus_bytes), corpus_bytes
+            rows = np.zeros(len(chosen), dtype=_posting_layout(int(size)))
+            rows["fields"] = 4
             rows["term_size"], rows["term"] = size, spelled[np.searchsorted(columns, counts.indices[chosen])]
             rows["id_size"], rows["passage_id"] = 8, passage_ids[chosen]
             rows["tf_size"], rows["tf"] = 4, counts.data[chosen]
@@ -289,16 +322,7 @@ def insert_postings(
         copy.write(COPY_TRAILER)
     if first_load:
         started = time.perf_counter()
-        connection.execute("SET LOCAL maintenance_work_mem = '1GB'")  # sorted in memory when they fit
-        connection.execute(
-            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)").format(table)
-        )
-        connection.execute(sql.SQL("CREATE INDEX ON {} (passage_id)").format(table))
-        connection.execute(  # its indexes are the partitioned table's: attached, not built again
-            sql.SQL("ALTER TABLE newsbot.postings ATTACH PARTITION {} FOR VALUES IN ({})").format(
-                table, sql.Literal(corpus)
-            )
-        )
+        build_postings_indexes(connection, corpus)
         if seconds is not None:
             seconds["postings_indexes"] = time.perf_counter() - started
     held = np.bincount(counts.indices, minlength=len(terms.vocabulary))
@@ -309,13 +333,11 @@ COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4,
 COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 
-def _posting_layout(corpus_size: int, term_size: int) -> np.dtype:
+def _posting_layout(term_size: int) -> np.dtype:
     """A posting row in COPY's binary format: field count, then each field's length and big-endian value."""
     return np.dtype(
         [
             ("fields", ">i2"),
-            ("corpus_size", ">i4"),
-            ("corpus", f"S{corpus_size}"),
             ("term_size", ">i4"),
             ("term", f"S{term_size}"),
             ("id_size", ">i4"),

@@ -441,41 +441,60 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
         app.close()
 
 
-def test_each_corpus_has_its_postings_in_a_partition_loaded_before_its_indexes_are_built(
-    corpus, tmp_path, postgres_url
-):
-    """A corpus's first version writes its postings into a table of its own without indexes, builds them
-    and attaches it: the partitioned table's indexes then cover it, and changes write into it."""
-    import psycopg
-
-    from index.stores.postgres.writes import postings_partition
-
-    config = Config(
+def postgres_config(corpus, tmp_path, postgres_url) -> Config:
+    return Config(
         corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
         store=StoreSettings(backend="postgres", url=postgres_url),
     )
-    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "partitioned")
+
+
+def answers(app: Newsbot, question: str) -> list[tuple[str, str, float]]:
+    return [(p.hit.article.doc_id, p.hit.chunk.text, p.hit.score) for p in app.ask(question).passages]
+
+
+def answered_then_closed(app: Newsbot, question: str) -> tuple[list[tuple[str, str, float]], str]:
+    """The app's index built, its answer to `question` and its corpus's name, and the app closed."""
+    app.ensure_index()
+    assert isinstance(app.store, PostgresStore)
+    found, name = answers(app, question), app.store.corpus
+    app.close()
+    return found, name
+
+
+POSTINGS_COLUMNS = (
+    "SELECT a.attname, coalesce(c.collname, '') FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+    "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+)
+POSTINGS_INDEXES = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'newsbot' AND tablename = %s ORDER BY indexdef"
+
+
+def test_each_corpus_has_its_postings_in_a_table_of_its_own_loaded_before_its_indexes_are_built(
+    corpus, tmp_path, postgres_url
+):
+    """A corpus's first version writes its postings into a table of its own, without the corpus's name in
+    its rows or indexes, builds them after the rows, and changes write into it."""
+    import psycopg
+
+    from index.stores.postgres.reads import postings_table
+
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "own")
     try:
         app.ensure_index()
         assert isinstance(app.store, PostgresStore)
-        partition = postings_partition(app.store.corpus)
+        table = postings_table(app.store.corpus)
         with psycopg.connect(postgres_url, autocommit=True) as admin:
-            indexes = {
-                parent: child
-                for parent in ("postings_pkey", "postings_by_passage")
-                for (child,) in admin.execute(
-                    "SELECT c.relname FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid "
-                    "WHERE t.isleaf",
-                    (f"newsbot.{parent}",),
-                )
-            }
-            held = admin.execute(f"SELECT count(*) FROM newsbot.{partition}").fetchone()[0]
-            assert held > 0 and held == admin.execute("SELECT count(*) FROM newsbot.postings").fetchone()[0]
-        assert set(indexes) == {"postings_pkey", "postings_by_passage"}
-        assert all(child.startswith(partition) for child in indexes.values())
+            columns = admin.execute(POSTINGS_COLUMNS, (f"newsbot.{table}",)).fetchall()
+            assert columns == [("term", "C"), ("passage_id", ""), ("tf", ""), ("length", "")]
+            indexes = [row[0] for row in admin.execute(POSTINGS_INDEXES, (table,))]
+            assert len(indexes) == 2
+            assert "(passage_id)" in indexes[0]
+            assert "UNIQUE" in indexes[1] and "(term, passage_id) INCLUDE (tf, length)" in indexes[1]
+            assert admin.execute(f"SELECT count(*) FROM newsbot.{table}").fetchone()[0] > 0
+            assert admin.execute("SELECT to_regclass('newsbot.postings')").fetchone() == (None,)
         before = app.ask("When did the harbour bridge reopen?")
         assert not before.abstained
-        app.update(remove=["harbour"])  # a change, written into the partition: the article leaves the version
+        app.update(remove=["harbour"])  # a change, written into the table: the article leaves the version
         after = app.ask("When did the harbour bridge reopen?")
         assert all(passage.hit.article.doc_id != "harbour" for passage in after.passages)
         [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
@@ -485,41 +504,93 @@ def test_each_corpus_has_its_postings_in_a_partition_loaded_before_its_indexes_a
         app.close()
 
 
-def test_postings_stored_before_partitions_are_moved_into_their_corpus_partition(corpus, tmp_path, postgres_url):
-    """Migration 3 on a database an older newsbot wrote: the same answers, and changes go on."""
+def as_migration_3_left_it(admin, corpus_name: str) -> None:
+    """The corpus's postings put back as migration 3 left them: a partition of newsbot.postings, with the
+    corpus's name in each row and key, words compared under the database's locale."""
+    from psycopg import sql
+
+    from index.stores.postgres.reads import postings_table
+
+    table = sql.Identifier("newsbot", postings_table(corpus_name))
+    admin.execute(sql.SQL("CREATE TEMPORARY TABLE moved AS SELECT * FROM {}").format(table))
+    admin.execute(sql.SQL("DROP TABLE {}").format(table))
+    admin.execute(
+        "CREATE TABLE newsbot.postings (corpus text NOT NULL, term text NOT NULL, passage_id bigint NOT NULL, "
+        "tf real NOT NULL, length real NOT NULL, PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)) "
+        "PARTITION BY LIST (corpus)"
+    )
+    admin.execute("CREATE INDEX postings_by_passage ON newsbot.postings (passage_id)")
+    admin.execute(
+        sql.SQL("CREATE TABLE {} PARTITION OF newsbot.postings FOR VALUES IN ({})").format(
+            table, sql.Literal(corpus_name)
+        )
+    )
+    admin.execute("INSERT INTO newsbot.postings SELECT %s, term, passage_id, tf, length FROM moved", (corpus_name,))
+
+
+def test_postings_stored_before_partitions_are_moved_into_their_corpus_table(corpus, tmp_path, postgres_url):
+    """Migrations 3 and 4 on a database an older newsbot wrote: the same answers, and changes go on."""
     import psycopg
 
-    from index.stores.postgres.writes import postings_partition
+    from index.stores.postgres.reads import postings_table
 
-    config = Config(
-        corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
-        store=StoreSettings(backend="postgres", url=postgres_url),
-    )
+    config = postgres_config(corpus, tmp_path, postgres_url)
     app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "older")
-    app.ensure_index()
     question = "When did the harbour bridge reopen?"
-    before = [(p.hit.article.doc_id, p.hit.chunk.text) for p in app.ask(question).passages]
-    corpus_name = app.store.corpus
-    app.close()
+    before, corpus_name = answered_then_closed(app, question)
+    table = postings_table(corpus_name)
     with psycopg.connect(postgres_url, autocommit=True) as admin, admin.transaction():  # as migrations 1-2 left it
-        admin.execute("CREATE TABLE newsbot.postings_before AS SELECT * FROM newsbot.postings")
-        admin.execute("DROP TABLE newsbot.postings")
-        admin.execute("ALTER TABLE newsbot.postings_before RENAME TO postings")
+        admin.execute(
+            f'CREATE TABLE newsbot.postings AS SELECT %s::text AS corpus, term::text COLLATE "default" AS term, '
+            f"passage_id, tf, length FROM newsbot.{table}",
+            (corpus_name,),
+        )
+        admin.execute(f"DROP TABLE newsbot.{table}")
         admin.execute("ALTER TABLE newsbot.postings ADD PRIMARY KEY (corpus, term, passage_id) INCLUDE (tf, length)")
         admin.execute("CREATE INDEX postings_by_passage ON newsbot.postings (passage_id)")
-        admin.execute("DELETE FROM newsbot.migrations WHERE number = 3")
-        assert admin.execute("SELECT to_regclass(%s)", (f"newsbot.{postings_partition(corpus_name)}",)).fetchone() == (
-            None,
-        )
+        admin.execute("DELETE FROM newsbot.migrations WHERE number >= 3")
     app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "older")
     try:
-        assert [(p.hit.article.doc_id, p.hit.chunk.text) for p in app.ask(question).passages] == before
+        assert answers(app, question) == before
         with psycopg.connect(postgres_url, autocommit=True) as admin:
-            moved = admin.execute(f"SELECT count(*) FROM newsbot.{postings_partition(corpus_name)}").fetchone()[0]
-            assert moved > 0 and admin.execute("SELECT to_regclass('newsbot.postings_unpartitioned')").fetchone() == (
-                None,
-            )
-        app.update(remove=["harbour"])  # a change, written into the partition the migration made
+            moved = admin.execute(f"SELECT count(*) FROM newsbot.{table}").fetchone()[0]
+            assert moved > 0
+            for gone in ("postings", "postings_unpartitioned"):
+                assert admin.execute("SELECT to_regclass(%s)", (f"newsbot.{gone}",)).fetchone() == (None,)
+        app.update(remove=["harbour"])  # a change, written into the table the migrations made
+        assert all(p.hit.article.doc_id != "harbour" for p in app.ask(question).passages)
+    finally:
+        app.close()
+
+
+def test_postings_partitioned_by_migration_3_get_a_table_of_their_own(corpus, tmp_path, postgres_url):
+    """Migration 4 on a database migration 3 left: each corpus's partition becomes its own table, without
+    the corpus's column, keyed by word (byte by byte) and passage; a corpus without postings gets an empty
+    table; nothing answered moves, and changes go on."""
+    import psycopg
+
+    from index.stores.postgres.reads import postings_table
+
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "keyed")
+    question = "When did the harbour bridge reopen?"
+    before, corpus_name = answered_then_closed(app, question)
+    table = postings_table(corpus_name)
+    with psycopg.connect(postgres_url, autocommit=True) as admin, admin.transaction():
+        as_migration_3_left_it(admin, corpus_name)
+        admin.execute("INSERT INTO newsbot.corpora (name) VALUES ('empty')")  # no version yet, no partition
+        admin.execute("DELETE FROM newsbot.migrations WHERE number >= 4")
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "keyed")
+    try:
+        assert answers(app, question) == before
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            for name in (table, postings_table("empty")):
+                columns = admin.execute(POSTINGS_COLUMNS, (f"newsbot.{name}",)).fetchall()
+                assert columns == [("term", "C"), ("passage_id", ""), ("tf", ""), ("length", "")]
+                indexes = [row[0] for row in admin.execute(POSTINGS_INDEXES, (name,))]
+                assert len(indexes) == 2 and "(term, passage_id) INCLUDE (tf, length)" in indexes[1]
+            assert admin.execute("SELECT to_regclass('newsbot.postings')").fetchone() == (None,)
+        app.update(remove=["harbour"])  # a change, written into the detached table
         assert all(p.hit.article.doc_id != "harbour" for p in app.ask(question).passages)
     finally:
         app.close()
