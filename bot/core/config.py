@@ -102,8 +102,17 @@ class IndexSettings:
 
 
 def corpus_name(index_dir: Path) -> str:
-    """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index")."""
-    return index_dir.name or "index"
+    """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index").
+    ConfigError when the name is not UTF-8 (the database's text is)."""
+    name = index_dir.name or "index"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"the index folder's name {os.fsencode(name)!r} is not UTF-8, and its corpus in PostgreSQL is named after it",
+            "rename the folder, or give another with [index] dir or --index",
+        ) from None
+    return name
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,18 @@ VACUUM_AFTER = 10_000
 """Passages written by one change from which the tables are vacuumed at once, not when autovacuum comes."""
 
 
+def fix_for(error: Exception) -> str:
+    """What to do about a database failure: a change that met another is tried again; a connection lost
+    means the server; anything else, a schema this newsbot does not know (another version's)."""
+    import psycopg
+
+    if str(getattr(error, "sqlstate", None) or "").startswith("40"):  # a deadlock, a serialization failure
+        return "another change to this corpus ran at the same time: try again"
+    if isinstance(error, psycopg.OperationalError):
+        return "check that PostgreSQL is running and reachable, then try again"
+    return "check that every process using this database runs the same newsbot (docs/deploying.md), then try again"
+
+
 class PostgresStore(VersionStore):
     def __init__(
         self, url: str, corpus: str, graph: HnswGraph = HnswGraph(), postings_cache_bytes: int = POSTINGS_CACHE_BYTES
@@ -144,10 +156,7 @@ class PostgresStore(VersionStore):
             ) from None
         except psycopg.Error as error:
             reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
-            raise DatabaseError(
-                f"the database at {redacted(self.url)} failed: {reason}",
-                "check that PostgreSQL is running and reachable, then try again",
-            ) from None
+            raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}", fix_for(error)) from None
 
     @contextmanager
     def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:

@@ -174,6 +174,39 @@ def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path)
     assert err.rstrip().endswith("Start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
 
 
+def test_an_index_folder_whose_name_is_not_utf8_is_one_line(cli, tmp_path):
+    """Its corpus in PostgreSQL is named after the folder, and the database's text is UTF-8."""
+    import os
+
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\nurl = "postgresql://u:p@127.0.0.1:1/news"\n'
+    )
+    status, _, err = cli("index", "stats", "--index", str(tmp_path / os.fsdecode(b"news\xff")))
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "the index folder's name b'news\\xff' is not UTF-8" in err and "Rename the folder" in err
+
+
+def test_a_failed_statement_says_what_to_do_by_what_failed(corpus, tmp_path, postgres_url):
+    """A change that met another is tried again; a lost server is started; a statement the schema
+    refuses points at processes of another newsbot sharing the database."""
+    import psycopg
+
+    from index import DatabaseError
+    from index.stores.postgres.store import fix_for
+
+    assert "try again" in fix_for(psycopg.errors.DeadlockDetected()) and "running" not in fix_for(
+        psycopg.errors.DeadlockDetected()
+    )
+    assert "is running and reachable" in fix_for(psycopg.OperationalError())
+    store = PostgresStore(postgres_url, "told")
+    try:
+        with pytest.raises(DatabaseError) as raised, store.told():
+            store.connection().execute("SELECT * FROM newsbot.no_such_table")
+        assert "runs the same newsbot" in str(raised.value) and "no_such_table" in str(raised.value)
+    finally:
+        store.close()
+
+
 def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):
     import psycopg
 
