@@ -82,14 +82,14 @@ VACUUM_AFTER = 10_000
 
 def fix_for(error: Exception) -> str:
     """What to do about a database failure: a change that met another is tried again; a connection lost
-    means the server; anything else, a schema this newsbot does not know (another version's)."""
+    means the server; anything else, most likely a schema another newsbot version made, or the server's log."""
     import psycopg
 
     if str(getattr(error, "sqlstate", None) or "").startswith("40"):  # a deadlock, a serialization failure
         return "another change to this corpus ran at the same time: try again"
     if isinstance(error, psycopg.OperationalError):
         return "check that PostgreSQL is running and reachable, then try again"
-    return "check that every process using this database runs the same newsbot (docs/deploying.md), then try again"
+    return "if another newsbot version shares this database, upgrade every process together (docs/deploying.md); else see PostgreSQL's log"
 
 
 class PostgresStore(VersionStore):

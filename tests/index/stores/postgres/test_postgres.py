@@ -202,7 +202,7 @@ def test_a_failed_statement_says_what_to_do_by_what_failed(corpus, tmp_path, pos
     try:
         with pytest.raises(DatabaseError) as raised, store.told():
             store.connection().execute("SELECT * FROM newsbot.no_such_table")
-        assert "runs the same newsbot" in str(raised.value) and "no_such_table" in str(raised.value)
+        assert "upgrade every process together" in str(raised.value) and "no_such_table" in str(raised.value)
     finally:
         store.close()
 
