@@ -145,7 +145,10 @@ MIGRATIONS: list[str] = [
     # any corpus without. A posting took 52 bytes instead of 76, a key's sort compares the word's bytes
     # rather than a corpus every key shares first, and a first load of 300,000 passages stored its rows in
     # 14.1-14.6 s instead of 20.5-23.3 s (docs/deploying.md). Once: 10 s for 25 million postings here.
+    # The lock first: a first load of an older newsbot still attaching its partition is waited for,
+    # and the partitions are listed after it, so none is dropped with the table.
     """
+    LOCK TABLE newsbot.postings IN ACCESS EXCLUSIVE MODE;
     DO $$
     DECLARE part regclass;
     DECLARE name text;
@@ -166,6 +169,9 @@ MIGRATIONS: list[str] = [
                 EXECUTE format('CREATE INDEX ON newsbot.%I (passage_id)', name);
             END IF;
         END LOOP;
+        IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'newsbot.postings'::regclass) THEN
+            RAISE EXCEPTION 'a partition of newsbot.postings was attached during migration 4: start newsbot again';
+        END IF;
     END $$;
     DROP TABLE newsbot.postings;
     """,
@@ -256,11 +262,14 @@ def connect(
     except psycopg.Error as error:
         connection.close()
         reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], url)
-        raise DatabaseError(
-            f"the database at {redacted(url)} refused newsbot's schema ({reason})",
-            "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
-            "the database's owner run newsbot once",
-        ) from None
+        hint = without_secrets(str(getattr(error.diag, "message_hint", None) or ""), url).strip().rstrip(".")
+        fix = (  # the server's own hint, such as "increase max_locks_per_transaction" when a migration ran out
+            f"{hint} in PostgreSQL's settings, restart it, then start newsbot again"
+            if hint and error.sqlstate != "42501"  # insufficient_privilege: the grant below
+            else "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
+            "the database's owner run newsbot once"
+        )
+        raise DatabaseError(f"the database at {redacted(url)} refused newsbot's schema ({reason})", fix) from None
     except BaseException:
         connection.close()
         raise

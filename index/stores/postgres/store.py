@@ -10,7 +10,7 @@ every other one answers from at its next question.
                          of `corpora.current`, so readers see the old corpus or the new, never half
     passages.embedding   pgvector, searched through an HNSW index (inner product over unit vectors,
                          as FAISS does) built for the rows in use only
-    postings, term_df    the lexical side: each passage's stemmed words and counts (a partition per
+    postings_*, term_df  the lexical side: each passage's stemmed words and counts (a table per
                          corpus), and each word's document frequency in the version in use, so BM25
                          is scored with the same formula and tokens as bm25s (docs/deploying.md has
                          the figures that chose it over PostgreSQL's own full text search)
@@ -85,8 +85,13 @@ def fix_for(error: Exception) -> str:
     means the server; anything else, most likely a schema another newsbot version made, or the server's log."""
     import psycopg
 
-    if str(getattr(error, "sqlstate", None) or "").startswith("40"):  # a deadlock, a serialization failure
-        return "another change to this corpus ran at the same time: try again"
+    state = str(getattr(error, "sqlstate", None) or "")
+    if state.startswith("40"):  # a deadlock, a serialization failure
+        return "another change ran at the same time: try again"
+    if state == "55P03":  # lock_timeout
+        return "another process held the tables longer than the database's lock_timeout: try again when it is done"
+    if state == "57014":  # a statement cancelled: the database's statement_timeout, or an administrator
+        return "the database cancelled the statement (its statement_timeout, or an administrator): raise the timeout for newsbot's role, then try again"
     if isinstance(error, psycopg.OperationalError):
         return "check that PostgreSQL is running and reachable, then try again"
     return "if another newsbot version shares this database, upgrade every process together (docs/deploying.md); else see PostgreSQL's log"
@@ -149,11 +154,6 @@ class PostgresStore(VersionStore):
 
         try:
             yield
-        except psycopg.errors.QueryCanceled:
-            raise SearchTimeoutError(
-                f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
-                "ask a shorter question, with fewer common words",
-            ) from None
         except psycopg.Error as error:
             reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
             raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}", fix_for(error)) from None
@@ -162,7 +162,9 @@ class PostgresStore(VersionStore):
     def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
         """A read-only transaction that sees one version throughout; VersionChanged when `number` is
         no longer the one in use. Nested snapshots share the outer one (and its timeout). With
-        `timeout_ms`, the transaction's statements stop after that long."""
+        `timeout_ms`, the transaction's statements stop after that long (SearchTimeoutError)."""
+        import psycopg
+
         connection = self.connection()
         if getattr(self._local, "snapshot", False):
             yield connection
@@ -181,6 +183,13 @@ class PostgresStore(VersionStore):
             self._local.snapshot = True
             try:
                 yield connection
+            except psycopg.errors.QueryCanceled:
+                if not timeout_ms:  # not this search's own timeout: the database's, or a cancel (told() says so)
+                    raise
+                raise SearchTimeoutError(
+                    f"searching the {self.location} took longer than {SEARCH_TIMEOUT_MS / 1000:g} s",
+                    "ask a shorter question, with fewer common words",
+                ) from None
             finally:
                 self._local.snapshot = False
 

@@ -197,6 +197,7 @@ def test_a_failed_statement_says_what_to_do_by_what_failed(corpus, tmp_path, pos
     assert "try again" in fix_for(psycopg.errors.DeadlockDetected()) and "running" not in fix_for(
         psycopg.errors.DeadlockDetected()
     )
+    assert "lock_timeout" in fix_for(psycopg.errors.LockNotAvailable())
     assert "is running and reachable" in fix_for(psycopg.OperationalError())
     store = PostgresStore(postgres_url, "told")
     try:
@@ -205,6 +206,45 @@ def test_a_failed_statement_says_what_to_do_by_what_failed(corpus, tmp_path, pos
         assert "upgrade every process together" in str(raised.value) and "no_such_table" in str(raised.value)
     finally:
         store.close()
+
+
+def test_only_a_search_s_own_timeout_is_called_a_slow_search(postgres_url):
+    """A statement the database cancels by its own statement_timeout (as managed services set) while a
+    corpus is written is said to be that, not a question too long."""
+    from index import DatabaseError, SearchTimeoutError
+
+    store = PostgresStore(postgres_url, "cancelled")
+    try:
+        with pytest.raises(SearchTimeoutError), store.snapshot(timeout_ms=100) as connection:
+            connection.execute("SELECT pg_sleep(2)")
+        connection = store.connection()
+        connection.execute("SET statement_timeout = 100")  # as a database's own setting would
+        with pytest.raises(DatabaseError, match="cancelled the statement") as raised, store.told():
+            connection.execute("SELECT pg_sleep(2)")
+        assert "shorter question" not in str(raised.value)
+    finally:
+        store.close()
+
+
+def test_a_migration_the_server_has_no_room_for_says_what_the_server_hints(postgres_url, monkeypatch):
+    """Migration 4 takes locks per corpus in one transaction: out of them, the fix is the server's hint."""
+    import psycopg
+
+    from index import DatabaseError
+    from index.stores.postgres import schema
+
+    def out_of_locks(connection, track=None):
+        connection.execute(
+            "DO $$ BEGIN RAISE EXCEPTION 'out of shared memory' USING ERRCODE = '53200', "
+            "HINT = 'You might need to increase \"max_locks_per_transaction\".'; END $$"
+        )
+
+    monkeypatch.setattr(schema, "apply_migrations", out_of_locks)
+    with pytest.raises(DatabaseError) as raised:
+        schema.connect(postgres_url)
+    said = str(raised.value)
+    assert "out of shared memory" in said and 'increase "max_locks_per_transaction" in PostgreSQL\'s settings' in said
+    assert "GRANT" not in said and psycopg  # the grant is the fix only for a refused privilege
 
 
 def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):
