@@ -104,15 +104,20 @@ class IndexSettings:
 def corpus_name(index_dir: Path) -> str:
     """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index").
     ConfigError when the name is not UTF-8 (the database's text is)."""
-    name = index_dir.name or "index"
+    return utf8_folder(index_dir).name or "index"
+
+
+def utf8_folder(index_dir: Path) -> Path:
+    """The index folder, when its path is UTF-8 (a corpus in PostgreSQL is named after it, and FAISS
+    writes only to such paths); ConfigError otherwise."""
     try:
-        name.encode("utf-8")
+        str(index_dir).encode("utf-8")
     except UnicodeEncodeError:
         raise ConfigError(
-            f"the index folder's name {os.fsencode(name)!r} is not UTF-8, and its corpus in PostgreSQL is named after it",
+            f"the index folder {os.fsencode(index_dir)!r} is not named in UTF-8, as newsbot's indexes must be",
             "rename the folder, or give another with [index] dir or --index",
         ) from None
-    return name
+    return index_dir
 
 
 @dataclass(frozen=True)

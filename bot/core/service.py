@@ -52,7 +52,7 @@ from index import (
 )
 
 from .answer import Answer, build_answer
-from .config import DATABASE_URL_ENV, Config, IndexSettings, SearchSettings, StoreSettings, corpus_name
+from .config import DATABASE_URL_ENV, Config, IndexSettings, SearchSettings, StoreSettings, corpus_name, utf8_folder
 from .timeline import Timeline, build_timeline
 
 log = logging.getLogger(__name__)
@@ -547,7 +547,7 @@ def store_for(settings: StoreSettings, index_dir: Path) -> VersionStore:
             hnsw_ef_construction=settings.hnsw_ef_construction,
             postings_cache_mb=settings.postings_cache_mb,
         )
-    return open_store(settings.backend, index_dir)
+    return open_store(settings.backend, utf8_folder(index_dir))
 
 
 def database_url(settings: StoreSettings, wanted_by: str = '[store] backend is "postgres"') -> str:

@@ -22,6 +22,7 @@ from index import (
     ChunkerSettings,
     PostgresStore,
     SyntheticEmbedder,
+    UsageError,
     drop_corpus,
     exact_neighbours,
     nearest_passages,
@@ -73,6 +74,11 @@ def run_bench_store(
     assert isinstance(store, PostgresStore)
     try:
         stored = store.read_manifest()
+        if stored is not None and stored.model != version.manifest.model:  # a corpus of real articles
+            raise UsageError(
+                f"the database holds a corpus named {store.corpus} that bench-store did not make, and would drop it",
+                "rename that index's folder, or run bench-store with another --passages or --clusters",
+            )
         if reuse and stored is not None and stored.chunks == passages and stored.model == version.manifest.model:
             print(
                 f"postgres: reusing the corpus {store.corpus} an earlier run stored (its insert figures are that run's)"

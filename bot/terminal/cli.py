@@ -42,7 +42,7 @@ from rich.console import Console
 
 from index import ConfigError, NewsbotError, UsageError
 
-from ..core.config import load_config
+from ..core.config import load_config, utf8_folder
 from ..core.describe import (
     FILTERS_HELP,
     build_summary,
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root: Newsbot | None = None
     try:
         config = load_config(args.config)
-        root = app = Newsbot(config, index_dir=args.index)
+        root = app = Newsbot(config, index_dir=None if args.index is None else utf8_folder(args.index))
         if args.guild is not None:
             if args.guild not in config.guilds:
                 raise ConfigError(

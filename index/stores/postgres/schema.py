@@ -254,6 +254,7 @@ def connect(
             "start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)",
         ) from None
     try:
+        _ensure_utf8(connection, url)
         _ensure_vector(connection, url)
         register_vector(connection)
         if migrate:
@@ -319,6 +320,16 @@ def without_secrets(text: str, url: str) -> str:
             return "details withheld: they would show part of the password"
         text = text.replace(secret, "***")
     return text
+
+
+def _ensure_utf8(connection: psycopg.Connection[Any], url: str) -> None:
+    """Articles are stored as they are written, in any script: a database in another encoding cannot hold them."""
+    encoding = str(connection.execute("SHOW server_encoding").fetchone()[0])  # type: ignore[index]
+    if encoding.upper() != "UTF8":
+        raise DatabaseError(
+            f"the database at {redacted(url)} is encoded in {encoding}, and newsbot stores text in UTF-8",
+            "create newsbot's database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 NAME), and point [store] url at it",
+        )
 
 
 def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:

@@ -174,16 +174,52 @@ def test_an_unreachable_database_is_one_line_without_the_password(cli, tmp_path)
     assert err.rstrip().endswith("Start PostgreSQL, or fix [store] url (or NEWSBOT_DATABASE_URL)")
 
 
-def test_an_index_folder_whose_name_is_not_utf8_is_one_line(cli, tmp_path):
-    """Its corpus in PostgreSQL is named after the folder, and the database's text is UTF-8."""
+@pytest.mark.parametrize(
+    "store", ['backend = "postgres"\nurl = "postgresql://u:p@127.0.0.1:1/news"', 'backend = "faiss"']
+)
+def test_an_index_folder_whose_name_is_not_utf8_is_one_line(cli, tmp_path, store):
+    """A corpus in PostgreSQL is named after the folder, and the database's text is UTF-8; FAISS writes
+    only to paths in UTF-8."""
     import os
 
-    (tmp_path / "config.toml").write_text(
-        f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\nurl = "postgresql://u:p@127.0.0.1:1/news"\n'
-    )
-    status, _, err = cli("index", "stats", "--index", str(tmp_path / os.fsdecode(b"news\xff")))
-    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
-    assert "the index folder's name b'news\\xff' is not UTF-8" in err and "Rename the folder" in err
+    (tmp_path / "config.toml").write_text(f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\n{store}\n')
+    for command in (("index", "stats"), ("index", "build")):
+        status, _, err = cli(*command, "--index", str(tmp_path / os.fsdecode(b"news\xff")))
+        assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+        assert "news\\xff' is not named in UTF-8" in err and "Rename the folder" in err
+
+
+def test_a_database_not_encoded_in_utf8_is_refused_in_one_line(cli, tmp_path, postgres_server):
+    import psycopg
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute("CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    try:
+        (tmp_path / "config.toml").write_text(
+            f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\n'
+            f'url = "{database_url(postgres_server, "latin")}"\n'
+        )
+        status, _, err = cli("index", "build")
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute("DROP DATABASE latin WITH (FORCE)")
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "is encoded in LATIN1" in err and "ENCODING 'UTF8'" in err
+
+
+def test_bench_store_never_drops_a_corpus_it_did_not_make(cli, corpus, tmp_path, postgres_url):
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "bench-300")
+    question = "When did the harbour bridge reopen?"
+    before, _ = answered_then_closed(app, question)
+    (tmp_path / "config.toml").write_text(f'[store]\nurl = "{postgres_url}"\n')
+    status, _, err = cli("bench-store", "--passages", "300", "--queries", "5")
+    assert status == 2 and "holds a corpus named bench-300 that bench-store did not make" in err, err
+    app = Newsbot(config, embedder=FakeEmbedder(), index_dir=tmp_path / "bench-300")
+    try:
+        assert answers(app, question) == before
+    finally:
+        app.close()
 
 
 def test_a_failed_statement_says_what_to_do_by_what_failed(corpus, tmp_path, postgres_url):
