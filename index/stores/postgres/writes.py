@@ -216,7 +216,7 @@ def ensure_vector_index(
     from psycopg import sql
 
     name = vector_index_name(corpus, dimension)
-    if connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,):
+    if exists_in_schema(connection, name):
         return
     graph_type = graph_type_supported(connection)
     connection.execute("SET LOCAL maintenance_work_mem = '4GB'")  # the graph is built in memory when it fits
@@ -247,8 +247,9 @@ that building the key sorts on the word's bytes (under the database's locale, 5 
 per row halved the insert rate)."""
 
 
-def postings_table_exists(connection: psycopg.Connection[Any], corpus: str) -> bool:
-    return connection.execute("SELECT to_regclass(%s)", (f"newsbot.{postings_table(corpus)}",)).fetchone() != (None,)
+def exists_in_schema(connection: psycopg.Connection[Any], name: str) -> bool:
+    """Whether the newsbot schema has a table or index of this name (ours: hex digits and underscores)."""
+    return connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,)
 
 
 def build_postings_indexes(connection: psycopg.Connection[Any], corpus: str) -> None:
@@ -266,7 +267,7 @@ def ensure_postings_table(connection: psycopg.Connection[Any], corpus: str) -> N
     """The corpus's table of postings, made with its indexes when it has none yet (a version without passages)."""
     from psycopg import sql
 
-    if not postings_table_exists(connection, corpus):
+    if not exists_in_schema(connection, postings_table(corpus)):
         connection.execute(sql.SQL(POSTINGS_TABLE).format(postings_sql(corpus)))
         build_postings_indexes(connection, corpus)
 
@@ -289,7 +290,7 @@ def insert_postings(
     from psycopg import sql
 
     table = postings_sql(corpus)
-    first_load = not postings_table_exists(connection, corpus)
+    first_load = not exists_in_schema(connection, postings_table(corpus))
     if first_load:  # the corpus's first rows: into a table without indexes, which are built after them
         connection.execute(sql.SQL(POSTINGS_TABLE).format(table))
     counts = terms.counts[positions]

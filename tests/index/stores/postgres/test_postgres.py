@@ -61,10 +61,7 @@ def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, inde
 
 def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, postgres_url, tmp_path):
     embedder = FakeEmbedder()
-    config = Config(
-        corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
-        store=StoreSettings(backend="postgres", url=postgres_url),
-    )
+    config = postgres_config(corpus, tmp_path, postgres_url)
     (corpus / "harbour.txt").unlink()
     writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
     reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")  # another machine's path
@@ -475,10 +472,7 @@ def test_a_pgvector_without_half_precision_gets_a_graph_of_whole_vectors(corpus,
         monkeypatch.setattr(writes, "one_value", older_pgvector)
         assert writes.graph_type_supported(connection) == "vector"
     app = Newsbot(
-        Config(
-            corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
-            store=StoreSettings(backend="postgres", url=postgres_url),
-        ),
+        postgres_config(corpus, tmp_path, postgres_url),
         embedder=FakeEmbedder(),
         index_dir=tmp_path / "older-pgvector",
     )
@@ -502,10 +496,7 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
     from index.stores.postgres.writes import vector_index_name
 
     app = Newsbot(
-        Config(
-            corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
-            store=StoreSettings(backend="postgres", url=postgres_url),
-        ),
+        postgres_config(corpus, tmp_path, postgres_url),
         embedder=FakeEmbedder(),
         index_dir=tmp_path / "halfvec 5% and 100%% news",  # a name holding what the SQL holds
     )
