@@ -102,9 +102,11 @@ class IndexSettings:
 
 
 def corpus_name(index_dir: Path) -> str:
-    """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index").
+    """An index's corpus name in the database: its folder's name (`.newsbot/index` is "index"), the
+    path made absolute first, so `--index .` is named after the current folder, not "index" as every
+    default folder is (links are not followed: a folder reached through one keeps the link's name).
     ConfigError when the name is not UTF-8 (the database's text is)."""
-    return utf8_folder(index_dir).name or "index"
+    return Path(os.path.abspath(utf8_folder(index_dir))).name or "index"
 
 
 def utf8_folder(index_dir: Path) -> Path:

@@ -1,7 +1,7 @@
 """Connecting to PostgreSQL, and the project's schema as numbered migrations.
 
 Every table lives in the `newsbot` schema, so a database shared with other applications keeps
-them apart. `connect` applies the migrations a database lacks, in order, each in its own
+them apart. `connect` applies the migrations a database lacks, in order, in one
 transaction, under an advisory lock (two processes starting at once apply each migration once),
 and records them in `newsbot.migrations`. A migration is never edited once released: a change is
 a new one at the end of the list.
@@ -12,6 +12,7 @@ default never loads them.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,11 @@ from ...errors import DatabaseError
 if TYPE_CHECKING:
     import psycopg
 
+log = logging.getLogger(__name__)
+
 MIGRATION_LOCK = 0x6E657773  # "news": the advisory lock key migrations are applied under
+LOCK_PATIENCE_MS = 3000
+"""How long migrations wait for a lock before saying that they wait (then they wait on, as long as it takes)."""
 
 MIGRATIONS: list[str] = [
     # 1: the index. A version is a number per corpus; an article or a passage belongs to the versions
@@ -335,17 +340,32 @@ def _ensure_utf8(connection: psycopg.Connection[Any], url: str) -> None:
 def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
     import psycopg
 
-    if connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
-        return
-    try:
-        connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[0]
-        raise DatabaseError(
-            f"the database at {redacted(url)} lacks the vector extension ({reason})",
-            "install pgvector on the server, then have a superuser (on a managed service, its "
-            "admin role) run CREATE EXTENSION vector in this database",
-        ) from None
+    if not connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+        try:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[0]
+            raise DatabaseError(
+                f"the database at {redacted(url)} lacks the vector extension ({reason})",
+                "install pgvector on the server, then have a superuser (on a managed service, its "
+                "admin role) run CREATE EXTENSION vector in this database",
+            ) from None
+    _find_vector_type(connection)
+
+
+def _find_vector_type(connection: psycopg.Connection[Any]) -> None:
+    """Put pgvector's schema at the end of this session's search_path when the path leaves it out (a URL
+    with `options=-csearch_path=...`, or a role's own setting): newsbot's tables are named with their
+    schema, but pgvector's types and operators are found through the path."""
+    row = connection.execute(
+        "SELECT to_regtype('vector') IS NULL, e.extnamespace::regnamespace::text "
+        "FROM pg_extension e WHERE e.extname = 'vector'"
+    ).fetchone()
+    if row and row[0]:
+        connection.execute(
+            "SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), %s::text), false)",
+            (row[1],),
+        )
 
 
 def applied_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> set[int]:
@@ -364,8 +384,26 @@ def apply_migrations(connection: psycopg.Connection[Any], track: MigrationTrack 
     done = applied_migrations(connection, track)
     if set(range(1, len(track.migrations) + 1)) <= done:
         return _check_not_newer(done, track)
+    import psycopg
+
+    try:  # at once when nothing else holds the tables; else say what the wait is, then wait
+        return _apply(connection, track, lock_timeout_ms=LOCK_PATIENCE_MS)
+    except psycopg.errors.LockNotAvailable:
+        log.warning(
+            "waiting to upgrade %s: another process holds its tables (another newsbot upgrading it, "
+            "or an older one building a corpus); this goes on when it lets go",
+            track.what,
+        )
+    return _apply(connection, track, lock_timeout_ms=None)
+
+
+def _apply(connection: psycopg.Connection[Any], track: MigrationTrack, *, lock_timeout_ms: int | None) -> int:
+    """Apply the track's missing migrations in one transaction, under its advisory lock; with
+    `lock_timeout_ms`, LockNotAvailable when a lock (that one, or a table's) is not had in that long."""
     applied = 0
     with connection.transaction():
+        if lock_timeout_ms is not None:
+            connection.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_ms)}ms",))
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (track.lock,))
         connection.execute("CREATE SCHEMA IF NOT EXISTS newsbot")
         connection.execute(

@@ -198,3 +198,18 @@ def test_added_articles_have_a_folder_of_their_own_per_corpus(tmp_path):
             },
             tmp_path / "c.toml",
         )
+
+
+def test_a_corpus_is_named_after_the_index_folder_as_an_absolute_path(tmp_path, monkeypatch):
+    """`--index .` names the corpus after the current folder: "index", the name every default folder
+    (`.newsbot/index`) gives, would make two deployments share one corpus in the database."""
+    from bot.core.config import corpus_name
+
+    news = tmp_path / "news"
+    (news / "sub").mkdir(parents=True)
+    monkeypatch.chdir(news)
+    assert corpus_name(Path(".")) == "news"
+    assert corpus_name(Path("sub/..")) == "news"
+    assert corpus_name(Path(".newsbot/index")) == "index"
+    (tmp_path / "link").symlink_to(news / "sub")
+    assert corpus_name(tmp_path / "link") == "link"  # a link keeps its own name, as before

@@ -280,6 +280,49 @@ def test_a_migration_the_server_has_no_room_for_says_what_the_server_hints(postg
     assert "GRANT" not in said and psycopg  # the grant is the fix only for a refused privilege
 
 
+def test_a_migration_that_must_wait_for_a_lock_says_so_then_waits(postgres_url, monkeypatch, caplog):
+    """Another process holding the tables (here: the track's lock) no longer leaves a start silent."""
+    import threading
+
+    import psycopg
+
+    from index.stores.postgres import schema
+
+    track = schema.MigrationTrack("a test's schema", "test_wait_migrations", ("SELECT 1",), 0x7761_6974)
+    monkeypatch.setattr(schema, "LOCK_PATIENCE_MS", 200)
+    holder = psycopg.connect(postgres_url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", (track.lock,))
+    connection = schema.connect(postgres_url)
+    applied: list[int] = []
+    worker = threading.Thread(target=lambda: applied.append(schema.apply_migrations(connection, track)))
+    try:
+        with caplog.at_level("WARNING", logger=schema.__name__):
+            worker.start()
+            worker.join(timeout=5)
+            assert worker.is_alive() and not applied  # still waiting, and it said so
+            assert "waiting to upgrade a test's schema: another process holds its tables" in caplog.text
+            holder.execute("SELECT pg_advisory_unlock(%s)", (track.lock,))
+            worker.join(timeout=30)
+        assert applied == [1]
+    finally:
+        holder.close()
+        connection.close()
+
+
+def test_a_url_whose_search_path_leaves_out_pgvector_still_works(postgres_url):
+    """`options=-csearch_path=...` in the URL used to end in "vector type not found" and a fix about grants."""
+    from index.stores.postgres import schema
+
+    schema.connect(postgres_url).close()  # pgvector made in the default path (public)
+    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-csearch_path%3Dsomething_else"
+    connection = schema.connect(url)
+    try:
+        assert connection.execute("SELECT '[1,2]'::vector <#> '[3,4]'::vector").fetchone() == (-11.0,)
+        assert connection.execute("SHOW search_path").fetchone()[0].startswith("something_else")
+    finally:
+        connection.close()
+
+
 def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):
     import psycopg
 
