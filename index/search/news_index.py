@@ -2,7 +2,9 @@
 
 `NewsIndex` is made from its parts by whichever store holds the version: the passages, the vector
 search (FAISS or pgvector) and BM25 (bm25s or SQL) behind the two protocols below, and a read
-context (`reading`) a store may wrap every search in (PostgreSQL: one snapshot of one version).
+context (`reading`) a store may wrap every search in (PostgreSQL: one snapshot of one version). The
+vector search is begun before BM25 and its result taken after (`start_search`), so a store whose vectors
+are searched elsewhere (pgvector) does both at once.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ class VectorSearch(Protocol):
     dimension: int
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
+
+    def start_search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> Callable[[], list[tuple[int, float]]]:
+        """`search`, begun: what it returns gives the result (waiting for it), so BM25 can run meanwhile."""
+        ...
 
     def vectors(self, ids: list[int]) -> np.ndarray: ...
 
@@ -213,8 +221,10 @@ class NewsIndex:
             query_vector = self.question_vector(query)
         candidates = max(CANDIDATES, k)
         vectors, lexical_index = self.parts()
-        dense = vectors.search(query_vector, candidates, allowed) if mode != "bm25" else []
+        nothing: Callable[[], list[tuple[int, float]]] = list
+        dense_result = vectors.start_search(query_vector, candidates, allowed) if mode != "bm25" else nothing
         lexical = lexical_index.search(query, candidates, allowed) if mode != "dense" else []
+        dense = dense_result()
 
         if mode == "dense":
             ranked = dense

@@ -6,7 +6,7 @@ index's manifest (stats, a config error) start in a third of the time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,13 @@ class VectorIndex:
             scores, ids = self._index.search(vector, min(k, len(self)), params=params)
         # FAISS pads with id -1 when it has fewer than k results: never use it as an id.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def start_search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> Callable[[], list[tuple[int, float]]]:
+        """`search`, done at once (FAISS's flat scan is in this process: nothing to overlap BM25 with)."""
+        found = self.search(query, k, allowed)
+        return lambda: found
 
     def vectors(self, ids: list[int]) -> np.ndarray:
         """The stored vectors for these ids, in the same order."""

@@ -1,11 +1,12 @@
 """Searching a version in PostgreSQL: metadata in memory, passages and vectors fetched by id, the
-nearest passages by pgvector's HNSW index and BM25 over word postings read once per version (postings.py),
-all in one snapshot per search."""
+nearest passages by pgvector's HNSW index and BM25 over word postings read once per version (postings.py).
+A search reads in a snapshot of its version, and asks for the nearest passages in another snapshot checked
+to be of the same version, on a background connection, while it sums BM25."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ class PostgresIndex(NewsIndex):
             self.passages,
             rows_by_article,
             embedder,
-            vectors=PostgresVectors(store, manifest.dimension),
+            vectors=PostgresVectors(store, manifest.dimension, number=number),
             lexical=PostgresLexical(store, (number, name), passages, total_terms),
             read_words=self._read_version_words,
         )
@@ -124,10 +125,32 @@ class PostgresChunks(Sequence[Chunk]):
 class PostgresVectors:
     """pgvector's HNSW index, searched as `VectorIndex` is."""
 
-    def __init__(self, store: PostgresStore, dimension: int, ef_search: int = EF_SEARCH) -> None:
+    def __init__(
+        self, store: PostgresStore, dimension: int, ef_search: int = EF_SEARCH, *, number: int | None = None
+    ) -> None:
         self._store = store
         self.dimension = dimension
         self.ef_search = ef_search
+        self._number = number
+        """The version searched, when known: `start_search` reads it on another connection."""
+
+    def start_search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> Callable[[], list[tuple[int, float]]]:
+        """`search` on another of the store's connections, in a snapshot of its own checked to be the same
+        version (two snapshots that each find version N in use see the same rows: a change switches
+        versions in the commit that writes its rows), so the server walks the graph while this thread
+        sums BM25. Without a version to check, it searches at once."""
+        if self._number is None:
+            found = self.search(query, k, allowed)
+            return lambda: found
+        number = self._number
+
+        def search_in_a_snapshot() -> list[tuple[int, float]]:
+            with self._store.snapshot(number, timeout_ms=SEARCH_TIMEOUT_MS):
+                return self.search(query, k, allowed)
+
+        return self._store.in_background(search_in_a_snapshot)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k nearest by the graph (of half precision, or whole for an older corpus), ranked by the whole

@@ -26,9 +26,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -74,6 +75,10 @@ if TYPE_CHECKING:
     import psycopg
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+BACKGROUND_THREADS = 2
+"""Vector searches a store runs at once beside its questions' BM25 (`PostgresStore.in_background`), each on a
+connection of its own once used (the questions' threads hold one each as well)."""
 
 VERSION_NAME = "%Y%m%dT%H%M%S.%f"
 VACUUM_AFTER = 10_000
@@ -110,6 +115,11 @@ class PostgresStore(VersionStore):
         self._connections: list[psycopg.Connection[Any]] = []
         """Every thread's connection, so that `close` closes them all."""
         self._connections_lock = threading.Lock()
+        self._background: ThreadPoolExecutor | None = None
+        """Threads that search the vectors while the asking thread sums BM25 (`in_background`), each with its
+        connection."""
+        self._busy = 0
+        """How many of them are at work."""
         self._migrated = False
         self.postings_cache = PostingsCache(postings_cache_bytes)
         """BM25's word postings of the version last searched (postings.py)."""
@@ -140,8 +150,36 @@ class PostgresStore(VersionStore):
                 self._connections = [c for c in self._connections if not c.closed] + [connection]
         return connection
 
+    def in_background(self, work: Callable[[], T]) -> Callable[[], T]:
+        """`work` begun by one of the store's background threads (BACKGROUND_THREADS, made on first use), on
+        that thread's own connection; what is returned waits for its result. When every background thread is
+        busy, `work` is done here and now, so a question never waits for another's."""
+        with self._connections_lock:
+            free = self._busy < BACKGROUND_THREADS
+            if free:
+                if self._background is None:
+                    self._background = ThreadPoolExecutor(BACKGROUND_THREADS, thread_name_prefix="newsbot-vectors")
+                self._busy += 1
+                begun = self._background.submit(self._counted, work)
+        if free:
+            return begun.result
+        done = work()
+        return lambda: done
+
+    def _counted(self, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        finally:
+            with self._connections_lock:
+                self._busy -= 1
+
     def close(self) -> None:
-        """Close every thread's connection (a thread that reads again opens a new one)."""
+        """Close every thread's connection, once the background threads are done (a thread that reads again
+        opens a new one)."""
+        with self._connections_lock:
+            background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True)
         with self._connections_lock:
             connections, self._connections = self._connections, []
         for connection in connections:

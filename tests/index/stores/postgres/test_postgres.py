@@ -82,6 +82,55 @@ def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_on
     assert after.passages[0].hit.article.doc_id == "harbour"
 
 
+def test_the_vectors_searched_beside_bm25_are_the_same_versions(corpus, postgres_url, tmp_path, monkeypatch):
+    """The nearest passages are asked for on a background connection while BM25 is summed: a version
+    switched between the two snapshots' starts is caught (VersionChanged), never mixed into the answer."""
+    import threading
+
+    from index import PostgresStore
+
+    embedder = FakeEmbedder()
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    (corpus / "harbour.txt").unlink()
+    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
+    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")
+    try:
+        writer.rebuild()
+        opened = reader.index
+        store = opened.store
+        assert isinstance(store, PostgresStore)
+        searched_by = []
+        started = store.in_background
+
+        def watched(work):
+            searched_by.append(threading.current_thread().name)
+            return started(work)
+
+        monkeypatch.setattr(store, "in_background", watched)
+        plain = [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)]
+        assert searched_by and plain
+        from index.stores.postgres import store as store_module
+
+        monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 0)  # every background thread busy: done here
+        assert [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)] == plain
+        monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 2)
+
+        def after_a_switch(work):  # another process changes the corpus between the two snapshots
+            (corpus / "harbour.txt").write_text(HARBOUR)
+            [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+            writer.update(add=[harbour])
+            return started(work)
+
+        monkeypatch.setattr(store, "in_background", after_a_switch)
+        with pytest.raises(VersionChanged):
+            opened.search("harbour bridge", k=3)
+        monkeypatch.setattr(store, "in_background", started)
+        assert reader.ask("When did the harbour bridge reopen?").passages[0].hit.article.doc_id == "harbour"
+    finally:
+        writer.close()
+        reader.close()
+
+
 def test_the_bot_state_is_one_for_every_process(postgres_url):
     from bot.discord_bot.state import PostgresBotState
 
