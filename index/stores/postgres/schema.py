@@ -269,12 +269,16 @@ def connect(
         connection.close()
         reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], url)
         hint = without_secrets(str(getattr(error.diag, "message_hint", None) or ""), url).strip().rstrip(".")
-        fix = (  # the server's own hint, such as "increase max_locks_per_transaction" when a migration ran out
-            f"{hint} in PostgreSQL's settings, restart it, then start newsbot again"
-            if hint and error.sqlstate != "42501"  # insufficient_privilege: the grant below
-            else "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
-            "the database's owner run newsbot once"
-        )
+        if error.sqlstate == "55P03":  # lock_timeout, the role's or the server's: another process held the tables
+            fix = "another process held newsbot's tables longer than the database's lock_timeout: start newsbot again when it is done"
+        elif hint and error.sqlstate != "42501":  # insufficient_privilege: the grant below
+            # the server's own hint, such as "increase max_locks_per_transaction" when a migration ran out
+            fix = f"{hint} in PostgreSQL's settings, restart it, then start newsbot again"
+        else:
+            fix = (
+                "let newsbot's role create the newsbot schema once (GRANT CREATE ON DATABASE), or have "
+                "the database's owner run newsbot once"
+            )
         raise DatabaseError(f"the database at {redacted(url)} refused newsbot's schema ({reason})", fix) from None
     except BaseException:
         connection.close()

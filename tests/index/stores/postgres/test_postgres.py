@@ -358,6 +358,24 @@ def test_a_migration_that_must_wait_for_a_lock_says_so_then_waits(postgres_url, 
         connection.close()
 
 
+def test_a_migration_past_the_databases_own_lock_timeout_says_to_start_again(postgres_url, monkeypatch):
+    import psycopg
+
+    from index import DatabaseError
+    from index.stores.postgres import schema
+
+    track = schema.MigrationTrack("a test's schema", "test_timeout_migrations", ("SELECT 1",), 0x7469_6D65)
+    monkeypatch.setattr(schema, "LOCK_PATIENCE_MS", 100)
+    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-clock_timeout%3D300"
+    with psycopg.connect(postgres_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (track.lock,))
+        with pytest.raises(DatabaseError) as raised:
+            schema.connect(url, also_migrate=[track])
+    said = str(raised.value)
+    assert "lock timeout" in said and "longer than the database's lock_timeout: start newsbot again" in said
+    assert "GRANT" not in said and "\n" not in said
+
+
 def test_a_url_whose_search_path_leaves_out_pgvector_still_works(postgres_url):
     """`options=-csearch_path=...` in the URL used to end in "vector type not found" and a fix about grants."""
     from index.stores.postgres import schema
