@@ -58,19 +58,21 @@ class PostgresIndex(NewsIndex):
             self.passages,
             rows_by_article,
             embedder,
-            vectors=PostgresVectors(store, manifest.dimension, number=number),
+            vectors=PostgresVectors(store, manifest.dimension, version=(number, name)),
             lexical=PostgresLexical(store, (number, name), passages, total_terms),
             read_words=self._read_version_words,
         )
         self.store = store
         self.number = number
+        self.version_key = (number, name)
+        """The version's number and name: names are never used twice, numbers are after a rollback."""
 
     def reading(self) -> AbstractContextManager[object]:
         """One snapshot of this version, under the search timeout; VersionChanged when it is no longer in use."""
-        return self.store.snapshot(self.number, timeout_ms=SEARCH_TIMEOUT_MS)
+        return self.store.snapshot(self.version_key, timeout_ms=SEARCH_TIMEOUT_MS)
 
     def _read_version_words(self) -> dict[str, int]:
-        return self.store.version_words(self.number)
+        return self.store.version_words(self.version_key)
 
     def _chunks_at(self, rows: list[int]) -> list[Chunk]:
         found = self.passages.many(rows)
@@ -126,13 +128,18 @@ class PostgresVectors:
     """pgvector's HNSW index, searched as `VectorIndex` is."""
 
     def __init__(
-        self, store: PostgresStore, dimension: int, ef_search: int = EF_SEARCH, *, number: int | None = None
+        self,
+        store: PostgresStore,
+        dimension: int,
+        ef_search: int = EF_SEARCH,
+        *,
+        version: tuple[int, str] | None = None,
     ) -> None:
         self._store = store
         self.dimension = dimension
         self.ef_search = ef_search
-        self._number = number
-        """The version searched, when known: `start_search` reads it on another connection."""
+        self._version = version
+        """The version searched (number, name), when known: `start_search` reads it on another connection."""
 
     def start_search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -141,13 +148,13 @@ class PostgresVectors:
         version (two snapshots that each find version N in use see the same rows: a change switches
         versions in the commit that writes its rows), so the server walks the graph while this thread
         sums BM25. Without a version to check, it searches at once."""
-        if self._number is None:
+        if self._version is None:
             found = self.search(query, k, allowed)
             return lambda: found
-        number = self._number
+        version = self._version
 
         def search_in_a_snapshot() -> list[tuple[int, float]]:
-            with self._store.snapshot(number, timeout_ms=SEARCH_TIMEOUT_MS):
+            with self._store.snapshot(version, timeout_ms=SEARCH_TIMEOUT_MS):
                 return self.search(query, k, allowed)
 
         return self._store.in_background(search_in_a_snapshot)
@@ -243,7 +250,7 @@ class PostgresLexical:
         return self._store.postings_cache.frequencies(self._words, words, self._read_frequencies)
 
     def _read_frequencies(self, words: list[str]) -> dict[str, int]:
-        with self._store.snapshot(self._version[0]) as connection:  # never another version's, cached as this one's
+        with self._store.snapshot(self._version) as connection:  # never another version's, cached as this one's
             return dict(
                 connection.execute(
                     "SELECT term, df FROM newsbot.term_df WHERE corpus = %s AND term = ANY(%s)",
@@ -255,7 +262,7 @@ class PostgresLexical:
         """Each word's postings in use, packed by the server into one value (postings.PACKED)."""
         from psycopg import sql
 
-        with self._store.snapshot(self._version[0]) as connection:
+        with self._store.snapshot(self._version) as connection:
             rows = connection.execute(
                 sql.SQL(
                     "SELECT po.term, string_agg(int8send(po.passage_id) || float4send(po.tf) || "

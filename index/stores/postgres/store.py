@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -76,6 +76,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CLOSE_PATIENCE_S = 10.0
+"""How long `close` waits for another thread's statement before cancelling it."""
 BACKGROUND_THREADS = 2
 """Vector searches a store runs at once beside its questions' BM25 (`PostgresStore.in_background`), each on a
 connection of its own once used (the questions' threads hold one each as well)."""
@@ -100,6 +102,25 @@ def fix_for(error: Exception) -> str:
     if isinstance(error, psycopg.OperationalError):
         return "check that PostgreSQL is running and reachable, then try again"
     return "if another newsbot version shares this database, upgrade every process together (docs/deploying.md); else see PostgreSQL's log"
+
+
+def close_when_idle(connection: psycopg.Connection[Any]) -> None:
+    """Close a connection another thread may be running a statement on, once the statement is done:
+    closing it under a running statement frees what libpq is reading into, and the process dies. A
+    statement still running after CLOSE_PATIENCE_S is cancelled first. The thread's next statement is
+    refused (the connection is closed), and its next use of the store connects again."""
+    lock = getattr(connection, "lock", None)
+    if lock is None:
+        connection.close()
+        return
+    if not lock.acquire(timeout=CLOSE_PATIENCE_S):
+        with suppress(Exception):
+            connection.cancel_safe(timeout=CLOSE_PATIENCE_S)
+        lock.acquire()
+    try:
+        connection.close()
+    finally:
+        lock.release()
 
 
 class PostgresStore(VersionStore):
@@ -183,7 +204,7 @@ class PostgresStore(VersionStore):
         with self._connections_lock:
             connections, self._connections = self._connections, []
         for connection in connections:
-            connection.close()
+            close_when_idle(connection)
 
     @contextmanager
     def told(self) -> Iterator[None]:
@@ -194,13 +215,23 @@ class PostgresStore(VersionStore):
             yield
         except psycopg.Error as error:
             reason = without_secrets((str(error).strip().splitlines() or [type(error).__name__])[0], self.url)
-            raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}", fix_for(error)) from None
+            mine = getattr(self._local, "connection", None)
+            fix = (
+                "the store was closed while this ran (newsbot is stopping, or the index was closed): ask again"
+                if mine is not None and mine.closed and not mine.broken  # closed by close(), not by the server
+                else fix_for(error)
+            )
+            raise DatabaseError(f"the database at {redacted(self.url)} failed: {reason}", fix) from None
 
     @contextmanager
-    def snapshot(self, number: int | None = None, timeout_ms: int = 0) -> Iterator[psycopg.Connection[Any]]:
-        """A read-only transaction that sees one version throughout; VersionChanged when `number` is
-        no longer the one in use. Nested snapshots share the outer one (and its timeout). With
-        `timeout_ms`, the transaction's statements stop after that long (SearchTimeoutError)."""
+    def snapshot(
+        self, version: tuple[int, str] | None = None, timeout_ms: int = 0
+    ) -> Iterator[psycopg.Connection[Any]]:
+        """A read-only transaction that sees one version throughout; VersionChanged when `version` (its
+        number and name: a rollback frees a number for the next change, names are never used twice) is no
+        longer the one in use. Nested snapshots share the outer one (and its timeout). With `timeout_ms`,
+        the transaction's statements stop after that long (SearchTimeoutError), and a wait for a table
+        another process holds stops after half of it (DatabaseError: another process held the tables)."""
         import psycopg
 
         connection = self.connection()
@@ -212,11 +243,14 @@ class PostgresStore(VersionStore):
             connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             if timeout_ms:
                 connection.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
-            if number is not None:
+                connection.execute(f"SET LOCAL lock_timeout = {int(timeout_ms) // 2}")
+            if version is not None:
                 row = connection.execute(
-                    "SELECT current FROM newsbot.corpora WHERE name = %s", (self.corpus,)
+                    "SELECT c.current, v.name FROM newsbot.corpora c LEFT JOIN newsbot.versions v "
+                    "ON v.corpus = c.name AND v.number = c.current WHERE c.name = %s",
+                    (self.corpus,),
                 ).fetchone()
-                if row is None or row[0] != number:
+                if row is None or (row[0], row[1]) != tuple(version):
                     raise VersionChanged(f"the index in {self.location} changed while it was read", "ask again")
             self._local.snapshot = True
             try:
@@ -265,7 +299,12 @@ class PostgresStore(VersionStore):
                 raise IndexBusyError(
                     f"another build is writing the index in {self.location}", "wait for it to finish and try again"
                 )
-            yield HeldLock(key)
+            try:
+                yield HeldLock(key)
+            finally:  # let go before closing: the server ends a closed session on its own time, and a
+                # change right after this one would be told that a build is still writing
+                with suppress(Exception):
+                    session.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
         finally:
             session.close()
 
@@ -373,16 +412,17 @@ class PostgresStore(VersionStore):
                 (ids,),
             ).fetchall()
         touched = _stored_version(
-            name, manifest, articles, rows, postings, read_words=lambda: self.version_words(number)
+            name, manifest, articles, rows, postings, read_words=lambda: self.version_words((number, name))
         )
         return CurrentArticles(name, manifest, digests, int(passages), float(total_terms), touched)
 
-    def version_words(self, number: int) -> dict[str, int]:
-        """The word counts (search/spelling.py) of version `number`; VersionChanged when it is no longer in use."""
-        with self.snapshot(number) as connection:
+    def version_words(self, version: tuple[int, str]) -> dict[str, int]:
+        """The word counts (search/spelling.py) of `version` (number, name); VersionChanged when it is no
+        longer in use."""
+        with self.snapshot(version) as connection:
             return one_value(
                 connection.execute(
-                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, number)
+                    "SELECT words FROM newsbot.versions WHERE corpus = %s AND number = %s", (self.corpus, version[0])
                 )
             )
 

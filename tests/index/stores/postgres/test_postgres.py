@@ -131,6 +131,74 @@ def test_the_vectors_searched_beside_bm25_are_the_same_versions(corpus, postgres
         reader.close()
 
 
+def test_a_version_number_used_again_after_a_rollback_is_another_version(corpus, postgres_url, tmp_path):
+    """A rollback drops the newest version, and the next change takes its number: a process holding the
+    dropped one must not read the new one's rows as its own."""
+    embedder = FakeEmbedder()
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    (corpus / "harbour.txt").unlink()
+    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
+    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")
+    try:
+        writer.rebuild()
+        (corpus / "harbour.txt").write_text(HARBOUR)
+        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+        writer.update(add=[harbour])
+        opened = reader.index
+        assert opened.search("harbour bridge", k=1)[0].article.doc_id == "harbour"
+        assert serve_previous_version(writer.store)
+        writer.update(remove=[SEED_2017])  # the next change: the number the rollback freed
+        assert writer.index.number == opened.number and writer.index.version != opened.version
+        with pytest.raises(VersionChanged):
+            opened.search("harbour bridge", k=1)
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_closing_the_store_waits_for_another_threads_statement(postgres_url, monkeypatch):
+    """close() used to free a connection under a statement another thread was running (the process died
+    in libpq's realloc); now it waits for the statement, and cancels one that runs on."""
+    import threading
+    import time
+
+    from index import PostgresStore
+    from index.stores.postgres import store as store_module
+
+    store = PostgresStore(postgres_url, "closing")
+    said: list[str] = []
+
+    asleep = threading.Event()
+    told: list[str] = []
+
+    def asking(seconds: float) -> None:
+        try:
+            with store.snapshot() as connection:
+                asleep.set()
+                connection.execute("SELECT pg_sleep(%s)", (seconds,))
+                said.append("done")
+                connection.execute("SELECT 1")
+        except Exception as error:  # the statement after close: one line, as any database failure
+            said.append(type(error).__name__)
+            told.append(str(error))
+
+    for seconds, patience, expected in ((1.0, 10.0, ["done", "DatabaseError"]), (30.0, 0.3, ["DatabaseError"])):
+        monkeypatch.setattr(store_module, "CLOSE_PATIENCE_S", patience)
+        said.clear()
+        asleep.clear()
+        thread = threading.Thread(target=asking, args=(seconds,))
+        thread.start()
+        assert asleep.wait(timeout=30)
+        time.sleep(0.2)  # in pg_sleep
+        began = time.perf_counter()
+        store.close()
+        waited = time.perf_counter() - began
+        thread.join(timeout=10)
+        assert said == expected, said
+        assert all("store was closed while this ran" in line or "cancel" in line for line in told), told
+        assert (0.3 < waited < 2) if seconds == 1.0 else (waited < 5), waited  # 0.2 s in: about 0.8 s to go
+
+
 def test_the_bot_state_is_one_for_every_process(postgres_url):
     from bot.discord_bot.state import PostgresBotState
 
