@@ -131,6 +131,26 @@ def test_the_vectors_searched_beside_bm25_are_the_same_versions(corpus, postgres
         reader.close()
 
 
+def test_a_news_passage_and_its_vector_stay_in_one_row(postgres_url):
+    """Migration 5: a passage of news text with a vector of 384 numbers passes PostgreSQL's 2,032 bytes,
+    and its vector went to the TOAST table (a second write, and a second read for every search)."""
+    from index import PostgresStore
+
+    store = PostgresStore(postgres_url, "whole")
+    try:
+        build_index([SEEDS], store, FakeEmbedder(dimension=384, max_tokens=256))
+        with store.snapshot() as connection:
+            longest, toasted = connection.execute(
+                "SELECT max(pg_column_size(chunk) + pg_column_size(embedding)), "
+                "(SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = 'newsbot.passages'::regclass) "
+                "FROM newsbot.passages WHERE corpus = 'whole'"
+            ).fetchone()
+    finally:
+        store.close()
+    assert longest > 2032  # past the default threshold, and yet:
+    assert toasted == 0
+
+
 def test_a_version_number_used_again_after_a_rollback_is_another_version(corpus, postgres_url, tmp_path):
     """A rollback drops the newest version, and the next change takes its number: a process holding the
     dropped one must not read the new one's rows as its own."""
