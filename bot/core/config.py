@@ -106,7 +106,14 @@ def corpus_name(index_dir: Path) -> str:
     path made absolute first, so `--index .` is named after the current folder, not "index" as every
     default folder is (links are not followed: a folder reached through one keeps the link's name).
     ConfigError when the name is not UTF-8 (the database's text is)."""
-    return Path(os.path.abspath(utf8_folder(index_dir))).name or "index"
+    try:
+        absolute = Path(os.path.abspath(utf8_folder(index_dir)))
+    except FileNotFoundError:  # a relative path, and the current folder was deleted
+        raise ConfigError(
+            f"the current folder no longer exists, so the index folder {index_dir} cannot be found",
+            "change to a folder that exists, or give the index folder as an absolute path",
+        ) from None
+    return absolute.name or "index"
 
 
 def utf8_folder(index_dir: Path) -> Path:

@@ -42,7 +42,7 @@ from rich.console import Console
 
 from index import ConfigError, NewsbotError, UsageError
 
-from ..core.config import load_config, utf8_folder
+from ..core.config import corpus_name, load_config, utf8_folder
 from ..core.describe import (
     FILTERS_HELP,
     build_summary,
@@ -186,7 +186,17 @@ def _for_this_call(text: str, args: argparse.Namespace) -> str:
 def _check_index_given(app: Newsbot, args: argparse.Namespace, command: str) -> None:
     """Only the configured index is built on its own: an --index that names no index is an error
     (a typo must not build a second index), except for `index build`, which makes one there."""
-    if args.index is None or app.config.store.backend == "postgres":
+    if args.index is None:
+        return
+    if app.config.store.backend == "postgres":  # a corpus is named after its folder: never a guild's by accident
+        name = corpus_name(args.index)
+        for guild_id, guild in app.config.guilds.items():
+            if args.guild is None and corpus_name(guild.index_dir) == name:
+                raise UsageError(
+                    f"--index {args.index} names the corpus {name!r} in the database, which [guilds.{guild_id}] "
+                    "index_dir uses",
+                    f"work on that guild's corpus with --guild {guild_id}, or give a folder of another name",
+                )
         return
     if (command, getattr(args, "index_command", None)) == ("index", "build"):
         return

@@ -353,8 +353,10 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
     import psycopg
 
     if not connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+        # a search_path naming no schema that exists leaves CREATE EXTENSION nowhere to go: the default's
+        where = "" if one_of(connection.execute("SELECT current_schema() IS NOT NULL").fetchone()) else " SCHEMA public"
         try:
-            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            connection.execute(f"CREATE EXTENSION IF NOT EXISTS vector{where}")
         except psycopg.Error as error:
             reason = str(error).strip().splitlines()[0]
             raise DatabaseError(
@@ -362,10 +364,14 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
                 "install pgvector on the server, then have a superuser (on a managed service, its "
                 "admin role) run CREATE EXTENSION vector in this database",
             ) from None
-    _find_vector_type(connection)
+    _find_vector_type(connection, url)
 
 
-def _find_vector_type(connection: psycopg.Connection[Any]) -> None:
+def one_of(row: Any) -> Any:
+    return row[0] if row else None
+
+
+def _find_vector_type(connection: psycopg.Connection[Any], url: str) -> None:
     """Put pgvector's schema at the end of this session's search_path when the path leaves it out (a URL
     with `options=-csearch_path=...`, or a role's own setting): newsbot's tables are named with their
     schema, but pgvector's types and operators are found through the path."""
@@ -378,6 +384,11 @@ def _find_vector_type(connection: psycopg.Connection[Any]) -> None:
             "SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), %s::text), false)",
             (row[1],),
         )
+        if one_of(connection.execute("SELECT to_regtype('vector') IS NULL").fetchone()):
+            raise DatabaseError(
+                f"the database at {redacted(url)} keeps pgvector in the schema {row[1]}, which newsbot's role may not use",
+                f"have the schema's owner run GRANT USAGE ON SCHEMA {row[1]} TO the role in [store] url",
+            )
 
 
 def applied_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> set[int]:

@@ -213,3 +213,15 @@ def test_a_corpus_is_named_after_the_index_folder_as_an_absolute_path(tmp_path, 
     assert corpus_name(Path(".newsbot/index")) == "index"
     (tmp_path / "link").symlink_to(news / "sub")
     assert corpus_name(tmp_path / "link") == "link"  # a link keeps its own name, as before
+
+
+def test_a_relative_index_folder_in_a_deleted_current_folder_is_one_line(tmp_path, monkeypatch):
+    from bot.core.config import corpus_name
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(ConfigError, match="the current folder no longer exists"):
+        corpus_name(Path("."))
+    assert corpus_name(tmp_path / "news") == "news"  # an absolute path needs no current folder

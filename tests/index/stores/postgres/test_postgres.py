@@ -446,6 +446,44 @@ def test_a_migration_that_must_wait_for_a_lock_says_so_then_waits(postgres_url, 
         connection.close()
 
 
+def test_a_fresh_database_whose_search_path_names_no_schema_gets_pgvector_in_public(postgres_url):
+    from index.stores.postgres import schema
+
+    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-csearch_path%3Dnosuch"
+    connection = schema.connect(url)  # CREATE EXTENSION had no schema to go into
+    try:
+        assert connection.execute(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone() == ("public",)
+    finally:
+        connection.close()
+
+
+def test_a_role_that_may_not_use_pgvectors_schema_is_told_the_grant(postgres_server):
+    import psycopg
+
+    from index import DatabaseError
+    from index.stores.postgres import schema
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute("CREATE ROLE outsider LOGIN")
+        admin.execute("CREATE DATABASE elsewhere_ext OWNER outsider")
+    admin_url = database_url(postgres_server, "elsewhere_ext")
+    try:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute("CREATE SCHEMA ext")
+            admin.execute("CREATE EXTENSION vector SCHEMA ext")
+        with pytest.raises(DatabaseError) as raised:
+            schema.connect(admin_url.replace("postgres:@", "outsider:@", 1))
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute("DROP DATABASE elsewhere_ext WITH (FORCE)")
+            admin.execute("DROP ROLE outsider")
+    said = str(raised.value)
+    assert "keeps pgvector in the schema ext, which newsbot's role may not use" in said
+    assert "GRANT USAGE ON SCHEMA ext" in said and "GRANT CREATE" not in said
+
+
 def test_a_migration_past_the_databases_own_lock_timeout_says_to_start_again(postgres_url, monkeypatch):
     import psycopg
 
@@ -476,6 +514,22 @@ def test_a_url_whose_search_path_leaves_out_pgvector_still_works(postgres_url):
         assert connection.execute("SHOW search_path").fetchone()[0].startswith("something_else")
     finally:
         connection.close()
+
+
+def test_an_index_folder_given_on_the_command_line_never_takes_a_guilds_corpus(cli, tmp_path, postgres_url):
+    """A corpus is named after its folder: `--index /elsewhere/1234` would have rebuilt guild 1234's corpus
+    from the main corpus's paths."""
+    guild = tmp_path / "guild-articles"
+    guild.mkdir()
+    (guild / "harbour.txt").write_text(HARBOUR)
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npaths = ["{SEEDS}"]\n\n[store]\nbackend = "postgres"\nurl = "{postgres_url}"\n\n'
+        f'[guilds.1234]\npaths = ["{guild}"]\nindex_dir = "{tmp_path / "g" / "1234"}"\n'
+    )
+    status, _, err = cli("--index", str(tmp_path / "elsewhere" / "1234"), "index", "build")
+    assert status == 2 and err.count("\n") == 1, err
+    assert "names the corpus '1234' in the database, which [guilds.1234] index_dir uses" in err
+    assert "--guild 1234" in err
 
 
 def test_a_database_without_the_vector_extension_says_so(cli, tmp_path, postgres_server):
