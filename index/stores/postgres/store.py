@@ -26,6 +26,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
@@ -104,6 +105,10 @@ def fix_for(error: Exception) -> str:
     return "if another newsbot version shares this database, upgrade every process together (docs/deploying.md); else see PostgreSQL's log"
 
 
+class ThreadEnd:
+    """An object only a thread's locals hold: it is freed when the thread ends."""
+
+
 def close_when_idle(connection: psycopg.Connection[Any]) -> None:
     """Close a connection another thread may be running a statement on, once the statement is done:
     closing it under a running statement frees what libpq is reading into, and the process dies. A
@@ -167,6 +172,8 @@ class PostgresStore(VersionStore):
                 connection.close()
             connection = self._local.connection = connect(self.url, migrate=not self._migrated)
             self._migrated = True
+            self._local.ends_with_thread = ends_with_thread = ThreadEnd()  # freed with this thread's locals
+            weakref.finalize(ends_with_thread, connection.close)  # a thread that ends leaves no connection open
             with self._connections_lock:
                 self._connections = [c for c in self._connections if not c.closed] + [connection]
         return connection

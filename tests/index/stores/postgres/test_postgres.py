@@ -219,6 +219,37 @@ def test_closing_the_store_waits_for_another_threads_statement(postgres_url, mon
         assert (0.3 < waited < 2) if seconds == 1.0 else (waited < 5), waited  # 0.2 s in: about 0.8 s to go
 
 
+def test_a_thread_that_ends_leaves_no_connection_open(postgres_url):
+    """Each thread has its own connection: one that ends used to leave it open until close(), and fresh
+    threads filled the server's max_connections."""
+    import gc
+    import threading
+
+    import psycopg
+
+    from index import PostgresStore
+
+    store = PostgresStore(postgres_url, "threads")
+    try:
+
+        def ask_once() -> None:
+            with store.snapshot() as connection:
+                connection.execute("SELECT 1")
+
+        for _ in range(12):
+            thread = threading.Thread(target=ask_once)
+            thread.start()
+            thread.join()
+        gc.collect()
+        with psycopg.connect(postgres_url, autocommit=True) as watcher:
+            (open_now,) = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+    finally:
+        store.close()
+    assert open_now <= 1, open_now
+
+
 def test_the_bot_state_is_one_for_every_process(postgres_url):
     from bot.discord_bot.state import PostgresBotState
 
