@@ -195,21 +195,24 @@ def add_upload(
         )
     target = folder / name
     if dry_run:
-        _refuse_taken(app, target)
+        if not _left_by_an_unfinished_add(app, target, data, sidecar):
+            _refuse_taken(app, target)
         return CorpusChange(article, target, None, passages)
     with app.writing() as lock:
         corpus_folder(app, create=True)
-        _refuse_taken(app, target)
-        with target.open("xb") as file:  # never through a link, never over a file
-            file.write(data)
-        written = [target]
+        resuming = _left_by_an_unfinished_add(app, target, data, sidecar)
+        if not resuming:
+            _refuse_taken(app, target)
+            with target.open("xb") as file:  # never through a link, never over a file
+                file.write(data)
+        written = [] if resuming else [target]  # a file an earlier add left stays, as it was found
 
         def unwrite() -> None:
             for path in written:
                 path.unlink(missing_ok=True)
 
         with _undone_on_failure(unwrite):
-            if sidecar:
+            if sidecar and not (resuming and sidecar_of(target).is_file()):
                 with sidecar_of(target).open("x", encoding="utf-8") as sidecar_file:  # never over a file either
                     written.append(sidecar_of(target))
                     sidecar_file.write(sidecar)
@@ -231,18 +234,41 @@ def word_pieces_at_least(text: str) -> int:
 
 
 def _refuse_taken(app: Newsbot, target: Path) -> None:
+    in_use = _indexed(app, target)
     for taken in (target, sidecar_of(target)):  # a sidecar left alone would apply to it
         if taken.exists() or taken.is_symlink():
+            if not in_use:
+                raise CorpusError(
+                    f"{taken.name} is among the added articles but not in the index: an earlier add of another "
+                    "file of that name did not finish",
+                    f"delete {taken} and add again, or run `newsbot index build` to index it as it is",
+                )
             raise CorpusError(
                 f"{taken.name} already exists among the added articles", "rename the file, or remove the article first"
             )
-    doc_id = article_id(app, target)
-    try:
-        in_use = doc_id in app.current_index().articles
-    except IndexMissingError:
-        in_use = False
     if in_use:
-        raise CorpusError(f"the corpus already has an article with the id {doc_id!r}", "rename the file")
+        raise CorpusError(
+            f"the corpus already has an article with the id {article_id(app, target)!r}", "rename the file"
+        )
+
+
+def _indexed(app: Newsbot, target: Path) -> bool:
+    try:
+        return article_id(app, target) in app.current_index().articles
+    except IndexMissingError:
+        return False
+
+
+def _left_by_an_unfinished_add(app: Newsbot, target: Path, data: bytes, sidecar: str | None) -> bool:
+    """The same file, saved by an add that stopped before the index took it (the process was killed):
+    adding it again finishes that add instead of refusing the name."""
+    if target.is_symlink() or not target.is_file() or _indexed(app, target):
+        return False
+    kept = sidecar_of(target)
+    if kept.is_symlink() or (kept.exists() and (sidecar is None or not kept.is_file())):
+        return False
+    same_sidecar = not kept.exists() or kept.read_text(encoding="utf-8", errors="replace") == sidecar
+    return same_sidecar and target.stat().st_size == len(data) and target.read_bytes() == data
 
 
 def _check_article(path: Path) -> Article:

@@ -121,6 +121,24 @@ def test_an_existing_name_and_unknown_ids_are_refused(app, tmp_path):
     assert SEED_2021 in app.index.articles
 
 
+def test_an_add_killed_before_the_index_took_it_is_finished_by_adding_again(app, tmp_path):
+    """A killed `index add` (SIGTERM, no cleanup) left its file saved but not indexed; adding it again said
+    it "already exists" and removing it said there was no such article."""
+    from bot.core.corpus_admin import corpus_folder
+
+    (tmp_path / "harbour.txt").write_text(STORY)
+    folder = corpus_folder(app, create=True)
+    (folder / "harbour.txt").write_text(STORY)  # what the killed add left
+    change = add_source(app, str(tmp_path / "harbour.txt"))
+    assert change.passages >= 1 and any("harbour" in doc_id for doc_id in app.index.articles)
+    (folder / "ferry.txt").write_text("Ferry\n\nAnother story of that name.\n")  # not what is added now
+    (tmp_path / "ferry.txt").write_text(STORY)
+    with pytest.raises(CorpusError, match="ferry.txt is among the added articles but not in the index") as raised:
+        add_source(app, str(tmp_path / "ferry.txt"))
+    assert "newsbot index build" in str(raised.value)
+    assert (folder / "ferry.txt").read_text().startswith("Ferry")  # left as it was found
+
+
 def test_add_a_url_served_by_a_local_server(app, tmp_path):
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
