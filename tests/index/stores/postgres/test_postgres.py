@@ -38,12 +38,35 @@ def corpus(tmp_path):
     return folder
 
 
+def harbour_story(corpus):
+    """The harbour story written into the corpus folder, loaded as an article to add."""
+    (corpus / "harbour.txt").write_text(HARBOUR)
+    [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+    return harbour
+
+
+@pytest.fixture
+def writer_and_reader(corpus, postgres_url, tmp_path):
+    """Two processes on one corpus (without the harbour story yet), whose index folders are on other paths
+    of other machines: the writer makes the versions, the reader answers from them."""
+    embedder = FakeEmbedder()
+    config = postgres_config(corpus, tmp_path, postgres_url)
+    (corpus / "harbour.txt").unlink()
+    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
+    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")  # another machine's path
+    try:
+        writer.rebuild()
+        yield writer, reader
+    finally:
+        writer.close()
+        reader.close()
+
+
 def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, index_at):
     embedder = FakeEmbedder()
     (corpus / "harbour.txt").unlink()
     first = build_index([corpus], index_at, embedder, keep_versions=2)
-    (corpus / "harbour.txt").write_text(HARBOUR)
-    [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
+    harbour = harbour_story(corpus)
     update_index(index_at, embedder, add=[harbour], keep_versions=2)
     assert "harbour" in open_index(index_at, embedder).articles
     assert serve_previous_version(index_at) == first.version_name
@@ -59,76 +82,53 @@ def test_rollback_returns_to_the_version_before_and_old_versions_go(corpus, inde
         serve_previous_version(index_at)  # two kept: the first one is gone
 
 
-def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, postgres_url, tmp_path):
-    embedder = FakeEmbedder()
-    config = postgres_config(corpus, tmp_path, postgres_url)
-    (corpus / "harbour.txt").unlink()
-    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
-    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")  # another machine's path
-    try:
-        writer.rebuild()
-        before = reader.ask("When did the harbour bridge reopen?")
-        opened = reader.index
-        (corpus / "harbour.txt").write_text(HARBOUR)
-        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
-        writer.update(add=[harbour])
-        with pytest.raises(VersionChanged):
-            opened.search("harbour bridge", k=1)  # a version no longer in use is never read half-changed
-        after = reader.ask("When did the harbour bridge reopen?")
-    finally:
-        writer.close()
-        reader.close()
+def test_a_search_sees_one_version_and_the_other_process_answers_from_the_new_one(corpus, writer_and_reader):
+    writer, reader = writer_and_reader
+    before = reader.ask("When did the harbour bridge reopen?")
+    opened = reader.index
+    writer.update(add=[harbour_story(corpus)])
+    with pytest.raises(VersionChanged):
+        opened.search("harbour bridge", k=1)  # a version no longer in use is never read half-changed
+    after = reader.ask("When did the harbour bridge reopen?")
     assert all(p.hit.article.doc_id != "harbour" for p in before.passages)
     assert after.passages[0].hit.article.doc_id == "harbour"
 
 
-def test_the_vectors_searched_beside_bm25_are_the_same_versions(corpus, postgres_url, tmp_path, monkeypatch):
+def test_the_vectors_searched_beside_bm25_are_the_same_versions(corpus, writer_and_reader, monkeypatch):
     """The nearest passages are asked for on a background connection while BM25 is summed: a version
     switched between the two snapshots' starts is caught (VersionChanged), never mixed into the answer."""
     import threading
 
     from index import PostgresStore
+    from index.stores.postgres import store as store_module
 
-    embedder = FakeEmbedder()
-    config = postgres_config(corpus, tmp_path, postgres_url)
-    (corpus / "harbour.txt").unlink()
-    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
-    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")
-    try:
-        writer.rebuild()
-        opened = reader.index
-        store = opened.store
-        assert isinstance(store, PostgresStore)
-        searched_by = []
-        started = store.in_background
+    writer, reader = writer_and_reader
+    opened = reader.index
+    store = opened.store
+    assert isinstance(store, PostgresStore)
+    searched_by = []
+    started = store.in_background
 
-        def watched(work):
-            searched_by.append(threading.current_thread().name)
-            return started(work)
+    def watched(work):
+        searched_by.append(threading.current_thread().name)
+        return started(work)
 
-        monkeypatch.setattr(store, "in_background", watched)
-        plain = [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)]
-        assert searched_by and plain
-        from index.stores.postgres import store as store_module
+    monkeypatch.setattr(store, "in_background", watched)
+    plain = [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)]
+    assert searched_by and plain
+    monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 0)  # every background thread busy: done here
+    assert [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)] == plain
+    monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 2)
 
-        monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 0)  # every background thread busy: done here
-        assert [hit.chunk.chunk_id for hit in opened.search("harbour bridge", k=3)] == plain
-        monkeypatch.setattr(store_module, "BACKGROUND_THREADS", 2)
+    def after_a_switch(work):  # another process changes the corpus between the two snapshots
+        writer.update(add=[harbour_story(corpus)])
+        return started(work)
 
-        def after_a_switch(work):  # another process changes the corpus between the two snapshots
-            (corpus / "harbour.txt").write_text(HARBOUR)
-            [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
-            writer.update(add=[harbour])
-            return started(work)
-
-        monkeypatch.setattr(store, "in_background", after_a_switch)
-        with pytest.raises(VersionChanged):
-            opened.search("harbour bridge", k=3)
-        monkeypatch.setattr(store, "in_background", started)
-        assert reader.ask("When did the harbour bridge reopen?").passages[0].hit.article.doc_id == "harbour"
-    finally:
-        writer.close()
-        reader.close()
+    monkeypatch.setattr(store, "in_background", after_a_switch)
+    with pytest.raises(VersionChanged):
+        opened.search("harbour bridge", k=3)
+    monkeypatch.setattr(store, "in_background", started)
+    assert reader.ask("When did the harbour bridge reopen?").passages[0].hit.article.doc_id == "harbour"
 
 
 def test_a_news_passage_and_its_vector_stay_in_one_row(postgres_url):
@@ -151,29 +151,18 @@ def test_a_news_passage_and_its_vector_stay_in_one_row(postgres_url):
     assert toasted == 0
 
 
-def test_a_version_number_used_again_after_a_rollback_is_another_version(corpus, postgres_url, tmp_path):
+def test_a_version_number_used_again_after_a_rollback_is_another_version(corpus, writer_and_reader):
     """A rollback drops the newest version, and the next change takes its number: a process holding the
     dropped one must not read the new one's rows as its own."""
-    embedder = FakeEmbedder()
-    config = postgres_config(corpus, tmp_path, postgres_url)
-    (corpus / "harbour.txt").unlink()
-    writer = Newsbot(config, embedder=embedder, index_dir=tmp_path / "index")
-    reader = Newsbot(config, embedder=embedder, index_dir=tmp_path / "elsewhere" / "index")
-    try:
-        writer.rebuild()
-        (corpus / "harbour.txt").write_text(HARBOUR)
-        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
-        writer.update(add=[harbour])
-        opened = reader.index
-        assert opened.search("harbour bridge", k=1)[0].article.doc_id == "harbour"
-        assert serve_previous_version(writer.store)
-        writer.update(remove=[SEED_2017])  # the next change: the number the rollback freed
-        assert writer.index.number == opened.number and writer.index.version != opened.version
-        with pytest.raises(VersionChanged):
-            opened.search("harbour bridge", k=1)
-    finally:
-        writer.close()
-        reader.close()
+    writer, reader = writer_and_reader
+    writer.update(add=[harbour_story(corpus)])
+    opened = reader.index
+    assert opened.search("harbour bridge", k=1)[0].article.doc_id == "harbour"
+    assert serve_previous_version(writer.store)
+    writer.update(remove=[SEED_2017])  # the next change: the number the rollback freed
+    assert writer.index.number == opened.number and writer.index.version != opened.version
+    with pytest.raises(VersionChanged):
+        opened.search("harbour bridge", k=1)
 
 
 def test_closing_the_store_waits_for_another_threads_statement(postgres_url, monkeypatch):
@@ -480,7 +469,7 @@ def test_a_migration_that_must_wait_for_a_lock_says_so_then_waits(postgres_url, 
 def test_a_fresh_database_whose_search_path_names_no_schema_gets_pgvector_in_public(postgres_url):
     from index.stores.postgres import schema
 
-    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-csearch_path%3Dnosuch"
+    url = with_options(postgres_url, "-csearch_path%3Dnosuch")
     connection = schema.connect(url)  # CREATE EXTENSION had no schema to go into
     try:
         assert connection.execute(
@@ -523,7 +512,7 @@ def test_a_migration_past_the_databases_own_lock_timeout_says_to_start_again(pos
 
     track = schema.MigrationTrack("a test's schema", "test_timeout_migrations", ("SELECT 1",), 0x7469_6D65)
     monkeypatch.setattr(schema, "LOCK_PATIENCE_MS", 100)
-    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-clock_timeout%3D300"
+    url = with_options(postgres_url, "-clock_timeout%3D300")
     with psycopg.connect(postgres_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (track.lock,))
         with pytest.raises(DatabaseError) as raised:
@@ -538,7 +527,7 @@ def test_a_url_whose_search_path_leaves_out_pgvector_still_works(postgres_url):
     from index.stores.postgres import schema
 
     schema.connect(postgres_url).close()  # pgvector made in the default path (public)
-    url = postgres_url + ("&" if "?" in postgres_url else "?") + "options=-csearch_path%3Dsomething_else"
+    url = with_options(postgres_url, "-csearch_path%3Dsomething_else")
     connection = schema.connect(url)
     try:
         assert connection.execute("SELECT '[1,2]'::vector <#> '[3,4]'::vector").fetchone() == (-11.0,)
@@ -824,6 +813,11 @@ def test_a_corpus_whose_graph_holds_whole_vectors_is_searched_through_it_as_one_
         app.close()
 
 
+def with_options(url: str, options: str) -> str:
+    """The URL with libpq's `options` (server settings for the session, URL-encoded) added to its query."""
+    return url + ("&" if "?" in url else "?") + "options=" + options
+
+
 def postgres_config(corpus, tmp_path, postgres_url) -> Config:
     return Config(
         corpus=CorpusSettings(paths=(corpus,), added_dir=tmp_path / "added"),
@@ -880,8 +874,7 @@ def test_each_corpus_has_its_postings_in_a_table_of_its_own_loaded_before_its_in
         app.update(remove=["harbour"])  # a change, written into the table: the article leaves the version
         after = app.ask("When did the harbour bridge reopen?")
         assert all(passage.hit.article.doc_id != "harbour" for passage in after.passages)
-        [harbour] = load_corpus_file(corpus / "harbour.txt", corpus).articles
-        app.update(add=[harbour])
+        app.update(add=[harbour_story(corpus)])
         assert app.ask("When did the harbour bridge reopen?").passages[0].hit.article.doc_id == "harbour"
     finally:
         app.close()
