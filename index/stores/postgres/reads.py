@@ -14,7 +14,7 @@ import numpy as np
 
 from ...documents import ArticleMeta, Chunk
 from ...embedding.base import Embedder
-from ...errors import REBUILD_HINT, DatabaseError, IndexMismatchError
+from ...errors import REBUILD_HINT, IndexMismatchError
 from ...manifest import Manifest
 from ...search.lexical import bm25_idf, query_terms, tokenize
 from ...search.news_index import NewsIndex
@@ -301,11 +301,3 @@ def graph_type_sql(graph_type: str) -> Any:
 def array_of(vector: Any) -> np.ndarray:
     """A pgvector value as numpy (psycopg gives a `Vector` or an array, by format)."""
     return vector.to_numpy() if hasattr(vector, "to_numpy") else np.asarray(vector)
-
-
-def one_value(cursor: Any) -> Any:
-    """The first column of the one row a statement returns."""
-    row = cursor.fetchone()
-    if row is None:
-        raise DatabaseError("the database returned no row where one was expected", "try again")
-    return row[0]

@@ -354,7 +354,7 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
 
     if not connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
         # a search_path naming no schema that exists leaves CREATE EXTENSION nowhere to go: the default's
-        where = "" if one_of(connection.execute("SELECT current_schema() IS NOT NULL").fetchone()) else " SCHEMA public"
+        where = "" if one_value(connection.execute("SELECT current_schema() IS NOT NULL")) else " SCHEMA public"
         try:
             connection.execute(f"CREATE EXTENSION IF NOT EXISTS vector{where}")
         except psycopg.Error as error:
@@ -365,10 +365,6 @@ def _ensure_vector(connection: psycopg.Connection[Any], url: str) -> None:
                 "admin role) run CREATE EXTENSION vector in this database",
             ) from None
     _find_vector_type(connection, url)
-
-
-def one_of(row: Any) -> Any:
-    return row[0] if row else None
 
 
 def _find_vector_type(connection: psycopg.Connection[Any], url: str) -> None:
@@ -384,18 +380,22 @@ def _find_vector_type(connection: psycopg.Connection[Any], url: str) -> None:
             "SELECT set_config('search_path', concat_ws(', ', nullif(current_setting('search_path'), ''), %s::text), false)",
             (row[1],),
         )
-        if one_of(connection.execute("SELECT to_regtype('vector') IS NULL").fetchone()):
+        if one_value(connection.execute("SELECT to_regtype('vector') IS NULL")):
             raise DatabaseError(
                 f"the database at {redacted(url)} keeps pgvector in the schema {row[1]}, which newsbot's role may not use",
                 f"have the schema's owner run GRANT USAGE ON SCHEMA {row[1]} TO the role in [store] url",
             )
 
 
+def exists_in_schema(connection: psycopg.Connection[Any], name: str) -> bool:
+    """Whether the newsbot schema has a table or index of this name (ours: hex digits and underscores)."""
+    return connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,)
+
+
 def applied_migrations(connection: psycopg.Connection[Any], track: MigrationTrack | None = None) -> set[int]:
     """The migrations of a track (the index's unless given) the database has (none before the first): a read, no DDL."""
     track = track or INDEX_MIGRATIONS
-    found = connection.execute("SELECT to_regclass(%s) IS NOT NULL", (f"newsbot.{track.table}",)).fetchone()
-    if not found or not found[0]:
+    if not exists_in_schema(connection, track.table):
         return set()
     return {row[0] for row in connection.execute(f"SELECT number FROM newsbot.{track.table}")}
 
@@ -441,6 +441,14 @@ def _apply(connection: psycopg.Connection[Any], track: MigrationTrack, *, lock_t
             connection.execute(f"INSERT INTO newsbot.{track.table} (number) VALUES (%s)", (number,))
             applied += 1
     return _check_not_newer(done, track) + applied
+
+
+def one_value(cursor: Any) -> Any:
+    """The first column of the one row a statement returns."""
+    row = cursor.fetchone()
+    if row is None:
+        raise DatabaseError("the database returned no row where one was expected", "try again")
+    return row[0]
 
 
 def _check_not_newer(done: set[int], track: MigrationTrack) -> int:

@@ -59,8 +59,8 @@ from ..base import (
     check_held,
 )
 from .postings import POSTINGS_CACHE_BYTES, PostingsCache
-from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, one_value, postings_sql
-from .schema import connect, redacted, without_secrets
+from .reads import SEARCH_TIMEOUT_MS, PostgresIndex, array_of, postings_sql
+from .schema import connect, one_value, redacted, without_secrets
 from .writes import (
     HnswGraph,
     delete_rows,

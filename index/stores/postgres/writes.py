@@ -15,7 +15,8 @@ import numpy as np
 from ...defaults import HNSW_EF_CONSTRUCTION, HNSW_M
 from ...search.lexical import TermCounts
 from ..base import NewVersion, StoredArticle
-from .reads import graph_type_sql, one_value, postings_sql, postings_table
+from .reads import graph_type_sql, postings_sql, postings_table
+from .schema import exists_in_schema, one_value
 
 if TYPE_CHECKING:
     import psycopg
@@ -245,11 +246,6 @@ beside them (its length), so that scoring reads the key alone. The word is compa
 that building the key sorts on the word's bytes (under the database's locale, 5 million keys took
 2.5-3.1 s against 1.7 s: docs/deploying.md); a posting has no foreign key to its passage (checking one
 per row halved the insert rate)."""
-
-
-def exists_in_schema(connection: psycopg.Connection[Any], name: str) -> bool:
-    """Whether the newsbot schema has a table or index of this name (ours: hex digits and underscores)."""
-    return connection.execute("SELECT to_regclass(%s)", (f"newsbot.{name}",)).fetchone() != (None,)
 
 
 def build_postings_indexes(connection: psycopg.Connection[Any], corpus: str) -> None:
