@@ -103,9 +103,10 @@ SENTENCE_STARTS = frozenset(
 """First words that are capitalised because they start the question, not because they are names."""
 NOT_NAMES = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december i".split()
+    "august september october november december jan feb mar apr jun jul aug sep sept oct nov dec i".split()
 )
-"""Capitalised by convention, not names: an article says "this week" rather than the weekday."""
+"""Capitalised by convention, not names: an article says "this week" rather than the weekday, and "July"
+rather than "Jul"."""
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 NUMBER = re.compile(r"[^\W_]*\d[^\W_]*(?:[-.][^\W_]+)*")
 """A number or a code with digits, whole: "3,400" (commas taken out first), "G7", "Hwasong-15"."""

@@ -47,6 +47,13 @@ def test_a_year_that_is_when_something_happened_may_be_answered_from_later_artic
     assert "agreed in 2000" in " ".join(p.text for p in answer.passages)
 
 
+@pytest.mark.parametrize("month", ["July", "Jul", "Jul."])
+def test_a_month_written_short_is_a_time_not_a_name_the_article_must_hold(app, month):
+    answer = app.ask(f"What did North Korea's foreign ministry say in {month} 2021?", today=TODAY)
+    assert not answer.abstained, answer.missing
+    assert filters_note(answer) == f"Searching articles published in July 2021 (“in {month} 2021”)"
+
+
 def test_a_date_filter_given_wins_over_the_words(app):
     answer = app.ask("since:2017-01-01 before:2018-01-01 What did North Korea say last week?", today=TODAY)
     assert answer.time_window is None
