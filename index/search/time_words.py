@@ -104,12 +104,10 @@ def time_window(question: str, today: dt.date) -> tuple[str, TimeWindow | None]:
     """The question as it should be searched, and the window its words give (None: none)."""
     text = question[:LONGEST_QUESTION]
     relative = next((m for m in RELATIVE.finditer(text) if not COMPARISON.search(text[: m.start()])), None)
-    if relative:
-        window = _relative(relative, today)
-        if window is not None:
-            rest = _without(text, relative)
-            return (rest if _has_words(rest) else question), window
+    relative_window = _relative(relative, today) if relative else None
     for absolute in ABSOLUTE.finditer(text):
+        if relative and relative_window is not None and absolute.start() > relative.start():
+            break  # the question's first time phrase is the one read
         window = _absolute(absolute, today)
         if window is None:
             continue
@@ -117,6 +115,9 @@ def time_window(question: str, today: dt.date) -> tuple[str, TimeWindow | None]:
             return question, window  # "in 2017" may be when something happened: it stays in what is searched
         rest = _without(text, absolute)
         return (rest if _has_words(rest) else question), window  # "since 2025": the window says it all
+    if relative and relative_window is not None:
+        rest = _without(text, relative)
+        return (rest if _has_words(rest) else question), relative_window
     return question, None
 
 

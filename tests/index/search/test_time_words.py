@@ -48,6 +48,20 @@ D = dt.date
         ("what has Russia sent since March?", "since March", D(2026, 3, 1), None, "what has Russia sent?"),
         ("what was signed before 2020", "before 2020", None, D(2020, 1, 1), "what was signed"),
         ("talks after June 2021", "after June 2021", D(2021, 7, 1), None, "talks"),
+        (  # the first phrase is read, whichever kind each is
+            "how much flour was delivered in 2017, not yesterday",
+            "in 2017",
+            D(2017, 1, 1),
+            D(2018, 1, 1),
+            "how much flour was delivered in 2017, not yesterday",
+        ),
+        (
+            "what was said last week and in 2021",
+            "last week",
+            D(2026, 11, 23),
+            D(2026, 11, 30),
+            "what was said and in 2021",
+        ),
         (
             "what happened during Sept. 2020",
             "during Sept. 2020",
