@@ -2,8 +2,9 @@
 
 Where the file comes from, first match wins: `--config PATH`, the `NEWSBOT_CONFIG` environment
 variable, `config.toml` in the working directory; with none of them, every setting has its
-default (`config.example.toml` lists them all). Relative paths in a file are taken from the
-file's folder; defaults are taken from the working directory. Unknown keys and bad values stop
+default (`config.example.toml` lists them all). Relative paths are taken from the file's folder,
+the default folders (`.newsbot/...`, `seeds`) too, so the same file finds the same folders from any
+working directory; with no file, from the working directory. Unknown keys and bad values stop
 the program with one line that names the key and what is allowed.
 """
 
@@ -383,6 +384,9 @@ def parse_config(values: dict[str, Any], path: Path | None = None) -> Config:
             raise ConfigError(f"{where}: {name} must be a [{name}] table", "write it as a section")
         if name != "guilds":
             sections[name] = _parse_section(name, SECTIONS[name], table, where, base)
+    for name, section in SECTIONS.items():  # the sections the file leaves out: their default folders too
+        if name not in sections:
+            sections[name] = _parse_section(name, section, {}, where, base)
     config = Config(**sections, source=path)
     discord = config.discord
     if discord.shard_ids and not discord.shard_count:
@@ -477,6 +481,12 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
             shown = _shown(value) if spec.repr else "(a secret: its value is not shown)"  # a token, a database URL
             raise ConfigError(f"{where}: [{name}] {key} = {shown} is not allowed", f"it must be {allowed}")
         parsed[key] = converted
+    if base is not None:  # a folder the file leaves to its default is beside the file, as those it sets are
+        for key, spec in fields.items():
+            if key not in parsed and isinstance(default := spec.default, Path):
+                parsed[key] = _path(str(default), base)
+            elif key not in parsed and types[key] == tuple[Path, ...] and callable(spec.default_factory):
+                parsed[key] = tuple(_path(str(p), base) for p in spec.default_factory())
     return cls(**parsed)
 
 

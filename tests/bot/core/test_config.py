@@ -47,6 +47,20 @@ def test_newsbot_config_variable_is_read(tmp_path, monkeypatch):
     assert load_config().index.dir == tmp_path / "idx"
 
 
+def test_a_files_default_folders_are_beside_it_as_its_own_paths_are(tmp_path, monkeypatch):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "bot.toml").write_text('[index]\ndir = "idx"\n')
+    monkeypatch.chdir(tmp_path)  # elsewhere: the same file must find the same folders
+    config = load_config(Path("conf/bot.toml"))
+    folder = Path("conf")
+    assert config.index.dir == folder / "idx"
+    assert config.corpus.added_dir == folder / ".newsbot" / "articles"
+    assert config.corpus.paths == (folder / "seeds",)
+    assert config.index.model_cache == folder / ".newsbot" / "models"
+    assert config.discord.data_dir == folder / ".newsbot"
+    assert config.search.reader_model is None
+
+
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
@@ -188,7 +202,8 @@ def test_a_guild_gets_its_own_corpus_and_index_and_others_share_the_default(tmp_
 
 def test_added_articles_have_a_folder_of_their_own_per_corpus(tmp_path):
     config = parse_config({"guilds": {"42": {"paths": ["club"], "index_dir": "club-index"}}}, tmp_path / "c.toml")
-    assert config.corpus.added_dir == Path(".newsbot/articles") and config.corpus.read_paths == (Path("seeds"),)
+    assert config.corpus.added_dir == tmp_path / ".newsbot/articles"  # the file's defaults are beside it
+    assert config.corpus.read_paths == (tmp_path / "seeds",)
     assert config.guilds[42].corpus.added_dir == tmp_path / "club-index-articles"
     with pytest.raises(ConfigError, match="added_dir .* is already in use"):
         parse_config(
