@@ -141,7 +141,27 @@ def add_source(app: Newsbot, source: str, *, dry_run: bool = False) -> CorpusCha
         raise CorpusError(f"{source} is not a file", "give the path of an article file or an http(s) URL")
     if given.stat().st_size > MAX_ARTICLE_BYTES:
         raise CorpusError(f"{given.name} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
-    return add_upload(app, given.name, given.read_bytes(), dry_run=dry_run)
+    return add_upload(app, given.name, given.read_bytes(), dry_run=dry_run, sidecar=_sidecar_beside(given))
+
+
+MAX_SIDECAR_BYTES = 64 * 1024
+"""A sidecar holds a few lines of metadata (title, date, outlet, url)."""
+
+
+def _sidecar_beside(article_file: Path) -> str | None:
+    """The text of the sidecar (`NAME.meta.toml`) beside a local article file, which is added with it."""
+    sidecar = sidecar_of(article_file)
+    if not sidecar.exists():
+        return None
+    if sidecar.is_symlink() or not sidecar.is_file() or sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+        raise CorpusError(
+            f"{sidecar.name} beside it is not a small regular file",
+            "make it one (a few lines: title, date, outlet, url), or move it away to add the article without it",
+        )
+    try:
+        return sidecar.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CorpusError(f"cannot read {sidecar.name} beside it ({error})", "save it as UTF-8 text") from None
 
 
 def add_upload(
@@ -152,11 +172,13 @@ def add_upload(
     *,
     dry_run: bool = False,
     max_passages: int | None = None,
+    sidecar: str | None = None,
 ) -> CorpusChange:
     """Add an article given as a file name and its bytes (an upload, a fetched page, a local file).
 
     `url`, where the page was fetched from, is its link in citations when the page names none (kept in
-    a sidecar `NAME.meta.toml` beside the file, which a removal moves with it).
+    a sidecar `NAME.meta.toml` beside the file, which a removal moves with it). `sidecar` is the text
+    of a local file's own sidecar, added with it.
 
     `max_passages` refuses an article that would take too long to embed (Discord adds)."""
     name = safe_file_name(file_name)
@@ -167,16 +189,21 @@ def add_upload(
             "add articles one by one as .txt, .md or .html, or put the .jsonl file in the corpus folder " "and reindex",
         )
     if suffix not in ADDABLE_SUFFIXES:
-        raise CorpusError(f"{name} is not a .txt, .md or .html file", "convert it, or add its folder")
+        raise CorpusError(
+            f"{name} is not a .txt, .md or .html file",
+            "save it as one of those (text, Markdown or HTML), then add that",
+        )
     if len(data) > MAX_ARTICLE_BYTES:
         raise CorpusError(f"{name} is over {MAX_ARTICLE_BYTES // 1024 // 1024} MB", "give a single article")
     folder = corpus_folder(app)
     with tempfile.TemporaryDirectory(prefix="newsbot-add-") as scratch:
         candidate = Path(scratch) / name
         candidate.write_bytes(data)
+        if sidecar is not None:  # read with the article, as the index will: a bad one is the error
+            sidecar_of(candidate).write_text(sidecar, encoding="utf-8")
         article = _check_article(candidate)
-    sidecar = f"url = {json.dumps(url)}\n" if url and not article.meta.url else None  # a JSON string is a TOML string
-    if sidecar:
+    if sidecar is None and url and not article.meta.url:  # a JSON string is a TOML string
+        sidecar = f"url = {json.dumps(url)}\n"
         article = Article(meta=dataclasses.replace(article.meta, url=url), text=article.text)
     chunker = app.config.index.chunker
     pieces = word_pieces_at_least(article.text)  # read before any model work: a bound, not a count

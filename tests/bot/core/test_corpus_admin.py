@@ -74,6 +74,23 @@ def test_an_added_article_with_its_sidecar_moves_to_the_trash_and_back(app, tmp_
     assert app.index.articles["harbour"].date.year == 2019  # the sidecar is back with it
 
 
+def test_a_local_file_is_added_with_the_sidecar_beside_it(app, tmp_path):
+    (tmp_path / "harbour.txt").write_text(STORY)
+    (tmp_path / "harbour.meta.toml").write_text('date = 2019-03-05\nurl = "https://example.org/harbour"\n')
+    added = add_source(app, str(tmp_path / "harbour.txt"))
+    assert added.article.meta.date.year == 2019
+    assert (tmp_path / "added" / "harbour.meta.toml").read_text() == (tmp_path / "harbour.meta.toml").read_text()
+    assert app.index.articles["harbour"].url == "https://example.org/harbour"
+
+
+def test_a_damaged_sidecar_beside_a_file_is_one_line_and_adds_nothing(app, tmp_path):
+    (tmp_path / "harbour.txt").write_text(STORY)
+    (tmp_path / "harbour.meta.toml").write_text("date = [unclosed\n")
+    with pytest.raises(CorpusError, match="cannot add it: .*harbour.meta.toml"):
+        add_source(app, str(tmp_path / "harbour.txt"))
+    assert not (tmp_path / "added" / "harbour.txt").exists() and "harbour" not in app.index.articles
+
+
 def test_a_dry_run_changes_nothing(app, tmp_path):
     (tmp_path / "harbour.txt").write_text(STORY)
     version = app.index.version
@@ -229,3 +246,17 @@ def test_an_article_is_found_by_id_number_or_title(app, tmp_path):
     removed = remove_article(app, "Harbour bridge reopens after repairs")
     assert removed.report.removed == 1 and "harbour" not in app.index.articles
     assert restore_article(app, "harbour bridge reopens after repairs").report.added == 1
+
+
+def test_index_build_with_corpus_paths_keeps_the_added_articles(tmp_path, cli):
+    (tmp_path / "config.toml").write_text('[corpus]\npaths = ["corpus"]\nadded_dir = "added"\n\n[index]\ndir = "ix"\n')
+    for name in ("corpus", "other"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"{name} news\n\nMarch 3 (AP) -- The council voted on {name}.\n")
+    (tmp_path / "harbour.txt").write_text(STORY)
+    assert cli("index", "build")[0] == 0
+    assert cli("index", "add", str(tmp_path / "harbour.txt"))[0] == 0
+    status, _, err = cli("index", "build", "--corpus", "other")
+    assert status == 0 and "1 added" in err and "1 removed" in err, err  # "corpus" out, "other" in, harbour stays
+    status, out, _ = cli("index", "sources")
+    assert "harbour" in out and "other" in out and "corpus.txt" not in out
