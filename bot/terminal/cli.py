@@ -29,6 +29,7 @@ Known errors end in one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -148,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler], force=True)
     for noisy in ("sentence_transformers", "bm25s", "transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for extractor in ("trafilatura", "htmldate", "courlan", "justext"):  # "discarding data: None" means nothing
+        logging.getLogger(extractor).setLevel(logging.INFO if args.verbose else logging.ERROR)  # to a user: ours say it
     logging.getLogger("index.embedding.onnx_export").setLevel(logging.INFO)  # the one-time export says what the wait is
     root: Newsbot | None = None
     try:
@@ -252,11 +255,13 @@ COMMANDS.group("index", "build and inspect the index")
         metavar="PATH",
         type=Path,
         action="append",
-        help="a file or folder of articles (repeatable; default: [corpus] paths)",
+        help="a file or folder of articles (repeatable; in place of [corpus] paths: the added articles stay)",
     ),
 )
 def cmd_build(app: Newsbot, args: argparse.Namespace) -> int:
-    build_with_progress(app, args.corpus)
+    # --corpus stands for [corpus] paths: the articles added with `index add` and feeds are still the corpus's
+    corpus = dataclasses.replace(app.config.corpus, paths=tuple(args.corpus)).read_paths if args.corpus else None
+    build_with_progress(app, corpus)
     return 0
 
 
