@@ -131,15 +131,27 @@ def _byline_outlet_date(byline: str) -> tuple[str, dt.date | None, str | None]:
     """ "Tom Green, Island Herald, 2022-11-08" -> the names, the date, the outlet: a byline that ends in a
     date names the outlet just before it; without a date, commas separate names only."""
     pieces = [piece.strip() for piece in byline.split(",")]
-    dated = _header_date(pieces[-1]) if len(pieces) > 1 and len(pieces[-1]) <= 40 else None
-    if dated is None:
-        return byline, None, None
-    pieces.pop()
-    outlet = pieces.pop() if len(pieces) > 1 else None
-    return ", ".join(pieces), dated, outlet
+    for written_in in (1, 2):  # "2022-11-08" or "2 December 2022", then "December 2, 2022" (a comma inside)
+        if len(pieces) <= written_in:
+            break
+        last = ", ".join(pieces[-written_in:])
+        if len(last) <= 40 and (dated := _header_date(last)):
+            del pieces[-written_in:]
+            outlet = pieces.pop() if len(pieces) > 1 else None
+            return ", ".join(pieces), dated, outlet
+    return byline, None, None
+
+
+HEADER_DATE_CHARS = 60
+"""A header line longer than this is not only a date."""
+TIME_OF_DAY = re.compile(r"\s*(?:/|,|at|\|)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?$", re.IGNORECASE)
+"""A time after a header's date: "Dec 2, 2026 10:15 AM", "July 20, 2021 / 11:56 AM", "2 May 2024, 09:30 BST"."""
 
 
 def _header_date(text: str) -> dt.date | None:
+    """The date of a header line that is only a date, perhaps after "Published" or "Updated" and before a
+    time: "December 2, 2026", "Published: 2 December 2026", "Updated Dec 2, 2026 10:15 AM", "2026-12-02"."""
+    text = TIME_OF_DAY.sub("", DATE_PREFIX.sub("", text.strip()))
     match = DATE_LINE.match(text)
     return parse_date(match.group("date") if match else text)
 
@@ -197,21 +209,30 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
     date = None
     byline_at = None
     byline = None
+    byline_outlet = None
+    date_lines: set[int] = set()
     for position, line in enumerate(header):
-        if date is None and (match := DATE_LINE.match(line)):
-            date = parse_date(match.group("date"))
+        if len(line) <= HEADER_DATE_CHARS and (dated := _header_date(line)):
+            date = date or dated
+            date_lines.add(position)
         elif byline_at is None and (match := BYLINE.match(line)) and len(line) < 80:
             byline_at = position
-            byline = match.group("names").strip() or None
+            byline, dated, byline_outlet = _byline_outlet_date(match.group("names").strip())
+            byline = byline or None
+            date = date or dated
 
     title = _find_title(header, byline_at)
     captions: list[str] = []
-    if byline_at is not None:
-        captions = [line for line in header[byline_at + 1 :] if line and not is_furniture(line)]
+    if byline_at is not None:  # what follows the byline in the header, but its dates: the photos' captions
+        captions = [
+            line
+            for position, line in enumerate(header[byline_at + 1 :], start=byline_at + 1)
+            if line and not is_furniture(line) and position not in date_lines
+        ]
         captions = [_strip_photo_credit(line) for line in dict.fromkeys(captions)]
 
     body = clean_body_lines(lines[body_start:])
-    outlet = None
+    outlet = byline_outlet
     for line in body:
         if line:
             if match := DATELINE.match(line):
@@ -243,7 +264,7 @@ def _find_body_start(lines: list[str]) -> int:
 def _find_title(header: list[str], byline_at: int | None) -> str | None:
     candidates = header[:byline_at] if byline_at is not None else header
     for line in reversed(candidates):
-        if line and not is_furniture(line) and not DATE_LINE.match(line) and _looks_like_title(line):
+        if line and not is_furniture(line) and not _header_date(line) and _looks_like_title(line):
             return line
     return None
 

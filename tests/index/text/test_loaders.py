@@ -92,6 +92,41 @@ def test_markdown_byline_and_date_lines_are_metadata_not_text(tmp_path, header):
     assert article.text == "The bridge reopened on Tuesday.\n\nBy noon, 2,000 cars had crossed it."
 
 
+@pytest.mark.parametrize(
+    "date_line",
+    [
+        "December 2, 2026",
+        "Published December 2, 2026",
+        "Published: December 2, 2026",
+        "2 December 2026",
+        "2026-12-02",
+        "Dec. 2, 2026",
+        "Updated Dec 2, 2026 10:15 AM",
+        "December 2, 2026 / 11:56 AM",
+    ],
+)
+def test_a_text_articles_date_line_is_its_date_and_not_its_text(tmp_path, date_line):
+    (tmp_path / "library.txt").write_text(
+        f"Council approves new library\n\nBy Jonas Berg\n{date_line}\n\nThe council voted 7 to 2 on Monday.\n"
+    )
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.date == dt.date(2026, 12, 2) and article.meta.byline == "Jonas Berg"
+    assert article.text == "The council voted 7 to 2 on Monday."
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_a_byline_ending_in_an_outlet_and_a_date_gives_all_three(tmp_path, suffix):
+    heading = "# " if suffix == ".md" else ""
+    (tmp_path / f"vaccine{suffix}").write_text(
+        f"{heading}Agency approves vaccine\n\nBy Sara Lindqvist, Global Health Wire, March 3, 2021\n\n"
+        "The agency approved the vaccine on Tuesday.\n"
+    )
+    [article] = load_corpus([tmp_path]).articles
+    meta = article.meta
+    assert (meta.byline, meta.outlet, meta.date) == ("Sara Lindqvist", "Global Health Wire", dt.date(2021, 3, 3))
+    assert article.text == "The agency approved the vaccine on Tuesday."
+
+
 def test_a_markdown_story_that_opens_with_by_keeps_its_first_sentence(tmp_path):
     (tmp_path / "bridge.md").write_text("# Harbour bridge reopens\n\nBy noon, 2,000 cars had crossed it.\n")
     [article] = load_corpus([tmp_path]).articles
