@@ -17,7 +17,7 @@ from bot.core.config import Config
 from bot.core.service import Newsbot
 from bot.discord_bot.render import answer_embed, source_line
 from bot.terminal.cli import main
-from index import ArticleMeta, Chunk, FilterError, Hit, build_index, load_corpus, parse_query
+from index import ArticleMeta, Chunk, FilterError, Hit, UsageError, build_index, load_corpus, parse_query
 
 from .conftest import SEEDS, use_fake_model
 from .fakes import FakeEmbedder
@@ -204,6 +204,28 @@ def test_lone_surrogates_and_controls_in_a_cli_question(seed_fake_index, capsys,
     answer = json.loads(capsys.readouterr().out)
     assert re.search(r"[\ud800-\udfff\x00-\x08\x0b-\x1f]", answer["question"]) is None
     assert main(["ask", "--index", str(seed_fake_index), question]) == 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much \ufb02our did Russia deliver",  # the ligature "fl"
+        "how much fl\u00adour did Russia deliver",  # a soft hyphen
+        "\uff48\uff4f\uff57 \uff4d\uff55\uff43\uff48 flour did Russia deliver",  # fullwidth letters
+    ],
+)
+def test_look_alike_and_invisible_characters_are_searched_as_the_letters_they_show(seed_fake_index, question):
+    app = Newsbot(Config(), embedder=FakeEmbedder(), index_dir=seed_fake_index)
+    answer = app.ask(question)
+    assert answer.question == "how much flour did Russia deliver"
+    assert answer.passages == app.ask("how much flour did Russia deliver").passages
+
+
+def test_an_empty_question_is_told_as_empty_not_as_missing_after_filters(seed_fake_index):
+    app = Newsbot(Config(), embedder=FakeEmbedder(), index_dir=seed_fake_index)
+    with pytest.raises(UsageError) as error:
+        app.ask("\x01\x02 \u200b")
+    assert error.value.one_line() == "the question is empty. Write a question"
 
 
 def test_lone_surrogates_and_controls_through_the_service(seed_fake_index):

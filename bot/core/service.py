@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -425,14 +426,17 @@ class Newsbot:
 
         A follow-up (`follows`: the question it follows, filters and all) is searched together with
         that question, under its filters unless it gives its own; the answer says what it follows."""
-        earlier, earlier_filters = parse_query(speakable(follows)) if follows else ("", SearchFilters())
+        earlier, earlier_filters = parse_query(searchable(follows)) if follows else ("", SearchFilters())
         if filters.source:  # a source given apart is cleaned as the text is
-            filters = dataclasses.replace(filters, source=speakable(filters.source))
+            filters = dataclasses.replace(filters, source=searchable(filters.source))
         given = {name: value for name, value in vars(filters).items() if value}
         # filters: the earlier question's, then those given apart, then those in the text, each winning over the last
-        question, filters = parse_query(speakable(text), defaults=dataclasses.replace(earlier_filters, **given))
+        question, filters = parse_query(searchable(text), defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
-            raise UsageError("the question is empty", "write a question after the filters")
+            only_filters = bool(searchable(text).strip())
+            raise UsageError(
+                "the question is empty", "write a question after the filters" if only_filters else "write a question"
+            )
         asked, unwindowed = question, filters
         question, filters, window = (
             with_time_words(question, filters, today) if time_words else (question, filters, None)
@@ -504,7 +508,7 @@ def with_time_words(
 
 def _timeline_of(app: Newsbot, text: str, today: dt.date | None) -> Timeline:
     """`Newsbot.timeline`: the topic's filters and time words read as a question's are."""
-    topic, filters = parse_query(speakable(text))
+    topic, filters = parse_query(searchable(text))
     if not topic:
         raise UsageError("the topic is empty", "write what the timeline is of, e.g. flour deliveries to North Korea")
     topic, filters, _ = with_time_words(topic, filters, today)
@@ -578,16 +582,23 @@ CONTROL_CHARACTERS = {
         0x2060,
         *range(0x2066, 0x206A),
         0xFEFF,
+        0x00AD,
     )
     if code not in (0x09, 0x0A)
 }
 """str.translate's table that drops control characters but tab and newline, bidirectional controls, and the
-invisible spaces (zero-width space, word joiner, BOM) that hide inside a word; the zero-width joiners that
-languages and emoji need stay."""
+invisible characters that hide inside a word (zero-width space, word joiner, BOM, soft hyphen); the
+zero-width joiners that languages and emoji need stay."""
 
 
 def speakable(text: str) -> str:
-    """Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control
-    characters but tab and newline go, so the question can be embedded, printed and sent as UTF-8."""
+    """Whatever the front end: lone surrogates (invalid UTF-8 in argv) become U+FFFD, and control and invisible
+    characters but tab and newline go, so the text can be embedded, printed and sent as UTF-8."""
     text = text[:MAX_QUESTION_CHARS].encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text.translate(CONTROL_CHARACTERS)
+
+
+def searchable(text: str) -> str:
+    """A question (or a filter, a topic) as searched: `speakable`, and look-alike forms made the letters they
+    stand for (Unicode's NFKC: the ligature "ﬂ" is "fl", fullwidth letters are the letters), as articles write them."""
+    return unicodedata.normalize("NFKC", speakable(text))[:MAX_QUESTION_CHARS]

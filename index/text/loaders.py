@@ -142,8 +142,9 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u20
 """Control characters but tab and line feed, the bidirectional controls that can make a title read
 backwards (U+202E) or disguise what follows it, and invisible spaces (U+200B, U+2060, U+FEFF); the
 zero-width joiners that languages and emoji need stay."""
-TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""In an article's text: C0 controls but tab, line feed and carriage return, and DEL (a NUL breaks PostgreSQL)."""
+TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad]")
+"""In an article's text: C0 controls but tab, line feed and carriage return, DEL (a NUL breaks PostgreSQL), and
+soft hyphens (web pages hide them inside words: "fl&shy;our" is "flour" to a reader and must be to a search)."""
 ONE_LINE_FIELDS = ("doc_id", "title", "outlet", "url", "byline")
 
 
