@@ -29,6 +29,8 @@ from .progress import terminal_progress
 from .render import print_answer
 from .summaries import change_summary, rollback_summary
 
+ID_COLUMN_WIDTH = 24
+"""An id wider than this (a feed article's: feeds/1-Outlet/20261204-Title-2c5483a3) folds in :sources."""
 HELP = """\
 Type a question and press Enter. Commands:
   :help              this help
@@ -111,10 +113,12 @@ class Repl:
         return True
 
     def show_sources(self, _: str) -> bool:
+        """The articles, numbered as `index remove` takes them; a long id (a feed article's) folds in a
+        column of its own rather than squeeze the title to a word a line."""
         table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column(justify="right", no_wrap=True)
         table.add_column(ratio=1)  # the title wraps in its own column on a narrow terminal
-        table.add_column(no_wrap=True, style="dim")
+        table.add_column(max_width=ID_COLUMN_WIDTH, overflow="fold", style="dim")  # a feed's long id folds
         for number, article in enumerate(sorted_sources(self.app.current_index().articles), start=1):
             table.add_row(f"{number}.", Text(source_line(article)), Text(article.doc_id))
         self.console.print(table)
