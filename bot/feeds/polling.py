@@ -111,6 +111,8 @@ class FeedPoll:
     error: NewsbotError | None = None
     skipped: list[str] = field(default_factory=list)
     """Entries that gave no article, and why."""
+    fell_back: list[str] = field(default_factory=list)
+    """Entries whose page could not be fetched, indexed from their own text (a summary, often), and why."""
     written: list[Path] = field(default_factory=list)
     """Files this poll wrote (taken back if the cycle cannot index them)."""
     read: dict[Path, Article] = field(default_factory=dict)
@@ -133,6 +135,8 @@ class CycleReport:
     failures: list[tuple[Feed, str]] = field(default_factory=list)
     skipped: list[tuple[Feed, str]] = field(default_factory=list)
     """Entries that gave no article (or are tried again), and why."""
+    fell_back: list[tuple[Feed, str]] = field(default_factory=list)
+    """Entries indexed from their own text because their page could not be fetched, and why."""
     paused: list[tuple[Feed, str]] = field(default_factory=list)
     """Feeds paused in this cycle for failing too often, and why: the moderators are told."""
     ended: list[tuple[Feed, str]] = field(default_factory=list)
@@ -302,14 +306,14 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
     digest = hashlib.sha256(entry.key.encode()).hexdigest()[:8]
     stem = f"{stamp}-{safe_stem(entry.title or entry.link or 'entry')[:60] or 'entry'}-{digest}"
     candidates: list[tuple[str, bytes]] = []
-    page_failed = too_long = False
+    page_problem: str | None = None
+    too_long = False
     if entry.link:
         try:
             page = await polite(entry.link, lambda: fetch_page_with(entry.link, policy))
             candidates.append((page.suffix, page.text.encode("utf-8")))
-        except FetchError as error:
-            page_failed = True
-            poll.skipped.append(f"{entry.link}: {error.problem}")
+        except FetchError as error:  # named with the page's link, once
+            page_problem = error.problem if entry.link in error.problem else f"{entry.link}: {error.problem}"
     if entry.content.strip():
         title = html.escape(entry.title or "")
         body = f"<html><head><title>{title}</title></head><body><article>{entry.content}</article></body></html>"
@@ -329,6 +333,8 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             too_long = True
             continue
         if loaded.articles and not loaded.warnings and len(loaded.articles[0].text) >= 40:
+            if page_problem:  # told, though not skipped: the entry's text stands in for its page
+                poll.fell_back.append(f"{page_problem}; the entry's own text was indexed instead")
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{stem}{suffix}"
             if target.exists():
@@ -340,8 +346,11 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
             meta = dataclasses.replace(loaded.articles[0].meta, doc_id=article_id(app, target), source_path=str(target))
             poll.read[target] = Article(meta, loaded.articles[0].text)
             return target
-    if page_failed and not entry.content.strip():
+    if page_problem and not entry.content.strip():
+        poll.skipped.append(f"{page_problem}; tried again at the next poll")
         return RETRY  # the page may come back: the entry stays unseen, and is tried at the next poll
+    if page_problem:
+        poll.skipped.append(page_problem)
     if too_long:
         return None  # said above
     poll.skipped.append(f"{entry.link or entry.title or entry.key}: no article text in the page or the entry")
@@ -444,6 +453,7 @@ def _record(
         ]
         state.record_entries(feed, entries, now)
         report.skipped.extend((feed, reason) for reason in poll.skipped)
+        report.fell_back.extend((feed, reason) for reason in poll.fell_back)
         wait = max(interval, min(poll.max_age or 0.0, LONGEST_MAX_AGE))
         report.not_modified += poll.not_modified
         state.record_poll(

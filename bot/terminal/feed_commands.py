@@ -66,6 +66,13 @@ def feed_action(app: Newsbot, action: str, argument: str = "", **options) -> lis
             lines += [f"  {feed.name}: failed: {reason}" for feed, reason in report.failures]
             lines += [f"  {feed.name}: {reason}" for feed, reason in [*report.paused, *report.ended]]
             lines += [f"  {feed.name}: skipped {reason}" for feed, reason in report.skipped]
+            lines += [f"  {feed.name}: {reason}" for feed, reason in report.fell_back]
+            now, just_failed = time.time(), {feed.id for feed, _ in report.failures}
+            lines += [  # what a poll "now" still waits for: a failing feed's backoff, a Retry-After
+                f"  not polled, waiting out its failures: {subscriptions.feed_line(feed, now)}"
+                for feed in state.feeds(corpus_key(app))
+                if feed.status == "active" and feed.failures and feed.next_poll > now and feed.id not in just_failed
+            ]
             return lines
     raise ValueError(f"no feed action {action!r}")
 

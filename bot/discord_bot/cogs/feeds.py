@@ -91,7 +91,7 @@ class FeedCog(commands.Cog):
                 reports.append(report)
                 if report.polled:
                     log.info("feeds of %s: %s", app.index_dir, report.summary())
-                for feed, reason in [*report.failures, *report.skipped]:
+                for feed, reason in [*report.failures, *report.skipped, *report.fell_back]:
                     log.info("feed %s: %s", feed.name, reason)
                 await self._tell(report)
         return reports

@@ -278,6 +278,14 @@ def test_entries_without_links_or_pages_and_with_scripts_become_clean_articles(s
     assert sorted(a.meta.title for a in report.added) == ["Dead page", "No link"]
     assert all("steal" not in a.text and "<p>" not in a.text and "night ferry" in a.text for a in report.added)
     assert not report.failures  # entries that give no article are skipped, the feed is fine
+    fell_back = sorted(reason for _, reason in report.fell_back)  # indexed from their text: said, not as skipped
+    assert fell_back == [
+        f"{server.url(page)} answered HTTP 404 Not Found; the entry's own text was indexed instead"
+        for page in ("/404.html", "/a")  # "No link" is given one by the feed's maker
+    ]
+    assert [reason for _, reason in report.skipped] == [
+        f"{server.url('/404.html')} answered HTTP 404 Not Found; tried again at the next poll"
+    ]
     clock.advance(3600)
     assert not poll_corpus(app, state, clock=clock).added  # and are not tried again
 
@@ -503,6 +511,20 @@ def test_polling_now_still_waits_out_a_retry_after(server, make_app, state):
     hits = len(server.hits("/rss"))
     clock.advance(60)
     assert poll_corpus(app, state, clock=clock, force=True).polled == 0 and len(server.hits("/rss")) == hits
+
+
+def test_polling_now_from_the_terminal_says_which_feed_waits_and_why(server, make_app, state):
+    from bot.terminal.feed_commands import feed_action
+
+    app = make_app()
+    server.routes["/rss"] = Route(stories(server, [story(1)]))
+    subscribe(app, state, server.url("/rss"))
+    server.routes["/rss"] = Route(b"slow down", 429, {"Retry-After": "3600"}, content_type="text/plain")
+    assert poll_corpus(app, state).failures
+    first, *waiting = feed_action(app, "poll", "", now=True)
+    assert first.startswith("0 feeds polled")
+    [line] = waiting
+    assert line.startswith("  not polled, waiting out its failures: 1. ") and "next poll in 60 min" in line
 
 
 def test_an_article_too_long_for_one_is_skipped_and_said(server, make_app, state):
