@@ -50,7 +50,7 @@ from .measure.synthetic import (
 )
 from .reading import SentenceReader, load_sentence_reader
 from .search.answer_types import READERS, Reader
-from .search.answerability import Judgement, QuestionTerms, judge, passage_sentences
+from .search.answerability import ANSWER_TYPE_MARGIN, Judgement, QuestionTerms, judge, passage_sentences
 from .search.filters import SearchFilters, parse_filter_date, parse_query
 from .search.news_index import CANDIDATES as SEARCH_CANDIDATES
 from .search.news_index import SEARCH_MODES, IndexStats, NewsIndex, SearchMode
@@ -132,6 +132,7 @@ __all__ = [
     "IndexStats",
     "NewsIndex",
     "QuestionTerms",
+    "ANSWER_TYPE_MARGIN",
     "Judgement",
     "passage_sentences",
     "READERS",

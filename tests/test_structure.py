@@ -75,6 +75,7 @@ def test_the_public_surface_of_index_is_pinned():
             "IndexStats",
             "NewsIndex",
             "QuestionTerms",
+            "ANSWER_TYPE_MARGIN",
             "Judgement",
             "passage_sentences",
             "READERS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from index import ArticleMeta, BuildReport, IndexStats
+from index import ANSWER_TYPE_MARGIN, ArticleMeta, BuildReport, IndexStats
 
 from .answer import format_date
 
@@ -30,7 +30,14 @@ def stats_rows(stats: IndexStats) -> list[tuple[str, str]]:
         ("Corpus", ", ".join(stats.corpus_paths)),
         ("Version", stats.version),
         *(
-            [("Quotes", f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold")]
+            [
+                (
+                    "Quotes",
+                    f"passages scoring at least {stats.answer_threshold:.3f}, this corpus's threshold "
+                    f"({stats.answer_threshold - ANSWER_TYPE_MARGIN:.3f} for a passage holding the amount a "
+                    "how-much question asks for)",
+                )
+            ]
             if stats.answer_threshold is not None
             else []
         ),
