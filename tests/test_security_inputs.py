@@ -228,6 +228,13 @@ def test_an_empty_question_is_told_as_empty_not_as_missing_after_filters(seed_fa
     assert error.value.one_line() == "the question is empty. Write a question"
 
 
+def test_a_question_too_long_is_flagged_in_json_and_its_hint_names_no_huge_word(seed_fake_index, capsys, fake_model):
+    assert main(["ask", "--json", "--index", str(seed_fake_index), "Zqxw" * 1000]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["cut"] is True and len(answer["question"]) == 2000
+    assert answer["abstained"] and "“Zqxw" in answer["hint"] and len(answer["hint"]) < 300
+
+
 def test_lone_surrogates_and_controls_through_the_service(seed_fake_index):
     app = Newsbot(Config(), embedder=FakeEmbedder(), index_dir=seed_fake_index)
     answer = app.ask("flour \ud800 Russia\x00 \x01North\tKorea \udcff")

@@ -274,7 +274,7 @@ def abstention_hint(answer: Answer) -> str:
             return f"No article{source} was published {window.span()} (“{window.phrase}”).{newest} Ask without the date, or another."
         return f"No article matches the filters ({answer.filters.describe()}).{newest} Try again without them, or with others."
     if answer.missing:
-        named = ", ".join(f"“{word}”" for word in answer.missing[:4])
+        named = ", ".join(f"“{_shortened(word)}”" for word in answer.missing[:4])
         lead = f"The closest article never mentions {named}. "
     else:
         lead = ""
@@ -344,3 +344,11 @@ def _narrowed(answer: Answer) -> str | None:
         source = f" · source: {answer.filters.source}" if answer.filters.source else ""
         return f"{window_note(answer)}{source}"
     return f"filters: {answer.filters.describe()}" if answer.filters else None
+
+
+LONGEST_WORD_SHOWN = 40
+"""A word of the question named in a hint is cut to this many characters: a 2,000-character "word" is no name."""
+
+
+def _shortened(word: str) -> str:
+    return word if len(word) <= LONGEST_WORD_SHOWN else word[: LONGEST_WORD_SHOWN - 1] + "…"

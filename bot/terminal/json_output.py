@@ -27,7 +27,9 @@
                                        #   window time words gave
       "time_window": null,             # when time words gave one: {"phrase": "last week", "since": ...,
                                        #   "before": ..., "quoting_other_dates": false}
-      "notes": null                    # what the front ends show of the window, the filters and "newest first"
+      "notes": null,                   # what the front ends show of the window, the filters and "newest first"
+      "cut": false                     # true when the question was longer than 2,000 characters: its start
+                                       #   was searched
     }
 
 "question" is the question searched, with the filters taken out of it.
@@ -100,4 +102,5 @@ def answer_json(answer: Answer) -> dict:
             "quoting_other_dates": answer.outside_window,
         },
         "notes": filters_note(answer),
+        "cut": answer.cut,
     }

@@ -89,8 +89,9 @@ def test_json_schema(capsys, seed_index_dir, reuse_real_embedder):
         "hint",
         "time_window",  # added keys keep schema 1: none is renamed or removed
         "notes",
+        "cut",
     }
-    assert answer["time_window"] is None and answer["notes"] is None
+    assert answer["time_window"] is None and answer["notes"] is None and answer["cut"] is False
     assert answer["schema"] == 1 and answer["question"] == "How much flour did Russia deliver to North Korea?"
     assert 1 <= len(answer["hits"]) <= 2
     scores = [hit["score"] for hit in answer["hits"]]
