@@ -45,6 +45,16 @@ def test_a_question_and_batch_together_are_refused(newsbot, tmp_path):
     assert status == 2 and "a question and --batch were both given" in err
 
 
+def test_a_question_starting_with_a_dash_is_told_how_to_ask_it(newsbot, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        newsbot("ask", "-how much did the council approve")
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.count("\n") == 1
+    assert 'a question that starts with "-" needs -- before it' in err
+    status, out, _ = newsbot("ask", "--", "-how much did the council approve")
+    assert status == 0 and "harbour budget" in out
+
+
 # ---- settings ------------------------------------------------------------------------------------------
 
 

@@ -100,6 +100,9 @@ class OneLineErrors(argparse.ArgumentParser):
     Subcommands' parsers are made by this class too (argparse uses the parent's class)."""
 
     def error(self, message: str) -> NoReturn:
+        if "ignored explicit argument" in message or "unrecognized arguments: -" in message:
+            # a question starting with "-" reads as options: "-how much" is -h with "ow much"
+            message += '; a question that starts with "-" needs -- before it: newsbot ask -- "-5 degrees, how cold?"'
         self.exit(EXIT_ERROR, f"newsbot: error: {message} (see `{self.prog} --help`)\n")
 
 
