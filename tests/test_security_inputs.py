@@ -209,7 +209,6 @@ def test_lone_surrogates_and_controls_in_a_cli_question(seed_fake_index, capsys,
 @pytest.mark.parametrize(
     "question",
     [
-        "how much \ufb02our did Russia deliver",  # the ligature "fl"
         "how much fl\u00adour did Russia deliver",  # a soft hyphen
         "\uff48\uff4f\uff57 \uff4d\uff55\uff43\uff48 flour did Russia deliver",  # fullwidth letters
     ],
@@ -219,6 +218,13 @@ def test_look_alike_and_invisible_characters_are_searched_as_the_letters_they_sh
     answer = app.ask(question)
     assert answer.question == "how much flour did Russia deliver"
     assert answer.passages == app.ask("how much flour did Russia deliver").passages
+
+
+def test_compatibility_forms_articles_write_are_searched_as_written(seed_fake_index):
+    app = Newsbot(Config(), embedder=FakeEmbedder(), index_dir=seed_fake_index)
+    assert app.ask("how much CO\u2082 per km\u00b2 did the \ufb01rm emit").question == (
+        "how much CO\u2082 per km\u00b2 did the \ufb01rm emit"  # as an article would write them
+    )
 
 
 def test_an_empty_question_is_told_as_empty_not_as_missing_after_filters(seed_fake_index):

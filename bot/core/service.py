@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -598,7 +597,12 @@ def speakable(text: str) -> str:
     return text.translate(CONTROL_CHARACTERS)
 
 
+FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+"""Fullwidth letters, digits and signs (and the ideographic space), which an East Asian keyboard types, as the
+ASCII they stand for. Not the rest of Unicode's compatibility forms (NFKC): articles write "CO₂", "km²" and,
+from PDFs, ligatures, and a question copied from them must still match them."""
+
+
 def searchable(text: str) -> str:
-    """A question (or a filter, a topic) as searched: `speakable`, and look-alike forms made the letters they
-    stand for (Unicode's NFKC: the ligature "ﬂ" is "fl", fullwidth letters are the letters), as articles write them."""
-    return unicodedata.normalize("NFKC", speakable(text))[:MAX_QUESTION_CHARS]
+    """A question (or a filter, a topic) as searched: `speakable`, with fullwidth forms as ASCII."""
+    return speakable(text).translate(FULLWIDTH)
