@@ -45,10 +45,12 @@ RELATIVE = re.compile(
 ABSOLUTE = re.compile(
     r"\b(?P<relation>in|during|throughout|since|after|from|before|until|till|by)\s+(?:(?:early|late|mid)[\s-]+)?"
     r"(?P<when>(?:(?:" + MONTHS + r")\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+(?:of\s+)?)?(?:1[89]|20)\d\d|"
-    r"(?:" + MONTHS + r")\.?)(?![\w-])",
+    r"(?:" + MONTHS + r")\.?(?!\s+(?-i:[A-Z])|\s*['’]?\d|['’]s\b))(?![\w-])",
     re.IGNORECASE,
 )
-"""A year or a month (with its year, or its day) after a word that makes it a time of the articles."""
+"""A year or a month (with its year, or its day) after a word that makes it a time of the articles. A month
+alone followed by a capitalised word is a name ("in Mar Menor", "in Jan Kowalski's interview"), and one
+followed by a number that is no year of ours ("March 2150", "March '21") is no window."""
 COMPARISON = re.compile(r"\b(?:compared? (?:to|with)|than|from|versus|vs\.?|since)\s+$", re.IGNORECASE)
 """Before "a year ago", a comparison ("up 10% compared to a year ago"), not a time of the articles."""
 LONGEST_QUESTION = 2_000

@@ -92,6 +92,10 @@ def test_each_time_phrase_is_its_window(question, phrase, since, before, searche
         "How does aid compare to a year ago?",
         "What was said by May about aid to North Korea?",  # Theresa May, not the month
         "What did we hear from Jan about flour?",
+        "Why did fish die in Mar Menor?",  # a month followed by a capitalised word is a name
+        "What did the minister say in Jun Li's interview?",
+        "What happened in March 2150?",  # no year of the articles, so no month of one either
+        "What happened in March '21?",
         "How important is the 2000 joint declaration today?",  # today asks for the latest, not a window
     ],
 )
