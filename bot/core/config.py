@@ -68,16 +68,22 @@ class CorpusSettings:
 
     @property
     def read_paths(self) -> tuple[Path, ...]:
-        """What the index is built from: `paths`, and `added_dir` once it exists (unless `paths` hold it). An
-        added folder that is a link is not read: it could lead anywhere, and adding to it is refused too."""
-        added = self.added_dir.resolve()
-        if (
-            self.added_dir.is_symlink()
-            or not self.added_dir.is_dir()
-            or any(added.is_relative_to(p.resolve()) for p in self.paths)
-        ):
+        """What the index is built from: `paths`, and `added_dir` once it exists (unless one of `paths` reads
+        it). An added folder that is a link is not read: it could lead anywhere, and adding to it is refused too."""
+        if self.added_dir.is_symlink() or not self.added_dir.is_dir() or self.path_reading_added() is not None:
             return self.paths
         return (*self.paths, self.added_dir)
+
+    def path_reading_added(self) -> Path | None:
+        """The folder of `paths` whose reading reads `added_dir` too: one holding it, and not under a dot folder
+        such as `.newsbot`, which reading a folder skips (so `paths = ["."]` does not read `.newsbot/articles`)."""
+        added = self.added_dir.resolve()
+        for path in self.paths:
+            root = path.resolve()
+            hidden = added.is_relative_to(root) and any(part.startswith(".") for part in added.relative_to(root).parts)
+            if path.is_dir() and added.is_relative_to(root) and not hidden:
+                return path
+        return None
 
 
 @dataclass(frozen=True)

@@ -105,13 +105,10 @@ def corpus_folder(app: Newsbot, *, create: bool = False) -> Path:
 
 
 def id_root(app: Newsbot) -> Path:
-    """The folder ids of added articles count from: a folder of `[corpus] paths` holding the added folder
+    """The folder ids of added articles count from: a folder of `[corpus] paths` that reads the added folder
     (their ids then read like the rest of it), else the added folder itself."""
     folder = corpus_folder(app)
-    for path in app.config.corpus.paths:
-        if path.is_dir() and folder.resolve().is_relative_to(path.resolve()):
-            return path
-    return folder
+    return app.config.corpus.path_reading_added() or folder
 
 
 def article_id(app: Newsbot, path: Path) -> str:

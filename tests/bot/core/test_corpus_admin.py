@@ -260,3 +260,15 @@ def test_index_build_with_corpus_paths_keeps_the_added_articles(tmp_path, cli):
     assert status == 0 and "1 added" in err and "1 removed" in err, err  # "corpus" out, "other" in, harbour stays
     status, out, _ = cli("index", "sources")
     assert "harbour" in out and "other" in out and "corpus.txt" not in out
+
+
+def test_a_corpus_path_holding_the_dot_folder_of_added_articles_still_reads_them(tmp_path, cli):
+    config = '[corpus]\npaths = ["corpus"]\nadded_dir = "corpus/.added"\n\n[index]\ndir = "ix"\n'
+    (tmp_path / "config.toml").write_text(config)  # reading "corpus" skips its dot folders
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "council.txt").write_text("Council news\n\nMarch 3 (AP) -- The council voted.\n")
+    (tmp_path / "harbour.txt").write_text(STORY)
+    assert cli("index", "add", str(tmp_path / "harbour.txt"))[0] == 0
+    status, _, err = cli("index", "build")
+    assert status == 0 and "removed" not in err and "2 articles" in err, err
+    assert "harbour" in cli("index", "sources")[1]
