@@ -137,9 +137,13 @@ def _byline_outlet_date(byline: str) -> tuple[str, dt.date | None, str | None]:
         last = ", ".join(pieces[-written_in:])
         if len(last) <= 40 and (dated := _header_date(last)):
             del pieces[-written_in:]
-            outlet = pieces.pop() if len(pieces) > 1 else None
+            outlet = pieces.pop() if len(pieces) > 1 and pieces[-1].casefold() not in NAME_SUFFIXES else None
             return ", ".join(pieces), dated, outlet
     return byline, None, None
+
+
+NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+"""What follows a name after a comma and is no outlet: "By John Smith, Jr., May 5, 2021"."""
 
 
 HEADER_DATE_CHARS = 60
@@ -148,10 +152,16 @@ TIME_OF_DAY = re.compile(r"\s*(?:/|,|at|\|)?\s*\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?
 """A time after a header's date: "Dec 2, 2026 10:15 AM", "July 20, 2021 / 11:56 AM", "2 May 2024, 09:30 BST"."""
 
 
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
 def _header_date(text: str) -> dt.date | None:
     """The date of a header line that is only a date, perhaps after "Published" or "Updated" and before a
-    time: "December 2, 2026", "Published: 2 December 2026", "Updated Dec 2, 2026 10:15 AM", "2026-12-02"."""
+    time: "December 2, 2026", "Published: 2 December 2026", "Updated Dec 2, 2026 10:15 AM", "2026-12-02".
+    A line that goes on after its date ("2025-06-01 was a wet day") is not one."""
     text = TIME_OF_DAY.sub("", DATE_PREFIX.sub("", text.strip()))
+    if text[:4].isdigit() and not ISO_DAY.match(text):
+        return None
     match = DATE_LINE.match(text)
     return parse_date(match.group("date") if match else text)
 
@@ -215,11 +225,12 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
         if len(line) <= HEADER_DATE_CHARS and (dated := _header_date(line)):
             date = date or dated
             date_lines.add(position)
-        elif byline_at is None and (match := BYLINE.match(line)) and len(line) < 80:
+        elif byline_at is None and _is_byline(line) and (match := BYLINE.match(line)):
             byline_at = position
-            byline, dated, byline_outlet = _byline_outlet_date(match.group("names").strip())
+            names, *others = [part.strip() for part in HEADER_SEPARATORS.split(match.group("names").strip())]
+            byline, dated, byline_outlet = _byline_outlet_date(names)  # "By Ana Lima, Herald, March 3, 2021"
             byline = byline or None
-            date = date or dated
+            date = date or dated or next((found for part in others if (found := _header_date(part))), None)
 
     title = _find_title(header, byline_at)
     captions: list[str] = []
@@ -245,20 +256,33 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
 
 
 def _find_body_start(lines: list[str]) -> int:
-    """The story starts at its dateline, else after the byline's block, else after a short title."""
+    """The story starts at its dateline, else after the byline's block, else after a short title and the
+    date lines around it."""
     for position, line in enumerate(lines):
         if DATELINE.match(line):
             return position
     for position, line in enumerate(lines):
-        if BYLINE.match(line) and len(line) < 80:
+        if _is_byline(line) and BYLINE.match(line):
             following = position + 1
             while following < len(lines) and lines[following]:
                 following += 1
             return following
-    first = next((i for i, line in enumerate(lines) if line and not is_furniture(line)), 0)
+    first = next((i for i, line in enumerate(lines) if line and not is_furniture(line) and not _is_date_line(line)), 0)
     if first < len(lines) and _looks_like_title(lines[first]):
-        return first + 1
+        following = first + 1
+        while following < len(lines) and (not lines[following] or _is_date_line(lines[following])):
+            following += 1  # "Published: 2 December 2026" under the title is the header's
+        return following
     return 0
+
+
+def _is_byline(line: str) -> bool:
+    """A "By ..." line short enough to be a byline, and not a sentence ("By the end of 2026, work starts.")."""
+    return len(line) < 80 and not line.endswith(".")
+
+
+def _is_date_line(line: str) -> bool:
+    return len(line) <= HEADER_DATE_CHARS and _header_date(line) is not None
 
 
 def _find_title(header: list[str], byline_at: int | None) -> str | None:

@@ -114,6 +114,49 @@ def test_a_text_articles_date_line_is_its_date_and_not_its_text(tmp_path, date_l
     assert article.text == "The council voted 7 to 2 on Monday."
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "Council approves new library\nPublished: 2 December 2026\n\n",  # no byline
+        "Council approves new library\n2026-12-02\n\n",
+        "December 2, 2026\nCouncil approves new library\n\n",  # the date first
+        "Council approves new library\n\nBy Ana Lima · December 2, 2026\n\n",
+    ],
+)
+def test_a_date_line_beside_the_title_is_read_whatever_else_the_header_holds(tmp_path, page):
+    (tmp_path / "library.txt").write_text(page + "The council voted 7 to 2 on Monday.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert article.meta.title == "Council approves new library" and article.meta.date == dt.date(2026, 12, 2)
+    assert article.text == "The council voted 7 to 2 on Monday."
+
+
+@pytest.mark.parametrize(
+    ("name", "page", "kept"),
+    [
+        ("flood.md", "# Flood season begins\n\n2025-06-01 was a very wet day.\n", "2025-06-01 was a very wet day."),
+        (
+            "works.txt",
+            "Works to start\n\nThe council met on Monday.\nBy the end of 2026, work will start.\n",
+            "By the end of 2026, work will start.",
+        ),
+    ],
+)
+def test_a_sentence_that_starts_like_a_date_or_a_byline_stays_text(tmp_path, name, page, kept):
+    (tmp_path / name).write_text(page)
+    [article] = load_corpus([tmp_path]).articles
+    assert kept in article.text and article.meta.date is None and article.meta.byline is None
+
+
+def test_a_name_suffix_before_the_date_is_the_bylines_not_an_outlet(tmp_path):
+    (tmp_path / "x.txt").write_text("Council vote\n\nBy John Smith, Jr., May 5, 2021\n\nThe council voted.\n")
+    [article] = load_corpus([tmp_path]).articles
+    assert (article.meta.byline, article.meta.outlet, article.meta.date) == (
+        "John Smith, Jr.",
+        None,
+        dt.date(2021, 5, 5),
+    )
+
+
 @pytest.mark.parametrize("suffix", [".txt", ".md"])
 def test_a_byline_ending_in_an_outlet_and_a_date_gives_all_three(tmp_path, suffix):
     heading = "# " if suffix == ".md" else ""
