@@ -11,6 +11,8 @@ the program with one line that names the key and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import os
 import reprlib
 import tomllib
@@ -319,14 +321,14 @@ def _key(name: str) -> str:
 
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
     if explicit:
-        path = Path(explicit)
+        path = Path(explicit).expanduser()  # "~/bot.toml" quoted, as the shell leaves it
         if path.is_dir():
             raise ConfigError(f"config file {path} is a folder", "give --config the path of a .toml file")
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist", "check the path given to --config")
         return path
     if os.environ.get(CONFIG_ENV):
-        path = Path(os.environ[CONFIG_ENV])
+        path = Path(os.environ[CONFIG_ENV]).expanduser()
         if not path.is_file():
             raise ConfigError(f"config file {path} (from {CONFIG_ENV}) does not exist", f"fix or unset {CONFIG_ENV}")
         return path
@@ -491,9 +493,36 @@ def _parse_section(name: str, cls: type, table: dict[str, Any], where: str, base
         for key, spec in fields.items():
             if key not in parsed and isinstance(default := spec.default, Path):
                 parsed[key] = _path(str(default), base)
+                if (name, key) in DATA_FOLDERS:
+                    _warn_if_left_behind(where, name, key, default, parsed[key])
             elif key not in parsed and types[key] == tuple[Path, ...] and callable(spec.default_factory):
                 parsed[key] = tuple(_path(str(p), base) for p in spec.default_factory())
     return cls(**parsed)
+
+
+DATA_FOLDERS = {("index", "dir"), ("corpus", "added_dir"), ("discord", "data_dir")}
+"""Defaults that hold what cannot be made again from the corpus: the index, added articles, the bot's state."""
+
+
+def _warn_if_left_behind(where: str, section: str, key: str, default: Path, beside_file: Path) -> None:
+    """Defaults were once taken from the working directory: when the folder is there and not beside the file,
+    the file is using a new, empty one, which is said (in one line, not stopped: it may be meant)."""
+    in_working_directory = Path(default)
+    if beside_file.exists() or not in_working_directory.is_dir():
+        return
+    if in_working_directory.resolve() == beside_file.resolve():
+        return
+    logging.getLogger("newsbot").warning(
+        "%s does not set [%s] %s, so it is %s, beside the file, which is new; %s in the working directory is "
+        "not used: set %s = %s in the file to use it, or move it beside the file",
+        where,
+        section,
+        key,
+        beside_file,
+        in_working_directory.resolve(),
+        key,
+        json.dumps(str(in_working_directory.resolve())),
+    )
 
 
 def _convert(value: Any, wanted: Any, base: Path | None) -> Any:

@@ -61,6 +61,30 @@ def test_a_files_default_folders_are_beside_it_as_its_own_paths_are(tmp_path, mo
     assert config.search.reader_model is None
 
 
+def test_a_config_path_with_a_tilde_is_the_home_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "bot.toml").write_text("[search]\nk = 5\n")
+    assert load_config("~/bot.toml").search.k == 5
+    monkeypatch.setenv("NEWSBOT_CONFIG", "~/bot.toml")
+    assert load_config().search.k == 5
+
+
+def test_a_data_folder_left_in_the_working_directory_is_named_when_the_file_moves_it(tmp_path, caplog):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "bot.toml").write_text('[corpus]\npaths = ["corpus"]\n')
+    (tmp_path / ".newsbot" / "index").mkdir(parents=True)  # where an older newsbot kept it
+    config = load_config(Path("conf/bot.toml"))
+    assert config.index.dir == Path("conf/.newsbot/index")
+    index_line, state_line = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert index_line.startswith("conf/bot.toml does not set [index] dir, so it is conf/.newsbot/index, beside the")
+    assert f'set dir = "{tmp_path / ".newsbot" / "index"}" in the file to use it' in index_line
+    assert state_line.startswith("conf/bot.toml does not set [discord] data_dir, so it is conf/.newsbot, beside")
+    caplog.clear()
+    (tmp_path / "conf" / ".newsbot" / "index").mkdir(parents=True)  # once there, nothing is said
+    load_config(Path("conf/bot.toml"))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
