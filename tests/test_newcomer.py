@@ -50,9 +50,12 @@ def test_a_question_starting_with_a_dash_is_told_how_to_ask_it(newsbot, capsys):
         newsbot("ask", "-how much did the council approve")
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and err.count("\n") == 1
-    assert 'a question that starts with "-" needs -- before it' in err
+    assert 'a question or topic that starts with "-" needs -- before it' in err
     status, out, _ = newsbot("ask", "--", "-how much did the council approve")
     assert status == 0 and "harbour budget" in out
+    with pytest.raises(SystemExit):
+        newsbot("index", "build", "--corpuss", "other")  # a mistyped option is no question
+    assert "needs --" not in capsys.readouterr().err
 
 
 # ---- settings ------------------------------------------------------------------------------------------

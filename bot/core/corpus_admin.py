@@ -300,6 +300,13 @@ def _check_article(path: Path) -> Article:
     if loaded.warnings or len(loaded.articles) != 1:
         problem = loaded.warnings[0] if loaded.warnings else f"{path.name} holds {len(loaded.articles)} articles"
         problem = problem.replace(str(path.parent) + "/", "")  # the scratch folder means nothing to the user
+        sidecar = sidecar_of(path).name
+        if problem.startswith(sidecar):  # the sidecar beside the file, which a corpus would read without
+            raise CorpusError(
+                f"cannot add it: {re.sub(r': ignored:? ', ': ', problem, count=1)}",
+                f"fix {sidecar} (title, outlet, url, date as 2021-07-20, byline), or move it away to add the "
+                "article without it",
+            )
         raise CorpusError(f"cannot add it: {problem}", "give one readable article (.txt, .md, .html)")
     return loaded.articles[0]
 

@@ -349,10 +349,11 @@ async def _article_file(app, feed, entry, folder, scratch, polite, policy, fetch
     if page_problem and not entry.content.strip():
         poll.skipped.append(f"{page_problem}; tried again at the next poll")
         return RETRY  # the page may come back: the entry stays unseen, and is tried at the next poll
-    if page_problem:
-        poll.skipped.append(page_problem)
     if too_long:
         return None  # said above
+    if page_problem:  # one line an entry: the page's failure, and that its own text is no article either
+        poll.skipped.append(f"{page_problem}; the entry's own text is no article")
+        return None
     poll.skipped.append(f"{entry.link or entry.title or entry.key}: no article text in the page or the entry")
     return None
 

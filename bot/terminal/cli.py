@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -100,9 +101,9 @@ class OneLineErrors(argparse.ArgumentParser):
     Subcommands' parsers are made by this class too (argparse uses the parent's class)."""
 
     def error(self, message: str) -> NoReturn:
-        if "ignored explicit argument" in message or "unrecognized arguments: -" in message:
-            # a question starting with "-" reads as options: "-how much" is -h with "ow much"
-            message += '; a question that starts with "-" needs -- before it: newsbot ask -- "-5 degrees, how cold?"'
+        explicit = re.search(r"ignored explicit argument '(.*)'$", message)
+        if explicit and " " in explicit.group(1):  # words, not an option's value: "-how much" is -h, "ow much"
+            message += '; a question or topic that starts with "-" needs -- before it: newsbot ask -- "-5 degrees?"'
         self.exit(EXIT_ERROR, f"newsbot: error: {message} (see `{self.prog} --help`)\n")
 
 

@@ -86,8 +86,14 @@ def test_a_local_file_is_added_with_the_sidecar_beside_it(app, tmp_path):
 def test_a_damaged_sidecar_beside_a_file_is_one_line_and_adds_nothing(app, tmp_path):
     (tmp_path / "harbour.txt").write_text(STORY)
     (tmp_path / "harbour.meta.toml").write_text("date = [unclosed\n")
-    with pytest.raises(CorpusError, match="cannot add it: .*harbour.meta.toml"):
+    with pytest.raises(CorpusError) as refused:
         add_source(app, str(tmp_path / "harbour.txt"))
+    line = refused.value.one_line()
+    assert line.startswith("cannot add it: harbour.meta.toml: not valid TOML") and "ignored" not in line
+    assert line.endswith(
+        "Fix harbour.meta.toml (title, outlet, url, date as 2021-07-20, byline), or move it away "
+        "to add the article without it"
+    )
     assert not (tmp_path / "added" / "harbour.txt").exists() and "harbour" not in app.index.articles
 
 

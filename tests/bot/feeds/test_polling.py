@@ -290,6 +290,17 @@ def test_entries_without_links_or_pages_and_with_scripts_become_clean_articles(s
     assert not poll_corpus(app, state, clock=clock).added  # and are not tried again
 
 
+def test_a_dead_page_whose_entry_is_too_short_is_one_line(server, make_app, state):
+    app = make_app()
+    link = server.url("/gone.html")
+    server.routes["/rss"] = Route(rss("Wire", [{"title": "Gone", "guid": "g", "link": link, "description": "Short."}]))
+    subscribe(app, state, server.url("/rss"))
+    report = poll_corpus(app, state)
+    assert not report.added and [reason for _, reason in report.skipped] == [
+        f"{link} answered HTTP 404 Not Found; the entry's own text is no article"
+    ]
+
+
 def test_an_entry_seen_in_another_feed_of_the_corpus_is_indexed_once(server, make_app, state):
     app = make_app()
     clock = FakeClock()
