@@ -222,8 +222,8 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
     byline_outlet = None
     date_lines: set[int] = set()
     for position, line in enumerate(header):
-        if len(line) <= HEADER_DATE_CHARS and (dated := _header_date(line)):
-            date = date or dated
+        if _is_date_line(line):
+            date = date or _header_date(line)
             date_lines.add(position)
         elif byline_at is None and _is_byline(line) and (match := BYLINE.match(line)):
             byline_at = position
