@@ -82,9 +82,10 @@ class CorpusSettings:
         added = self.added_dir.resolve()
         for path in self.paths:
             root = path.resolve()
-            hidden = added.is_relative_to(root) and any(part.startswith(".") for part in added.relative_to(root).parts)
-            if path.is_dir() and added.is_relative_to(root) and not hidden:
-                return path
+            if path.is_dir() and added.is_relative_to(root):
+                hidden = any(part.startswith(".") for part in added.relative_to(root).parts)
+                if not hidden:
+                    return path
         return None
 
 
@@ -507,10 +508,8 @@ DATA_FOLDERS = {("index", "dir"), ("corpus", "added_dir"), ("discord", "data_dir
 def _warn_if_left_behind(where: str, section: str, key: str, default: Path, beside_file: Path) -> None:
     """Defaults were once taken from the working directory: when the folder is there and not beside the file,
     the file is using a new, empty one, which is said (in one line, not stopped: it may be meant)."""
-    in_working_directory = Path(default)
-    if beside_file.exists() or not in_working_directory.is_dir():
-        return
-    if in_working_directory.resolve() == beside_file.resolve():
+    left = Path(default).resolve()  # from the working directory, as an older newsbot took it
+    if beside_file.exists() or not left.is_dir() or left == beside_file.resolve():
         return
     logging.getLogger("newsbot").warning(
         "%s does not set [%s] %s, so it is %s, beside the file, which is new; %s in the working directory is "
@@ -519,9 +518,9 @@ def _warn_if_left_behind(where: str, section: str, key: str, default: Path, besi
         section,
         key,
         beside_file,
-        in_working_directory.resolve(),
+        left,
         key,
-        json.dumps(str(in_working_directory.resolve())),
+        json.dumps(str(left)),
     )
 
 

@@ -430,9 +430,10 @@ class Newsbot:
             filters = dataclasses.replace(filters, source=searchable(filters.source))
         given = {name: value for name, value in vars(filters).items() if value}
         # filters: the earlier question's, then those given apart, then those in the text, each winning over the last
-        question, filters = parse_query(searchable(text), defaults=dataclasses.replace(earlier_filters, **given))
+        searched = searchable(text)
+        question, filters = parse_query(searched, defaults=dataclasses.replace(earlier_filters, **given))
         if not question:
-            only_filters = bool(searchable(text).strip())
+            only_filters = bool(searched.strip())
             raise UsageError(
                 "the question is empty", "write a question after the filters" if only_filters else "write a question"
             )

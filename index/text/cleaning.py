@@ -222,8 +222,8 @@ def parse_scraped_page(raw: str) -> ScrapedPage:
     byline_outlet = None
     date_lines: set[int] = set()
     for position, line in enumerate(header):
-        if _is_date_line(line):
-            date = date or _header_date(line)
+        if dated := _date_line(line):
+            date = date or dated
             date_lines.add(position)
         elif byline_at is None and _is_byline(line) and (match := BYLINE.match(line)):
             byline_at = position
@@ -267,10 +267,10 @@ def _find_body_start(lines: list[str]) -> int:
             while following < len(lines) and lines[following]:
                 following += 1
             return following
-    first = next((i for i, line in enumerate(lines) if line and not is_furniture(line) and not _is_date_line(line)), 0)
+    first = next((i for i, line in enumerate(lines) if line and not is_furniture(line) and not _date_line(line)), 0)
     if first < len(lines) and _looks_like_title(lines[first]):
         following = first + 1
-        while following < len(lines) and (not lines[following] or _is_date_line(lines[following])):
+        while following < len(lines) and (not lines[following] or _date_line(lines[following])):
             following += 1  # "Published: 2 December 2026" under the title is the header's
         return following
     return 0
@@ -281,8 +281,9 @@ def _is_byline(line: str) -> bool:
     return len(line) < 80 and not line.endswith(".")
 
 
-def _is_date_line(line: str) -> bool:
-    return len(line) <= HEADER_DATE_CHARS and _header_date(line) is not None
+def _date_line(line: str) -> dt.date | None:
+    """The date of a header line short enough to be only a date, or None."""
+    return _header_date(line) if len(line) <= HEADER_DATE_CHARS else None
 
 
 def _find_title(header: list[str], byline_at: int | None) -> str | None:
