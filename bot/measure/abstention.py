@@ -73,6 +73,7 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
             raise MeasurementError(f"{needed} does not exist", "give the folder of the evaluation sets with --eval-dir")
     news = [realtimeqa / "corpus.jsonl"]
     quiz_queries = read_queries(realtimeqa / "queries.jsonl")
+    quiz_answers = read_quiz_answers(realtimeqa / "answers.jsonl")
     sets = [
         QuestionSet(
             "seeds: answerable", [SEEDS], read_question_file(QUESTION_SETS / "seeds-answerable.txt"), True, 0.95
@@ -87,6 +88,7 @@ def standard_sets(eval_dir: Path, cache: Path) -> list[QuestionSet]:
             True,
             0.90,
             asked_on=[quiz_day(query_id) for query_id in quiz_queries],
+            quiz_answers=[quiz_answers.get(query_id, []) for query_id in quiz_queries],
         ),
     ]
     sets.extend(near_miss_sets(realtimeqa, cache))
@@ -220,7 +222,12 @@ def format_table(sets: Sequence[QuestionSet]) -> str:
             f"{target:<16} {'met' if s.met else 'MISSED'}"
         )
     for s in sets:
-        if s.quiz_answers is not None and s.answered:
+        if s.quiz_answers is not None and s.answered and s.should_answer:
+            lines.append(
+                f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
+                f"holding the quiz's right answer"
+            )
+        elif s.quiz_answers is not None and s.answered:
             lines.append(
                 f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
                 f"holding the quiz's right answer (the half has another article on the story); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from rich.console import Console
@@ -227,6 +228,12 @@ def test_eval_abstention_splits_the_quiz_weeks_and_prints_every_set(tmp_path, cl
         "scifact claims on realtimeqa-dev news": 2,
     }
     assert rows["seeds: answerable"][-1] in {"met", "MISSED"}
+    right = re.search(
+        r"^  realtimeqa-dev: its questions: (\d+) of the (\d+) answered quote a passage holding the quiz's right answer$",
+        out,
+        re.M,
+    )
+    assert right and int(right[1]) <= int(right[2]) <= 3
     half_a = [
         json.loads(line)["_id"]
         for line in (tmp_path / "cache" / "realtimeqa-dev-half-a.jsonl").read_text().splitlines()
