@@ -181,7 +181,8 @@ class SearchSettings:
     """None: each index's own threshold, worked out when it is built (index/search/answerability.py)."""
     reader: Reader = _setting("answer-type", " or ".join(f'"{r}"' for r in READERS), lambda v: v in READERS)
     """How the answer decision reads a passage against the question: "answer-type" quotes a passage for a
-    how-much or when question only when a sentence of it holds a quantity or a date (index/search/answer_types.py);
+    how-much, how-old or when question only when a sentence of it holds a quantity, an age or a date
+    (index/search/answer_types.py);
     "cross-encoder" does that and also quotes only passages with a sentence that `reader_model` scores at least
     `reader_threshold` (index/reading/); "off" decides as before the answer type."""
     reader_model: Path | None = _setting(None, "the folder of a sentence-transformers CrossEncoder")

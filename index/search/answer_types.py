@@ -4,12 +4,13 @@ A passage can hold every word and name of a question and still not answer it: "H
 Russia send to North Korea in 2021?" is not answered by a sentence on Russia and North Korea in 2021
 that names no amount of flour. When a question asks for a quantity or a date, the `answer-type`
 reader (`[search] reader`, the default) quotes a passage only when one of its sentences holds one
-that the question does not (a quantity beside the thing counted, when the question names it), and
-marks that sentence. Other questions (who, which, what) are decided as before; `reader = "off"`
-decides every question as before.
+that the question does not (a quantity beside the thing counted, when the question names it; an age
+written as one), and marks that sentence. Other questions (who, which, what) are decided as before;
+`reader = "off"` decides every question as before.
 
-    quantity  how much / many / long / far / old / big / tall / high / large / fast / often,
+    quantity  how much / many / long / far / big / tall / high / large / fast / often,
               what is the price / cost / range / population / ... of ...
+    age       how old, what age, what is the age of ...: "115-year-old", "aged 58", "turned 100", "Carter, 99,"
     date      when, what / which year / date / day / month
 """
 
@@ -27,9 +28,9 @@ Reader = Literal["answer-type", "cross-encoder", "off"]
 READERS: tuple[Reader, ...] = ("answer-type", "cross-encoder", "off")
 """"cross-encoder" is "answer-type" with a sentence reader's say on each passage (index/reading/); it needs
 a model (`[search] reader_model`), so the measurements that try every reader try it only when one is given."""
-AnswerKind = Literal["quantity", "date"]
+AnswerKind = Literal["quantity", "age", "date"]
 
-MEASURE_ADJECTIVES = frozenset("much many long far old big tall high large fast often deep wide heavy".split())
+MEASURE_ADJECTIVES = frozenset("much many long far big tall high large fast often deep wide heavy".split())
 """`how X`: asks for an amount, a size, a duration or a rate."""
 MEASURE_NOUNS = frozenset(
     "price prices cost costs range population height length distance speed weight size budget salary age "
@@ -83,6 +84,23 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 """A date as news writes it: a year, "July 19", "19 July", a weekday, "last week"."""
+DAY_OF_MONTH = re.compile(
+    r"\b(?:" + MONTHS.replace(" ", "|") + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + MONTHS.replace(" ", "|") + r")\b",
+    re.IGNORECASE,
+)
+"""A day of a month ("July 19", "19th of July"): its number is a date, never an amount ("how many were hurt" is
+not answered by "July 19 (UPI) --")."""
+AGE = re.compile(
+    r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]old\b"  # "a 118-year-old nun", "13 years old"
+    r"|\b(?:aged?|ages)\s+(?:of\s+)?(\d{1,3})\b"  # "at age 115", "aged 58", "the age of 13"
+    r"|\b(?:turn|reach)(?:s|es|ed|ing)?\s+(\d{1,3})\b"  # "turns 80", "reached 100"
+    r"|\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
+    r"|[a-z)],\s+(?:then\s+|now\s+)?(\d{1,3}),"  # "Jimmy Carter, 99, said", "Kim, then 58,"
+    r"|\b(?:who|he|she)\s+(?:is|was)\s+(\d{1,3})\b|\bi(?:'m|’m| am)\s+(\d{1,3})\b",  # "who is 80", "I'm 16"
+)
+"""An age as news writes it: an age question ("how old is Biden?") is not answered by any number, such as the
+"two decades" since a declaration was signed; "born in 1944" is not read (the reader does no arithmetic)."""
 LEAD = re.compile(r"^\W*(?:(?:and|but|so|then|also|now)\s+)?", re.IGNORECASE)
 
 
@@ -104,12 +122,15 @@ def fold(text: str) -> str:
 
 
 def expected_answer(question: str) -> ExpectedAnswer | None:
-    """The kind of answer the question asks for, or None when it is not a quantity or a date."""
+    """The kind of answer the question asks for, or None when it is not a quantity, an age or a date."""
     words = re.findall(r"[\w'’-]+", LEAD.sub("", fold(question)))
     kind: AnswerKind | None = None
     focus_words: list[str] = []
     for i, word in enumerate(words[:-1]):
         following = words[i + 1]
+        if (word == "how" and following == "old") or (word in ("what", "which") and following == "age"):
+            kind = "age"  # "how old is she", "at what age", the number an age is written with
+            break
         if word == "how" and following in MEASURE_ADJECTIVES:
             kind = "quantity"
             if following in ("much", "many"):
@@ -120,7 +141,9 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
             break
         if word == "what" and following in ("is", "was", "are", "were", "will") and i + 3 < len(words):
             at = i + 3 if words[i + 2] in ("the", "a", "an") else i + 2
-            if words[at] in MEASURE_NOUNS:  # the measure, or what it is of: "the range of the Hwasong-14"
+            if words[at] == "age":
+                kind = "age"
+            elif words[at] in MEASURE_NOUNS:  # the measure, or what it is of: "the range of the Hwasong-14"
                 kind = "quantity"
                 focus_words = [words[at], *[w for w in words[at + 1 : at + 6] if w not in STOP_FOCUS][:3]]
             break
@@ -129,7 +152,7 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
             break
     if kind is None:
         return None
-    pattern = QUANTITY if kind == "quantity" else DATE
+    pattern = DATE if kind == "date" else QUANTITY
     given = frozenset(_value(match) for match in pattern.finditer(fold(question)))
     return ExpectedAnswer(kind, frozenset(tokenize(" ".join(focus_words))), given)
 
@@ -156,12 +179,17 @@ def _value(match: re.Match[str]) -> str:
 
 
 def holds_answer(expected: ExpectedAnswer, sentence: str) -> bool:
-    """Whether the sentence holds a quantity or a date the question does not write, beside the thing counted."""
+    """Whether the sentence holds a quantity or a date the question does not write, beside the thing counted,
+    or an age written as one."""
     text = fold(sentence)
+    if expected.kind == "age":
+        return any(next(filter(None, match.groups())) not in expected.given for match in AGE.finditer(text))
     beside_it = not expected.focus or bool(expected.focus & set(tokenize(text)))
     if not beside_it and not (expected.focus <= money_terms() and CURRENCY.search(text)):
         return False  # what is counted is not in the sentence (money: no amount in a currency either)
     pattern = QUANTITY if expected.kind == "quantity" else DATE
+    if expected.kind == "quantity":
+        text = DAY_OF_MONTH.sub(" ", text)
     for match in pattern.finditer(text):
         value = _value(match)
         if value in expected.given:

@@ -19,9 +19,12 @@ from index.search.answer_types import expected_answer, fold, holds_answer
         ("When did Putin and Kim meet?", "date", set()),
         ("What year was the declaration signed?", "date", set()),
         ("And when did it open?", "date", set()),
+        ("How old was Kim Jong Il when he met Putin?", "age", set()),
+        ("At what age did she climb all 14 peaks?", "age", set()),
+        ("What is the age of the oldest tree?", "age", set()),
     ],
 )
-def test_a_question_asking_for_a_quantity_or_a_date_says_so(question, kind, focus):
+def test_a_question_asking_for_a_quantity_an_age_or_a_date_says_so(question, kind, focus):
     expected = expected_answer(question)
     assert expected is not None and expected.kind == kind and expected.focus == focus
 
@@ -75,3 +78,37 @@ def test_money_is_answered_by_an_amount_in_a_currency_whatever_the_word():
     assert holds_answer(cash, "The regime earned more than $500 million annually from its overseas labor force.")
     oil = expected_answer("How much oil does Russia sell to North Korea each year?")
     assert oil is not None and not holds_answer(oil, "The regime earned more than $500 million annually.")
+
+
+def test_a_day_of_the_month_is_a_date_not_an_amount():
+    hurt = expected_answer("How many people were hurt?")
+    assert hurt is not None
+    assert not holds_answer(hurt, "July 19 (UPI) -- People were hurt when the roof fell, officials said.")
+    assert not holds_answer(hurt, "People were hurt on the 19th of July, 2000.")
+    days = expected_answer("How many days did the strike last?")
+    assert days is not None and holds_answer(days, "The strike, which began on March 3, lasted 12 days.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A 118-year-old nun has become the world's oldest living person.",
+        "At age 115, she was believed to be the oldest person in the U.S.",
+        "Jimmy Carter turns 100 on Tuesday.",
+        "Carter, 99, entered hospice care in February.",
+        "Kim Jong Il, then 58, met Putin on July 19, 2000.",
+        "Mitch McConnell of Kentucky, who is 80, resisted the effort.",
+        "She celebrated her 31st birthday at home.",
+    ],
+)
+def test_an_age_is_read_as_news_writes_it(sentence):
+    age = expected_answer("How old was he?")
+    assert age is not None and holds_answer(age, sentence)
+
+
+def test_an_age_question_is_not_answered_by_any_number():
+    age = expected_answer("How old was Kim Jong Il when he met Putin in 2000?")
+    assert age is not None and age.given == {"2000"}
+    assert not holds_answer(age, "A joint declaration was signed more than two decades ago.")
+    assert not holds_answer(age, "July 19 (UPI) -- North Korea commemorated a declaration signed by Kim Jong Il.")
+    assert not holds_answer(age, "He was born in 1942 and met Putin in 2000.")  # no arithmetic
