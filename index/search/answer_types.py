@@ -91,16 +91,31 @@ DAY_OF_MONTH = re.compile(
 )
 """A day of a month ("July 19", "19th of July"): its number is a date, never an amount ("how many were hurt" is
 not answered by "July 19 (UPI) --")."""
+AGE_NUMBER = (
+    r"(\d{1,3}|(?:" + NUMBER_WORDS.replace(" ", "|") + r"|one)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?)"
+)
+"""An age's number, in digits or words ("sixty", "twenty-one")."""
 AGE = re.compile(
-    r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]old\b"  # "a 118-year-old nun", "13 years old"
-    r"|\b(?:aged?|ages)\s+(?:of\s+)?(\d{1,3})\b"  # "at age 115", "aged 58", "the age of 13"
+    r"\b" + AGE_NUMBER + r"[- ]?(?:years?|yrs?)[- ]old\b"  # "a 118-year-old nun", "sixty-year-old", "13 years old"
+    r"|\b(?:aged?|ages)\s+(?:of\s+|between\s+)?(\d{1,3})\b"  # "at age 115", "aged 58", "the age of 13"
     r"|\b(?:turn|reach)(?:s|es|ed|ing)?\s+(\d{1,3})\b"  # "turns 80", "reached 100"
-    r"|\b(\d{1,3})(?:st|nd|rd|th)\s+birthday\b"
+    r"|\b(?:die[sd]?|death|retir(?:e|es|ed|ing)|marri(?:ed|es))\s+at\s+(\d{1,3})\b"  # "died at 88"
+    r"|\b(\d{1,3})(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b"
     r"|[a-z)],\s+(?:then\s+|now\s+)?(\d{1,3}),"  # "Jimmy Carter, 99, said", "Kim, then 58,"
-    r"|\b(?:who|he|she)\s+(?:is|was)\s+(\d{1,3})\b|\bi(?:'m|’m| am)\s+(\d{1,3})\b",  # "who is 80", "I'm 16"
+    r"|[a-z]\s+\((\d{1,3})\)"  # "Wilson Oduya (52)"
+    r"|\b(?:who|he|she)\s+(?:is|was)\s+(\d{1,3})\b|\bi(?:'m|’m| am)\s+(\d{1,3})\b"  # "who is 80", "I'm 16"
+    r"|\b(?:is|was)\s+(\d{1,3})(?=\s*(?:[,.;]|$|when|and|but|years))"  # "Greer was 29 when he"
+    r"|\bin\s+(?:his|her|their)\s+(?:early\s+|mid-?|late\s+)?"
+    r"(\d0s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b"  # "in his 70s"
+    r"|\b((?:super)?centenarian|nonagenarian|octogenarian|septuagenarian|sexagenarian)s?\b",
 )
 """An age as news writes it: an age question ("how old is Biden?") is not answered by any number, such as the
 "two decades" since a declaration was signed; "born in 1944" is not read (the reader does no arithmetic)."""
+AGED = re.compile(r"\b" + AGE_NUMBER + r"[- ]?(?:years?|yrs?)[- ]old\b", re.IGNORECASE)
+"""An age as an adjective: "the 45-year-old" is no amount for "how long was he jailed"."""
+PRONOUNS = frozenset("he she it they him her them i you we this that".split())
+AGE_SUBJECT_SKIP = frozenset("is was are were will be did does do has have had the a an".split())
+AGE_SUBJECT_END = STOP_FOCUS | frozenset("when where while before after who whose since now today".split())
 LEAD = re.compile(r"^\W*(?:(?:and|but|so|then|also|now)\s+)?", re.IGNORECASE)
 
 
@@ -130,7 +145,14 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
         following = words[i + 1]
         if (word == "how" and following == "old") or (word in ("what", "which") and following == "age"):
             kind = "age"  # "how old is she", "at what age", the number an age is written with
+            focus_words = _age_subject(question, words[i + 2 :])
             break
+        if word == "what" and following in ("is", "was") and "age" in words[i + 3 : i + 7]:
+            at = words.index("age", i + 3)
+            if words[at - 1].endswith(("'s", "’s", "s'", "s’")):  # "what is Carla Ruiz's age"
+                kind = "age"
+                focus_words = _age_subject(question, words[i + 2 : at])
+                break
         if word == "how" and following in MEASURE_ADJECTIVES:
             kind = "quantity"
             if following in ("much", "many"):
@@ -141,8 +163,9 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
             break
         if word == "what" and following in ("is", "was", "are", "were", "will") and i + 3 < len(words):
             at = i + 3 if words[i + 2] in ("the", "a", "an") else i + 2
-            if words[at] == "age":
+            if words[at] == "age":  # "what is the age of the bridge"
                 kind = "age"
+                focus_words = _age_subject(question, words[at + 2 :] if words[at + 1 : at + 2] == ["of"] else [])
             elif words[at] in MEASURE_NOUNS:  # the measure, or what it is of: "the range of the Hwasong-14"
                 kind = "quantity"
                 focus_words = [words[at], *[w for w in words[at + 1 : at + 6] if w not in STOP_FOCUS][:3]]
@@ -155,6 +178,28 @@ def expected_answer(question: str) -> ExpectedAnswer | None:
     pattern = DATE if kind == "date" else QUANTITY
     given = frozenset(_value(match) for match in pattern.finditer(fold(question)))
     return ExpectedAnswer(kind, frozenset(tokenize(" ".join(focus_words))), given)
+
+
+def _age_subject(question: str, words: list[str]) -> list[str]:
+    """Whose age is asked: the names written capitalised after "how old is" ("Paul Greer" in "how old was Paul
+    Greer when he ..."), else the last word before a verb or a clause ("mother" in "how old is Greer's
+    mother", "library"): the age answering it is in a sentence that names them, not another person's."""
+    subject = list(words)
+    asks_what_they_did = bool(subject) and subject[0] in ("did", "does", "do", "will", "would", "can", "could")
+    while subject and subject[0] in AGE_SUBJECT_SKIP:
+        subject.pop(0)
+    subject = subject[: next((n for n, word in enumerate(subject) if word in AGE_SUBJECT_END), len(subject))]
+    capitalised = {fold(word) for word in re.findall(r"\b[A-Z][\w'’-]*", question)}
+    if asks_what_they_did:  # "at what age did Harold Quince die": the names before the verb, if any
+        names = subject[: next((n for n, word in enumerate(subject) if word not in capitalised), None)]
+        return names if names and names[0] not in PRONOUNS else []
+    if not subject or subject[-1] in PRONOUNS:
+        return []  # "how old is she": any age
+    if any(word.endswith(("'s", "’s")) for word in subject[:-1]):
+        return subject[-1:]  # "Greer's mother": the mother, whose sentence may not name Greer
+    if subject[-1] in capitalised:
+        return [word for word in subject if word in capitalised]  # a person: any of the names
+    return subject[-1:]  # "the Riverton library": the library
 
 
 def _focus(words: list[str]) -> list[str]:
@@ -182,14 +227,16 @@ def holds_answer(expected: ExpectedAnswer, sentence: str) -> bool:
     """Whether the sentence holds a quantity or a date the question does not write, beside the thing counted,
     or an age written as one."""
     text = fold(sentence)
-    if expected.kind == "age":
-        return any(next(filter(None, match.groups())) not in expected.given for match in AGE.finditer(text))
     beside_it = not expected.focus or bool(expected.focus & set(tokenize(text)))
+    if expected.kind == "age":
+        return beside_it and any(
+            next(filter(None, match.groups())) not in expected.given for match in AGE.finditer(text)
+        )
     if not beside_it and not (expected.focus <= money_terms() and CURRENCY.search(text)):
         return False  # what is counted is not in the sentence (money: no amount in a currency either)
     pattern = QUANTITY if expected.kind == "quantity" else DATE
     if expected.kind == "quantity":
-        text = DAY_OF_MONTH.sub(" ", text)
+        text = AGED.sub(" ", DAY_OF_MONTH.sub(" ", text))
     for match in pattern.finditer(text):
         value = _value(match)
         if value in expected.given:

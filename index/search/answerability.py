@@ -350,7 +350,7 @@ def judge(
     ranked = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
     # a sentence holding the asked-for quantity beside what is counted is evidence the score cannot see
     # ("send" where the passage says "delivery"): such a passage may score ANSWER_TYPE_MARGIN less
-    margin = ANSWER_TYPE_MARGIN if expected is not None and expected.focus else 0.0
+    margin = ANSWER_TYPE_MARGIN if expected is not None and expected.kind == "quantity" and expected.focus else 0.0
     quotable = [
         hits[i]
         for i in ranked

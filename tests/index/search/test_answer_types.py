@@ -19,9 +19,11 @@ from index.search.answer_types import expected_answer, fold, holds_answer
         ("When did Putin and Kim meet?", "date", set()),
         ("What year was the declaration signed?", "date", set()),
         ("And when did it open?", "date", set()),
-        ("How old was Kim Jong Il when he met Putin?", "age", set()),
+        ("How old was Kim Jong Il when he met Putin?", "age", {"kim", "jong", "il"}),
+        ("How old was Greer's mother?", "age", {"mother"}),
+        ("At what age did Harold Quince die?", "age", {"harold", "quinc"}),
         ("At what age did she climb all 14 peaks?", "age", set()),
-        ("What is the age of the oldest tree?", "age", set()),
+        ("What is the age of the oldest tree?", "age", {"tree"}),
     ],
 )
 def test_a_question_asking_for_a_quantity_an_age_or_a_date_says_so(question, kind, focus):
@@ -92,17 +94,23 @@ def test_a_day_of_the_month_is_a_date_not_an_amount():
 @pytest.mark.parametrize(
     "sentence",
     [
-        "A 118-year-old nun has become the world's oldest living person.",
-        "At age 115, she was believed to be the oldest person in the U.S.",
-        "Jimmy Carter turns 100 on Tuesday.",
-        "Carter, 99, entered hospice care in February.",
-        "Kim Jong Il, then 58, met Putin on July 19, 2000.",
-        "Mitch McConnell of Kentucky, who is 80, resisted the effort.",
-        "She celebrated her 31st birthday at home.",
+        "Paul Greer, a 118-year-old, is the oldest living man.",
+        "At age 115, Greer was believed to be the oldest person in the U.S.",
+        "Paul Greer turns 100 on Tuesday.",
+        "Greer, 99, entered hospice care in February.",
+        "Paul Greer, then 58, met Putin on July 19, 2000.",
+        "Paul Greer of Kentucky, who is 80, resisted the effort.",
+        "Greer celebrated his 31st birthday at home.",
+        "Sixty-year-old Paul Greer finished third.",
+        "Greer was 29 when he rode his first long-distance race.",
+        "Paul Greer died at 88 on Saturday.",
+        "Paul Greer, a man in his 70s, was rescued.",
+        "Coach Paul Greer (52) watched from the side.",
+        "Paul Greer, an octogenarian, still rides.",
     ],
 )
 def test_an_age_is_read_as_news_writes_it(sentence):
-    age = expected_answer("How old was he?")
+    age = expected_answer("How old is Paul Greer?")
     assert age is not None and holds_answer(age, sentence)
 
 
@@ -112,3 +120,21 @@ def test_an_age_question_is_not_answered_by_any_number():
     assert not holds_answer(age, "A joint declaration was signed more than two decades ago.")
     assert not holds_answer(age, "July 19 (UPI) -- North Korea commemorated a declaration signed by Kim Jong Il.")
     assert not holds_answer(age, "He was born in 1942 and met Putin in 2000.")  # no arithmetic
+
+
+def test_an_age_answers_for_the_one_asked_about():
+    greer = expected_answer("How old is Paul Greer?")
+    assert greer is not None
+    assert not holds_answer(greer, "Former governor Ray Dunn, 99, handed out the medals.")
+    mother = expected_answer("How old was Greer's mother?")
+    assert mother is not None and not holds_answer(mother, "Greer, 60, rode beside the former governor.")
+    bridge = expected_answer("How old is the Harlow bridge?")
+    assert bridge is not None and holds_answer(bridge, "The 150-year-old bridge will close in July.")
+    assert not holds_answer(bridge, "The 45-year-old engineer inspected the road.")
+
+
+def test_an_age_is_no_amount():
+    jailed = expected_answer("How long was Dennis Croft jailed for?")
+    assert jailed is not None
+    assert not holds_answer(jailed, "The 45-year-old, Dennis Croft, was jailed on Tuesday.")
+    assert holds_answer(jailed, "Croft was jailed for six years.")
