@@ -11,7 +11,8 @@ that the passage and its title contain. A passage may be quoted when
 
   1. it scores at least the corpus's threshold, and
   2. its article holds the question's names: capitalised words (the first too, unless it is a
-     usual start such as "What") and words neither English nor in the corpus ("lavrov"); and the
+     usual start such as "What"), words neither English nor in the corpus ("lavrov") and, unless the reader
+     is `off`, countries' names however written ("china": place_names.py); and the
      passage holds its numbers and codes, whole ("3,400" is not "2,400", "G7" is not "G20"; the
      article's title, outlet and date count: "2021" is held by an article dated 2021). ("How much rice did China send?" is not answered
      by a passage on Russian flour, however close the wording.) Names and numbers it lacks may
@@ -56,6 +57,7 @@ from ..reading.base import SentenceReader
 from ..text.sentences import sentence_spans
 from .answer_types import ExpectedAnswer, Reader, answering_sentences, expected_answer, fold
 from .lexical import tokenize
+from .place_names import country_names
 from .spelling import english_words
 
 COVERAGE_WEIGHT = 0.5
@@ -318,12 +320,12 @@ def judge(
     if reader == "cross-encoder" and sentence_reader is None:
         raise ValueError('the "cross-encoder" reader needs a sentence reader')
     threshold = index.answer_threshold() if threshold is None else threshold
-    terms = question_terms(index, question)
+    reading = reader != "off"
+    terms = question_terms(index, question, countries=reading)
     texts, scores = _passage_scores(index, terms, hits)
     if not hits:
         return Judgement(False, [], [], threshold, [], terms)
     article_terms: dict[str, set[str]] = {}
-    reading = reader != "off"
     expected = expected_answer(question) if reading else None
     answering: dict[str, list[tuple[int, int]]] = {}
     sentences: dict[str, list[tuple[int, int]]] = {}
@@ -400,9 +402,16 @@ def _passage_scores(index: JudgedIndex, terms: QuestionTerms, hits: Sequence[Hit
     return texts, [hit.similarity + COVERAGE_WEIGHT * terms.coverage(held) for hit, held in zip(hits, text_terms)]
 
 
-def question_terms(index: JudgedIndex, question: str) -> QuestionTerms:
+def question_terms(index: JudgedIndex, question: str, countries: bool = False) -> QuestionTerms:
+    """The question's terms; `countries`: a country's name is a name however it is written ("china",
+    place_names.py), though English dictionaries hold it in lower case."""
     corpus_words = index.corpus_words()
     english = english_words()
+    if countries:
+        not_words = country_names()
+        return QuestionTerms(
+            question, index.idfs, lambda word: (word in corpus_words or word in english) and word not in not_words
+        )
     return QuestionTerms(question, index.idfs, lambda word: word in corpus_words or word in english)
 
 
