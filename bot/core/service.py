@@ -461,10 +461,18 @@ class Newsbot:
 
         def answer_within_window(index: NewsIndex) -> Answer:
             """Within the window; when nothing there answers a year or a month ("in 2000"), from any date, saying
-            so (what happened in 2000 may be told by an article of 2021), else the window's abstention."""
+            so (what happened in 2000 may be told by an article of 2021); a past day, week, month or year
+            ("last year") from then to today, saying so (this year's article says "last year, 210 volunteers
+            joined"); else the window's abstention."""
             answer = answer_from(index, filters)
-            if window is None or window.relative or not answer.abstained:
+            if window is None or not answer.abstained:
                 return answer
+            if window.relative:
+                day_of_asking = today or dt.datetime.now(dt.UTC).date()
+                if window.before is None or window.before > day_of_asking:
+                    return answer  # "this week", "the past 7 days": already up to today
+                later = answer_from(index, dataclasses.replace(filters, before=None))
+                return answer if later.abstained else dataclasses.replace(later, outside_window=True)
             as_asked = f"{earlier} {asked}"[-MAX_QUESTION_CHARS:] if earlier else asked
             anywhere = answer_from(index, unwindowed, as_asked)  # the time's words searched as words again
             if anywhere.abstained:  # the window's abstention, unless the other filters alone admit nothing

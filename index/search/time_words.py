@@ -67,9 +67,11 @@ class TimeWindow:
     before: dt.date | None
     """Exclusive, as `before:` is."""
     relative: bool = True
-    """Read from words relative to the day of asking ("last week"): they can only mean when the articles
-    were published. A year or a month ("in 2000") may be when something happened that a later article
-    tells of, so an answer may come from other dates when nothing of the window answers (said so)."""
+    """Read from words relative to the day of asking ("last week"): when the articles were published, or a
+    past unit a later article tells of ("last year, 210 volunteers joined"), so an answer may come from the
+    window's start up to the day of asking when nothing of the window answers (said so). A year or a month
+    ("in 2000") may be when something happened that an article of any later or earlier date tells of, so an
+    answer may come from any date then."""
 
     def describe(self) -> str:
         """What was searched, for the answer: 'articles of 23-29 Nov 2026 ("last week")'."""

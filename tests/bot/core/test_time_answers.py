@@ -47,6 +47,16 @@ def test_a_year_that_is_when_something_happened_may_be_answered_from_later_artic
     assert "agreed in 2000" in " ".join(p.text for p in answer.passages)
 
 
+def test_a_past_month_in_words_may_be_answered_by_a_later_article_saying_so(app):
+    """An article of July tells of June ("last month"); "last week" of an empty past stays refused (above)."""
+    answer = app.ask("What did North Korea's foreign ministry say last month?", today=dt.date(2021, 7, 25))
+    assert not answer.abstained and answer.outside_window
+    assert {c.article.date for c in answer.citations} == {dt.date(2021, 7, 20)}
+    assert filters_note(answer) == "Nothing published in June 2021 (“last month”) answers this: quoting other dates"
+    this_week = app.ask("What did North Korea's foreign ministry say this week?", today=dt.date(2021, 8, 25))
+    assert this_week.abstained  # a window up to today has no later articles to try
+
+
 @pytest.mark.parametrize("month", ["July", "Jul", "Jul."])
 def test_a_month_written_short_is_a_time_not_a_name_the_article_must_hold(app, month):
     answer = app.ask(f"What did North Korea's foreign ministry say in {month} 2021?", today=TODAY)
