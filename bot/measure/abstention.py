@@ -222,15 +222,11 @@ def format_table(sets: Sequence[QuestionSet]) -> str:
             f"{target:<16} {'met' if s.met else 'MISSED'}"
         )
     for s in sets:
-        if s.quiz_answers is not None and s.answered and s.should_answer:
-            lines.append(
-                f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
-                f"holding the quiz's right answer"
-            )
-        elif s.quiz_answers is not None and s.answered:
-            lines.append(
-                f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage "
-                f"holding the quiz's right answer (the half has another article on the story); "
-                f"without them {(sum(s.answered) - s.holding_the_answer) / len(s.answered):.1%} answered"
-            )
+        if s.quiz_answers is None or not s.answered:
+            continue
+        line = f"  {s.name}: {s.holding_the_answer} of the {sum(s.answered)} answered quote a passage holding the quiz's right answer"
+        if not s.should_answer:  # a near miss quoting the right answer: the other half has another article on it
+            without = (sum(s.answered) - s.holding_the_answer) / len(s.answered)
+            line += f" (the half has another article on the story); without them {without:.1%} answered"
+        lines.append(line)
     return "\n".join(lines)

@@ -95,9 +95,10 @@ AGE_NUMBER = (
     r"(\d{1,3}|(?:" + NUMBER_WORDS.replace(" ", "|") + r"|one)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?)"
 )
 """An age's number, in digits or words ("sixty", "twenty-one")."""
+AGED_PATTERN = r"\b" + AGE_NUMBER + r"[- ]?(?:years?|yrs?)[- ]old\b"
+"""An age as an adjective or said whole: "a 118-year-old nun", "sixty-year-old", "13 years old"."""
 AGE = re.compile(
-    r"\b" + AGE_NUMBER + r"[- ]?(?:years?|yrs?)[- ]old\b"  # "a 118-year-old nun", "sixty-year-old", "13 years old"
-    r"|\b(?:aged?|ages)\s+(?:of\s+|between\s+)?(\d{1,3})\b"  # "at age 115", "aged 58", "the age of 13"
+    AGED_PATTERN + r"|\b(?:aged?|ages)\s+(?:of\s+|between\s+)?(\d{1,3})\b"  # "at age 115", "aged 58", "the age of 13"
     r"|\b(?:turn|reach)(?:s|es|ed|ing)?\s+(\d{1,3})\b"  # "turns 80", "reached 100"
     r"|\b(?:die[sd]?|death|retir(?:e|es|ed|ing)|marri(?:ed|es))\s+at\s+(\d{1,3})\b"  # "died at 88"
     r"|\b(\d{1,3})(?:st|nd|rd|th)\s+(?:birthday|anniversary)\b"
@@ -111,7 +112,7 @@ AGE = re.compile(
 )
 """An age as news writes it: an age question ("how old is Biden?") is not answered by any number, such as the
 "two decades" since a declaration was signed; "born in 1944" is not read (the reader does no arithmetic)."""
-AGED = re.compile(r"\b" + AGE_NUMBER + r"[- ]?(?:years?|yrs?)[- ]old\b", re.IGNORECASE)
+AGED = re.compile(AGED_PATTERN, re.IGNORECASE)
 """An age as an adjective: "the 45-year-old" is no amount for "how long was he jailed"."""
 PRONOUNS = frozenset("he she it they him her them i you we this that".split())
 AGE_SUBJECT_SKIP = frozenset("is was are were will be did does do has have had the a an".split())

@@ -407,12 +407,12 @@ def question_terms(index: JudgedIndex, question: str, countries: bool = False) -
     place_names.py), though English dictionaries hold it in lower case."""
     corpus_words = index.corpus_words()
     english = english_words()
-    if countries:
-        not_words = country_names()
-        return QuestionTerms(
-            question, index.idfs, lambda word: (word in corpus_words or word in english) and word not in not_words
-        )
-    return QuestionTerms(question, index.idfs, lambda word: word in corpus_words or word in english)
+    names_however_written = country_names() if countries else frozenset()
+    return QuestionTerms(
+        question,
+        index.idfs,
+        lambda word: (word in corpus_words or word in english) and word not in names_however_written,
+    )
 
 
 def _quoted_text(hit: Hit) -> str:

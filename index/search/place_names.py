@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from babel import Locale
-
 NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
 """CLDR's territory codes that name no country: unknown, the EU, the euro area, the UN, outlying Oceania,
 and two pseudo-locales."""
@@ -20,7 +18,10 @@ and two pseudo-locales."""
 
 @cache
 def country_names() -> frozenset[str]:
-    """The one-word English names of countries and territories, case-folded ("china", "türkiye", "chad")."""
+    """The one-word English names of countries and territories, case-folded ("china", "türkiye", "chad").
+    Babel is imported on the first question judged, not when the library is imported."""
+    from babel import Locale
+
     territories = Locale("en").territories
     return frozenset(
         name.casefold()
